@@ -1,0 +1,190 @@
+// Package account owns user accounts: the UserID rules, import (single and
+// batch), deletion with everything hanging off an account, and existence
+// checks.
+package account
+
+import (
+	"context"
+	"time"
+
+	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/profile"
+	"github.com/parleyim/parley/internal/store"
+)
+
+// MaxUserIDBytes is the documented cap on a UserID.
+const MaxUserIDBytes = 32
+
+// MaxBatch is the cap on accounts per batch call.
+const MaxBatch = 100
+
+// ValidUserID reports whether id follows the seeds' rule: 1-32 bytes of
+// letters, digits, underscore and hyphen.
+func ValidUserID(id string) bool {
+	if id == "" || len(id) > MaxUserIDBytes {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Service manages accounts for both doors (REST import, client sign-up).
+type Service struct {
+	Store  store.Store
+	Events *event.Bus
+	Now    func() time.Time
+}
+
+func (s *Service) now() int64 {
+	if s.Now != nil {
+		return s.Now().Unix()
+	}
+	return time.Now().Unix()
+}
+
+// Import creates user if new; nick and faceURL, when not empty, are set on
+// the profile in the same transaction. Importing an existing user is not an
+// error.
+func (s *Service) Import(ctx context.Context, a *app.App, user, nick, faceURL string) error {
+	if !ValidUserID(user) {
+		return errcode.Newf(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Invalid_UserID: %q", user)
+	}
+	values := map[string]store.Value{}
+	if nick != "" {
+		values[profile.TagNick] = store.StringValue(nick)
+	}
+	if faceURL != "" {
+		values[profile.TagImage] = store.StringValue(faceURL)
+	}
+	for tag, v := range values {
+		if len(v.Str) > profile.MaxValueBytes {
+			return errcode.Newf(errcode.ProfileValueTooLong, "Err_Profile_Value_Too_Long: %s", tag)
+		}
+	}
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateAccount(ctx, a.SDKAppID, user, s.now()); err != nil {
+			return err
+		}
+		if len(values) == 0 {
+			return nil
+		}
+		return tx.SetProfileValues(ctx, a.SDKAppID, user, values)
+	})
+}
+
+// ImportMany creates the valid users and returns the ones that could not be
+// imported, in request order.
+func (s *Service) ImportMany(ctx context.Context, a *app.App, users []string) (failed []string, err error) {
+	if len(users) == 0 {
+		return nil, errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Accounts_Empty")
+	}
+	if len(users) > MaxBatch {
+		return nil, errcode.Newf(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Too_Many_Accounts: at most %d", MaxBatch)
+	}
+	var valid []string
+	for _, u := range users {
+		if ValidUserID(u) {
+			valid = append(valid, u)
+		} else {
+			failed = append(failed, u)
+		}
+	}
+	if len(valid) == 0 {
+		return failed, nil
+	}
+	now := s.now()
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
+		for _, u := range valid {
+			if _, err := tx.CreateAccount(ctx, a.SDKAppID, u, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return failed, err
+}
+
+// ItemResult is the outcome for one account of a batch; Err nil is success.
+type ItemResult struct {
+	User string
+	Err  *errcode.Error
+}
+
+// Delete removes accounts with their profiles and relationship chains.
+func (s *Service) Delete(ctx context.Context, a *app.App, users []string) ([]ItemResult, error) {
+	if err := checkBatch(users); err != nil {
+		return nil, err
+	}
+	var results []ItemResult
+	var deleted []string
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		results, deleted = make([]ItemResult, len(users)), nil
+		for i, u := range users {
+			results[i].User = u
+			if a.IsAdmin(u) {
+				results[i].Err = errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Cannot_Delete_Admin")
+				continue
+			}
+			ok, err := tx.DeleteAccount(ctx, a.SDKAppID, u)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				results[i].Err = errcode.New(errcode.AccountNotExist, "Err_TLS_PT_Open_Login_Account_Not_Exist")
+				continue
+			}
+			deleted = append(deleted, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range deleted {
+		s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.AccountDeleted, User: u})
+	}
+	return results, nil
+}
+
+// Check reports which users exist.
+func (s *Service) Check(ctx context.Context, a *app.App, users []string) (map[string]bool, error) {
+	if err := checkBatch(users); err != nil {
+		return nil, err
+	}
+	var exists map[string]bool
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, users)
+		return err
+	})
+	return exists, err
+}
+
+// EnsureAdmins creates the app's admin accounts so that they can own data
+// and appear in relationship chains like any user.
+func (s *Service) EnsureAdmins(ctx context.Context, a *app.App) error {
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		for _, u := range a.Admins {
+			if _, err := tx.CreateAccount(ctx, a.SDKAppID, u, s.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func checkBatch(users []string) error {
+	if len(users) == 0 {
+		return errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Accounts_Empty")
+	}
+	if len(users) > MaxBatch {
+		return errcode.Newf(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Too_Many_Accounts: at most %d", MaxBatch)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+// Package app describes a tenant: one SDKAppID with its secret key, admin
+// accounts, feature switches, limits and declared custom fields. Everything a
+// request does is scoped to exactly one App.
+package app
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// App is one tenant's configuration.
+type App struct {
+	SDKAppID  uint64
+	SecretKey string
+	Admins    []string
+
+	Switches Switches
+	Limits   Limits
+
+	// ProfileCustomFields and FriendCustomFields are the declared keywords of
+	// Tag_Profile_Custom_<kw> and Tag_SNS_Custom_<kw>. Undeclared custom tags
+	// are rejected, as in Tencent's console-managed setup.
+	ProfileCustomFields []string
+	FriendCustomFields  []string
+
+	// RateLimits maps "service/command" to calls per second for this app;
+	// the key "default" applies to commands not listed. Zero or less means
+	// unlimited.
+	RateLimits map[string]float64
+}
+
+// Switches are the console feature switches the seeds name.
+type Switches struct {
+	// CheckFriendForC2C rejects one-to-one messages to non-friends (20009).
+	CheckFriendForC2C bool
+	// ShowSentToBlocked tells a blocked sender "sent" instead of 20007.
+	ShowSentToBlocked bool
+}
+
+// Limits are the per-user caps of the relationship chain.
+type Limits struct {
+	MaxFriends         int
+	MaxFriendLists     int
+	MaxBlocked         int
+	MaxPendingRequests int
+}
+
+// DefaultLimits are Tencent's documented defaults.
+var DefaultLimits = Limits{MaxFriends: 3000, MaxFriendLists: 32, MaxBlocked: 1000, MaxPendingRequests: 100}
+
+// DefaultRateLimits are Tencent's documented per-API call rates.
+func DefaultRateLimits() map[string]float64 {
+	return map[string]float64{
+		"default":                               200,
+		"im_open_login_svc/multiaccount_import": 100,
+		"im_open_login_svc/account_delete":      100,
+		"im_open_login_svc/account_check":       100,
+	}
+}
+
+// New returns an app with default switches, limits and rate limits.
+func New(sdkAppID uint64, secretKey string, admins ...string) *App {
+	if len(admins) == 0 {
+		admins = []string{"administrator"}
+	}
+	return &App{
+		SDKAppID:   sdkAppID,
+		SecretKey:  secretKey,
+		Admins:     admins,
+		Switches:   Switches{ShowSentToBlocked: true},
+		Limits:     DefaultLimits,
+		RateLimits: DefaultRateLimits(),
+	}
+}
+
+// IsAdmin reports whether user is one of the app's admin accounts.
+func (a *App) IsAdmin(user string) bool { return slices.Contains(a.Admins, user) }
+
+// RateLimit returns the calls per second allowed for service/command.
+func (a *App) RateLimit(api string) float64 {
+	if r, ok := a.RateLimits[api]; ok {
+		return r
+	}
+	return a.RateLimits["default"]
+}
+
+// HasProfileCustomField reports whether Tag_Profile_Custom_<kw> is declared.
+func (a *App) HasProfileCustomField(kw string) bool { return slices.Contains(a.ProfileCustomFields, kw) }
+
+// HasFriendCustomField reports whether Tag_SNS_Custom_<kw> is declared.
+func (a *App) HasFriendCustomField(kw string) bool { return slices.Contains(a.FriendCustomFields, kw) }
+
+// Validate rejects configurations the server cannot serve safely.
+func (a *App) Validate() error {
+	if a.SDKAppID == 0 || a.SDKAppID > 0xFFFFFFFF {
+		return fmt.Errorf("app %d: sdkappid must be a positive 32-bit number", a.SDKAppID)
+	}
+	if len(a.SecretKey) < 16 {
+		return fmt.Errorf("app %d: secret key must have at least 16 characters", a.SDKAppID)
+	}
+	if len(a.Admins) == 0 {
+		return fmt.Errorf("app %d: at least one admin account is required", a.SDKAppID)
+	}
+	for _, kw := range append(append([]string(nil), a.ProfileCustomFields...), a.FriendCustomFields...) {
+		if !ValidCustomKeyword(kw) {
+			return fmt.Errorf("app %d: custom field %q: keyword must be 1-8 letters, digits or underscores", a.SDKAppID, kw)
+		}
+	}
+	return nil
+}
+
+// ValidCustomKeyword reports whether kw can follow Tag_Profile_Custom_ or
+// Tag_SNS_Custom_ (at most 8 bytes of [A-Za-z0-9_]).
+func ValidCustomKeyword(kw string) bool {
+	if kw == "" || len(kw) > 8 {
+		return false
+	}
+	return strings.IndexFunc(kw, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0
+}
+
+// Registry holds the apps a server serves, by SDKAppID.
+type Registry struct {
+	apps  map[uint64]*App
+	order []uint64
+}
+
+// NewRegistry validates apps and indexes them.
+func NewRegistry(apps ...*App) (*Registry, error) {
+	r := &Registry{apps: map[uint64]*App{}}
+	for _, a := range apps {
+		if err := a.Validate(); err != nil {
+			return nil, err
+		}
+		if _, dup := r.apps[a.SDKAppID]; dup {
+			return nil, fmt.Errorf("app %d declared twice", a.SDKAppID)
+		}
+		r.apps[a.SDKAppID] = a
+		r.order = append(r.order, a.SDKAppID)
+	}
+	return r, nil
+}
+
+// Lookup returns the app for an SDKAppID.
+func (r *Registry) Lookup(sdkAppID uint64) (*App, bool) {
+	a, ok := r.apps[sdkAppID]
+	return a, ok
+}
+
+// All returns the apps in declaration order.
+func (r *Registry) All() []*App {
+	out := make([]*App, len(r.order))
+	for i, id := range r.order {
+		out[i] = r.apps[id]
+	}
+	return out
+}

@@ -1,0 +1,159 @@
+package profile
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"slices"
+
+	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/store"
+)
+
+// Service reads and writes profiles. Both the REST API and the client
+// gateway call it, so the validation rules live only here.
+type Service struct {
+	Store  store.Store
+	Events *event.Bus
+}
+
+// Item is one tag and its raw JSON value as a client sent it.
+type Item struct {
+	Tag   string          `json:"Tag"`
+	Value json.RawMessage `json:"Value"`
+}
+
+// ParseItems validates items against the app's tags and returns the values
+// to store. Validation is all-or-nothing: one bad item rejects the request,
+// so a profile is never half-updated.
+func ParseItems(a *app.App, items []Item) (map[string]store.Value, error) {
+	if len(items) == 0 {
+		return nil, errcode.New(errcode.ProfileBadRequest, "Err_Profile_ProfileItem_Empty")
+	}
+	out := make(map[string]store.Value, len(items))
+	for _, it := range items {
+		spec, ok := lookupTag(a, it.Tag)
+		if !ok {
+			return nil, errcode.Newf(errcode.ProfileUnknownTag, "Err_Profile_Tag_Not_Exist: %s", it.Tag)
+		}
+		var v store.Value
+		if len(it.Value) == 0 || json.Unmarshal(it.Value, &v) != nil {
+			return nil, errcode.Newf(errcode.ProfileBadValueType, "Err_Profile_Value_Type_Invalid: %s", it.Tag)
+		}
+		if err := checkValue(spec, it.Tag, v); err != nil {
+			return nil, err
+		}
+		out[it.Tag] = v
+	}
+	return out, nil
+}
+
+func checkValue(spec tagSpec, tag string, v store.Value) error {
+	switch spec.kind {
+	case kindUint:
+		if !v.IsInt {
+			return errcode.Newf(errcode.ProfileBadValueType, "Err_Profile_Value_Type_Invalid: %s must be a number", tag)
+		}
+		if v.Int < 0 || v.Int > math.MaxUint32 {
+			return errcode.Newf(errcode.ProfileBadValue, "Err_Profile_Value_Invalid: %s out of range", tag)
+		}
+	case kindString:
+		if v.IsInt {
+			return errcode.Newf(errcode.ProfileBadValueType, "Err_Profile_Value_Type_Invalid: %s must be a string", tag)
+		}
+		if len(v.Str) > MaxValueBytes || (spec.maxLen > 0 && len(v.Str) > spec.maxLen) {
+			return errcode.Newf(errcode.ProfileValueTooLong, "Err_Profile_Value_Too_Long: %s", tag)
+		}
+		if spec.values != nil && v.Str != "" && !slices.Contains(spec.values, v.Str) {
+			return errcode.Newf(errcode.ProfileBadValue, "Err_Profile_Value_Invalid: %s", tag)
+		}
+	}
+	return nil
+}
+
+// Set stores a user's profile values.
+func (s *Service) Set(ctx context.Context, a *app.App, user string, items []Item) error {
+	values, err := ParseItems(a, items)
+	if err != nil {
+		return err
+	}
+	return s.SetValues(ctx, a, user, values)
+}
+
+// SetValues stores already validated values.
+func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values map[string]store.Value) error {
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		ok, err := tx.AccountExists(ctx, a.SDKAppID, user)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errcode.New(errcode.ProfileNoAccount, "Err_Profile_Account_Not_Exist")
+		}
+		return tx.SetProfileValues(ctx, a.SDKAppID, user, values)
+	})
+	if err != nil {
+		return err
+	}
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.ProfileUpdated, User: user})
+	return nil
+}
+
+// Result is one user's answer in Get.
+type Result struct {
+	User  string
+	Items []Pair
+	Err   *errcode.Error
+}
+
+// Pair is a tag and its typed value, in the order the caller asked for.
+type Pair struct {
+	Tag   string      `json:"Tag"`
+	Value store.Value `json:"Value"`
+}
+
+// Get returns the requested tags of each user in request order. A tag the
+// user never set comes back with its default (NeedConfirm for AllowType, an
+// empty string or 0 otherwise) so typed clients always find every field they
+// asked for; unknown users get 40003 individually.
+func (s *Service) Get(ctx context.Context, a *app.App, users, tags []string) ([]Result, error) {
+	if len(users) == 0 || len(tags) == 0 {
+		return nil, errcode.New(errcode.ProfileBadRequest, "Err_Profile_To_Account_Or_TagList_Empty")
+	}
+	for _, tag := range tags {
+		if !KnownTag(a, tag) {
+			return nil, errcode.Newf(errcode.ProfileUnknownTag, "Err_Profile_Tag_Not_Exist: %s", tag)
+		}
+	}
+	var exists map[string]bool
+	var values map[string]map[string]store.Value
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		if exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, users); err != nil {
+			return err
+		}
+		values, err = tx.ProfileValues(ctx, a.SDKAppID, users, tags)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(users))
+	for i, u := range users {
+		out[i].User = u
+		if !exists[u] {
+			out[i].Err = errcode.New(errcode.ProfileNoAccount, "Err_Profile_Account_Not_Exist")
+			continue
+		}
+		out[i].Items = []Pair{}
+		for _, tag := range tags {
+			v, ok := values[u][tag]
+			if !ok {
+				v = DefaultValue(a, tag)
+			}
+			out[i].Items = append(out[i].Items, Pair{Tag: tag, Value: v})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,51 @@
+package restapi
+
+import (
+	"sync"
+	"time"
+
+	"github.com/parleyim/parley/internal/app"
+)
+
+// rateLimiter keeps one token bucket per app and API. A refused call is
+// refused before its body is read, so it has no side effect.
+type rateLimiter struct {
+	mu      sync.Mutex
+	buckets map[bucketKey]*bucket
+}
+
+type bucketKey struct {
+	app uint64
+	api string
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newRateLimiter() *rateLimiter { return &rateLimiter{buckets: map[bucketKey]*bucket{}} }
+
+func (l *rateLimiter) allow(a *app.App, api string, now time.Time) bool {
+	rate := a.RateLimit(api)
+	if rate <= 0 {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := bucketKey{a.SDKAppID, api}
+	b := l.buckets[k]
+	if b == nil {
+		b = &bucket{tokens: rate, last: now}
+		l.buckets[k] = b
+	}
+	// The bucket holds one second of calls, so a client may burst up to the
+	// per-second rate but never sustain more.
+	b.tokens = min(rate, b.tokens+now.Sub(b.last).Seconds()*rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

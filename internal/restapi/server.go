@@ -1,0 +1,212 @@
+// Package restapi is the admin REST door: POST /v4/<service>/<command>,
+// wire-compatible with Tencent Cloud Chat's server API. It authenticates the
+// app admin, applies rate limits, decodes the request, calls the domain
+// service the gateway also calls, and writes Tencent's envelope.
+package restapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyim/parley/internal/account"
+	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/profile"
+	"github.com/parleyim/parley/internal/relation"
+	"github.com/parleyim/parley/usersig"
+)
+
+// MaxBodyBytes caps a request body.
+const MaxBodyBytes = 1 << 20
+
+// Server handles /v4/.
+type Server struct {
+	Apps      *app.Registry
+	Accounts  *account.Service
+	Profiles  *profile.Service
+	Relations *relation.Service
+	Verifier  *usersig.Verifier
+	Logger    *slog.Logger
+	Metrics   *Metrics
+	Now       func() time.Time
+
+	routes  map[string]route
+	limiter *rateLimiter
+}
+
+// route is one command and the codes its service reports with.
+type route struct {
+	svc *service
+	fn  func(c *call) (response, error)
+}
+
+// service holds what differs between Tencent's services in error
+// reporting: which code means "bad parameter", "not an admin" and
+// "internal error", and whether responses carry ErrorDisplay.
+type service struct {
+	name       string
+	badParam   int
+	notAdmin   int
+	internal   int
+	hasDisplay bool
+}
+
+var (
+	svcAccount = &service{"im_open_login_svc", errcode.AccountInvalidParam, errcode.AccountRequestFailed, errcode.AccountInternal, false}
+	svcProfile = &service{"profile", errcode.ProfileBadRequest, errcode.ProfileRequiresAdmin, errcode.ProfileInternal, true}
+	svcSNS     = &service{"sns", errcode.SNSBadRequest, errcode.SNSRequiresAdmin, errcode.SNSInternal, true}
+)
+
+// call is one authenticated request.
+type call struct {
+	ctx  context.Context
+	app  *app.App
+	body []byte
+	svc  *service
+	s    *Server
+}
+
+// decode parses the body into v. Malformed JSON is 60003; JSON of the
+// wrong shape (a number where a string belongs) is the service's own
+// bad-parameter code, as Tencent answers "Err_Profile_Comm_Decode_Fail".
+func (c *call) decode(v any) error {
+	err := json.Unmarshal(c.body, v)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return errcode.Newf(c.svc.badParam, "Err_Decode_Fail: field %s has the wrong type", typeErr.Field)
+	}
+	return errcode.Newf(errcode.JSONParse, "Err_Json_Parse_Fail: %v", err)
+}
+
+// Handler builds the routing table and returns the HTTP handler.
+func (s *Server) Handler() http.Handler {
+	s.routes = map[string]route{}
+	s.accountRoutes()
+	s.profileRoutes()
+	s.snsRoutes()
+	s.limiter = newRateLimiter()
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return http.HandlerFunc(s.serve)
+}
+
+func (s *Server) add(svc *service, command string, fn func(c *call) (response, error)) {
+	s.routes[svc.name+"/"+command] = route{svc: svc, fn: fn}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	api, resp, svc := s.dispatch(w, r)
+	code := resp.env().ErrorCode
+	writeResponse(w, resp, svc)
+	if s.Metrics != nil {
+		s.Metrics.observe(api, code, time.Since(start))
+	}
+	if code != 0 {
+		s.Logger.LogAttrs(r.Context(), slog.LevelDebug, "rest call failed",
+			slog.String("api", api), slog.Int("code", code), slog.String("info", resp.env().ErrorInfo))
+	}
+}
+
+// dispatch runs the request and returns the API name for metrics (or
+// "unknown"), the response, and the service (nil when not resolved).
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) (string, response, *service) {
+	path := strings.TrimPrefix(r.URL.Path, "/v4/")
+	rt, ok := s.routes[path]
+	if !ok {
+		return "unknown", failure(errcode.New(errcode.BadResource, "Err_Invalid_Request_Resource: unknown service or command")), nil
+	}
+	fail := func(err *errcode.Error) (string, response, *service) { return path, failure(err), rt.svc }
+	if r.Method != http.MethodPost {
+		return fail(errcode.New(errcode.HTTPParse, "Err_Http_Method_Not_Post"))
+	}
+	q := r.URL.Query()
+	a, err := s.authenticate(q)
+	if err != nil {
+		return fail(errcode.As(err, errcode.AccountInternal))
+	}
+	if !a.IsAdmin(q.Get("identifier")) {
+		return fail(errcode.New(rt.svc.notAdmin, "Err_Identifier_Not_App_Admin"))
+	}
+	if !s.limiter.allow(a, path, s.Now()) {
+		return fail(errcode.New(errcode.RateLimited, "Err_Rest_Api_Frequency_Limit"))
+	}
+	body, rerr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if rerr != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(rerr, &tooBig) {
+			return fail(errcode.Newf(errcode.HTTPParse, "Err_Http_Body_Too_Large: at most %d bytes", MaxBodyBytes))
+		}
+		return fail(errcode.New(errcode.HTTPParse, "Err_Http_Body_Read_Fail"))
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return fail(errcode.New(errcode.JSONParse, "Err_Json_Parse_Fail: the body may not be empty, send {}"))
+	}
+	c := &call{ctx: r.Context(), app: a, body: body, svc: rt.svc, s: s}
+	resp, herr := rt.fn(c)
+	if herr != nil {
+		var ce *errcode.Error
+		if errors.As(herr, &ce) {
+			return fail(ce)
+		}
+		s.Logger.LogAttrs(r.Context(), slog.LevelError, "rest call error", slog.String("api", path), slog.String("error", herr.Error()))
+		return fail(errcode.New(rt.svc.internal, "Err_Internal_Server_Error"))
+	}
+	return path, resp, rt.svc
+}
+
+// authenticate resolves the app and checks the admin's UserSig.
+func (s *Server) authenticate(q map[string][]string) (*app.App, error) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	raw := get("sdkappid")
+	if raw == "" {
+		return nil, errcode.New(errcode.SDKAppIDMissing, "Err_SDKAppID_Missing")
+	}
+	id, err := strconv.ParseUint(raw, 10, 32)
+	if err != nil {
+		return nil, errcode.New(errcode.InvalidSDKAppID, "Err_SDKAppID_Invalid")
+	}
+	a, ok := s.Apps.Lookup(id)
+	if !ok {
+		return nil, errcode.New(errcode.InvalidSDKAppID, "Err_SDKAppID_Invalid: no such app")
+	}
+	if v := get("random"); v != "" {
+		if _, err := strconv.ParseUint(v, 10, 32); err != nil {
+			return nil, errcode.New(errcode.HTTPParse, "Err_Random_Invalid: must be 0 to 4294967295")
+		}
+	}
+	if v := get("contenttype"); v != "" && v != "json" {
+		return nil, errcode.New(errcode.HTTPParse, "Err_ContentType_Invalid: must be json")
+	}
+	identifier := get("identifier")
+	if identifier == "" {
+		return nil, errcode.New(errcode.AccountOrSigInURL, "Err_Identifier_Missing")
+	}
+	if _, err := s.Verifier.Verify(get("usersig"), id, a.SecretKey, identifier, s.Now()); err != nil {
+		var se *usersig.Error
+		if errors.As(err, &se) {
+			return nil, errcode.New(se.Code, se.Info)
+		}
+		return nil, err
+	}
+	return a, nil
+}

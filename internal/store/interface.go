@@ -1,0 +1,111 @@
+// Package store defines the storage interfaces every Parley engine
+// implements. Domain services speak only to these; the embedded SQLite engine
+// and PostgreSQL pass the same test suite (storetest).
+package store
+
+import "context"
+
+// Store is an opened engine.
+type Store interface {
+	// Write runs fn in a transaction and returns only once the transaction is
+	// durable. fn may be called more than once (an engine may retry a
+	// serialization failure), so it must not keep state across calls. If fn
+	// returns an error nothing it wrote is kept.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn against committed data. Writes through the Tx are not
+	// allowed.
+	Read(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is the set of table operations available inside Write or Read.
+type Tx interface {
+	Accounts
+	Profiles
+	Friends
+	FriendRequests
+	Blocklist
+	FriendLists
+}
+
+// Accounts is the accounts table and the per-user counters kept on it.
+type Accounts interface {
+	// CreateAccount reports whether the account is new.
+	CreateAccount(ctx context.Context, app AppID, user string, now int64) (bool, error)
+	AccountExists(ctx context.Context, app AppID, user string) (bool, error)
+	// ExistingAccounts returns the subset of users that exist.
+	ExistingAccounts(ctx context.Context, app AppID, users []string) (map[string]bool, error)
+	// DeleteAccount removes the account, its profile and its relationship
+	// chain in both directions (others' friend, blocklist and request rows
+	// that point at it).
+	DeleteAccount(ctx context.Context, app AppID, user string) (bool, error)
+	// LockAccounts serialises concurrent writers touching the same users
+	// until the transaction ends. Engines with a single writer may no-op.
+	LockAccounts(ctx context.Context, app AppID, users ...string) error
+	Seqs(ctx context.Context, app AppID, user string) (Seqs, error)
+	BumpSeq(ctx context.Context, app AppID, user string, kind SeqKind) (uint64, error)
+}
+
+// Profiles is the per-user tag/value profile table.
+type Profiles interface {
+	// ProfileValues returns the stored values of users for tags (all tags
+	// when tags is nil), keyed by user then tag.
+	ProfileValues(ctx context.Context, app AppID, users []string, tags []string) (map[string]map[string]Value, error)
+	// SetProfileValues stores values; a zero Value deletes the tag.
+	SetProfileValues(ctx context.Context, app AppID, user string, values map[string]Value) error
+}
+
+// Friends is the one-directional friend table.
+type Friends interface {
+	Friend(ctx context.Context, app AppID, owner, peer string) (Friend, bool, error)
+	// FriendsAmong returns the peers that owner has as friends.
+	FriendsAmong(ctx context.Context, app AppID, owner string, peers []string) (map[string]bool, error)
+	// FriendOfAmong returns the peers that have owner as a friend.
+	FriendOfAmong(ctx context.Context, app AppID, owner string, peers []string) (map[string]bool, error)
+	// ListFriends pages owner's friends in the order they were added.
+	ListFriends(ctx context.Context, app AppID, owner string, offset, limit int) ([]Friend, error)
+	CountFriends(ctx context.Context, app AppID, owner string) (int, error)
+	// PutFriend inserts or replaces a row; Groups replaces list membership
+	// (the lists must exist).
+	PutFriend(ctx context.Context, f Friend) error
+	// DeleteFriend also removes the peer from owner's friend lists.
+	DeleteFriend(ctx context.Context, app AppID, owner, peer string) (bool, error)
+}
+
+// FriendRequests is the pending friend application table.
+type FriendRequests interface {
+	PutFriendRequest(ctx context.Context, r FriendRequest) error
+	FriendRequest(ctx context.Context, app AppID, from, to string) (FriendRequest, bool, error)
+	DeleteFriendRequest(ctx context.Context, app AppID, from, to string) (bool, error)
+	CountSentRequests(ctx context.Context, app AppID, from string) (int, error)
+	// ListFriendRequests returns requests sent to user (incoming) or by user,
+	// newest first.
+	ListFriendRequests(ctx context.Context, app AppID, user string, incoming bool) ([]FriendRequest, error)
+	// MarkFriendRequestsRead marks every request to user as read.
+	MarkFriendRequestsRead(ctx context.Context, app AppID, user string) error
+}
+
+// Blocklist is the per-user blocklist table.
+type Blocklist interface {
+	// BlockedAmong returns the peers that owner has blocked.
+	BlockedAmong(ctx context.Context, app AppID, owner string, peers []string) (map[string]bool, error)
+	// BlockedByAmong returns the peers that have blocked owner.
+	BlockedByAmong(ctx context.Context, app AppID, owner string, peers []string) (map[string]bool, error)
+	AddBlock(ctx context.Context, b Block) error
+	DeleteBlock(ctx context.Context, app AppID, owner, peer string) (bool, error)
+	CountBlocked(ctx context.Context, app AppID, owner string) (int, error)
+	// ListBlocked pages owner's blocklist in the order entries were added.
+	ListBlocked(ctx context.Context, app AppID, owner string, offset, limit int) ([]Block, error)
+}
+
+// FriendLists is the table of named friend lists and their members.
+type FriendLists interface {
+	// FriendLists returns owner's lists in creation order, with members.
+	FriendLists(ctx context.Context, app AppID, owner string) ([]FriendList, error)
+	CreateFriendList(ctx context.Context, app AppID, owner, name string, now int64) error
+	// DeleteFriendList removes the list; its members stay friends.
+	DeleteFriendList(ctx context.Context, app AppID, owner, name string) (bool, error)
+	RenameFriendList(ctx context.Context, app AppID, owner, oldName, newName string) error
+	AddToFriendList(ctx context.Context, app AppID, owner, name string, peers []string) error
+	RemoveFromFriendList(ctx context.Context, app AppID, owner, name string, peers []string) error
+}

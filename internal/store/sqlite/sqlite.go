@@ -1,0 +1,74 @@
+// Package sqlite is the embedded engine: a single SQLite file in the data
+// directory (pure Go driver, WAL journal, fsync on every commit), one writer
+// connection fed by a group committer and a pool of read connections.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"runtime"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/parleyim/parley/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is SQLite's SQL flavour as sqlstore needs it.
+var Dialect = sqlstore.Dialect{Name: "sqlite", PrepareStatements: true}
+
+// Open opens (creating if needed) the database file at path and migrates it.
+func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+	pragmas := []string{
+		"journal_mode(WAL)",
+		// FULL syncs the WAL on every commit: an acknowledged write survives
+		// power loss and kill -9, which NORMAL does not promise.
+		"synchronous(FULL)",
+		"busy_timeout(10000)",
+		"foreign_keys(OFF)",
+	}
+	dsn := func(readOnly bool) string {
+		q := url.Values{}
+		for _, p := range pragmas {
+			q.Add("_pragma", p)
+		}
+		if readOnly {
+			q.Add("_pragma", "query_only(1)")
+		}
+		q.Set("_txlock", "immediate")
+		return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	}
+	write, err := sql.Open("sqlite", dsn(false))
+	if err != nil {
+		return nil, err
+	}
+	// Only the group committer writes, one transaction at a time. The second
+	// connection exists because database/sql prepares a cached statement on
+	// a free connection before binding it to the transaction's; with one
+	// connection that prepare would wait for the transaction holding it.
+	write.SetMaxOpenConns(2)
+	write.SetMaxIdleConns(2)
+	write.SetConnMaxLifetime(0)
+	sub, _ := fs.Sub(migrations, "migrations")
+	if err := sqlstore.Migrate(ctx, write, sub, Dialect); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", dsn(true))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	readers := max(4, runtime.GOMAXPROCS(0)*2)
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
+	read.SetConnMaxLifetime(0)
+	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: write, Read: read, GroupCommit: true}), nil
+}

@@ -1,0 +1,138 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/parleyim/parley/internal/store"
+	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/store/storetest"
+)
+
+func open(t *testing.T, path string) store.Store {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("sqlite.Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return open(t, filepath.Join(t.TempDir(), "parley.db"))
+	})
+}
+
+// TestReopen checks that committed data survives Close and that opening an
+// existing file does not run the migrations over it again.
+func TestReopen(t *testing.T) {
+	const app store.AppID = 1400000001
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(ctx, func(tx store.Tx) error {
+		if _, err := tx.CreateAccount(ctx, app, "alice", 100); err != nil {
+			return err
+		}
+		if _, err := tx.BumpSeq(ctx, app, "alice", store.SeqFriendList); err != nil {
+			return err
+		}
+		if err := tx.SetProfileValues(ctx, app, "alice", map[string]store.Value{
+			"Nick": store.StringValue("Alice"), "Age": store.IntValue(30),
+		}); err != nil {
+			return err
+		}
+		if err := tx.CreateFriendList(ctx, app, "alice", "work", 5); err != nil {
+			return err
+		}
+		return tx.PutFriend(ctx, store.Friend{App: app, Owner: "alice", Peer: "bob", Remark: "B", AddTime: 7, Groups: []string{"work"},
+			Custom: map[string]store.Value{"Tag_SNS_Custom_X": store.IntValue(3)}})
+	})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	for round := 0; round < 2; round++ {
+		db := open(t, path)
+		var (
+			exists  bool
+			seqs    store.Seqs
+			profile map[string]map[string]store.Value
+			friend  store.Friend
+			found   bool
+		)
+		err := db.Read(ctx, func(tx store.Tx) error {
+			var err error
+			if exists, err = tx.AccountExists(ctx, app, "alice"); err != nil {
+				return err
+			}
+			if seqs, err = tx.Seqs(ctx, app, "alice"); err != nil {
+				return err
+			}
+			if profile, err = tx.ProfileValues(ctx, app, []string{"alice"}, nil); err != nil {
+				return err
+			}
+			friend, found, err = tx.Friend(ctx, app, "alice", "bob")
+			return err
+		})
+		if err != nil {
+			t.Fatalf("round %d: Read: %v", round, err)
+		}
+		if !exists {
+			t.Errorf("round %d: alice does not exist after reopen", round)
+		}
+		if seqs != (store.Seqs{FriendList: uint64(round + 1)}) {
+			t.Errorf("round %d: seqs = %+v, want FriendList %d", round, seqs, round+1)
+		}
+		if got := profile["alice"]; len(got) != 2 || got["Nick"] != store.StringValue("Alice") || got["Age"] != store.IntValue(30) {
+			t.Errorf("round %d: profile = %+v", round, profile)
+		}
+		if !found || friend.Remark != "B" || friend.AddTime != 7 || len(friend.Groups) != 1 || friend.Groups[0] != "work" ||
+			len(friend.Custom) != 1 || friend.Custom["Tag_SNS_Custom_X"] != store.IntValue(3) {
+			t.Errorf("round %d: friend = %+v, found %v", round, friend, found)
+		}
+		// The reopened store takes writes.
+		err = db.Write(ctx, func(tx store.Tx) error {
+			_, err := tx.BumpSeq(ctx, app, "alice", store.SeqFriendList)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("round %d: Write after reopen: %v", round, err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatalf("round %d: Close: %v", round, err)
+		}
+	}
+
+	// The bookkeeping shows each migration applied exactly once.
+	raw, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var rows, versions int
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("listing migrations: %v (%d files)", err, len(files))
+	}
+	if rows != len(files) || versions != len(files) {
+		t.Errorf("schema_migrations has %d rows for %d versions, want %d and %d", rows, versions, len(files), len(files))
+	}
+}

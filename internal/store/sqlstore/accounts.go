@@ -1,0 +1,117 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+func (t *txn) CreateAccount(ctx context.Context, app store.AppID, user string, now int64) (bool, error) {
+	n, err := t.execAffected(ctx, `INSERT INTO accounts (app_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT (app_id, user_id) DO NOTHING`,
+		int64(app), user, now)
+	return n == 1, err
+}
+
+func (t *txn) AccountExists(ctx context.Context, app store.AppID, user string) (bool, error) {
+	var one int
+	err := t.queryRow(ctx, `SELECT 1 FROM accounts WHERE app_id = ? AND user_id = ?`, int64(app), user).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (t *txn) ExistingAccounts(ctx context.Context, app store.AppID, users []string) (map[string]bool, error) {
+	return chunked(users, func(chunk []string) (map[string]bool, error) {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, int64(app))
+		for _, u := range chunk {
+			args = append(args, u)
+		}
+		return t.stringSet(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND user_id IN `+inList(len(chunk)), args...)
+	})
+}
+
+// accountTables lists, for DeleteAccount, every table and the columns that
+// can name a user.
+var accountTables = []struct {
+	table   string
+	columns []string
+}{
+	{"profile_values", []string{"user_id"}},
+	{"friend_list_members", []string{"owner_id", "peer_id"}},
+	{"friend_lists", []string{"owner_id"}},
+	{"friends", []string{"owner_id", "peer_id"}},
+	{"friend_requests", []string{"from_id", "to_id"}},
+	{"blocklist", []string{"owner_id", "peer_id"}},
+}
+
+func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {
+	n, err := t.execAffected(ctx, `DELETE FROM accounts WHERE app_id = ? AND user_id = ?`, int64(app), user)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	for _, tc := range accountTables {
+		for _, col := range tc.columns {
+			if _, err := t.exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE app_id = ? AND %s = ?`, tc.table, col), int64(app), user); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, nil
+}
+
+func (t *txn) LockAccounts(ctx context.Context, app store.AppID, users ...string) error {
+	if !t.db.dialect.LockRows || t.readOnly {
+		return nil
+	}
+	// A fixed order keeps two writers locking the same pair from deadlocking.
+	sorted := append([]string(nil), users...)
+	sort.Strings(sorted)
+	for i, u := range sorted {
+		if i > 0 && sorted[i-1] == u {
+			continue
+		}
+		rows, err := t.query(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND user_id = ? FOR UPDATE`, int64(app), u)
+		if err != nil {
+			return err
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+var seqColumns = map[store.SeqKind]string{
+	store.SeqFriend:       "friend_seq",
+	store.SeqFriendCustom: "friend_custom_seq",
+	store.SeqBlock:        "block_seq",
+	store.SeqFriendList:   "friend_list_seq",
+}
+
+func (t *txn) Seqs(ctx context.Context, app store.AppID, user string) (store.Seqs, error) {
+	var s store.Seqs
+	err := t.queryRow(ctx, `SELECT friend_seq, friend_custom_seq, block_seq, friend_list_seq FROM accounts WHERE app_id = ? AND user_id = ?`,
+		int64(app), user).Scan(&s.Friend, &s.FriendCustom, &s.Block, &s.FriendList)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Seqs{}, nil
+	}
+	return s, err
+}
+
+func (t *txn) BumpSeq(ctx context.Context, app store.AppID, user string, kind store.SeqKind) (uint64, error) {
+	col, ok := seqColumns[kind]
+	if !ok {
+		return 0, fmt.Errorf("unknown seq kind %d", kind)
+	}
+	var v uint64
+	err := t.queryRow(ctx, `UPDATE accounts SET `+col+` = `+col+` + 1 WHERE app_id = ? AND user_id = ? RETURNING `+col,
+		int64(app), user).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}

@@ -1,0 +1,156 @@
+package sqlstore
+
+import (
+	"context"
+	"sync"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+// committer is the single writer of a group-commit engine. Requests that
+// arrive while a commit is being synced wait in the queue and go out together
+// in the next transaction; each runs inside its own savepoint so a failing
+// request rolls back alone.
+type committer struct {
+	db       *DB
+	queue    chan *writeRequest
+	closing  chan struct{}
+	done     chan struct{}
+	maxBatch int
+	stopOnce sync.Once
+}
+
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(store.Tx) error
+	done chan error
+}
+
+func startCommitter(db *DB, maxBatch int) *committer {
+	c := &committer{
+		db:       db,
+		queue:    make(chan *writeRequest, maxBatch*4),
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
+		maxBatch: maxBatch,
+	}
+	go c.run()
+	return c
+}
+
+func (c *committer) submit(ctx context.Context, fn func(store.Tx) error) error {
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case c.queue <- req:
+	case <-c.closing:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the request is waited for even if ctx ends: returning
+	// early would let a caller report failure for a write that then commits.
+	return <-req.done
+}
+
+func (c *committer) stop() {
+	c.stopOnce.Do(func() { close(c.closing) })
+	<-c.done
+}
+
+func (c *committer) run() {
+	defer close(c.done)
+	batch := make([]*writeRequest, 0, c.maxBatch)
+	for {
+		select {
+		case req := <-c.queue:
+			batch = append(batch[:0], req)
+		drain:
+			for len(batch) < c.maxBatch {
+				select {
+				case r := <-c.queue:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			c.commit(batch)
+		case <-c.closing:
+			for {
+				select {
+				case r := <-c.queue:
+					r.done <- ErrClosed
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (c *committer) commit(batch []*writeRequest) {
+	results := make([]error, len(batch))
+	ack := func() {
+		for i, r := range batch {
+			r.done <- results[i]
+		}
+	}
+	tx, err := c.db.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		for i := range results {
+			results[i] = err
+		}
+		ack()
+		return
+	}
+	t := &txn{db: c.db, pool: c.db.write, tx: tx}
+	single := len(batch) == 1
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if single {
+			results[i] = callSafely(r.fn, t)
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT request"); err != nil {
+			results[i] = err
+			continue
+		}
+		results[i] = callSafely(r.fn, t)
+		if results[i] != nil {
+			if _, err := tx.Exec("ROLLBACK TO SAVEPOINT request"); err != nil {
+				c.fail(tx, results, err)
+				ack()
+				return
+			}
+		}
+		if _, err := tx.Exec("RELEASE SAVEPOINT request"); err != nil {
+			c.fail(tx, results, err)
+			ack()
+			return
+		}
+	}
+	if single && results[0] != nil {
+		_ = tx.Rollback()
+		ack()
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		c.fail(nil, results, err)
+	}
+	ack()
+}
+
+// fail marks every request that had succeeded as failed with err: nothing
+// of the batch is durable.
+func (c *committer) fail(tx interface{ Rollback() error }, results []error, err error) {
+	if tx != nil {
+		_ = tx.Rollback()
+	}
+	for i := range results {
+		if results[i] == nil {
+			results[i] = err
+		}
+	}
+}

@@ -1,0 +1,317 @@
+// Package sqlstore is the SQL implementation of the store interfaces shared
+// by the SQLite and PostgreSQL engines. Queries are written once in the subset
+// both engines speak, with `?` placeholders rebound per dialect; the engines
+// differ only in how they open connections, their migrations, and how writes
+// are committed.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+// Dialect captures what differs between engines at the SQL level.
+type Dialect struct {
+	Name string
+	// Numbered placeholders ($1, $2...) instead of `?`.
+	NumberedPlaceholders bool
+	// LockRows appends FOR UPDATE to LockAccounts; an engine with a single
+	// writer has nothing to lock.
+	LockRows bool
+	// PrepareStatements keeps prepared statements per query; drivers that
+	// already cache statements per connection (pgx) leave it off.
+	PrepareStatements bool
+	// Retryable reports whether a failed transaction may simply be run again
+	// (serialization failure, deadlock).
+	Retryable func(error) bool
+}
+
+// Options configures a DB.
+type Options struct {
+	Dialect Dialect
+	Write   *sql.DB
+	Read    *sql.DB // may be the same as Write
+	// GroupCommit funnels every write through one goroutine that commits the
+	// writes queued meanwhile in one transaction, so one fsync acknowledges
+	// many requests. It is how a single-writer engine keeps up with
+	// concurrent clients.
+	GroupCommit bool
+	MaxBatch    int
+}
+
+// DB implements store.Store over database/sql.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+
+	stmtMu sync.RWMutex
+	stmts  map[stmtKey]*sql.Stmt
+
+	committer *committer
+}
+
+type stmtKey struct {
+	pool  *sql.DB
+	query string
+}
+
+// ErrClosed is returned by writes issued after Close.
+var ErrClosed = errors.New("store closed")
+
+// New wraps opened connection pools.
+func New(opts Options) *DB {
+	db := &DB{dialect: opts.Dialect, write: opts.Write, read: opts.Read, stmts: map[stmtKey]*sql.Stmt{}}
+	if db.read == nil {
+		db.read = db.write
+	}
+	if opts.GroupCommit {
+		max := opts.MaxBatch
+		if max <= 0 {
+			max = 256
+		}
+		db.committer = startCommitter(db, max)
+	}
+	return db
+}
+
+// Write implements store.Store.
+func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
+	if db.committer != nil {
+		return db.committer.submit(ctx, fn)
+	}
+	const attempts = 8
+	var err error
+	for i := 0; i < attempts; i++ {
+		if err = db.writeOnce(ctx, fn); err == nil || db.dialect.Retryable == nil || !db.dialect.Retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := callSafely(fn, &txn{db: db, pool: db.write, tx: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Read implements store.Store.
+func (db *DB) Read(ctx context.Context, fn func(store.Tx) error) error {
+	return callSafely(fn, &txn{db: db, pool: db.read, readOnly: true})
+}
+
+// Close stops the committer and closes the pools.
+func (db *DB) Close() error {
+	if db.committer != nil {
+		db.committer.stop()
+	}
+	db.stmtMu.Lock()
+	for _, s := range db.stmts {
+		s.Close()
+	}
+	db.stmts = map[stmtKey]*sql.Stmt{}
+	db.stmtMu.Unlock()
+	err := db.write.Close()
+	if db.read != db.write {
+		if rerr := db.read.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// callSafely turns a panic inside a transaction body into an error so that a
+// bug in one request cannot take the writer, and every queued request, down.
+func callSafely(fn func(store.Tx) error, t *txn) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in store transaction: %v", r)
+		}
+	}()
+	return fn(t)
+}
+
+func (db *DB) rebind(q string) string {
+	if !db.dialect.NumberedPlaceholders {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// maxPreparedArgs bounds which queries are kept prepared: IN lists of
+// arbitrary length would otherwise fill the cache with one-off statements.
+const maxPreparedArgs = 16
+
+func (db *DB) stmt(ctx context.Context, pool *sql.DB, q string) (*sql.Stmt, error) {
+	key := stmtKey{pool, q}
+	db.stmtMu.RLock()
+	s := db.stmts[key]
+	db.stmtMu.RUnlock()
+	if s != nil {
+		return s, nil
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if s = db.stmts[key]; s != nil {
+		return s, nil
+	}
+	s, err := pool.PrepareContext(ctx, db.rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	db.stmts[key] = s
+	return s, nil
+}
+
+// txn runs queries either inside a write transaction or against the read
+// pool.
+type txn struct {
+	db       *DB
+	pool     *sql.DB
+	tx       *sql.Tx
+	readOnly bool
+}
+
+var errReadOnly = errors.New("write attempted in a read transaction")
+
+func (t *txn) prepared(ctx context.Context, q string, nargs int) (*sql.Stmt, error) {
+	if !t.db.dialect.PrepareStatements || nargs > maxPreparedArgs {
+		return nil, nil
+	}
+	s, err := t.db.stmt(ctx, t.pool, q)
+	if err != nil {
+		return nil, err
+	}
+	if t.tx != nil {
+		s = t.tx.StmtContext(ctx, s)
+	}
+	return s, nil
+}
+
+func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := t.prepared(ctx, q, len(args))
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	if t.tx != nil {
+		return t.tx.QueryContext(ctx, t.db.rebind(q), args...)
+	}
+	return t.pool.QueryContext(ctx, t.db.rebind(q), args...)
+}
+
+func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	s, err := t.prepared(ctx, q, len(args))
+	if err == nil && s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	if t.tx != nil {
+		return t.tx.QueryRowContext(ctx, t.db.rebind(q), args...)
+	}
+	return t.pool.QueryRowContext(ctx, t.db.rebind(q), args...)
+}
+
+func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if t.readOnly {
+		return nil, errReadOnly
+	}
+	s, err := t.prepared(ctx, q, len(args))
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, t.db.rebind(q), args...)
+}
+
+func (t *txn) execAffected(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := t.exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// inList returns "(?,?,...)" for n values.
+func inList(n int) string {
+	if n <= 0 {
+		return "(NULL)"
+	}
+	return "(" + strings.Repeat("?,", n-1) + "?)"
+}
+
+// stringSet runs a query whose single column is a user ID and returns the
+// IDs as a set.
+func (t *txn) stringSet(ctx context.Context, q string, args ...any) (map[string]bool, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out[s] = true
+	}
+	return out, rows.Err()
+}
+
+// chunked calls fn over peers in chunks small enough for any engine's
+// parameter limit and for the statement cache, merging the sets.
+func chunked(peers []string, fn func(chunk []string) (map[string]bool, error)) (map[string]bool, error) {
+	out := map[string]bool{}
+	const size = 500
+	for len(peers) > 0 {
+		n := min(size, len(peers))
+		part, err := fn(peers[:n])
+		if err != nil {
+			return nil, err
+		}
+		for k := range part {
+			out[k] = true
+		}
+		peers = peers[n:]
+	}
+	return out, nil
+}
+
+func appArgs(app store.AppID, owner string, peers []string) []any {
+	args := make([]any, 0, len(peers)+2)
+	args = append(args, int64(app), owner)
+	for _, p := range peers {
+		args = append(args, p)
+	}
+	return args
+}

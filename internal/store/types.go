@@ -1,0 +1,76 @@
+package store
+
+// AppID is a tenant's SDKAppID. Every row carries it: data of different apps
+// never mixes.
+type AppID = uint64
+
+// Account is an imported or signed-up user.
+type Account struct {
+	UserID    string
+	CreatedAt int64
+}
+
+// Friend is one direction of a friendship: Owner has Peer in their list.
+// A two-way friendship is two rows, which is how one-way adds, one-way deletes
+// and the four check relations fall out without special cases.
+type Friend struct {
+	App        AppID
+	Owner      string
+	Peer       string
+	Remark     string
+	Groups     []string // friend lists of Owner that Peer belongs to, sorted
+	AddSource  string
+	AddWording string
+	AddTime    int64
+	RemarkTime int64
+	Custom     map[string]Value // Tag_SNS_Custom_* values
+}
+
+// FriendRequest is a pending application from From to To, kept until To
+// accepts or refuses it (or a later add makes it moot).
+type FriendRequest struct {
+	App        AppID
+	From       string
+	To         string
+	AddSource  string
+	AddWording string
+	Remark     string // remark From will give To once accepted
+	GroupName  string // friend list From will put To in once accepted
+	AddType    string // Add_Type_Single or Add_Type_Both
+	CreatedAt  int64
+	Read       bool // To has seen it
+}
+
+// Block is Owner's blocklist entry for Peer.
+type Block struct {
+	App     AppID
+	Owner   string
+	Peer    string
+	AddedAt int64
+}
+
+// FriendList is a named list (a "friend group") that Owner sorts friends into.
+type FriendList struct {
+	Name      string
+	CreatedAt int64
+	Members   []string
+}
+
+// SeqKind names one of the per-user version counters of the relationship
+// chain. Clients compare them to skip pulling data that did not change.
+type SeqKind int
+
+const (
+	SeqFriend       SeqKind = iota // standard friend fields and membership
+	SeqFriendCustom                // Tag_SNS_Custom_* fields
+	SeqBlock                       // blocklist
+	SeqFriendList                  // friend lists
+)
+
+// Seqs are the current counters of one user.
+type Seqs struct {
+	Friend       uint64
+	FriendCustom uint64
+	Block        uint64
+	FriendList   uint64
+}
