@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -65,6 +66,9 @@ func genUserSig(args []string, stdout, stderr io.Writer) error {
 	}
 	if *id == 0 || *key == "" || *user == "" {
 		return errors.New("usersig needs --sdkappid, --key and --user")
+	}
+	if *id > math.MaxUint32 {
+		return errors.New("usersig: --sdkappid must be a 32-bit number")
 	}
 	sig, err := usersig.Generate(*id, *key, *user, *expire, time.Now())
 	if err != nil {

@@ -86,7 +86,9 @@ func (a *App) RateLimit(api string) float64 {
 }
 
 // HasProfileCustomField reports whether Tag_Profile_Custom_<kw> is declared.
-func (a *App) HasProfileCustomField(kw string) bool { return slices.Contains(a.ProfileCustomFields, kw) }
+func (a *App) HasProfileCustomField(kw string) bool {
+	return slices.Contains(a.ProfileCustomFields, kw)
+}
 
 // HasFriendCustomField reports whether Tag_SNS_Custom_<kw> is declared.
 func (a *App) HasFriendCustomField(kw string) bool { return slices.Contains(a.FriendCustomFields, kw) }

@@ -115,7 +115,20 @@ func (c *Config) Env(getenv func(string) string) error {
 			admins = append(admins, a)
 		}
 	}
-	c.Apps = append(c.Apps, AppConfig{SDKAppID: n, SecretKey: key, Admins: admins})
+	ac := AppConfig{SDKAppID: n, SecretKey: key, Admins: admins}
+	if v := getenv("PARLEY_RATE_LIMIT"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("PARLEY_RATE_LIMIT: %w", err)
+		}
+		// One figure for every API: load tests and private deployments
+		// that do not want Tencent's per-API quotas set 0 (unlimited).
+		ac.RateLimits = map[string]float64{"default": rate}
+		for api := range app.DefaultRateLimits() {
+			ac.RateLimits[api] = rate
+		}
+	}
+	c.Apps = append(c.Apps, ac)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -40,6 +41,11 @@ func ParseItems(a *app.App, items []Item) (map[string]store.Value, error) {
 		}
 		var v store.Value
 		if len(it.Value) == 0 || json.Unmarshal(it.Value, &v) != nil {
+			// An integer too large for int64 has the right type for a
+			// number tag; only its value is out of range.
+			if spec.kind == kindUint && isIntegerLiteral(it.Value) {
+				return nil, errcode.Newf(errcode.ProfileBadValue, "Err_Profile_Value_Invalid: %s out of range", it.Tag)
+			}
 			return nil, errcode.Newf(errcode.ProfileBadValueType, "Err_Profile_Value_Type_Invalid: %s", it.Tag)
 		}
 		if err := checkValue(spec, it.Tag, v); err != nil {
@@ -48,6 +54,24 @@ func ParseItems(a *app.App, items []Item) (map[string]store.Value, error) {
 		out[it.Tag] = v
 	}
 	return out, nil
+}
+
+// isIntegerLiteral reports whether b is a JSON integer (optional minus,
+// digits only), whatever its magnitude.
+func isIntegerLiteral(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func checkValue(spec tagSpec, tag string, v store.Value) error {

@@ -245,6 +245,9 @@ func (s *Service) CheckBlocks(ctx context.Context, a *app.App, from string, peer
 			r = BlockBWithA
 		}
 		out[i] = BlockCheckResult{Peer: p, Relation: r}
+		if p == "" || len(p) > 32 {
+			out[i].Err = bad("Err_SNS_To_Account_Invalid")
+		}
 	}
 	return out, nil
 }

@@ -120,8 +120,11 @@ func (s *Service) unlink(ctx context.Context, tx store.Tx, a *app.App, owner, pe
 		if !ok {
 			continue
 		}
-		if _, err := tx.BumpSeq(ctx, a.SDKAppID, p[0], store.SeqFriend); err != nil {
-			return nil, err
+		// The peer also left any friend list it was in, so both versions move.
+		for _, kind := range []store.SeqKind{store.SeqFriend, store.SeqFriendList} {
+			if _, err := tx.BumpSeq(ctx, a.SDKAppID, p[0], kind); err != nil {
+				return nil, err
+			}
 		}
 		events = append(events, friendEvent(a, event.FriendDeleted, p[0], p[1]))
 	}

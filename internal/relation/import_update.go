@@ -121,7 +121,7 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 			return err
 		}
 		ls := newListSet(lists, a.Limits.MaxFriendLists)
-		changedCustom := false
+		changedCustom, changedLists := false, false
 		for i, it := range items {
 			results[i].Peer = it.To
 			switch {
@@ -157,6 +157,7 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 			count++
 			mine[it.To] = true
 			changedCustom = changedCustom || len(custom[i]) > 0
+			changedLists = changedLists || len(f.Groups) > 0
 			events = append(events, friendEvent(a, event.FriendAdded, from, it.To))
 		}
 		if len(events) > 0 {
@@ -166,6 +167,11 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 		}
 		if changedCustom {
 			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendCustom); err != nil {
+				return err
+			}
+		}
+		if changedLists {
+			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendList); err != nil {
 				return err
 			}
 		}
@@ -260,7 +266,7 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 			return err
 		}
 		ls := newListSet(lists, a.Limits.MaxFriendLists)
-		std, cust := false, false
+		std, cust, listsChanged := false, false, false
 		for i, it := range items {
 			results[i].Peer = it.To
 			if pre[i] != nil {
@@ -285,7 +291,7 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 					return err
 				}
 				f.Groups = c.groups
-				std = true
+				std, listsChanged = true, true
 			}
 			if c.remark != nil {
 				f.Remark, f.RemarkTime = *c.remark, now
@@ -316,6 +322,11 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 		}
 		if cust {
 			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendCustom); err != nil {
+				return err
+			}
+		}
+		if listsChanged {
+			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendList); err != nil {
 				return err
 			}
 		}

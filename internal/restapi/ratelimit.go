@@ -33,15 +33,17 @@ func (l *rateLimiter) allow(a *app.App, api string, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// The bucket holds one second of calls, so a client may burst up to the
+	// per-second rate but never sustain more. It holds at least one call, or
+	// a rate below 1/s (one call every few seconds) would refuse every call.
+	capacity := max(rate, 1)
 	k := bucketKey{a.SDKAppID, api}
 	b := l.buckets[k]
 	if b == nil {
-		b = &bucket{tokens: rate, last: now}
+		b = &bucket{tokens: capacity, last: now}
 		l.buckets[k] = b
 	}
-	// The bucket holds one second of calls, so a client may burst up to the
-	// per-second rate but never sustain more.
-	b.tokens = min(rate, b.tokens+now.Sub(b.last).Seconds()*rate)
+	b.tokens = min(capacity, b.tokens+now.Sub(b.last).Seconds()*rate)
 	b.last = now
 	if b.tokens < 1 {
 		return false

@@ -413,7 +413,7 @@ func (s *Server) listGet(c *call) (response, error) {
 	type item struct {
 		GroupName    string
 		FriendNumber int
-		To_Account   []string `json:",omitempty"`
+		To_Account   []string `json:",omitzero"` // [] for an empty list when asked for
 	}
 	resp := &struct {
 		ResultItem      []item

@@ -42,8 +42,6 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sqlstore.DB, error) {
 	if maxConns <= 0 {
 		maxConns = 32
 	}
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -66,5 +64,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sqlstore.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	// Limited only now: while migrating, conn holds one connection and
+	// Migrate needs another, which a pool of one would never hand out.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: db, Read: db}), nil
 }

@@ -103,6 +103,11 @@ func (t *txn) Seqs(ctx context.Context, app store.AppID, user string) (store.Seq
 }
 
 func (t *txn) BumpSeq(ctx context.Context, app store.AppID, user string, kind store.SeqKind) (uint64, error) {
+	if t.readOnly {
+		// The UPDATE below goes through queryRow, not exec, so it would
+		// otherwise escape the read-only check (and commit on PostgreSQL).
+		return 0, errReadOnly
+	}
 	col, ok := seqColumns[kind]
 	if !ok {
 		return 0, fmt.Errorf("unknown seq kind %d", kind)

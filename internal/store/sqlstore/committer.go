@@ -49,7 +49,20 @@ func (c *committer) submit(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// Once queued the request is waited for even if ctx ends: returning
 	// early would let a caller report failure for a write that then commits.
-	return <-req.done
+	select {
+	case err := <-req.done:
+		return err
+	case <-c.done:
+		// The writer has exited (Close). A request it answered before
+		// exiting has its result buffered; one that reached the queue after
+		// the writer drained it is never run.
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
 }
 
 func (c *committer) stop() {

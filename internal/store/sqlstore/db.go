@@ -201,17 +201,15 @@ type txn struct {
 var errReadOnly = errors.New("write attempted in a read transaction")
 
 func (t *txn) prepared(ctx context.Context, q string, nargs int) (*sql.Stmt, error) {
-	if !t.db.dialect.PrepareStatements || nargs > maxPreparedArgs {
+	// Only queries outside a transaction (Read) use cached statements.
+	// Preparing one takes a free connection from the pool, and inside a write
+	// transaction there may be none: SQLite's writer pool has exactly one
+	// connection and the transaction holds it, so PrepareContext would wait
+	// forever.
+	if !t.db.dialect.PrepareStatements || nargs > maxPreparedArgs || t.tx != nil {
 		return nil, nil
 	}
-	s, err := t.db.stmt(ctx, t.pool, q)
-	if err != nil {
-		return nil, err
-	}
-	if t.tx != nil {
-		s = t.tx.StmtContext(ctx, s)
-	}
-	return s, nil
+	return t.db.stmt(ctx, t.pool, q)
 }
 
 func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

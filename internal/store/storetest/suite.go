@@ -10,6 +10,7 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -164,9 +165,41 @@ func set(keys ...string) map[string]bool {
 // can rely on).
 func eq[T any](t *testing.T, what string, got, want T) {
 	t.Helper()
-	if !equal(reflect.ValueOf(got), reflect.ValueOf(want)) {
-		t.Errorf("%s:\n got: %+v\nwant: %+v", what, got, want)
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	if equal(g, w) {
+		return
 	}
+	if g.Kind() == reflect.Map && g.Len()+w.Len() > 20 {
+		t.Errorf("%s: maps of %d and %d entries differ:%s", what, g.Len(), w.Len(), mapDiff(g, w))
+		return
+	}
+	t.Errorf("%s:\n got: %+v\nwant: %+v", what, got, want)
+}
+
+// mapDiff lists, for large maps, only the keys that differ.
+func mapDiff(got, want reflect.Value) string {
+	var lines []string
+	iter := got.MapRange()
+	for iter.Next() {
+		wv := want.MapIndex(iter.Key())
+		switch {
+		case !wv.IsValid():
+			lines = append(lines, fmt.Sprintf("\n  unexpected %v: %+v", iter.Key(), iter.Value()))
+		case !equal(iter.Value(), wv):
+			lines = append(lines, fmt.Sprintf("\n  %v: got %+v, want %+v", iter.Key(), iter.Value(), wv))
+		}
+	}
+	iter = want.MapRange()
+	for iter.Next() {
+		if !got.MapIndex(iter.Key()).IsValid() {
+			lines = append(lines, fmt.Sprintf("\n  missing %v: %+v", iter.Key(), iter.Value()))
+		}
+	}
+	sort.Strings(lines)
+	if len(lines) > 30 {
+		lines = append(lines[:30], fmt.Sprintf("\n  ... and %d more", len(lines)-30))
+	}
+	return strings.Join(lines, "")
 }
 
 func equal(a, b reflect.Value) bool {
