@@ -68,7 +68,7 @@ func (s *Service) Import(ctx context.Context, a *app.App, user, nick, faceURL st
 			return errcode.Newf(errcode.ProfileValueTooLong, "Err_Profile_Value_Too_Long: %s", tag)
 		}
 	}
-	return s.Store.Write(ctx, func(tx store.Tx) error {
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
 		if _, err := tx.CreateAccount(ctx, a.SDKAppID, user, s.now()); err != nil {
 			return err
 		}
@@ -77,6 +77,10 @@ func (s *Service) Import(ctx context.Context, a *app.App, user, nick, faceURL st
 		}
 		return tx.SetProfileValues(ctx, a.SDKAppID, user, values)
 	})
+	if err == nil && len(values) > 0 {
+		s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.ProfileUpdated, User: user})
+	}
+	return err
 }
 
 // ImportMany creates the valid users and returns the ones that could not be

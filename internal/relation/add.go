@@ -128,29 +128,18 @@ type addState struct {
 
 func (s *Service) loadAddState(ctx context.Context, tx store.Tx, a *app.App, from string, peers []string) (*addState, error) {
 	w := &addState{s: s, tx: tx, a: a, from: from, now: s.now(), sent: -1}
-	ok, err := tx.AccountExists(ctx, a.SDKAppID, from)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errcode.New(errcode.SNSNoAccount, "Err_SNS_From_Account_Not_Exist")
-	}
 	if err := tx.LockAccounts(ctx, a.SDKAppID, append([]string{from}, peers...)...); err != nil {
 		return nil, err
 	}
+	rs, err := tx.Relations(ctx, a.SDKAppID, from, peers)
+	if err != nil {
+		return nil, err
+	}
+	if !rs.OwnerExists {
+		return nil, errcode.New(errcode.SNSNoAccount, "Err_SNS_From_Account_Not_Exist")
+	}
+	w.mine, w.theirs, w.blocked, w.blockedBy = rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy
 	if w.existing, err = tx.ExistingAccounts(ctx, a.SDKAppID, peers); err != nil {
-		return nil, err
-	}
-	if w.mine, err = tx.FriendsAmong(ctx, a.SDKAppID, from, peers); err != nil {
-		return nil, err
-	}
-	if w.theirs, err = tx.FriendOfAmong(ctx, a.SDKAppID, from, peers); err != nil {
-		return nil, err
-	}
-	if w.blocked, err = tx.BlockedAmong(ctx, a.SDKAppID, from, peers); err != nil {
-		return nil, err
-	}
-	if w.blockedBy, err = tx.BlockedByAmong(ctx, a.SDKAppID, from, peers); err != nil {
 		return nil, err
 	}
 	if w.profiles, err = tx.ProfileValues(ctx, a.SDKAppID, append([]string{from}, peers...),
@@ -206,15 +195,15 @@ func (w *addState) add(ctx context.Context, it AddItem, opt AddOptions) ([]event
 	if !opt.Force && allow == profile.AllowNeedConfirm {
 		return w.request(ctx, it, opt)
 	}
-	if w.lists == nil {
-		lists, err := w.tx.FriendLists(ctx, app, from)
-		if err != nil {
-			return nil, err
-		}
-		w.lists = newListSet(lists, w.a.Limits.MaxFriendLists)
-	}
 	var groups []string
 	if it.GroupName != "" {
+		if w.lists == nil {
+			lists, err := w.tx.FriendLists(ctx, app, from)
+			if err != nil {
+				return nil, err
+			}
+			w.lists = newListSet(lists, w.a.Limits.MaxFriendLists)
+		}
 		groups = []string{it.GroupName}
 		if err := w.lists.ensure(groups); err != nil {
 			return nil, err

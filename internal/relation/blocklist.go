@@ -217,21 +217,13 @@ func (s *Service) CheckBlocks(ctx context.Context, a *app.App, from string, peer
 	if typ != BlockCheckSingle && typ != BlockCheckBoth {
 		return nil, bad("Err_SNS_BlackListCheck_CheckType_Invalid")
 	}
-	var mine, theirs map[string]bool
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		if err = requireAccount(ctx, tx, a, from); err != nil {
-			return err
-		}
-		if mine, err = tx.BlockedAmong(ctx, a.SDKAppID, from, peers); err != nil {
-			return err
-		}
-		if typ == BlockCheckBoth {
-			theirs, err = tx.BlockedByAmong(ctx, a.SDKAppID, from, peers)
-		}
-		return err
-	})
+	rs, err := s.relations(ctx, a, from, peers)
 	if err != nil {
 		return nil, err
+	}
+	mine, theirs := rs.Blocked, rs.BlockedBy
+	if typ != BlockCheckBoth {
+		theirs = nil
 	}
 	out := make([]BlockCheckResult, len(peers))
 	for i, p := range peers {

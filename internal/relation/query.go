@@ -60,22 +60,11 @@ func (s *Service) CheckFriends(ctx context.Context, a *app.App, from string, pee
 	if typ != CheckSingle && typ != CheckBoth {
 		return nil, bad("Err_SNS_FriendCheck_CheckType_Invalid")
 	}
-	var mine, theirs map[string]bool
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		if err = requireAccount(ctx, tx, a, from); err != nil {
-			return err
-		}
-		if mine, err = tx.FriendsAmong(ctx, a.SDKAppID, from, peers); err != nil {
-			return err
-		}
-		if typ == CheckBoth {
-			theirs, err = tx.FriendOfAmong(ctx, a.SDKAppID, from, peers)
-		}
-		return err
-	})
+	rs, err := s.relations(ctx, a, from, peers)
 	if err != nil {
 		return nil, err
 	}
+	mine, theirs := rs.Friends, rs.FriendOf
 	out := make([]CheckResult, len(peers))
 	for i, p := range peers {
 		out[i] = CheckResult{Peer: p, Relation: relationOf(mine[p], theirs[p], typ == CheckBoth)}
@@ -84,6 +73,20 @@ func (s *Service) CheckFriends(ctx context.Context, a *app.App, from string, pee
 		}
 	}
 	return out, nil
+}
+
+// relations reads how from relates to peers, failing with 30003 when from
+// does not exist.
+func (s *Service) relations(ctx context.Context, a *app.App, from string, peers []string) (store.RelationSet, error) {
+	var rs store.RelationSet
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		rs, err = tx.Relations(ctx, a.SDKAppID, from, peers)
+		return err
+	})
+	if err == nil && !rs.OwnerExists {
+		err = errcode.New(errcode.SNSNoAccount, "Err_SNS_From_Account_Not_Exist")
+	}
+	return rs, err
 }
 
 // FriendPage is one page of friend_get.

@@ -57,6 +57,10 @@ type Profiles interface {
 
 // Friends is the one-directional friend table.
 type Friends interface {
+	// Relations answers, in one round trip, whether owner exists and how
+	// owner relates to each of peers in both directions of the friend and
+	// block tables: the question every add and check starts with.
+	Relations(ctx context.Context, app AppID, owner string, peers []string) (RelationSet, error)
 	Friend(ctx context.Context, app AppID, owner, peer string) (Friend, bool, error)
 	// FriendsAmong returns the peers that owner has as friends.
 	FriendsAmong(ctx context.Context, app AppID, owner string, peers []string) (map[string]bool, error)

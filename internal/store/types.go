@@ -74,3 +74,12 @@ type Seqs struct {
 	Block        uint64
 	FriendList   uint64
 }
+
+// RelationSet is how one owner relates to a set of peers.
+type RelationSet struct {
+	OwnerExists bool
+	Friends     map[string]bool // owner has peer as a friend
+	FriendOf    map[string]bool // peer has owner as a friend
+	Blocked     map[string]bool // owner blocked peer
+	BlockedBy   map[string]bool // peer blocked owner
+}

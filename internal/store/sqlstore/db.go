@@ -201,19 +201,27 @@ type txn struct {
 var errReadOnly = errors.New("write attempted in a read transaction")
 
 func (t *txn) prepared(ctx context.Context, q string, nargs int) (*sql.Stmt, error) {
-	// Only queries outside a transaction (Read) use cached statements.
-	// Preparing one takes a free connection from the pool, and inside a write
-	// transaction there may be none: SQLite's writer pool has exactly one
-	// connection and the transaction holds it, so PrepareContext would wait
-	// forever.
-	if !t.db.dialect.PrepareStatements || nargs > maxPreparedArgs || t.tx != nil {
+	if !t.db.dialect.PrepareStatements || nargs > maxPreparedArgs {
 		return nil, nil
 	}
-	return t.db.stmt(ctx, t.pool, q)
+	// Preparing takes a free connection of the pool; an engine whose writer
+	// transaction holds its only connection must keep a spare one (see
+	// sqlite.Open) or this waits forever.
+	s, err := t.db.stmt(ctx, t.pool, q)
+	if err != nil || t.tx == nil {
+		return s, err
+	}
+	return t.tx.StmtContext(ctx, s), nil
 }
 
 func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	s, err := t.prepared(ctx, q, len(args))
+	return t.queryN(ctx, q, 1, args...)
+}
+
+// queryN is query for a statement that repeats one IN list parts times: its
+// cacheability is judged per list, not by the total argument count.
+func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (*sql.Rows, error) {
+	s, err := t.prepared(ctx, q, len(args)/parts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,63 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+// relationParts are the UNION ALL arms of Relations; the first column says
+// which set a row belongs to.
+const relationParts = 4
+
+func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peers []string) (store.RelationSet, error) {
+	rs := store.RelationSet{Friends: map[string]bool{}, FriendOf: map[string]bool{}, Blocked: map[string]bool{}, BlockedBy: map[string]bool{}}
+	sets := [relationParts]map[string]bool{rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy}
+	first := true
+	for len(peers) > 0 || first {
+		n := min(len(peers), 200)
+		chunk := peers[:n]
+		peers = peers[n:]
+		in := inList(len(chunk))
+		q := `SELECT 0, peer_id FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id IN ` + in + `
+			UNION ALL SELECT 1, owner_id FROM friends WHERE app_id = ? AND peer_id = ? AND owner_id IN ` + in + `
+			UNION ALL SELECT 2, peer_id FROM blocklist WHERE app_id = ? AND owner_id = ? AND peer_id IN ` + in + `
+			UNION ALL SELECT 3, owner_id FROM blocklist WHERE app_id = ? AND peer_id = ? AND owner_id IN ` + in
+		args := make([]any, 0, relationParts*(len(chunk)+2)+2)
+		for range relationParts {
+			args = append(args, appArgs(app, owner, chunk)...)
+		}
+		if first {
+			q += ` UNION ALL SELECT 4, user_id FROM accounts WHERE app_id = ? AND user_id = ?`
+			args = append(args, int64(app), owner)
+		}
+		if err := t.scanRelations(ctx, q, args, sets, &rs.OwnerExists); err != nil {
+			return rs, err
+		}
+		first = false
+	}
+	return rs, nil
+}
+
+func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [relationParts]map[string]bool, ownerExists *bool) error {
+	// 4×(n+2)+2 arguments: past the statement cache's bound for large
+	// batches, which then run unprepared.
+	rows, err := t.queryN(ctx, q, relationParts, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind int
+		var id string
+		if err := rows.Scan(&kind, &id); err != nil {
+			return err
+		}
+		if kind == relationParts {
+			*ownerExists = true
+			continue
+		}
+		sets[kind][id] = true
+	}
+	return rows.Err()
+}
