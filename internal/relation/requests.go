@@ -152,6 +152,9 @@ func (s *Service) dropRequest(ctx context.Context, a *app.App, from, to string) 
 // MarkRequestsRead marks every request user received as read.
 func (s *Service) MarkRequestsRead(ctx context.Context, a *app.App, user string) error {
 	if err := s.Store.Write(ctx, func(tx store.Tx) error {
+		if err := requireAccount(ctx, tx, a, user); err != nil {
+			return err
+		}
 		return tx.MarkFriendRequestsRead(ctx, a.SDKAppID, user)
 	}); err != nil {
 		return err

@@ -1,0 +1,95 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestEnvDeclaresAnApp(t *testing.T) {
+	c := Default()
+	err := c.Env(env(map[string]string{
+		"PARLEY_SDKAPPID": "1400000001", "PARLEY_SECRET_KEY": "0123456789abcdef0123", "PARLEY_ADMIN": "root, ops",
+		"PARLEY_LISTEN": "127.0.0.1:9", "PARLEY_DATA": "/tmp/x", "PARLEY_RATE_LIMIT": "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := c.BuildApps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := apps[0]
+	if c.Listen != "127.0.0.1:9" || c.DataDir != "/tmp/x" || a.SDKAppID != 1400000001 || len(a.Admins) != 2 || a.Admins[1] != "ops" {
+		t.Fatalf("config %+v app %+v", c, a)
+	}
+	if a.RateLimit("sns/friend_add") != 0 || a.RateLimit("im_open_login_svc/account_check") != 0 {
+		t.Fatal("PARLEY_RATE_LIMIT=0 must lift every quota")
+	}
+	if a.Limits.MaxFriends != 3000 || !a.Switches.ShowSentToBlocked {
+		t.Fatalf("defaults not applied: %+v", a)
+	}
+}
+
+func TestEnvRejectsHalfAnApp(t *testing.T) {
+	c := Default()
+	if err := c.Env(env(map[string]string{"PARLEY_SDKAPPID": "1400000001"})); err == nil {
+		t.Fatal("an SDKAppID without a key must be refused")
+	}
+	c = Default()
+	if err := c.Env(env(map[string]string{"PARLEY_SDKAPPID": "x", "PARLEY_SECRET_KEY": "0123456789abcdef"})); err == nil {
+		t.Fatal("a non-numeric SDKAppID must be refused")
+	}
+}
+
+func TestFileRejectsUnknownKeysAndBadApps(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "c.toml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	c := Default()
+	err := c.LoadFile(write("[[apps]]\nsdkappid = 1400000001\nsecret_key = \"0123456789abcdef\"\nmax_freinds = 5\n"))
+	if err == nil || !strings.Contains(err.Error(), "max_freinds") {
+		t.Fatalf("misspelt key: %v", err)
+	}
+	c = Default()
+	if err := c.LoadFile(write("[[apps]]\nsdkappid = 1400000001\nsecret_key = \"short\"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BuildApps(); err == nil {
+		t.Fatal("a secret key shorter than 16 characters must be refused")
+	}
+	c = Default()
+	if err := c.LoadFile(write("[[apps]]\nsdkappid = 1400000001\nsecret_key = \"0123456789abcdef\"\nfriend_custom_fields = [\"TooLongName\"]\nmax_friends = 10\ncheck_friend_for_c2c = true\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BuildApps(); err == nil {
+		t.Fatal("a custom field keyword over 8 bytes must be refused")
+	}
+}
+
+func TestDefaultAppIsKept(t *testing.T) {
+	dir := t.TempDir()
+	first, created, err := DefaultApp(dir)
+	if err != nil || !created {
+		t.Fatalf("first start: %v %v", created, err)
+	}
+	if first.SDKAppID < 1_400_000_000 || first.SDKAppID >= 1_500_000_000 || len(first.SecretKey) != 64 {
+		t.Fatalf("default app %+v", first)
+	}
+	again, created, err := DefaultApp(dir)
+	if err != nil || created || again.SDKAppID != first.SDKAppID || again.SecretKey != first.SecretKey {
+		t.Fatalf("restart: %+v %v %v", again, created, err)
+	}
+	info, err := os.Stat(filepath.Join(dir, defaultAppFile))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the key file must be private: %v %v", info.Mode(), err)
+	}
+}
