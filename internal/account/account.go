@@ -68,19 +68,44 @@ func (s *Service) Import(ctx context.Context, a *app.App, user, nick, faceURL st
 			return errcode.Newf(errcode.ProfileValueTooLong, "Err_Profile_Value_Too_Long: %s", tag)
 		}
 	}
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	var events []event.Event
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+		events = nil
 		if _, err := tx.CreateAccount(ctx, a.SDKAppID, user, s.now()); err != nil {
 			return err
 		}
 		if len(values) == 0 {
 			return nil
 		}
-		return tx.SetProfileValues(ctx, a.SDKAppID, user, values)
+		if err := tx.SetProfileValues(ctx, a.SDKAppID, user, values); err != nil {
+			return err
+		}
+		var err error
+		events, err = profile.ChangeEvents(ctx, tx, a, user)
+		return err
 	})
-	if err == nil && len(values) > 0 {
-		s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.ProfileUpdated, User: user})
+	if err == nil {
+		s.Events.Publish(events...)
 	}
 	return err
+}
+
+// SignUp creates user on their first login; an existing user is left as is.
+func (s *Service) SignUp(ctx context.Context, a *app.App, user string) error {
+	if !ValidUserID(user) {
+		return errcode.Newf(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Invalid_UserID: %q", user)
+	}
+	var exists bool
+	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		exists, err = tx.AccountExists(ctx, a.SDKAppID, user)
+		return err
+	}); err != nil || exists {
+		return err
+	}
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		_, err := tx.CreateAccount(ctx, a.SDKAppID, user, s.now())
+		return err
+	})
 }
 
 // ImportMany creates the valid users and returns the ones that could not be

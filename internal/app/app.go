@@ -17,6 +17,7 @@ type App struct {
 
 	Switches Switches
 	Limits   Limits
+	Login    LoginPolicy
 
 	// ProfileCustomFields and FriendCustomFields are the declared keywords of
 	// Tag_Profile_Custom_<kw> and Tag_SNS_Custom_<kw>. Undeclared custom tags
@@ -46,6 +47,25 @@ type Limits struct {
 	MaxPendingRequests int
 }
 
+// LoginPolicy caps how many instances of one user may be online per
+// platform; a login beyond the cap pushes out the oldest instance.
+type LoginPolicy struct {
+	MaxWebInstances         int // 1 by default, at most 10
+	MaxInstancesPerPlatform int // Android, iOS, iPad, Windows, Mac: 3 by default, at most 3
+}
+
+// DefaultLoginPolicy follows the seeds: one Web instance, three per other
+// platform.
+var DefaultLoginPolicy = LoginPolicy{MaxWebInstances: 1, MaxInstancesPerPlatform: 3}
+
+// Limit returns the cap for platform.
+func (p LoginPolicy) Limit(platform string) int {
+	if platform == "Web" {
+		return p.MaxWebInstances
+	}
+	return p.MaxInstancesPerPlatform
+}
+
 // DefaultLimits are Tencent's documented defaults.
 var DefaultLimits = Limits{MaxFriends: 3000, MaxFriendLists: 32, MaxBlocked: 1000, MaxPendingRequests: 100}
 
@@ -70,6 +90,7 @@ func New(sdkAppID uint64, secretKey string, admins ...string) *App {
 		Admins:     admins,
 		Switches:   Switches{ShowSentToBlocked: true},
 		Limits:     DefaultLimits,
+		Login:      DefaultLoginPolicy,
 		RateLimits: DefaultRateLimits(),
 	}
 }
@@ -103,6 +124,12 @@ func (a *App) Validate() error {
 	}
 	if len(a.Admins) == 0 {
 		return fmt.Errorf("app %d: at least one admin account is required", a.SDKAppID)
+	}
+	if a.Login.MaxWebInstances < 1 || a.Login.MaxWebInstances > 10 {
+		return fmt.Errorf("app %d: max_web_instances must be 1 to 10", a.SDKAppID)
+	}
+	if a.Login.MaxInstancesPerPlatform < 1 || a.Login.MaxInstancesPerPlatform > 3 {
+		return fmt.Errorf("app %d: max_instances_per_platform must be 1 to 3", a.SDKAppID)
 	}
 	for _, kw := range append(append([]string(nil), a.ProfileCustomFields...), a.FriendCustomFields...) {
 		if !ValidCustomKeyword(kw) {

@@ -37,18 +37,20 @@ type StoreConfig struct {
 
 // AppConfig declares one app in the config file.
 type AppConfig struct {
-	SDKAppID            uint64             `toml:"sdkappid"`
-	SecretKey           string             `toml:"secret_key"`
-	Admins              []string           `toml:"admins"`
-	CheckFriendForC2C   *bool              `toml:"check_friend_for_c2c"`
-	ShowSentToBlocked   *bool              `toml:"show_sent_to_blocked"`
-	MaxFriends          int                `toml:"max_friends"`
-	MaxFriendLists      int                `toml:"max_friend_lists"`
-	MaxBlocked          int                `toml:"max_blocked"`
-	MaxPendingRequests  int                `toml:"max_pending_requests"`
-	ProfileCustomFields []string           `toml:"profile_custom_fields"`
-	FriendCustomFields  []string           `toml:"friend_custom_fields"`
-	RateLimits          map[string]float64 `toml:"rate_limits"`
+	SDKAppID             uint64             `toml:"sdkappid"`
+	SecretKey            string             `toml:"secret_key"`
+	Admins               []string           `toml:"admins"`
+	CheckFriendForC2C    *bool              `toml:"check_friend_for_c2c"`
+	ShowSentToBlocked    *bool              `toml:"show_sent_to_blocked"`
+	MaxFriends           int                `toml:"max_friends"`
+	MaxFriendLists       int                `toml:"max_friend_lists"`
+	MaxBlocked           int                `toml:"max_blocked"`
+	MaxPendingRequests   int                `toml:"max_pending_requests"`
+	MaxWebInstances      int                `toml:"max_web_instances"`
+	MaxPlatformInstances int                `toml:"max_instances_per_platform"`
+	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
+	FriendCustomFields   []string           `toml:"friend_custom_fields"`
+	RateLimits           map[string]float64 `toml:"rate_limits"`
 }
 
 // Defaults for a server started with no configuration at all.
@@ -147,6 +149,8 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		setPositive(&a.Limits.MaxFriendLists, ac.MaxFriendLists)
 		setPositive(&a.Limits.MaxBlocked, ac.MaxBlocked)
 		setPositive(&a.Limits.MaxPendingRequests, ac.MaxPendingRequests)
+		setPositive(&a.Login.MaxWebInstances, ac.MaxWebInstances)
+		setPositive(&a.Login.MaxInstancesPerPlatform, ac.MaxPlatformInstances)
 		a.ProfileCustomFields = ac.ProfileCustomFields
 		a.FriendCustomFields = ac.FriendCustomFields
 		for k, v := range ac.RateLimits {

@@ -109,3 +109,12 @@ const (
 	SNSNoPendingRequest  = 30614
 	SNSNotFriend         = 31704
 )
+
+// One-to-one message and state service codes (90001-91000).
+const (
+	OpenIMBadRequest    = 90001
+	OpenIMBadToAccount  = 90003
+	OpenIMRequiresAdmin = 90009
+	OpenIMTooMany       = 90011
+	OpenIMInternal      = 90994
+)

@@ -4,7 +4,13 @@
 // could still be rolled back.
 package event
 
-import "sync"
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/parleyim/parley/internal/store"
+)
 
 // Kind names what happened.
 type Kind string
@@ -18,7 +24,7 @@ const (
 	FriendRequestsRead   Kind = "friend_request.read"
 	BlockAdded           Kind = "block.added"
 	BlockDeleted         Kind = "block.deleted"
-	FriendListsChanged   Kind = "friend_list.changed"
+	FriendListsChanged   Kind = "friend_group.changed"
 	ProfileUpdated       Kind = "profile.updated"
 	AccountDeleted       Kind = "account.deleted"
 )
@@ -31,6 +37,10 @@ type Event struct {
 	Kind  Kind
 	User  string
 	Peers []string
+	// Seq is the event's place in User's change log (0 for events that are
+	// not logged), so a client resumes exactly after the last one it saw.
+	Seq  uint64
+	Time int64
 }
 
 // Bus fans events out to subscribers, synchronously and in publish order.
@@ -71,4 +81,53 @@ func (b *Bus) Publish(events ...Event) {
 			fn(e)
 		}
 	}
+}
+
+// Write runs fn in a store write transaction and, in the same transaction,
+// logs the events fn left in *events; on success *events holds them with
+// their seqs, ready to Publish. A change and its log entry are therefore
+// durable together or not at all.
+func Write(ctx context.Context, st store.Store, events *[]Event, fn func(store.Tx) error) error {
+	return st.Write(ctx, func(tx store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		logged, err := Record(ctx, tx, time.Now().Unix(), *events)
+		if err != nil {
+			return err
+		}
+		*events = logged
+		return nil
+	})
+}
+
+// Record appends events to their users' change logs inside the caller's
+// transaction and returns them with their seqs. Services call it last in
+// their write, then Publish what it returned once the write is durable.
+func Record(ctx context.Context, log store.UserEvents, now int64, events []Event) ([]Event, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	in := make([]store.UserEvent, len(events))
+	for i, e := range events {
+		in[i] = store.UserEvent{App: e.App, User: e.User, Kind: string(e.Kind), Peers: e.Peers, Time: now}
+	}
+	logged, err := log.AppendUserEvents(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Event, len(logged))
+	for i, e := range logged {
+		out[i] = Event{App: e.App, Kind: Kind(e.Kind), User: e.User, Peers: e.Peers, Seq: e.Seq, Time: e.Time}
+	}
+	return out, nil
+}
+
+// FromLog converts stored log entries back into events.
+func FromLog(entries []store.UserEvent) []Event {
+	out := make([]Event, len(entries))
+	for i, e := range entries {
+		out[i] = Event{App: e.App, Kind: Kind(e.Kind), User: e.User, Peers: e.Peers, Seq: e.Seq, Time: e.Time}
+	}
+	return out
 }

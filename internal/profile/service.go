@@ -108,7 +108,8 @@ func (s *Service) Set(ctx context.Context, a *app.App, user string, items []Item
 
 // SetValues stores already validated values.
 func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values map[string]store.Value) error {
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	var events []event.Event
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		ok, err := tx.AccountExists(ctx, a.SDKAppID, user)
 		if err != nil {
 			return err
@@ -116,13 +117,37 @@ func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values
 		if !ok {
 			return errcode.New(errcode.ProfileNoAccount, "Err_Profile_Account_Not_Exist")
 		}
-		return tx.SetProfileValues(ctx, a.SDKAppID, user, values)
+		if err := tx.SetProfileValues(ctx, a.SDKAppID, user, values); err != nil {
+			return err
+		}
+		events, err = ChangeEvents(ctx, tx, a, user)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.ProfileUpdated, User: user})
+	s.Events.Publish(events...)
 	return nil
+}
+
+// maxProfileAudience bounds how many friends are told of one profile
+// change; it is above every friend cap an app can configure by default.
+const maxProfileAudience = 10_000
+
+// ChangeEvents are the events of user's profile change: one for the user
+// (their other devices) and one for everyone who has them as a friend.
+// Non-friends are not told; they re-read profiles when they need them.
+func ChangeEvents(ctx context.Context, tx store.Tx, a *app.App, user string) ([]event.Event, error) {
+	audience, err := tx.ListFriendOf(ctx, a.SDKAppID, user, maxProfileAudience)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]event.Event, 0, len(audience)+1)
+	events = append(events, event.Event{App: a.SDKAppID, Kind: event.ProfileUpdated, User: user, Peers: []string{user}})
+	for _, f := range audience {
+		events = append(events, event.Event{App: a.SDKAppID, Kind: event.ProfileUpdated, User: f, Peers: []string{user}})
+	}
+	return events, nil
 }
 
 // Result is one user's answer in Get.

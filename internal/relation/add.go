@@ -76,7 +76,7 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 
 	var results []ItemResult
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		w, err := s.loadAddState(ctx, tx, a, from, peers)
 		if err != nil {

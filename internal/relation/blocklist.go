@@ -39,7 +39,7 @@ func (s *Service) AddBlocks(ctx context.Context, a *app.App, from string, peers 
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {
@@ -124,7 +124,7 @@ func (s *Service) DeleteBlocks(ctx context.Context, a *app.App, from string, pee
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err

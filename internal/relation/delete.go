@@ -30,7 +30,7 @@ func (s *Service) DeleteFriends(ctx context.Context, a *app.App, from string, pe
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -76,7 +76,7 @@ func (s *Service) DeleteAllFriends(ctx context.Context, a *app.App, from string,
 		return bad("Err_SNS_FriendDeleteAll_DeleteType_Invalid")
 	}
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		events = nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err

@@ -95,7 +95,7 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {
@@ -252,7 +252,7 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {

@@ -37,7 +37,9 @@ func (s *Service) listWrite(ctx context.Context, a *app.App, from string,
 	}
 	var seq uint64
 	var membership bool
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	var events []event.Event
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+		events = []event.Event{friendEvent(a, event.FriendListsChanged, from)}
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
 		}
@@ -62,7 +64,7 @@ func (s *Service) listWrite(ctx context.Context, a *app.App, from string,
 	if err != nil {
 		return 0, err
 	}
-	s.Events.Publish(friendEvent(a, event.FriendListsChanged, from))
+	s.Events.Publish(events...)
 	return seq, nil
 }
 

@@ -285,3 +285,40 @@ func friendTag(f store.Friend, tag string) store.Value {
 	}
 	return f.Custom[tag] // custom tag; a never-set one is the empty string
 }
+
+// FriendRows returns from's friend rows for those of peers that are friends.
+func (s *Service) FriendRows(ctx context.Context, a *app.App, from string, peers []string) (map[string]store.Friend, error) {
+	out := map[string]store.Friend{}
+	err := s.Store.Read(ctx, func(tx store.Tx) error {
+		if err := requireAccount(ctx, tx, a, from); err != nil {
+			return err
+		}
+		for _, p := range peers {
+			f, ok, err := tx.Friend(ctx, a.SDKAppID, from, p)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out[p] = f
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AllFriends returns every friend of from, in the order they were added.
+func (s *Service) AllFriends(ctx context.Context, a *app.App, from string) ([]store.Friend, error) {
+	var out []store.Friend
+	for start := 0; ; {
+		page, err := s.GetFriends(ctx, a, from, start, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Friends...)
+		if page.Complete || len(page.Friends) == 0 {
+			return out, nil
+		}
+		start = page.NextStart
+	}
+}

@@ -45,7 +45,7 @@ func (s *Service) AcceptRequest(ctx context.Context, a *app.App, user, from stri
 		return bad("Err_SNS_FriendResponse_Remark_Too_Long")
 	}
 	var events []event.Event
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		events = nil
 		if err := tx.LockAccounts(ctx, a.SDKAppID, user, from); err != nil {
 			return err
@@ -135,7 +135,9 @@ func (s *Service) DeleteRequest(ctx context.Context, a *app.App, user, peer stri
 }
 
 func (s *Service) dropRequest(ctx context.Context, a *app.App, from, to string) error {
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	var events []event.Event
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+		events = []event.Event{friendEvent(a, event.FriendRequestDeleted, to, from), friendEvent(a, event.FriendRequestDeleted, from, to)}
 		ok, err := tx.DeleteFriendRequest(ctx, a.SDKAppID, from, to)
 		if err == nil && !ok {
 			err = errcode.New(errcode.SNSNoPendingRequest, "Err_SNS_FriendResponse_Request_Not_Exist")
@@ -145,13 +147,15 @@ func (s *Service) dropRequest(ctx context.Context, a *app.App, from, to string) 
 	if err != nil {
 		return err
 	}
-	s.Events.Publish(friendEvent(a, event.FriendRequestDeleted, to, from), friendEvent(a, event.FriendRequestDeleted, from, to))
+	s.Events.Publish(events...)
 	return nil
 }
 
 // MarkRequestsRead marks every request user received as read.
 func (s *Service) MarkRequestsRead(ctx context.Context, a *app.App, user string) error {
-	if err := s.Store.Write(ctx, func(tx store.Tx) error {
+	var events []event.Event
+	if err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+		events = []event.Event{friendEvent(a, event.FriendRequestsRead, user)}
 		if err := requireAccount(ctx, tx, a, user); err != nil {
 			return err
 		}
@@ -159,6 +163,6 @@ func (s *Service) MarkRequestsRead(ctx context.Context, a *app.App, user string)
 	}); err != nil {
 		return err
 	}
-	s.Events.Publish(friendEvent(a, event.FriendRequestsRead, user))
+	s.Events.Publish(events...)
 	return nil
 }

@@ -32,6 +32,7 @@ type Server struct {
 	Accounts  *account.Service
 	Profiles  *profile.Service
 	Relations *relation.Service
+	Sessions  Sessions
 	Verifier  *usersig.Verifier
 	Logger    *slog.Logger
 	Metrics   *Metrics
@@ -39,6 +40,13 @@ type Server struct {
 
 	routes  map[string]route
 	limiter *rateLimiter
+}
+
+// Sessions is the view of online clients the REST door needs: kicking a
+// user and reading online status.
+type Sessions interface {
+	Kick(app uint64, user, reason string) int
+	Online(app uint64, user string) []string // platforms of the user's sessions, oldest first
 }
 
 // route is one command and the codes its service reports with.
@@ -62,6 +70,7 @@ var (
 	svcAccount = &service{"im_open_login_svc", errcode.AccountInvalidParam, errcode.AccountRequestFailed, errcode.AccountInternal, false}
 	svcProfile = &service{"profile", errcode.ProfileBadRequest, errcode.ProfileRequiresAdmin, errcode.ProfileInternal, true}
 	svcSNS     = &service{"sns", errcode.SNSBadRequest, errcode.SNSRequiresAdmin, errcode.SNSInternal, true}
+	svcOpenIM  = &service{"openim", errcode.OpenIMBadRequest, errcode.OpenIMRequiresAdmin, errcode.OpenIMInternal, false}
 )
 
 // call is one authenticated request.
@@ -94,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 	s.accountRoutes()
 	s.profileRoutes()
 	s.snsRoutes()
+	s.stateRoutes()
 	s.limiter = newRateLimiter()
 	if s.Logger == nil {
 		s.Logger = slog.Default()

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,12 @@ type Option func(*app.App)
 // unless an option sets them, and the custom fields Test/XXXX/YYYY declared.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	return StartNode(t, server.Options{}, opts...)
+}
+
+// StartNode is Start with node options (gateway timing, retention).
+func StartNode(t testing.TB, nodeOpts server.Options, opts ...Option) *Server {
+	t.Helper()
 	a := app.New(SDKAppID, Key, Admin)
 	a.RateLimits = map[string]float64{}
 	a.ProfileCustomFields = []string{"Test"}
@@ -59,7 +66,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	node, err := server.New(ctx, st, []*app.App{a}, logger)
+	node, err := server.New(ctx, st, []*app.App{a}, logger, nodeOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +80,20 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	return &Server{T: t, URL: hs.URL, Node: node, App: a, sig: sig}
+}
+
+// WebSocketURL is the gateway's address for the test app.
+func (s *Server) WebSocketURL() string {
+	return "ws" + strings.TrimPrefix(s.URL, "http") + fmt.Sprintf("/v1/ws?sdkappid=%d", SDKAppID)
+}
+
+// UserSig mints a UserSig for user, valid for an hour.
+func (s *Server) UserSig(user string) string {
+	sig, err := usersig.Generate(SDKAppID, Key, user, 3600, time.Now())
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	return sig
 }
 
 // Query returns the standard query string for the admin.

@@ -21,6 +21,8 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/config"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/gateway"
+	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/relation"
 	"github.com/parleyim/parley/internal/restapi"
@@ -38,8 +40,11 @@ type Node struct {
 	Accounts  *account.Service
 	Profiles  *profile.Service
 	Relations *relation.Service
+	Presence  *presence.Registry
+	Gateway   *gateway.Gateway
 	Handler   http.Handler
 	Logger    *slog.Logger
+	retention time.Duration
 }
 
 // OpenStore opens the engine the config selects.
@@ -59,8 +64,24 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return nil, fmt.Errorf("unknown store driver %q (sqlite or postgres)", cfg.Store.Driver)
 }
 
+// Options tunes a node; the zero value is production's defaults.
+type Options struct {
+	Gateway gateway.Options
+	// EventRetention is how long change-log entries are kept for clients
+	// to resync from (default 30 days).
+	EventRetention time.Duration
+}
+
 // New assembles a node over an opened store.
-func New(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Logger) (*Node, error) {
+func New(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Logger, opts ...Options) (*Node, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return build(ctx, st, apps, logger, o)
+}
+
+func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Logger, opts Options) (*Node, error) {
 	registry, err := app.NewRegistry(apps...)
 	if err != nil {
 		return nil, err
@@ -80,19 +101,59 @@ func New(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Logg
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	verifier := usersig.NewVerifier(10_000)
+	n.Presence = presence.NewRegistry()
+	n.Gateway = &gateway.Gateway{
+		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
+		Verifier: verifier, Presence: n.Presence, Logger: logger,
+	}
+	n.Gateway.Init(n.Events, opts.Gateway)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "parley_gateway_sessions", Help: "Client sessions logged in on this node.",
+	}, func() float64 { return float64(n.Presence.Count()) }))
 	rest := &restapi.Server{
 		Apps: registry, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
-		Verifier: usersig.NewVerifier(10_000), Logger: logger, Metrics: restapi.NewMetrics(reg),
+		Sessions: n.Gateway, Verifier: verifier, Logger: logger, Metrics: restapi.NewMetrics(reg),
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest.Handler())
+	mux.Handle("GET /v1/ws", n.Gateway)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	n.Handler = mux
+	n.retention = opts.EventRetention
+	if n.retention <= 0 {
+		n.retention = 30 * 24 * time.Hour
+	}
 	return n, nil
+}
+
+// RunMaintenance prunes change-log entries older than the retention, once an
+// hour, until ctx ends. Clients further behind than that are told to reload.
+func (n *Node) RunMaintenance(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		before := time.Now().Add(-n.retention).Unix()
+		var pruned int64
+		err := n.Store.Write(ctx, func(tx store.Tx) (err error) {
+			pruned, err = tx.PruneUserEvents(ctx, before)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			n.Logger.Error("pruning the change log", "error", err.Error())
+		} else if pruned > 0 {
+			n.Logger.Info("pruned the change log", "entries", pruned)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Serve runs the HTTP server on ln until ctx ends, then drains requests in
@@ -101,6 +162,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: n.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go n.RunMaintenance(ctx)
 	select {
 	case err := <-errc:
 		return err

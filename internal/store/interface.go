@@ -26,6 +26,7 @@ type Tx interface {
 	FriendRequests
 	Blocklist
 	FriendLists
+	UserEvents
 }
 
 // Accounts is the accounts table and the per-user counters kept on it.
@@ -112,4 +113,23 @@ type FriendLists interface {
 	RenameFriendList(ctx context.Context, app AppID, owner, oldName, newName string) error
 	AddToFriendList(ctx context.Context, app AppID, owner, name string, peers []string) error
 	RemoveFromFriendList(ctx context.Context, app AppID, owner, name string, peers []string) error
+}
+
+// UserEvents is the per-user change log clients resync from.
+type UserEvents interface {
+	// AppendUserEvents assigns each event the next seq of its user and
+	// stores it; the returned events carry their seqs. Events of unknown
+	// users are dropped (an account deleted in the same transaction).
+	AppendUserEvents(ctx context.Context, events []UserEvent) ([]UserEvent, error)
+	// UserEventsAfter returns up to limit events of user with seq > after,
+	// in seq order.
+	UserEventsAfter(ctx context.Context, app AppID, user string, after uint64, limit int) ([]UserEvent, error)
+	// UserEventSeq is the seq of user's latest event (0 if none).
+	UserEventSeq(ctx context.Context, app AppID, user string) (uint64, error)
+	// PruneUserEvents deletes events created before the given unix time and
+	// reports how many went.
+	PruneUserEvents(ctx context.Context, before int64) (int64, error)
+	// ListFriendOf returns up to limit users who have user in their friend
+	// list: the audience of user's profile changes.
+	ListFriendOf(ctx context.Context, app AppID, user string, limit int) ([]string, error)
 }

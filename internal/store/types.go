@@ -83,3 +83,15 @@ type RelationSet struct {
 	Blocked     map[string]bool // owner blocked peer
 	BlockedBy   map[string]bool // peer blocked owner
 }
+
+// UserEvent is one entry of a user's change log: what changed in their
+// relationship chain or profile. Seq is per user, strictly ascending with no
+// gaps, so a client that saw seq N asks for everything after N.
+type UserEvent struct {
+	App   AppID
+	User  string
+	Seq   uint64
+	Kind  string
+	Peers []string
+	Time  int64
+}

@@ -48,6 +48,7 @@ var accountTables = []struct {
 	{"friends", []string{"owner_id", "peer_id"}},
 	{"friend_requests", []string{"from_id", "to_id"}},
 	{"blocklist", []string{"owner_id", "peer_id"}},
+	{"user_events", []string{"user_id"}},
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {

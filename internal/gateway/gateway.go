@@ -1,0 +1,245 @@
+// Package gateway is the client door: Parley's WebSocket protocol
+// (docs/protocol.md). It authenticates logins with the same UserSig
+// verifier as REST, applies the multi-instance policy through presence,
+// runs client operations on the same domain services the REST API calls,
+// and delivers change-log events to every online instance of their user.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/parleyim/parley/internal/account"
+	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/presence"
+	"github.com/parleyim/parley/internal/profile"
+	"github.com/parleyim/parley/internal/relation"
+	"github.com/parleyim/parley/internal/store"
+	"github.com/parleyim/parley/usersig"
+)
+
+// Gateway serves /v1/ws.
+type Gateway struct {
+	Apps      *app.Registry
+	Store     store.Store
+	Accounts  *account.Service
+	Profiles  *profile.Service
+	Relations *relation.Service
+	Verifier  *usersig.Verifier
+	Presence  *presence.Registry
+	Logger    *slog.Logger
+
+	heartbeat    time.Duration
+	loginTimeout time.Duration
+	writeTimeout time.Duration
+	ops          map[string]opFunc
+}
+
+// Options tunes timing; zero values take the protocol's defaults.
+type Options struct {
+	Heartbeat    time.Duration // client ping interval; silence for 3× closes
+	LoginTimeout time.Duration
+	WriteTimeout time.Duration
+}
+
+type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
+
+// Init prepares the gateway and subscribes delivery to events.
+func (g *Gateway) Init(events *event.Bus, opt Options) {
+	g.heartbeat = orDefault(opt.Heartbeat, 30*time.Second)
+	g.loginTimeout = orDefault(opt.LoginTimeout, 10*time.Second)
+	g.writeTimeout = orDefault(opt.WriteTimeout, 10*time.Second)
+	if g.Logger == nil {
+		g.Logger = slog.Default()
+	}
+	g.ops = map[string]opFunc{}
+	g.userOps()
+	g.friendOps()
+	events.Subscribe(g.deliver)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// ServeHTTP upgrades to WebSocket and returns at once: the connection runs
+// on its own goroutine so that net/http's per-request buffers are freed,
+// which is most of an idle connection's memory.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.URL.Query().Get("sdkappid"), 10, 32)
+	if err != nil {
+		http.Error(w, "sdkappid required", http.StatusBadRequest)
+		return
+	}
+	a, ok := g.Apps.Lookup(id)
+	if !ok {
+		http.Error(w, "unknown sdkappid", http.StatusNotFound)
+		return
+	}
+	nc, _, _, err := ws.UpgradeHTTP(r, w)
+	if err != nil {
+		return
+	}
+	c := &conn{g: g, nc: nc, app: a}
+	go c.serve()
+}
+
+// handle runs one request.
+func (g *Gateway) handle(ctx context.Context, c *conn, r Request) (any, error) {
+	if r.Op == "login" {
+		return g.login(ctx, c, r.Data)
+	}
+	c.mu.Lock()
+	s := c.session
+	c.mu.Unlock()
+	if s == nil {
+		return nil, errcode.New(CodeNotLoggedIn, "not logged in: send login first")
+	}
+	fn, ok := g.ops[r.Op]
+	if !ok {
+		return nil, errcode.Newf(CodeInvalidRequest, "unknown op %q", r.Op)
+	}
+	return fn(ctx, c, r.Data)
+}
+
+func decode(data json.RawMessage, v any) error {
+	if len(data) == 0 {
+		data = []byte("{}")
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return errcode.Newf(CodeInvalidRequest, "invalid data: %v", err)
+	}
+	return nil
+}
+
+type loginData struct {
+	UserID     string `json:"userID"`
+	UserSig    string `json:"userSig"`
+	Platform   string `json:"platform"`
+	InstanceID string `json:"instanceID"`
+}
+
+func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d loginData
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if c.loggedIn() {
+		return nil, errcode.New(CodeInvalidRequest, "already logged in on this connection")
+	}
+	if !presence.ValidPlatform(d.Platform) {
+		return nil, errcode.Newf(CodeInvalidRequest, "unknown platform %q", d.Platform)
+	}
+	if !account.ValidUserID(d.UserID) {
+		return nil, errcode.Newf(CodeInvalidRequest, "invalid userID %q", d.UserID)
+	}
+	ticket, err := g.Verifier.Verify(d.UserSig, c.app.SDKAppID, c.app.SecretKey, d.UserID, time.Now())
+	if err != nil {
+		if se, ok := err.(*usersig.Error); ok {
+			if se.Code == usersig.CodeExpired {
+				return nil, errcode.New(CodeUserSigExpired, "ERR_USER_SIG_EXPIRED")
+			}
+			return nil, errcode.New(se.Code, se.Info)
+		}
+		return nil, err
+	}
+	if err := g.Accounts.SignUp(ctx, c.app, d.UserID); err != nil {
+		return nil, err
+	}
+	var seq uint64
+	if err := g.Store.Read(ctx, func(tx store.Tx) (err error) {
+		seq, err = tx.UserEventSeq(ctx, c.app.SDKAppID, d.UserID)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	s := &presence.Session{App: c.app.SDKAppID, User: d.UserID, Platform: d.Platform, Instance: d.InstanceID, LoginAt: time.Now(), Endpoint: c}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, errcode.New(CodeInvalidRequest, "connection closed")
+	}
+	c.session = s
+	// The reader is blocked with the login deadline; from now on silence is
+	// judged by the heartbeat.
+	c.nc.SetReadDeadline(time.Now().Add(3 * g.heartbeat))
+	if wait := time.Until(ticket.ExpiresAt()); wait > 0 {
+		c.expiry = time.AfterFunc(wait, func() { c.Kick(presence.KickUserSigExpired) })
+	}
+	c.mu.Unlock()
+	kicked, reason := g.Presence.Add(s, c.app.Login.Limit(d.Platform))
+	for _, k := range kicked {
+		g.Presence.Remove(k)
+		k.Endpoint.Kick(reason)
+	}
+	return map[string]any{
+		"userID":          d.UserID,
+		"serverTime":      time.Now().Unix(),
+		"heartbeat":       int(g.heartbeat / time.Second),
+		"eventSeq":        seq,
+		"userSigExpireAt": ticket.ExpiresAt().Unix(),
+	}, nil
+}
+
+// Kick ends every session of user on this node with reason, returning how
+// many there were.
+func (g *Gateway) Kick(app uint64, user, reason string) int {
+	sessions := g.Presence.RemoveAll(app, user)
+	for _, s := range sessions {
+		s.Endpoint.Kick(reason)
+	}
+	return len(sessions)
+}
+
+// deliver sends a logged event to every online instance of its user. The
+// frame is encoded once; each connection only queues the same bytes.
+func (g *Gateway) deliver(e event.Event) {
+	if e.Seq == 0 {
+		return
+	}
+	sessions := g.Presence.Sessions(e.App, e.User)
+	if len(sessions) == 0 {
+		return
+	}
+	frame := PushFrame(string(e.Kind), e.Seq, pushData(e))
+	for _, s := range sessions {
+		s.Endpoint.Push(frame)
+	}
+}
+
+type userIDs struct {
+	UserIDs []string `json:"userIDs"`
+}
+
+func pushData(e event.Event) any {
+	switch e.Kind {
+	case event.FriendRequestsRead, event.FriendListsChanged:
+		return struct{}{}
+	}
+	ids := e.Peers
+	if ids == nil {
+		ids = []string{}
+	}
+	return userIDs{ids}
+}
+
+// Online returns the platforms of user's sessions on this node.
+func (g *Gateway) Online(app uint64, user string) []string {
+	sessions := g.Presence.Sessions(app, user)
+	out := make([]string, len(sessions))
+	for i, s := range sessions {
+		out[i] = s.Platform
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+package restapi
+
+import (
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/presence"
+)
+
+// MaxStateAccounts caps To_Account of query_online_status.
+const MaxStateAccounts = 500
+
+func (s *Server) stateRoutes() {
+	s.add(svcAccount, "kick", s.kick)
+	s.add(svcOpenIM, "query_online_status", s.queryState)
+	s.add(svcOpenIM, "querystate", s.queryState)
+}
+
+func (s *Server) kick(c *call) (response, error) {
+	var req struct {
+		UserID     string
+		Identifier string // legacy name
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	user := req.UserID
+	if user == "" {
+		user = req.Identifier
+	}
+	if user == "" {
+		return nil, errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_UserID_Missing")
+	}
+	exists, err := s.Accounts.Check(c.ctx, c.app, []string{user})
+	if err != nil {
+		return nil, err
+	}
+	if !exists[user] {
+		return nil, errcode.New(errcode.AccountNotExist, "Err_TLS_PT_Open_Login_Account_Not_Exist")
+	}
+	s.Sessions.Kick(c.app.SDKAppID, user, presence.KickRESTAPI)
+	return ok(), nil
+}
+
+type platformState struct {
+	Platform string
+	Status   string
+}
+
+type stateItem struct {
+	To_Account string
+	// The field table names it Status, the samples and the legacy API State:
+	// both are sent.
+	Status string
+	State  string
+	Detail []platformState `json:",omitempty"`
+}
+
+type stateError struct {
+	To_Account string
+	ErrorCode  int
+}
+
+func (s *Server) queryState(c *call) (response, error) {
+	var req struct {
+		To_Account   []string
+		IsNeedDetail int
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if len(req.To_Account) == 0 {
+		return nil, errcode.New(errcode.OpenIMBadToAccount, "Err_To_Account_Empty")
+	}
+	if len(req.To_Account) > MaxStateAccounts {
+		return nil, errcode.Newf(errcode.OpenIMTooMany, "Err_To_Account_Too_Many: at most %d", MaxStateAccounts)
+	}
+	exists := map[string]bool{}
+	for i := 0; i < len(req.To_Account); i += 100 {
+		part, err := s.Accounts.Check(c.ctx, c.app, req.To_Account[i:min(i+100, len(req.To_Account))])
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range part {
+			exists[k] = v
+		}
+	}
+	resp := &struct {
+		QueryResult []stateItem
+		ErrorList   []stateError `json:",omitempty"`
+		Envelope
+	}{QueryResult: []stateItem{}}
+	for _, u := range req.To_Account {
+		if !exists[u] {
+			resp.ErrorList = append(resp.ErrorList, stateError{u, errcode.AccountNotExist})
+			continue
+		}
+		platforms := s.Sessions.Online(c.app.SDKAppID, u)
+		it := stateItem{To_Account: u, Status: "Offline", State: "Offline"}
+		if len(platforms) > 0 {
+			it.Status, it.State = "Online", "Online"
+		}
+		if req.IsNeedDetail == 1 {
+			it.Detail = []platformState{}
+			for _, p := range platforms {
+				it.Detail = append(it.Detail, platformState{p, "Online"})
+			}
+		}
+		resp.QueryResult = append(resp.QueryResult, it)
+	}
+	return resp, nil
+}

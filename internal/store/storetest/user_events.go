@@ -1,0 +1,155 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+var errRollback = errors.New("roll back")
+
+func testUserEvents(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { return createAccounts(ctx, tx, app1, "alice", "bob") },
+			func() error { return createAccounts(ctx, tx, app2, "alice") },
+		)
+	})
+	var got []store.UserEvent
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		got, err = tx.AppendUserEvents(ctx, []store.UserEvent{
+			{App: app1, User: "alice", Kind: "friend.added", Peers: []string{"bob"}, Time: 10},
+			{App: app1, User: "bob", Kind: "friend.added", Peers: []string{"alice"}, Time: 10},
+			{App: app1, User: "ghost", Kind: "friend.added", Time: 10},
+			{App: app1, User: "alice", Kind: "profile.updated", Time: 11},
+			{App: app2, User: "alice", Kind: "block.added", Peers: []string{"x", "y"}, Time: 12},
+		})
+		return err
+	})
+	// Seqs are per user and per app; an unknown user's event is dropped.
+	eq(t, "assigned", got, []store.UserEvent{
+		{App: app1, User: "alice", Seq: 1, Kind: "friend.added", Peers: []string{"bob"}, Time: 10},
+		{App: app1, User: "bob", Seq: 1, Kind: "friend.added", Peers: []string{"alice"}, Time: 10},
+		{App: app1, User: "alice", Seq: 2, Kind: "profile.updated", Time: 11},
+		{App: app2, User: "alice", Seq: 1, Kind: "block.added", Peers: []string{"x", "y"}, Time: 12},
+	})
+	// A failed write assigns nothing: the next seq follows the last durable one.
+	err := s.Write(t.Context(), func(tx store.Tx) error {
+		if _, err := tx.AppendUserEvents(t.Context(), []store.UserEvent{{App: app1, User: "alice", Kind: "x", Time: 13}}); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err != errRollback {
+		t.Fatalf("rollback write: %v", err)
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		got, err = tx.AppendUserEvents(ctx, []store.UserEvent{{App: app1, User: "alice", Kind: "block.deleted", Peers: []string{"bob"}, Time: 14}})
+		return err
+	})
+	eq(t, "seq after rollback", got[0].Seq, uint64(3))
+
+	after1 := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.UserEvent, error) {
+		return tx.UserEventsAfter(ctx, app1, "alice", 1, 10)
+	})
+	eq(t, "events after 1", after1, []store.UserEvent{
+		{App: app1, User: "alice", Seq: 2, Kind: "profile.updated", Peers: []string{}, Time: 11},
+		{App: app1, User: "alice", Seq: 3, Kind: "block.deleted", Peers: []string{"bob"}, Time: 14},
+	})
+	limited := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.UserEvent, error) {
+		return tx.UserEventsAfter(ctx, app1, "alice", 0, 2)
+	})
+	eq(t, "limit", len(limited), 2)
+	eq(t, "limit order", limited[1].Seq, uint64(2))
+	seq := get(t, s, func(ctx context.Context, tx store.Tx) (uint64, error) { return tx.UserEventSeq(ctx, app1, "alice") })
+	eq(t, "latest seq", seq, uint64(3))
+	none := get(t, s, func(ctx context.Context, tx store.Tx) (uint64, error) { return tx.UserEventSeq(ctx, app1, "ghost") })
+	eq(t, "unknown user seq", none, uint64(0))
+
+	// Deleting the account deletes its log.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.DeleteAccount(ctx, app1, "alice")
+		return err
+	})
+	gone := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.UserEvent, error) {
+		return tx.UserEventsAfter(ctx, app1, "alice", 0, 10)
+	})
+	eq(t, "log of deleted account", len(gone), 0)
+}
+
+func testUserEventsPrune(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := createAccounts(ctx, tx, app1, "alice"); err != nil {
+			return err
+		}
+		_, err := tx.AppendUserEvents(ctx, []store.UserEvent{
+			{App: app1, User: "alice", Kind: "a", Time: 100},
+			{App: app1, User: "alice", Kind: "b", Time: 200},
+			{App: app1, User: "alice", Kind: "c", Time: 300},
+		})
+		return err
+	})
+	var n int64
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.PruneUserEvents(ctx, 250)
+		return err
+	})
+	eq(t, "pruned", n, int64(2))
+	left := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.UserEvent, error) {
+		return tx.UserEventsAfter(ctx, app1, "alice", 0, 10)
+	})
+	eq(t, "left", len(left), 1)
+	eq(t, "left seq", left[0].Seq, uint64(3))
+	// Pruning never resets the counter: new events continue after 3.
+	var got []store.UserEvent
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		got, err = tx.AppendUserEvents(ctx, []store.UserEvent{{App: app1, User: "alice", Kind: "d", Time: 400}})
+		return err
+	})
+	eq(t, "seq after prune", got[0].Seq, uint64(4))
+}
+
+func testRelations(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { return createAccounts(ctx, tx, app1, "a", "b", "c", "d", "e") },
+			func() error { return createAccounts(ctx, tx, app2, "a", "b") },
+			func() error {
+				return putFriends(ctx, tx,
+					store.Friend{App: app1, Owner: "a", Peer: "b"}, store.Friend{App: app1, Owner: "b", Peer: "a"},
+					store.Friend{App: app1, Owner: "a", Peer: "c"}, store.Friend{App: app1, Owner: "d", Peer: "a"},
+					store.Friend{App: app2, Owner: "b", Peer: "a"})
+			},
+			func() error {
+				return addBlocks(ctx, tx, store.Block{App: app1, Owner: "a", Peer: "e"}, store.Block{App: app1, Owner: "c", Peer: "a"},
+					store.Block{App: app2, Owner: "a", Peer: "b"})
+			},
+		)
+	})
+	rs := get(t, s, func(ctx context.Context, tx store.Tx) (store.RelationSet, error) {
+		return tx.Relations(ctx, app1, "a", []string{"b", "c", "d", "e", "zz"})
+	})
+	eq(t, "relations", rs, store.RelationSet{
+		OwnerExists: true,
+		Friends:     set("b", "c"),
+		FriendOf:    set("b", "d"),
+		Blocked:     set("e"),
+		BlockedBy:   set("c"),
+	})
+	ghost := get(t, s, func(ctx context.Context, tx store.Tx) (store.RelationSet, error) {
+		return tx.Relations(ctx, app1, "ghost", []string{"a"})
+	})
+	eq(t, "unknown owner", ghost.OwnerExists, false)
+	// More peers than one statement takes: the answer must not depend on chunking.
+	many := append(ids("p", 450), "b", "d")
+	big := get(t, s, func(ctx context.Context, tx store.Tx) (store.RelationSet, error) {
+		return tx.Relations(ctx, app1, "a", many)
+	})
+	eq(t, "chunked friends", big.Friends, set("b"))
+	eq(t, "chunked friend-of", big.FriendOf, set("b", "d"))
+	eq(t, "chunked owner", big.OwnerExists, true)
+	of := get(t, s, func(ctx context.Context, tx store.Tx) ([]string, error) { return tx.ListFriendOf(ctx, app1, "a", 10) })
+	eq(t, "friend of", of, []string{"b", "d"})
+}
