@@ -10,6 +10,9 @@ import (
 // code in an *Error comes from the server unchanged: the Tencent codes of the
 // REST API (30515, 30525, 70001, ...) and the protocol codes below.
 const (
+	// ErrCodeParseResponse: a server answer could not be decoded
+	// (ERR_PARSE_RESPONSE_FAILED).
+	ErrCodeParseResponse = 6001
 	// ErrCodeNotInitialized: the Manager was closed (ERR_SDK_NOT_INITIALIZED).
 	ErrCodeNotInitialized = 6013
 	// ErrCodeNotLoggedIn: the call needs a logged-in user (ERR_SDK_NOT_LOGGED_IN);

@@ -228,9 +228,9 @@ type FriendApplicationType int
 // whose request was already gone when the SDK read it (see
 // FriendshipListener).
 const (
-	ApplicationUnknown  FriendApplicationType = 0
-	ApplicationComeIn   FriendApplicationType = 1 // someone asked the user
-	ApplicationSendOut  FriendApplicationType = 2 // the user asked someone
+	ApplicationUnknown FriendApplicationType = 0
+	ApplicationComeIn  FriendApplicationType = 1 // someone asked the user
+	ApplicationSendOut FriendApplicationType = 2 // the user asked someone
 )
 
 // FriendApplication is a pending friend request (V2TIMFriendApplication).

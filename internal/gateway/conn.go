@@ -35,7 +35,7 @@ type conn struct {
 	flushing bool
 	closing  bool // no more frames accepted; close after the queue drains
 	closed   bool
-	reqs     []Request
+	reqs     [][]byte
 	working  bool
 	// closeAfterNext makes the next queued frame the last (logout's answer).
 	closeAfterNext bool
@@ -68,12 +68,9 @@ func (c *conn) serve() {
 		if len(msg) > MaxFrameBytes {
 			return
 		}
-		req, err := DecodeRequest(msg)
-		if err != nil {
-			c.send(responseFrame(req.ID, nil, err))
-			continue
-		}
-		c.enqueue(req)
+		// Decoding happens on the worker: the reader stays a shallow
+		// goroutine whose small stack is most of an idle connection's cost.
+		c.enqueue(msg)
 	}
 }
 
@@ -85,7 +82,7 @@ func (c *conn) loggedIn() bool {
 
 // enqueue hands a request to the worker, starting it if idle, so requests
 // of one connection run one at a time and in order.
-func (c *conn) enqueue(r Request) {
+func (c *conn) enqueue(r []byte) {
 	c.mu.Lock()
 	c.reqs = append(c.reqs, r)
 	start := !c.working
@@ -105,11 +102,16 @@ func (c *conn) work() {
 			c.mu.Unlock()
 			return
 		}
-		r := c.reqs[0]
+		msg := c.reqs[0]
 		c.reqs = c.reqs[1:]
 		c.mu.Unlock()
-		data, err := c.g.handle(context.Background(), c, r)
-		c.send(responseFrame(r.ID, data, err))
+		req, err := DecodeRequest(msg)
+		if err != nil {
+			c.send(responseFrame(req.ID, nil, err))
+			continue
+		}
+		data, err := c.g.handle(context.Background(), c, req)
+		c.send(responseFrame(req.ID, data, err))
 	}
 }
 

@@ -33,7 +33,6 @@ type Gateway struct {
 	Accounts  *account.Service
 	Profiles  *profile.Service
 	Relations *relation.Service
-	Verifier  *usersig.Verifier
 	Presence  *presence.Registry
 	Logger    *slog.Logger
 
@@ -144,7 +143,9 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	if !account.ValidUserID(d.UserID) {
 		return nil, errcode.Newf(CodeInvalidRequest, "invalid userID %q", d.UserID)
 	}
-	ticket, err := g.Verifier.Verify(d.UserSig, c.app.SDKAppID, c.app.SecretKey, d.UserID, time.Now())
+	// Not the caching verifier: a user logs in rarely, and caching every
+	// user's ticket would cost memory per connection for no gain.
+	ticket, err := usersig.Verify(d.UserSig, c.app.SDKAppID, c.app.SecretKey, d.UserID, time.Now())
 	if err != nil {
 		if se, ok := err.(*usersig.Error); ok {
 			if se.Code == usersig.CodeExpired {

@@ -289,12 +289,13 @@ func (s *Service) link(ctx context.Context, tx store.Tx, a *app.App, l linkSpec)
 		if _, err := tx.BumpSeq(ctx, app, l.from, store.SeqFriend); err != nil {
 			return nil, err
 		}
+		events = append(events, friendEvent(a, event.FriendAdded, l.from, l.to))
 		if len(l.groups) > 0 {
 			if _, err := tx.BumpSeq(ctx, app, l.from, store.SeqFriendList); err != nil {
 				return nil, err
 			}
+			events = append(events, friendEvent(a, event.FriendListsChanged, l.from))
 		}
-		events = append(events, friendEvent(a, event.FriendAdded, l.from, l.to))
 	}
 	if l.theirs {
 		if err := tx.PutFriend(ctx, store.Friend{App: app, Owner: l.to, Peer: l.from, AddSource: l.source, AddTime: l.now}); err != nil {

@@ -113,20 +113,27 @@ func (s *Service) unlink(ctx context.Context, tx store.Tx, a *app.App, owner, pe
 		pairs = append(pairs, [2]string{peer, owner})
 	}
 	for _, p := range pairs {
-		ok, err := tx.DeleteFriend(ctx, a.SDKAppID, p[0], p[1])
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
-		}
-		// The peer also left any friend list it was in, so both versions move.
-		for _, kind := range []store.SeqKind{store.SeqFriend, store.SeqFriendList} {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, p[0], kind); err != nil {
+		f, ok, err := tx.Friend(ctx, a.SDKAppID, p[0], p[1])
+		if err != nil || !ok {
+			if err != nil {
 				return nil, err
 			}
+			continue
+		}
+		if _, err := tx.DeleteFriend(ctx, a.SDKAppID, p[0], p[1]); err != nil {
+			return nil, err
+		}
+		if _, err := tx.BumpSeq(ctx, a.SDKAppID, p[0], store.SeqFriend); err != nil {
+			return nil, err
 		}
 		events = append(events, friendEvent(a, event.FriendDeleted, p[0], p[1]))
+		// The peer also left the friend lists it was in.
+		if len(f.Groups) > 0 {
+			if _, err := tx.BumpSeq(ctx, a.SDKAppID, p[0], store.SeqFriendList); err != nil {
+				return nil, err
+			}
+			events = append(events, friendEvent(a, event.FriendListsChanged, p[0]))
+		}
 	}
 	return events, nil
 }

@@ -174,6 +174,7 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendList); err != nil {
 				return err
 			}
+			events = append(events, friendEvent(a, event.FriendListsChanged, from))
 		}
 		return nil
 	})
@@ -329,6 +330,7 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendList); err != nil {
 				return err
 			}
+			events = append(events, friendEvent(a, event.FriendListsChanged, from))
 		}
 		return nil
 	})

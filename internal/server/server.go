@@ -105,7 +105,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Presence = presence.NewRegistry()
 	n.Gateway = &gateway.Gateway{
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
-		Verifier: verifier, Presence: n.Presence, Logger: logger,
+		Presence: n.Presence, Logger: logger,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
