@@ -153,13 +153,20 @@ func (s *Service) Delete(ctx context.Context, a *app.App, users []string) ([]Ite
 	}
 	var results []ItemResult
 	var deleted []string
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		results, deleted = make([]ItemResult, len(users)), nil
+	var events []event.Event
+	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+		results, deleted, events = make([]ItemResult, len(users)), nil, nil
 		for i, u := range users {
 			results[i].User = u
 			if a.IsAdmin(u) {
 				results[i].Err = errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Cannot_Delete_Admin")
 				continue
+			}
+			// Whoever had the user as a friend loses them: their clients
+			// hear it like any other removal.
+			friendOf, err := tx.ListFriendOf(ctx, a.SDKAppID, u, a.Limits.MaxFriends*4)
+			if err != nil {
+				return err
 			}
 			ok, err := tx.DeleteAccount(ctx, a.SDKAppID, u)
 			if err != nil {
@@ -170,12 +177,16 @@ func (s *Service) Delete(ctx context.Context, a *app.App, users []string) ([]Ite
 				continue
 			}
 			deleted = append(deleted, u)
+			for _, f := range friendOf {
+				events = append(events, event.Event{App: a.SDKAppID, Kind: event.FriendDeleted, User: f, Peers: []string{u}})
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.Events.Publish(events...)
 	for _, u := range deleted {
 		s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.AccountDeleted, User: u})
 	}

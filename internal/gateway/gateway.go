@@ -206,6 +206,10 @@ func (g *Gateway) Kick(app uint64, user, reason string) int {
 // deliver sends a logged event to every online instance of its user. The
 // frame is encoded once; each connection only queues the same bytes.
 func (g *Gateway) deliver(e event.Event) {
+	if e.Kind == event.AccountDeleted {
+		g.Kick(e.App, e.User, presence.KickRESTAPI)
+		return
+	}
 	if e.Seq == 0 {
 		return
 	}

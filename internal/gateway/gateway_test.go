@@ -345,3 +345,23 @@ func TestClientOpsShareTheDomainRules(t *testing.T) {
 		t.Fatalf("bad gender: %d", code)
 	}
 }
+
+// Deleting an account over REST ends its sessions and tells its friends'
+// devices that the friend is gone.
+func TestAccountDeletionReachesClients(t *testing.T) {
+	s := resttest.Start(t)
+	s.Import("alice", "bob")
+	s.MustOK("sns/friend_import", `{"From_Account":"alice","AddFriendItem":[{"To_Account":"bob","AddSource":"AddSource_Type_t"}]}`)
+	a, b := dial(t, s), dial(t, s)
+	a.login(s, "alice", "Web")
+	b.login(s, "bob", "iPad")
+	s.MustOK("im_open_login_svc/account_delete", `{"DeleteItem":[{"UserID":"bob"}]}`)
+	if k := b.push("kicked"); k["data"].(map[string]any)["reason"] != "rest_api" {
+		t.Fatalf("deleted user's session: %v", k)
+	}
+	b.waitClosed()
+	p := a.push("friend.deleted")
+	if p["data"].(map[string]any)["userIDs"].([]any)[0] != "bob" {
+		t.Fatalf("friend's push: %v", p)
+	}
+}
