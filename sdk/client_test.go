@@ -467,6 +467,37 @@ func TestLoginStateAndErrors(t *testing.T) {
 	}
 }
 
+// A server that stops answering pings is left: the heartbeat closes the
+// connection and the SDK reconnects.
+func TestHeartbeatDetectsSilentServer(t *testing.T) {
+	w := &world{user: "alice"}
+	var silent sync.Once
+	mute := make(chan struct{})
+	f := newFakeServer(t, func(c *fakeConn, op string, data json.RawMessage) (any, int, string) {
+		if op == "ping" {
+			select {
+			case <-mute:
+				silent.Do(func() {})
+				return nil, -1, "" // no answer
+			default:
+			}
+		}
+		return w.handle(c, op, data)
+	})
+	m := NewManager(Config{ServerURL: f.hs.URL, SDKAppID: 7, HeartbeatInterval: 30 * time.Millisecond,
+		RequestTimeout: 300 * time.Millisecond, ReconnectMinDelay: 10 * time.Millisecond})
+	defer m.Close()
+	rec := newRecorder("alice")
+	m.AddSDKListener(rec)
+	login(t, m, "alice")
+	f.nextConn(t)
+	rec.expect(t, "connecting", "connected")
+	f.nextReq(t, "ping") // answered
+	close(mute)
+	f.nextConn(t) // the reconnect after the unanswered ping
+	rec.expect(t, "connecting", "connected")
+}
+
 func TestEndpointURL(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string

@@ -167,6 +167,22 @@ func TestE2ELoginLogoutStatus(t *testing.T) {
 			users, err)
 	}
 
+	// Long lists are split into requests the server accepts.
+	many := []string{"newbie"}
+	for i := range 150 {
+		many = append(many, fmt.Sprintf("ghost%d", i))
+	}
+	if users, err := m.GetUsersInfo(ctx, many); err != nil || len(users) != 1 {
+		t.Fatalf(
+			"GetUsersInfo(150 ids) = %d users, %v",
+			len(users), err)
+	}
+	if infos, err := m.Friendship().GetFriendsInfo(ctx, many); err != nil || len(infos) != len(many) || infos[150].FriendInfo.UserID != "ghost149" {
+		t.Fatalf(
+			"GetFriendsInfo(150 ids) = %d results, %v",
+			len(infos), err)
+	}
+
 	// Own profile change: OnSelfInfoUpdated.
 	if err := m.SetSelfInfo(ctx, UserFullInfo{NickName: "Newbie", AllowType: AllowTypeAllowAny, ModifiedFields: FieldAllowType}); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 const (
 	MaxDeleteFriends = 100  // DeleteFromFriendList
 	MaxCheckFriends  = 1000 // CheckFriend
-	MaxUsersPerGet   = 100  // one user.get request (GetUsersInfo splits larger lists)
+	MaxUsersPerGet   = 100  // one user.get or friend.info request (longer lists are split)
 )
 
 // FriendshipManager is the relationship chain: friends, friend requests,
@@ -73,24 +73,31 @@ type friendInfoAnswer struct {
 }
 
 // GetFriendsInfo returns, for each of userIDs in order, how the user relates
-// to it and its friend entry when it is in the user's list.
+// to it and its friend entry when it is in the user's list. Lists longer
+// than MaxUsersPerGet are read in several requests.
 func (f *FriendshipManager) GetFriendsInfo(ctx context.Context, userIDs []string) ([]FriendInfoResult, error) {
 	if len(userIDs) == 0 {
 		return nil, newError(ErrCodeInvalidParameters, "userIDs is empty")
 	}
-	var ans friendInfoAnswer
-	if err := f.m.call(ctx, "friend.info", map[string][]string{"userIDs": userIDs}, &ans); err != nil {
+	s, err := f.m.current()
+	if err != nil {
 		return nil, err
 	}
-	out := make([]FriendInfoResult, len(ans.Results))
-	for i, r := range ans.Results {
-		res := FriendInfoResult{ResultCode: int(r.Code), ResultInfo: r.Info, Relation: relationFromWire(r.Relation)}
-		if r.Friend != nil {
-			res.FriendInfo = r.Friend.friend()
-		} else {
-			res.FriendInfo = FriendInfo{UserID: r.UserID, UserProfile: UserFullInfo{UserID: r.UserID}}
+	out := make([]FriendInfoResult, 0, len(userIDs))
+	for chunk := range slices.Chunk(userIDs, MaxUsersPerGet) {
+		var ans friendInfoAnswer
+		if _, err := f.m.callSess(ctx, s, "friend.info", map[string][]string{"userIDs": chunk}, &ans); err != nil {
+			return nil, err
 		}
-		out[i] = res
+		for _, r := range ans.Results {
+			res := FriendInfoResult{ResultCode: int(r.Code), ResultInfo: r.Info, Relation: relationFromWire(r.Relation)}
+			if r.Friend != nil {
+				res.FriendInfo = r.Friend.friend()
+			} else {
+				res.FriendInfo = FriendInfo{UserID: r.UserID, UserProfile: UserFullInfo{UserID: r.UserID}}
+			}
+			out = append(out, res)
+		}
 	}
 	return out, nil
 }

@@ -53,10 +53,11 @@ func (c *conn) serve() {
 			deadline = 3 * c.g.heartbeat
 		}
 		c.nc.SetReadDeadline(time.Now().Add(deadline))
-		msg, op, err := wsutil.ReadClientData(c.nc)
+		msg, op, err := c.readMessage()
 		if err != nil {
-			var closed wsutil.ClosedError
-			if !errors.As(err, &closed) && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, wsutil.ErrFrameTooLarge) {
+				c.sendAndClose(tooBigFrame)
+			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				c.g.Logger.Debug("ws read", "error", err.Error())
 			}
 			return
@@ -65,12 +66,44 @@ func (c *conn) serve() {
 			c.send(responseFrame("", nil, errcode.New(CodeInvalidRequest, "binary frames are not part of the protocol")))
 			continue
 		}
-		if len(msg) > MaxFrameBytes {
-			return
-		}
 		// Decoding happens on the worker: the reader stays a shallow
 		// goroutine whose small stack is most of an idle connection's cost.
 		c.enqueue(msg)
+	}
+}
+
+// readMessage reads the next data message. The size is checked against
+// MaxFrameBytes from the frame header, before any payload is buffered, so a
+// client cannot make the server allocate what it declares. Control frames are
+// answered through the write queue: the flusher is the only writer of the
+// socket.
+func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
+	rd := wsutil.Reader{Source: c.nc, State: ws.StateServerSide, CheckUTF8: true,
+		MaxFrameSize: MaxFrameBytes, MaxMessageSize: MaxFrameBytes}
+	for {
+		hdr, err := rd.NextFrame()
+		if err != nil {
+			return nil, 0, err
+		}
+		switch hdr.OpCode {
+		case ws.OpPing:
+			payload, err := io.ReadAll(&rd)
+			if err != nil {
+				return nil, 0, err
+			}
+			c.send(controlFrame(ws.OpPong, payload))
+			continue
+		case ws.OpPong:
+			if err := rd.Discard(); err != nil {
+				return nil, 0, err
+			}
+			continue
+		case ws.OpClose:
+			c.sendAndClose(closeFrame)
+			return nil, 0, io.EOF
+		}
+		msg, err := io.ReadAll(&rd)
+		return msg, hdr.OpCode, err
 	}
 }
 
@@ -193,8 +226,12 @@ func (c *conn) flush() {
 func (c *conn) shutdown() {
 	c.mu.Lock()
 	c.closed = true
+	c.closing = true
 	s := c.session
 	t := c.expiry
+	// A flusher still writing (a close frame, a kick) closes the socket when
+	// its queue is out; its write deadline bounds how long that takes.
+	flusherCloses := c.flushing
 	c.mu.Unlock()
 	if t != nil {
 		t.Stop()
@@ -202,5 +239,7 @@ func (c *conn) shutdown() {
 	if s != nil {
 		c.g.Presence.Remove(s)
 	}
-	c.nc.Close()
+	if !flusherCloses {
+		c.nc.Close()
+	}
 }

@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/gobwas/ws"
@@ -46,8 +45,6 @@ type push struct {
 	Seq  uint64 `json:"seq,omitempty"`
 	Data any    `json:"data"`
 }
-
-var errFrame = errors.New("invalid frame")
 
 // DecodeRequest parses and validates one client frame. Any failure is an
 // *errcode.Error with code 6017; when the id could be read it is returned so
@@ -109,10 +106,15 @@ func PushFrame(kind string, seq uint64, data any) []byte {
 	return b
 }
 
-var closeFrame = func() []byte {
+// controlFrame renders a server control frame (pong, close).
+func controlFrame(op ws.OpCode, payload []byte) []byte {
 	var buf bytes.Buffer
-	body := ws.NewCloseFrameBody(ws.StatusNormalClosure, "")
-	ws.WriteHeader(&buf, ws.Header{Fin: true, OpCode: ws.OpClose, Length: int64(len(body))})
-	buf.Write(body)
+	ws.WriteHeader(&buf, ws.Header{Fin: true, OpCode: op, Length: int64(len(payload))})
+	buf.Write(payload)
 	return buf.Bytes()
-}()
+}
+
+var (
+	closeFrame  = controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
+	tooBigFrame = controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusMessageTooBig, "frame over 256 KiB"))
+)

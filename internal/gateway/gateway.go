@@ -180,6 +180,14 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	}
 	c.mu.Unlock()
 	kicked, reason := g.Presence.Add(s, c.app.Login.Limit(d.Platform))
+	c.mu.Lock()
+	gone := c.closed
+	c.mu.Unlock()
+	if gone {
+		// The socket died while logging in; its shutdown ran before the
+		// session was registered, so the registration is undone here.
+		g.Presence.Remove(s)
+	}
 	for _, k := range kicked {
 		g.Presence.Remove(k)
 		k.Endpoint.Kick(reason)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -363,5 +364,43 @@ func TestAccountDeletionReachesClients(t *testing.T) {
 	p := a.push("friend.deleted")
 	if p["data"].(map[string]any)["userIDs"].([]any)[0] != "bob" {
 		t.Fatalf("friend's push: %v", p)
+	}
+}
+
+// A frame declaring more than 256 KiB is refused from its header, with close
+// code 1009, and a WebSocket ping is answered with a pong.
+func TestOversizedFrameAndPing(t *testing.T) {
+	s := resttest.Start(t)
+	nc, _, _, err := ws.Dial(context.Background(), s.WebSocketURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if err := ws.WriteFrame(nc, ws.MaskFrame(ws.NewPingFrame([]byte("hi")))); err != nil {
+		t.Fatal(err)
+	}
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	h, err := ws.ReadHeader(nc)
+	if err != nil || h.OpCode != ws.OpPong || h.Length != 2 {
+		t.Fatalf("pong: %+v %v", h, err)
+	}
+	body := make([]byte, h.Length)
+	if _, err := io.ReadFull(nc, body); err != nil || string(body) != "hi" {
+		t.Fatalf("pong body %q %v", body, err)
+	}
+	// Only the header of a 1 GiB frame is sent: the server must not wait for
+	// (or allocate) the payload.
+	hdr := ws.Header{Fin: true, OpCode: ws.OpText, Length: 1 << 30, Masked: true, Mask: ws.NewMask()}
+	if err := ws.WriteHeader(nc, hdr); err != nil {
+		t.Fatal(err)
+	}
+	h, err = ws.ReadHeader(nc)
+	if err != nil || h.OpCode != ws.OpClose {
+		t.Fatalf("want a close frame, got %+v %v", h, err)
+	}
+	payload := make([]byte, h.Length)
+	io.ReadFull(nc, payload)
+	if code, _ := ws.ParseCloseFrameData(payload); code != ws.StatusMessageTooBig {
+		t.Fatalf("close code %d", code)
 	}
 }
