@@ -467,17 +467,37 @@ func TestLoginStateAndErrors(t *testing.T) {
 	}
 }
 
+// A push may overtake the login answer (the session is registered before
+// the answer is written): it is applied once, after the login.
+func TestPushBeforeLoginAnswer(t *testing.T) {
+	w := &world{user: "alice"}
+	f := newFakeServer(t, func(c *fakeConn, op string, data json.RawMessage) (any, int, string) {
+		ans, code, info := w.handle(c, op, data) // eventSeq 0
+		if op == "login" {
+			c.push(w.logEvent("friend.added", "bob")) // seq 1, before the answer
+		}
+		return ans, code, info
+	})
+	m := f.manager(t)
+	rec := newRecorder("alice")
+	m.Friendship().AddFriendListener(rec)
+	login(t, m, "alice")
+	c := f.nextConn(t)
+	rec.expect(t, "friend+ bob")
+	c.push(w.logEvent("friend.deleted", "bob"))
+	rec.expect(t, "friend- bob")
+	rec.expectQuiet(t, 100*time.Millisecond)
+}
+
 // A server that stops answering pings is left: the heartbeat closes the
 // connection and the SDK reconnects.
 func TestHeartbeatDetectsSilentServer(t *testing.T) {
 	w := &world{user: "alice"}
-	var silent sync.Once
 	mute := make(chan struct{})
 	f := newFakeServer(t, func(c *fakeConn, op string, data json.RawMessage) (any, int, string) {
 		if op == "ping" {
 			select {
 			case <-mute:
-				silent.Do(func() {})
 				return nil, -1, "" // no answer
 			default:
 			}
@@ -611,17 +631,18 @@ type rawPeer struct {
 
 func (p *rawPeer) read() (ws.Header, []byte) {
 	p.t.Helper()
-	f, err := ws.ReadFrame(p.c)
-	if err != nil {
-		p.t.Fatalf(
-			"read frame: %v",
-			err)
+	h, err := ws.ReadHeader(p.c)
+	if err != nil || h.Length > 1<<20 {
+		p.t.Fatalf("read frame header: %+v %v", h, err)
 	}
-	payload := f.Payload
-	if f.Header.Masked {
-		ws.Cipher(payload, f.Header.Mask, 0)
+	payload := make([]byte, h.Length)
+	if _, err := io.ReadFull(p.c, payload); err != nil {
+		p.t.Fatalf("read frame payload: %v", err)
 	}
-	return f.Header, payload
+	if h.Masked {
+		ws.Cipher(payload, h.Mask, 0)
+	}
+	return h, payload
 }
 
 func (p *rawPeer) write(f ws.Frame) {

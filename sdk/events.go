@@ -144,6 +144,12 @@ func (m *Manager) onPush(s *session, f frame) {
 	if !m.isCurrent(s) {
 		return
 	}
+	if !s.started {
+		// A push that overtook the login answer: the log has it, and the
+		// login answer's eventSeq says whether it is news.
+		s.needSync = true
+		return
+	}
 	var d pushIDs
 	if f.Data != nil {
 		_ = json.Unmarshal(f.Data, &d)

@@ -46,12 +46,6 @@ func (c *fakeConn) writeText(s string) error {
 	return wsutil.WriteServerText(c.nc, []byte(s))
 }
 
-func (c *fakeConn) writeFrame(f ws.Frame) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	return ws.WriteFrame(c.nc, f)
-}
-
 func (c *fakeConn) push(kind string, seq uint64, data any) {
 	b, _ := json.Marshal(map[string]any{"v": 1, "push": kind, "seq": seq, "data": data})
 	if seq == 0 {

@@ -63,7 +63,6 @@ func (c *rawConn) login(user, platform string) {
 	c.request("login", map[string]string{"userID": user, "userSig": sig, "platform": platform})
 }
 
-
 func (c *rawConn) waitPush(kind string) {
 	want := []byte(`"push":"` + kind + `"`)
 	for {
@@ -80,7 +79,7 @@ func (c *rawConn) waitPush(kind string) {
 type restClient struct {
 	base  string
 	query string
-	hc   *http.Client
+	hc    *http.Client
 }
 
 func newREST(addr string) *restClient {
