@@ -34,6 +34,8 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/sdk"
+	"github.com/parleyim/parley/usersig"
 )
 
 const (
@@ -193,7 +195,7 @@ func runMain(conns, procs, pairs int) {
 			break
 		}
 	}
-	pushDelay(addr, pairs)
+	listenerDelay(addr, pairs)
 }
 
 // loginConcurrency is the number of dialers per client process.
@@ -227,10 +229,10 @@ func runClients(addr string, first, n int) {
 	select {}
 }
 
-// pushDelay measures, per round trip, the time from sending a REST
-// friend_add (AllowAny target) to the friend.added push arriving on the
-// target's connection.
-func pushDelay(addr string, pairs int) {
+// listenerDelay measures, per round trip, the time from sending a REST
+// friend_add (AllowAny target) to OnFriendListAdded firing in the target's
+// Go SDK: the commit, the push, and the SDK's read of the new friend.
+func listenerDelay(addr string, pairs int) {
 	rest := newREST(addr)
 	var users []string
 	for i := 0; i < pairs; i++ {
@@ -243,37 +245,59 @@ func pushDelay(addr string, pairs int) {
 	var delays []time.Duration
 	for i := 0; i < pairs; i += devices {
 		batch := min(devices, pairs-i)
-		conns := make([]*rawConn, batch)
-		for j := range conns {
+		managers := make([]*sdk.Manager, batch)
+		fired := make([]chan struct{}, batch)
+		for j := range managers {
 			b := fmt.Sprintf("pb%05d", i+j)
 			rest.mustOK("profile/portrait_set", fmt.Sprintf(`{"From_Account":%q,"ProfileItem":[{"Tag":"Tag_Profile_IM_AllowType","Value":"AllowType_Type_AllowAny"}]}`, b))
-			conns[j] = mustDial(addr)
-			conns[j].login(b, "Android")
+			managers[j] = sdk.NewManager(sdk.Config{ServerURL: "http://" + addr, SDKAppID: appID, Platform: sdk.PlatformAndroid})
+			fired[j] = make(chan struct{}, 1)
+			managers[j].Friendship().AddFriendListener(&addedListener{fired: fired[j]})
+			sig, _ := usersig.Generate(appID, key, b, 86400, time.Now())
+			if err := managers[j].Login(context.Background(), b, sig); err != nil {
+				log.Fatal(err)
+			}
 		}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		for j, c := range conns {
+		for j := range managers {
 			wg.Add(1)
-			go func(j int, c *rawConn) {
+			go func(j int) {
 				defer wg.Done()
 				a, b := fmt.Sprintf("pa%05d", i+j), fmt.Sprintf("pb%05d", i+j)
 				start := time.Now()
 				rest.mustOK("sns/friend_add", fmt.Sprintf(`{"From_Account":%q,"AddFriendItem":[{"To_Account":%q}]}`, a, b))
-				c.waitPush("friend.added")
+				select {
+				case <-fired[j]:
+				case <-time.After(30 * time.Second):
+					log.Fatalf("OnFriendListAdded never fired for %s", b)
+				}
 				mu.Lock()
 				delays = append(delays, time.Since(start))
 				mu.Unlock()
-			}(j, c)
+			}(j)
 		}
 		wg.Wait()
-		for _, c := range conns {
-			c.nc.Close()
+		for _, m := range managers {
+			m.Close()
 		}
 	}
 	slices.Sort(delays)
 	pct := func(p float64) time.Duration { return delays[min(len(delays)-1, int(float64(len(delays))*p))] }
-	fmt.Printf("friend_add (REST) to friend.added push on the other user's device: %d round trips, %d at a time, p50 %s p99 %s max %s\n",
+	fmt.Printf("friend_add (REST) to OnFriendListAdded in the other user's Go SDK: %d round trips, %d at a time, p50 %s p99 %s max %s\n",
 		len(delays), devices, pct(0.5).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), delays[len(delays)-1].Round(time.Microsecond))
+}
+
+type addedListener struct {
+	sdk.BaseFriendshipListener
+	fired chan struct{}
+}
+
+func (l *addedListener) OnFriendListAdded([]sdk.FriendInfo) {
+	select {
+	case l.fired <- struct{}{}:
+	default:
+	}
 }
 
 func quoteAll(s []string) string {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -61,19 +60,6 @@ func (c *rawConn) request(op string, data any) map[string]any {
 func (c *rawConn) login(user, platform string) {
 	sig, _ := usersig.Generate(appID, key, user, 86400, time.Now())
 	c.request("login", map[string]string{"userID": user, "userSig": sig, "platform": platform})
-}
-
-func (c *rawConn) waitPush(kind string) {
-	want := []byte(`"push":"` + kind + `"`)
-	for {
-		msg, _, err := wsutil.ReadServerData(c.nc)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if bytes.Contains(msg, want) {
-			return
-		}
-	}
 }
 
 type restClient struct {
