@@ -27,6 +27,7 @@ type Tx interface {
 	Blocklist
 	FriendLists
 	UserEvents
+	Messages
 }
 
 // Accounts is the accounts table and the per-user counters kept on it.
@@ -132,4 +133,31 @@ type UserEvents interface {
 	// ListFriendOf returns up to limit users who have user in their friend
 	// list: the audience of user's profile changes.
 	ListFriendOf(ctx context.Context, app AppID, user string, limit int) ([]string, error)
+}
+
+// Messages is the message and conversation tables.
+type Messages interface {
+	// AppendMessage stores m as the next message of its conversation and
+	// returns it with Seq set, creating the conversation (and both
+	// participants' views) on its first message. If the sender already sent
+	// a message with m.ClientKey in this conversation, that message is
+	// returned instead and nothing is written (dup is true).
+	AppendMessage(ctx context.Context, m Message) (stored Message, dup bool, err error)
+	// MessagesInRange returns the messages of a conversation with seq in
+	// [from, to], ascending, at most limit.
+	MessagesInRange(ctx context.Context, app AppID, convKey string, from, to uint64, limit int) ([]Message, error)
+	// LatestMessages returns up to limit messages with seq <= before
+	// (0: the newest), newest first.
+	LatestMessages(ctx context.Context, app AppID, convKey string, before uint64, limit int) ([]Message, error)
+	Message(ctx context.Context, app AppID, convKey string, seq uint64) (Message, bool, error)
+	// UpdateMessage rewrites status, version and body of a stored message.
+	UpdateMessage(ctx context.Context, m Message) error
+	// Conversations returns owner's conversations that have a message they
+	// have not deleted, with unread counted from seqs.
+	Conversations(ctx context.Context, app AppID, owner string) ([]Conversation, error)
+	Conversation(ctx context.Context, app AppID, owner, convKey string) (Conversation, bool, error)
+	// SetReadSeq moves owner's read cursor forward (never back).
+	SetReadSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
+	// PruneMessages deletes messages that expired before now (unix s).
+	PruneMessages(ctx context.Context, now int64) (int64, error)
 }

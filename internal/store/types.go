@@ -95,3 +95,46 @@ type UserEvent struct {
 	Peers []string
 	Time  int64
 }
+
+// Message is one stored one-to-one message. Body is the message content as
+// the API carries it (elements, cloud custom data, offline push info),
+// stored opaquely.
+type Message struct {
+	App       AppID
+	ConvKey   string
+	Seq       uint64
+	Sender    string
+	Receiver  string
+	Random    uint32
+	ClientKey string // the sender's idempotency key
+	SentAt    int64  // unix milliseconds
+	Flags     int    // MessageExcludedFromUnread | MessageExcludedFromLast
+	Status    int    // MessageNormal, MessageRecalled
+	Version   int    // bumped by each modification
+	Body      []byte
+	ExpiresAt int64 // unix seconds
+}
+
+// Message flags and statuses.
+const (
+	MessageExcludedFromUnread = 1
+	MessageExcludedFromLast   = 2
+
+	MessageNormal   = 0
+	MessageRecalled = 1
+)
+
+// Conversation is one user's view of a conversation with its shared state.
+type Conversation struct {
+	App        AppID
+	Owner      string
+	ConvKey    string
+	Peer       string
+	LastSeq    uint64
+	LastTime   int64
+	ReadSeq    uint64
+	ClearedSeq uint64 // messages up to here are gone for Owner
+	HiddenSeq  uint64 // deleted from the list up to here; a newer message brings it back
+	PinnedAt   int64
+	Unread     int
+}

@@ -49,6 +49,7 @@ var accountTables = []struct {
 	{"friend_requests", []string{"from_id", "to_id"}},
 	{"blocklist", []string{"owner_id", "peer_id"}},
 	{"user_events", []string{"user_id"}},
+	{"user_conversations", []string{"owner"}},
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {

@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FriendLists/Members", testFriendListMembers},
 		{"FriendLists/Rename", testFriendListRename},
 		{"FriendLists/Delete", testFriendListDelete},
+		{"Messages/AppendAndRead", testMessages},
+		{"Messages/ConcurrentSeqs", testMessageSeqsConcurrent},
 		{"UserEvents/AppendAndRead", testUserEvents},
 		{"UserEvents/Prune", testUserEventsPrune},
 		{"Friends/Relations", testRelations},

@@ -1,0 +1,164 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+const messageColumns = `conv_key, seq, sender, receiver, random, client_key, sent_at, flags, status, version, body, expires_at`
+
+func scanMessage(app store.AppID, sc interface{ Scan(...any) error }) (store.Message, error) {
+	m := store.Message{App: app}
+	var random int64
+	var body string
+	err := sc.Scan(&m.ConvKey, &m.Seq, &m.Sender, &m.Receiver, &random, &m.ClientKey, &m.SentAt, &m.Flags, &m.Status, &m.Version, &body, &m.ExpiresAt)
+	m.Random, m.Body = uint32(random), []byte(body)
+	return m, err
+}
+
+func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
+	if t.readOnly {
+		return m, false, errReadOnly
+	}
+	app := int64(m.App)
+	if m.ClientKey != "" {
+		prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+			WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
+		if err == nil {
+			return prev, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return m, false, err
+		}
+	}
+	lastTime := m.SentAt
+	err := t.queryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1,
+		last_time = CASE WHEN ? = 1 THEN last_time ELSE ? END
+		WHERE app_id = ? AND conv_key = ? RETURNING last_seq`,
+		boolInt(m.Flags&store.MessageExcludedFromLast != 0), lastTime, app, m.ConvKey).Scan(&m.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		m.Seq = 1
+		if _, err := t.exec(ctx, `INSERT INTO conversations (app_id, conv_key, last_seq, last_time) VALUES (?, ?, 1, ?)`,
+			app, m.ConvKey, lastTime); err != nil {
+			return m, false, err
+		}
+		for _, pair := range [][2]string{{m.Sender, m.Receiver}, {m.Receiver, m.Sender}} {
+			if _, err := t.exec(ctx, `INSERT INTO user_conversations (app_id, owner, conv_key, peer) VALUES (?, ?, ?, ?)
+				ON CONFLICT DO NOTHING`, app, pair[0], m.ConvKey, pair[1]); err != nil {
+				return m, false, err
+			}
+		}
+	} else if err != nil {
+		return m, false, err
+	}
+	_, err = t.exec(ctx, `INSERT INTO messages (app_id, `+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		app, m.ConvKey, m.Seq, m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt)
+	return m, false, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (t *txn) scanMessages(ctx context.Context, app store.AppID, q string, args ...any) ([]store.Message, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Message
+	for rows.Next() {
+		m, err := scanMessage(app, rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) MessagesInRange(ctx context.Context, app store.AppID, convKey string, from, to uint64, limit int) ([]store.Message, error) {
+	return t.scanMessages(ctx, app, `SELECT `+messageColumns+` FROM messages WHERE app_id = ? AND conv_key = ? AND seq >= ? AND seq <= ?
+		ORDER BY seq LIMIT ?`, int64(app), convKey, from, to, limit)
+}
+
+func (t *txn) LatestMessages(ctx context.Context, app store.AppID, convKey string, before uint64, limit int) ([]store.Message, error) {
+	if before == 0 {
+		before = 1<<63 - 1
+	}
+	return t.scanMessages(ctx, app, `SELECT `+messageColumns+` FROM messages WHERE app_id = ? AND conv_key = ? AND seq <= ?
+		ORDER BY seq DESC LIMIT ?`, int64(app), convKey, before, limit)
+}
+
+func (t *txn) Message(ctx context.Context, app store.AppID, convKey string, seq uint64) (store.Message, bool, error) {
+	m, err := scanMessage(app, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE app_id = ? AND conv_key = ? AND seq = ?`,
+		int64(app), convKey, seq))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Message{}, false, nil
+	}
+	return m, err == nil, err
+}
+
+func (t *txn) UpdateMessage(ctx context.Context, m store.Message) error {
+	_, err := t.exec(ctx, `UPDATE messages SET status = ?, version = ?, body = ? WHERE app_id = ? AND conv_key = ? AND seq = ?`,
+		m.Status, m.Version, string(m.Body), int64(m.App), m.ConvKey, m.Seq)
+	return err
+}
+
+// unreadCount counts, from seqs, the peer's messages after the owner's read
+// cursor (and after anything the owner cleared): there is no counter that
+// could drift from the messages themselves.
+const conversationQuery = `SELECT uc.conv_key, uc.peer, c.last_seq, c.last_time, uc.read_seq, uc.cleared_seq, uc.hidden_seq, uc.pinned_at,
+	(SELECT COUNT(*) FROM messages m WHERE m.app_id = uc.app_id AND m.conv_key = uc.conv_key
+		AND m.seq > uc.read_seq AND m.seq > uc.cleared_seq AND m.sender <> uc.owner
+		AND (m.flags & 1) = 0 AND m.status = 0) AS unread
+	FROM user_conversations uc JOIN conversations c ON c.app_id = uc.app_id AND c.conv_key = uc.conv_key
+	WHERE uc.app_id = ? AND uc.owner = ?`
+
+func scanConversation(app store.AppID, owner string, sc interface{ Scan(...any) error }) (store.Conversation, error) {
+	c := store.Conversation{App: app, Owner: owner}
+	err := sc.Scan(&c.ConvKey, &c.Peer, &c.LastSeq, &c.LastTime, &c.ReadSeq, &c.ClearedSeq, &c.HiddenSeq, &c.PinnedAt, &c.Unread)
+	return c, err
+}
+
+func (t *txn) Conversations(ctx context.Context, app store.AppID, owner string) ([]store.Conversation, error) {
+	rows, err := t.query(ctx, conversationQuery+` AND c.last_seq > uc.hidden_seq AND c.last_seq > uc.cleared_seq
+		ORDER BY uc.pinned_at DESC, c.last_time DESC, uc.conv_key`, int64(app), owner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Conversation
+	for rows.Next() {
+		c, err := scanConversation(app, owner, rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) Conversation(ctx context.Context, app store.AppID, owner, convKey string) (store.Conversation, bool, error) {
+	c, err := scanConversation(app, owner, t.queryRow(ctx, conversationQuery+` AND uc.conv_key = ?`, int64(app), owner, convKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Conversation{}, false, nil
+	}
+	return c, err == nil, err
+}
+
+func (t *txn) SetReadSeq(ctx context.Context, app store.AppID, owner, convKey string, seq uint64) error {
+	_, err := t.exec(ctx, `UPDATE user_conversations SET read_seq = ? WHERE app_id = ? AND owner = ? AND conv_key = ? AND read_seq < ?`,
+		seq, int64(app), owner, convKey, seq)
+	return err
+}
+
+func (t *txn) PruneMessages(ctx context.Context, now int64) (int64, error) {
+	return t.execAffected(ctx, `DELETE FROM messages WHERE expires_at < ?`, now)
+}

@@ -1,0 +1,151 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+func msg(sender, receiver, key string, flags int) store.Message {
+	return store.Message{App: app1, ConvKey: "c2c:alice:bob", Sender: sender, Receiver: receiver, Random: 7,
+		ClientKey: key, SentAt: 1000, Flags: flags, Body: []byte(`{"MsgBody":[]}`), ExpiresAt: 9_999_999_999}
+}
+
+func testMessages(t *testing.T, s store.Store) {
+	var got []store.Message
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		got = nil
+		for i, m := range []store.Message{
+			msg("alice", "bob", "a1", 0),
+			msg("bob", "alice", "b1", 0),
+			msg("bob", "alice", "b2", store.MessageExcludedFromUnread),
+			msg("bob", "alice", "b3", 0),
+			msg("alice", "bob", "a1", 0), // a retry of the first
+		} {
+			m.SentAt = int64(1000 + i)
+			stored, dup, err := tx.AppendMessage(ctx, m)
+			if err != nil {
+				return err
+			}
+			if dup != (i == 4) {
+				return fmt.Errorf("message %d: dup = %v", i, dup)
+			}
+			got = append(got, stored)
+		}
+		return nil
+	})
+	for i, want := range []uint64{1, 2, 3, 4, 1} {
+		eq(t, fmt.Sprintf("seq of message %d", i), got[i].Seq, want)
+	}
+	eq(t, "retry returns the first attempt", got[4].SentAt, int64(1000))
+
+	conv := func(owner string) store.Conversation {
+		return get(t, s, func(ctx context.Context, tx store.Tx) (store.Conversation, error) {
+			c, _, err := tx.Conversation(ctx, app1, owner, "c2c:alice:bob")
+			return c, err
+		})
+	}
+	// alice has bob's b1 and b3 unread (b2 is excluded); bob has alice's a1.
+	a := conv("alice")
+	eq(t, "alice peer", a.Peer, "bob")
+	eq(t, "alice unread", a.Unread, 2)
+	eq(t, "last seq", a.LastSeq, uint64(4))
+	eq(t, "bob unread", conv("bob").Unread, 1)
+
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.SetReadSeq(ctx, app1, "alice", "c2c:alice:bob", 2) })
+	eq(t, "alice unread after reading to 2", conv("alice").Unread, 1)
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.SetReadSeq(ctx, app1, "alice", "c2c:alice:bob", 1) })
+	eq(t, "read cursor never moves back", conv("alice").ReadSeq, uint64(2))
+
+	// A recalled message no longer counts.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		m, ok, err := tx.Message(ctx, app1, "c2c:alice:bob", 4)
+		if err != nil || !ok {
+			return fmt.Errorf("message 4: %v %v", ok, err)
+		}
+		m.Status, m.Version = store.MessageRecalled, 1
+		return tx.UpdateMessage(ctx, m)
+	})
+	eq(t, "alice unread after recall", conv("alice").Unread, 0)
+
+	rng := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Message, error) {
+		return tx.MessagesInRange(ctx, app1, "c2c:alice:bob", 2, 3, 10)
+	})
+	eq(t, "range", []uint64{rng[0].Seq, rng[1].Seq}, []uint64{2, 3})
+	latest := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Message, error) {
+		return tx.LatestMessages(ctx, app1, "c2c:alice:bob", 0, 2)
+	})
+	eq(t, "latest, newest first", []uint64{latest[0].Seq, latest[1].Seq}, []uint64{4, 3})
+	eq(t, "recalled status kept", latest[0].Status, store.MessageRecalled)
+	eq(t, "body kept", string(latest[1].Body), `{"MsgBody":[]}`)
+
+	list := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Conversation, error) {
+		return tx.Conversations(ctx, app1, "bob")
+	})
+	eq(t, "bob's list", len(list), 1)
+	other := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Conversation, error) {
+		return tx.Conversations(ctx, app2, "bob")
+	})
+	eq(t, "other app sees nothing", len(other), 0)
+
+	var pruned int64
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		pruned, err = tx.PruneMessages(ctx, 10_000_000_000)
+		return err
+	})
+	eq(t, "pruned", pruned, int64(4))
+}
+
+// Concurrent senders in one conversation get seqs 1..N, each exactly once.
+func testMessageSeqsConcurrent(t *testing.T, s store.Store) {
+	const writers, each = 16, 25
+	var wg sync.WaitGroup
+	seqs := make(chan uint64, writers*each)
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				sender, receiver := "alice", "bob"
+				if w%2 == 1 {
+					sender, receiver = "bob", "alice"
+				}
+				m := msg(sender, receiver, fmt.Sprintf("k%d-%d", w, i), 0)
+				err := s.Write(t.Context(), func(tx store.Tx) error {
+					stored, _, err := tx.AppendMessage(t.Context(), m)
+					if err == nil {
+						m = stored
+					}
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				seqs <- m.Seq
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(seqs)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	seen := map[uint64]bool{}
+	for q := range seqs {
+		if seen[q] {
+			t.Fatalf("seq %d assigned twice", q)
+		}
+		seen[q] = true
+	}
+	for q := uint64(1); q <= writers*each; q++ {
+		if !seen[q] {
+			t.Fatalf("seq %d missing: gap", q)
+		}
+	}
+}
