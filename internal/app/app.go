@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // App is one tenant's configuration.
@@ -18,6 +19,13 @@ type App struct {
 	Switches Switches
 	Limits   Limits
 	Login    LoginPolicy
+
+	// MessageRetention is how long messages are kept for history (roaming);
+	// 7 days by default.
+	MessageRetention time.Duration
+	// RecallWindow is how long after sending a message may be recalled; 2
+	// minutes by default.
+	RecallWindow time.Duration
 
 	// ProfileCustomFields and FriendCustomFields are the declared keywords of
 	// Tag_Profile_Custom_<kw> and Tag_SNS_Custom_<kw>. Undeclared custom tags

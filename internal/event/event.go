@@ -27,6 +27,9 @@ const (
 	FriendListsChanged   Kind = "friend_group.changed"
 	ProfileUpdated       Kind = "profile.updated"
 	AccountDeleted       Kind = "account.deleted"
+	MessageNew           Kind = "msg.new"
+	MessageRecalled      Kind = "msg.recalled"
+	MessageRead          Kind = "msg.read"
 )
 
 // Event is addressed to one user: the one whose view of the world changed
@@ -41,6 +44,13 @@ type Event struct {
 	// not logged), so a client resumes exactly after the last one it saw.
 	Seq  uint64
 	Time int64
+	// Message is the message of msg.* events; they are addressed to the
+	// conversation's two users, not logged per user (the conversation's own
+	// seq orders them).
+	Message *store.Message
+	// Origin is the client connection a change came from, so that it is not
+	// echoed back to the instance that made it.
+	Origin any
 }
 
 // Bus fans events out to subscribers, synchronously and in publish order.

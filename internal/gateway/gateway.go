@@ -19,6 +19,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/relation"
@@ -33,6 +34,7 @@ type Gateway struct {
 	Accounts  *account.Service
 	Profiles  *profile.Service
 	Relations *relation.Service
+	Messages  *message.Service
 	Presence  *presence.Registry
 	Logger    *slog.Logger
 
@@ -62,6 +64,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	g.ops = map[string]opFunc{}
 	g.userOps()
 	g.friendOps()
+	g.messageOps()
 	events.Subscribe(g.deliver)
 }
 
@@ -214,6 +217,10 @@ func (g *Gateway) Kick(app uint64, user, reason string) int {
 // deliver sends a logged event to every online instance of its user. The
 // frame is encoded once; each connection only queues the same bytes.
 func (g *Gateway) deliver(e event.Event) {
+	if e.Message != nil {
+		g.deliverMessage(e)
+		return
+	}
 	if e.Kind == event.AccountDeleted {
 		g.Kick(e.App, e.User, presence.KickRESTAPI)
 		return

@@ -22,6 +22,7 @@ import (
 	"github.com/parleyim/parley/internal/config"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/gateway"
+	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/relation"
@@ -40,6 +41,7 @@ type Node struct {
 	Accounts  *account.Service
 	Profiles  *profile.Service
 	Relations *relation.Service
+	Messages  *message.Service
 	Presence  *presence.Registry
 	Gateway   *gateway.Gateway
 	Handler   http.Handler
@@ -93,6 +95,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Accounts = &account.Service{Store: st, Events: n.Events}
 	n.Profiles = &profile.Service{Store: st, Events: n.Events}
 	n.Relations = &relation.Service{Store: st, Events: n.Events}
+	n.Messages = &message.Service{Store: st, Events: n.Events}
 	for _, a := range apps {
 		if err := n.Accounts.EnsureAdmins(ctx, a); err != nil {
 			return nil, fmt.Errorf("app %d: %w", a.SDKAppID, err)
@@ -105,7 +108,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Presence = presence.NewRegistry()
 	n.Gateway = &gateway.Gateway{
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
-		Presence: n.Presence, Logger: logger,
+		Messages: n.Messages, Presence: n.Presence, Logger: logger,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -138,11 +141,17 @@ func (n *Node) RunMaintenance(ctx context.Context) {
 	defer t.Stop()
 	for {
 		before := time.Now().Add(-n.retention).Unix()
-		var pruned int64
+		var pruned, expired int64
 		err := n.Store.Write(ctx, func(tx store.Tx) (err error) {
-			pruned, err = tx.PruneUserEvents(ctx, before)
+			if pruned, err = tx.PruneUserEvents(ctx, before); err != nil {
+				return err
+			}
+			expired, err = tx.PruneMessages(ctx, time.Now().Unix())
 			return err
 		})
+		if expired > 0 {
+			n.Logger.Info("removed expired messages", "messages", expired)
+		}
 		if err != nil && ctx.Err() == nil {
 			n.Logger.Error("pruning the change log", "error", err.Error())
 		} else if pruned > 0 {

@@ -55,9 +55,13 @@ func testMessages(t *testing.T, s store.Store) {
 	eq(t, "last seq", a.LastSeq, uint64(4))
 	eq(t, "bob unread", conv("bob").Unread, 1)
 
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.SetReadSeq(ctx, app1, "alice", "c2c:alice:bob", 2) })
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetReadSeq(ctx, app1, "alice", "c2c:alice:bob", 2)
+	})
 	eq(t, "alice unread after reading to 2", conv("alice").Unread, 1)
-	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.SetReadSeq(ctx, app1, "alice", "c2c:alice:bob", 1) })
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetReadSeq(ctx, app1, "alice", "c2c:alice:bob", 1)
+	})
 	eq(t, "read cursor never moves back", conv("alice").ReadSeq, uint64(2))
 
 	// A recalled message no longer counts.
