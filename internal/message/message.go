@@ -215,11 +215,18 @@ func (s *Service) SendC2C(ctx context.Context, a *app.App, req SendRequest) (Sen
 		}
 		return sent, nil
 	}
+	// The rules are checked on the read side, not inside the write: the
+	// single writer's time is the throughput of the whole node, and a block
+	// or unfriend landing in between is indistinguishable from one landing
+	// just after the send.
+	if err := s.Store.Read(ctx, check); err != nil {
+		return Sent{}, err
+	}
+	if sent.Dropped {
+		sent.Message, sent.Key = m, MsgKey(m)
+		return sent, nil
+	}
 	err = s.Store.Write(ctx, func(tx store.Tx) error {
-		sent = Sent{}
-		if err := check(tx); err != nil || sent.Dropped {
-			return err
-		}
 		stored, dup, err := tx.AppendMessage(ctx, m)
 		sent.Message, sent.Duplicate = stored, dup
 		return err
@@ -227,9 +234,7 @@ func (s *Service) SendC2C(ctx context.Context, a *app.App, req SendRequest) (Sen
 	if err != nil {
 		return Sent{}, err
 	}
-	if sent.Dropped {
-		sent.Message = m
-	} else if !sent.Duplicate {
+	if !sent.Duplicate {
 		s.publish(a, event.MessageNew, &sent.Message, req.Origin)
 	}
 	sent.Key = MsgKey(sent.Message)

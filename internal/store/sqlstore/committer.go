@@ -107,7 +107,8 @@ func (c *committer) commit(batch []*writeRequest) {
 			r.done <- results[i]
 		}
 	}
-	tx, err := c.db.write.BeginTx(context.Background(), nil)
+	ctx := context.Background()
+	tx, err := c.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		for i := range results {
 			results[i] = err
@@ -126,19 +127,21 @@ func (c *committer) commit(batch []*writeRequest) {
 			results[i] = callSafely(r.fn, t)
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT request"); err != nil {
+		// Through t.exec, the savepoint statements stay prepared on the
+		// writer's connection: they run twice per request in a batch.
+		if _, err := t.exec(ctx, "SAVEPOINT request"); err != nil {
 			results[i] = err
 			continue
 		}
 		results[i] = callSafely(r.fn, t)
 		if results[i] != nil {
-			if _, err := tx.Exec("ROLLBACK TO SAVEPOINT request"); err != nil {
+			if _, err := t.exec(ctx, "ROLLBACK TO SAVEPOINT request"); err != nil {
 				c.fail(tx, results, err)
 				ack()
 				return
 			}
 		}
-		if _, err := tx.Exec("RELEASE SAVEPOINT request"); err != nil {
+		if _, err := t.exec(ctx, "RELEASE SAVEPOINT request"); err != nil {
 			c.fail(tx, results, err)
 			ack()
 			return
