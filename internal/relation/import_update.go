@@ -160,23 +160,9 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 			changedLists = changedLists || len(f.Groups) > 0
 			events = append(events, friendEvent(a, event.FriendAdded, from, it.To))
 		}
-		if len(events) > 0 {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriend); err != nil {
-				return err
-			}
-		}
-		if changedCustom {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendCustom); err != nil {
-				return err
-			}
-		}
-		if changedLists {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendList); err != nil {
-				return err
-			}
-			events = append(events, friendEvent(a, event.FriendListsChanged, from))
-		}
-		return nil
+		ev, err := bumpVersions(ctx, tx, a, from, len(events) > 0, changedCustom, changedLists)
+		events = append(events, ev...)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -316,29 +302,36 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 			}
 			events = append(events, friendEvent(a, event.FriendUpdated, from, it.To))
 		}
-		if std {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriend); err != nil {
-				return err
-			}
-		}
-		if cust {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendCustom); err != nil {
-				return err
-			}
-		}
-		if listsChanged {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriendList); err != nil {
-				return err
-			}
-			events = append(events, friendEvent(a, event.FriendListsChanged, from))
-		}
-		return nil
+		ev, err := bumpVersions(ctx, tx, a, from, std, cust, listsChanged)
+		events = append(events, ev...)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.Events.Publish(events...)
 	return results, nil
+}
+
+// bumpVersions moves user's friend, custom-field and list versions as
+// flagged; a list change is also an event for the user's devices.
+func bumpVersions(ctx context.Context, tx store.Tx, a *app.App, user string, standard, custom, lists bool) ([]event.Event, error) {
+	var events []event.Event
+	for _, b := range []struct {
+		on   bool
+		kind store.SeqKind
+	}{{standard, store.SeqFriend}, {custom, store.SeqFriendCustom}, {lists, store.SeqFriendList}} {
+		if !b.on {
+			continue
+		}
+		if _, err := tx.BumpSeq(ctx, a.SDKAppID, user, b.kind); err != nil {
+			return nil, err
+		}
+	}
+	if lists {
+		events = append(events, friendEvent(a, event.FriendListsChanged, user))
+	}
+	return events, nil
 }
 
 func requireAccount(ctx context.Context, tx store.Tx, a *app.App, user string) error {

@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/relation"
 )
 
@@ -161,25 +162,36 @@ func (s *Server) friendCheck(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	type item struct {
-		To_Account string
-		Relation   relation.Relation
-		ResultCode int
-		ResultInfo string
-	}
-	resp := &struct {
-		InfoItem     []item
+	items, failed := relationItems(len(results), func(i int) (string, string, *errcode.Error) {
+		return results[i].Peer, string(results[i].Relation), results[i].Err
+	})
+	return &struct {
+		InfoItem     []relationItem
 		Fail_Account []string `json:",omitempty"`
 		Envelope
-	}{InfoItem: make([]item, len(results))}
-	for i, r := range results {
-		code, info := itemStatus(r.Err)
-		resp.InfoItem[i] = item{r.Peer, r.Relation, code, info}
-		if r.Err != nil {
-			resp.Fail_Account = append(resp.Fail_Account, r.Peer)
+	}{InfoItem: items, Fail_Account: failed}, nil
+}
+
+// relationItem is a per-peer answer of friend_check and black_list_check.
+type relationItem struct {
+	To_Account string
+	Relation   string
+	ResultCode int
+	ResultInfo string
+}
+
+func relationItems(n int, at func(i int) (peer, relation string, err *errcode.Error)) ([]relationItem, []string) {
+	items := make([]relationItem, n)
+	var failed []string
+	for i := range items {
+		peer, rel, err := at(i)
+		code, info := itemStatus(err)
+		items[i] = relationItem{peer, rel, code, info}
+		if err != nil {
+			failed = append(failed, peer)
 		}
 	}
-	return resp, nil
+	return items, failed
 }
 
 func (s *Server) friendGet(c *call) (response, error) {
@@ -330,25 +342,14 @@ func (s *Server) blockCheck(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	type item struct {
-		To_Account string
-		Relation   relation.BlockRelation
-		ResultCode int
-		ResultInfo string
-	}
-	resp := &struct {
-		BlackListCheckItem []item
+	items, failed := relationItems(len(results), func(i int) (string, string, *errcode.Error) {
+		return results[i].Peer, string(results[i].Relation), results[i].Err
+	})
+	return &struct {
+		BlackListCheckItem []relationItem
 		Fail_Account       []string `json:",omitempty"`
 		Envelope
-	}{BlackListCheckItem: make([]item, len(results))}
-	for i, r := range results {
-		code, info := itemStatus(r.Err)
-		resp.BlackListCheckItem[i] = item{r.Peer, r.Relation, code, info}
-		if r.Err != nil {
-			resp.Fail_Account = append(resp.Fail_Account, r.Peer)
-		}
-	}
-	return resp, nil
+	}{BlackListCheckItem: items, Fail_Account: failed}, nil
 }
 
 type sequenceResponse struct {
