@@ -65,6 +65,7 @@ func main() {
 // runServer starts a node and prints its address; /bench/rss answers the
 // process's resident memory after a full GC.
 func runServer() {
+	server.TuneRuntime() // as the parley binary does
 	dir, _ := os.MkdirTemp("", "parley-gwbench")
 	defer os.RemoveAll(dir)
 	ctx := context.Background()

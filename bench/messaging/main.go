@@ -59,6 +59,7 @@ func main() {
 }
 
 func runServer() {
+	server.TuneRuntime() // as the parley binary does
 	dir, _ := os.MkdirTemp("", "parley-msgbench")
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
@@ -170,6 +171,7 @@ type receiver struct {
 }
 
 func runMain(pairs, window int, dur time.Duration) {
+	server.TuneRuntime() // the generator allocates per message too
 	self, _ := os.Executable()
 	srv := exec.Command(self, "-role", "server")
 	srv.Stderr = os.Stderr

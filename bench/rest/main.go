@@ -46,6 +46,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the friend_check phase to this file")
 	flag.Parse()
 
+	server.TuneRuntime() // as the parley binary does
 	ctx := context.Background()
 	var st store.Store
 	var err error

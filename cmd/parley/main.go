@@ -102,6 +102,7 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	if *data != "" {
 		cfg.DataDir = *data
 	}
+	server.TuneRuntime()
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
 
 	var created, defaulted bool

@@ -51,13 +51,9 @@ type push struct {
 // the error answer can echo it.
 func DecodeRequest(b []byte) (Request, error) {
 	var r Request
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&r); err != nil {
-		return Request{}, errcode.Newf(CodeInvalidRequest, "invalid frame: %v", err)
-	}
-	if d.More() {
-		return r, errcode.New(CodeInvalidRequest, "invalid frame: trailing data after the JSON object")
+	// json.Unmarshal already refuses anything after the top-level value.
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, errcode.Newf(CodeInvalidRequest, "invalid frame: %v", err)
 	}
 	switch {
 	case r.V != ProtocolVersion:

@@ -5,6 +5,7 @@
 package message
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -68,13 +69,14 @@ func (c Content) Validate() ([]byte, error) {
 		if !elementTypes[e.MsgType] {
 			return nil, errcode.Newf(CodeBadFormat, "Err_Msg_MsgType_Invalid: element %d has MsgType %q", i, e.MsgType)
 		}
-		var content map[string]json.RawMessage
-		if json.Unmarshal(e.MsgContent, &content) != nil {
+		// MsgContent arrived as a syntactically valid JSON value; it must be
+		// an object, and a text element needs its Text.
+		if raw := bytes.TrimLeft(e.MsgContent, " \t\r\n"); len(raw) == 0 || raw[0] != '{' {
 			return nil, errcode.Newf(CodeBadFormat, "Err_Msg_MsgContent_Invalid: element %d", i)
 		}
 		if e.MsgType == "TIMTextElem" {
-			var text string
-			if json.Unmarshal(content["Text"], &text) != nil {
+			var t struct{ Text *string }
+			if json.Unmarshal(e.MsgContent, &t) != nil || t.Text == nil {
 				return nil, errcode.Newf(CodeBadFormat, "Err_Msg_Text_Invalid: element %d needs a string Text", i)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -184,4 +185,15 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return err
+}
+
+// TuneRuntime sets the garbage collector for a chat server unless the
+// operator chose (GOGC in the environment): collecting at 200 % heap growth
+// instead of 100 % spends markedly less CPU per message for a heap that is
+// small next to the connections' kernel buffers. Idle-connection memory is
+// unaffected; GOMEMLIMIT still caps the total.
+func TuneRuntime() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 }

@@ -100,21 +100,31 @@ func (c *committer) run() {
 	}
 }
 
+// commit runs a batch in one transaction. Requests almost never fail once
+// they reach the store (validation happens before), so the batch first runs
+// without savepoints; only if a request fails is the transaction rolled back
+// and the batch run again with a savepoint around each request, so the
+// failing one rolls back alone. Store.Write's contract (fn may run more than
+// once) is what makes the second run safe.
 func (c *committer) commit(batch []*writeRequest) {
 	results := make([]error, len(batch))
-	ack := func() {
-		for i, r := range batch {
-			r.done <- results[i]
-		}
+	if !c.runBatch(batch, results, false) {
+		clear(results)
+		c.runBatch(batch, results, true)
 	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runBatch executes batch in one transaction and reports false when it stopped
+// at a failing request without savepoints, having rolled back.
+func (c *committer) runBatch(batch []*writeRequest, results []error, isolate bool) bool {
 	ctx := context.Background()
 	tx, err := c.db.write.BeginTx(ctx, nil)
 	if err != nil {
-		for i := range results {
-			results[i] = err
-		}
-		ack()
-		return
+		c.fail(nil, results, err)
+		return true
 	}
 	t := &txn{db: c.db, pool: c.db.write, tx: tx}
 	single := len(batch) == 1
@@ -123,39 +133,35 @@ func (c *committer) commit(batch []*writeRequest) {
 			results[i] = err
 			continue
 		}
-		if single {
-			results[i] = callSafely(r.fn, t)
+		if !isolate || single {
+			if results[i] = callSafely(r.fn, t); results[i] != nil {
+				_ = tx.Rollback()
+				return single
+			}
 			continue
 		}
 		// Through t.exec, the savepoint statements stay prepared on the
-		// writer's connection: they run twice per request in a batch.
+		// writer's connection.
 		if _, err := t.exec(ctx, "SAVEPOINT request"); err != nil {
-			results[i] = err
-			continue
+			c.fail(tx, results, err)
+			return true
 		}
 		results[i] = callSafely(r.fn, t)
 		if results[i] != nil {
 			if _, err := t.exec(ctx, "ROLLBACK TO SAVEPOINT request"); err != nil {
 				c.fail(tx, results, err)
-				ack()
-				return
+				return true
 			}
 		}
 		if _, err := t.exec(ctx, "RELEASE SAVEPOINT request"); err != nil {
 			c.fail(tx, results, err)
-			ack()
-			return
+			return true
 		}
-	}
-	if single && results[0] != nil {
-		_ = tx.Rollback()
-		ack()
-		return
 	}
 	if err := tx.Commit(); err != nil {
 		c.fail(nil, results, err)
 	}
-	ack()
+	return true
 }
 
 // fail marks every request that had succeeded as failed with err: nothing
