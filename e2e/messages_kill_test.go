@@ -127,7 +127,10 @@ func TestKillNineKeepsAcknowledgedMessages(t *testing.T) {
 		if len(page) < 100 {
 			break
 		}
-		before = page[len(page)-1].(map[string]any)["seq"].(float64) - 1
+		// seq 0 asks for the newest page: stop once the oldest is reached.
+		if before = page[len(page)-1].(map[string]any)["seq"].(float64) - 1; before == 0 {
+			break
+		}
 	}
 	for seq, text := range acked {
 		if got[seq] != text {

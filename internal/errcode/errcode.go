@@ -118,3 +118,17 @@ const (
 	OpenIMTooMany       = 90011
 	OpenIMInternal      = 90994
 )
+
+// Recent contact (conversation) codes (50001-51012).
+const (
+	RecentContactNoAccount       = 50001
+	RecentContactBadParam        = 50002
+	RecentContactRequiresAdmin   = 50003
+	RecentContactInternal        = 50004
+	RecentContactMarkCount       = 51006 // no conversation, or more than 100, in one mark call
+	RecentContactBadGroupID      = 51007 // a group conversation whose group does not exist
+	RecentContactTooManyMarked   = 51008 // more than 1000 conversations in the group/mark data
+	RecentContactNoSuchGroup     = 51009
+	RecentContactTooManyGroups   = 51010
+	RecentContactGroupNameLength = 51011
+)

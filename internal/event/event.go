@@ -30,6 +30,14 @@ const (
 	MessageNew           Kind = "msg.new"
 	MessageRecalled      Kind = "msg.recalled"
 	MessageRead          Kind = "msg.read"
+	MessageModified      Kind = "msg.modified"
+	MessageDeleted       Kind = "msg.deleted"
+	ConversationCleared  Kind = "conversation.cleared"
+	// Conversation-list events carry conversation IDs (c2c_<peer>) in
+	// Peers; conversation_group.changed carries group names.
+	ConversationChanged      Kind = "conversation.changed"
+	ConversationDeleted      Kind = "conversation.deleted"
+	ConversationGroupChanged Kind = "conversation_group.changed"
 )
 
 // Event is addressed to one user: the one whose view of the world changed
@@ -44,10 +52,12 @@ type Event struct {
 	// not logged), so a client resumes exactly after the last one it saw.
 	Seq  uint64
 	Time int64
-	// Message is the message of msg.* events; they are addressed to the
-	// conversation's two users, not logged per user (the conversation's own
-	// seq orders them).
+	// Message is the message of msg.* events; they are addressed to User
+	// and Peers (the conversation's two users, or only one of them), not
+	// logged per user (the conversation's own seq orders them).
 	Message *store.Message
+	// MsgKeys are the messages of a msg.deleted event.
+	MsgKeys []string
 	// Origin is the client connection a change came from, so that it is not
 	// echoed back to the instance that made it.
 	Origin any

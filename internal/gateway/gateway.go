@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleyim/parley/internal/account"
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/message"
@@ -37,6 +38,8 @@ type Gateway struct {
 	Messages  *message.Service
 	Presence  *presence.Registry
 	Logger    *slog.Logger
+
+	Conversations *conversation.Service
 
 	heartbeat    time.Duration
 	loginTimeout time.Duration
@@ -65,6 +68,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	g.userOps()
 	g.friendOps()
 	g.messageOps()
+	g.conversationOps()
 	events.Subscribe(g.deliver)
 }
 
@@ -243,6 +247,9 @@ type userIDs struct {
 }
 
 func pushData(e event.Event) any {
+	if d, ok := conversationPushData(e); ok {
+		return d
+	}
 	switch e.Kind {
 	case event.FriendRequestsRead, event.FriendListsChanged:
 		return struct{}{}

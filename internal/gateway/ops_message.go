@@ -44,7 +44,9 @@ func (g *Gateway) messageOps() {
 	g.ops["msg.history"] = g.msgHistory
 	g.ops["msg.read"] = g.msgRead
 	g.ops["msg.recall"] = g.msgRecall
-	g.ops["conversation.list"] = g.conversationList
+	g.ops["msg.modify"] = g.msgModify
+	g.ops["msg.delete"] = g.msgDelete
+	g.ops["msg.clear"] = g.msgClear
 }
 
 func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
@@ -113,66 +115,93 @@ func (g *Gateway) msgRecall(ctx context.Context, c *conn, data json.RawMessage) 
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	seq, err := message.ParseMsgKey(d.MsgKey)
-	if err != nil {
-		return nil, err
-	}
-	_, err = g.Messages.Recall(ctx, c.app, c.session.User, d.UserID, seq, false, c)
+	_, err := g.Messages.Recall(ctx, c.app, c.session.User, d.UserID, d.MsgKey, false, c)
 	return struct{}{}, err
 }
 
-// Conversation is one entry of the conversation list.
-type Conversation struct {
-	ConversationID string   `json:"conversationID"` // c2c_<peer>
-	UserID         string   `json:"userID"`
-	LastSeq        uint64   `json:"lastSeq"`
-	LastTimeMs     int64    `json:"lastTimeMs"`
-	ReadSeq        uint64   `json:"readSeq"`
-	UnreadCount    int      `json:"unreadCount"`
-	Pinned         bool     `json:"pinned"`
-	LastMessage    *Message `json:"lastMessage,omitempty"`
+func (g *Gateway) msgModify(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		UserID  string `json:"userID"`
+		MsgKey  string `json:"msgKey"`
+		Version *int   `json:"version"`
+		Body    struct {
+			MsgBody         []message.Element `json:"MsgBody"`
+			CloudCustomData *string           `json:"CloudCustomData"`
+		} `json:"body"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if d.Version == nil {
+		return nil, errcode.New(CodeInvalidRequest, "version: the version of the message being modified is required")
+	}
+	m, err := g.Messages.Modify(ctx, c.app, c.session.User, d.UserID, d.MsgKey, d.Version,
+		message.Modification{MsgBody: d.Body.MsgBody, CloudCustomData: d.Body.CloudCustomData}, c)
+	if err != nil && m.Seq == 0 {
+		return nil, err
+	}
+	// On a conflict (2480) the answer carries the current message.
+	return map[string]any{"message": wireMessage(m)}, err
 }
 
-func (g *Gateway) conversationList(ctx context.Context, c *conn, _ json.RawMessage) (any, error) {
-	convs, err := g.Messages.Conversations(ctx, c.app, c.session.User)
+func (g *Gateway) msgDelete(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		UserID  string   `json:"userID"`
+		MsgKeys []string `json:"msgKeys"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if len(d.MsgKeys) == 0 || len(d.MsgKeys) > message.MaxDeletePerCall {
+		return nil, errcode.Newf(CodeInvalidRequest, "msgKeys: 1 to %d messages of one conversation", message.MaxDeletePerCall)
+	}
+	keys, err := g.Messages.DeleteForMe(ctx, c.app, c.session.User, d.UserID, d.MsgKeys, c)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Conversation, len(convs))
-	total := 0
-	for i, cv := range convs {
-		out[i] = Conversation{ConversationID: "c2c_" + cv.Peer, UserID: cv.Peer, LastSeq: cv.LastSeq, LastTimeMs: cv.LastTime,
-			ReadSeq: cv.ReadSeq, UnreadCount: cv.Unread, Pinned: cv.PinnedAt > 0}
-		last, err := g.Messages.LastMessage(ctx, c.app, c.session.User, cv)
-		if err != nil {
-			return nil, err
-		}
-		if last != nil {
-			w := wireMessage(*last)
-			out[i].LastMessage = &w
-		}
-		total += cv.Unread
-	}
-	return map[string]any{"conversations": out, "totalUnreadCount": total}, nil
+	return map[string]any{"msgKeys": keys}, nil
 }
 
-// deliverMessage sends a msg.* event to both users' sessions but the one
-// that made it, encoding the frame once.
+func (g *Gateway) msgClear(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		UserID string `json:"userID"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	seq, err := g.Messages.ClearHistory(ctx, c.app, c.session.User, d.UserID, c)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"clearedSeq": seq}, nil
+}
+
+// deliverMessage sends a msg.* event to the sessions of its users (the
+// conversation's two, or only one of them) but the one that made it,
+// encoding the frame once.
 func (g *Gateway) deliverMessage(e event.Event) {
 	m := e.Message
 	var data any
 	switch e.Kind {
-	case event.MessageNew:
+	case event.MessageNew, event.MessageModified:
 		data = wireMessage(*m)
 	case event.MessageRecalled:
 		data = map[string]any{"msgKey": message.MsgKey(*m), "from": m.Sender, "to": m.Receiver, "seq": m.Seq}
 	case event.MessageRead:
 		data = map[string]any{"from": m.Sender, "to": m.Receiver, "seq": m.Seq}
+	case event.MessageDeleted:
+		// To the user who deleted: userID is the conversation's peer.
+		data = map[string]any{"userID": m.Receiver, "msgKeys": e.MsgKeys}
+	case event.ConversationCleared:
+		data = map[string]any{"conversationID": "c2c_" + m.Receiver, "userID": m.Receiver, "clearedSeq": m.Seq}
 	default:
 		return
 	}
 	var frame []byte
-	for _, user := range []string{m.Receiver, m.Sender} {
+	for i, user := range append([]string{e.User}, e.Peers...) {
+		if i > 0 && user == e.User {
+			continue
+		}
 		for _, s := range g.Presence.Sessions(e.App, user) {
 			if e.Origin != nil && s.Endpoint == e.Origin {
 				continue
@@ -181,9 +210,6 @@ func (g *Gateway) deliverMessage(e event.Event) {
 				frame = PushFrame(string(e.Kind), 0, data)
 			}
 			s.Endpoint.Push(frame)
-		}
-		if m.Receiver == m.Sender {
-			break
 		}
 	}
 }

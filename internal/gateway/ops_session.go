@@ -49,6 +49,9 @@ type syncEvent struct {
 	Kind    string   `json:"kind"`
 	UserIDs []string `json:"userIDs"`
 	Time    int64    `json:"time"`
+	// Conversation events name conversations, or conversation groups.
+	ConversationIDs []string `json:"conversationIDs,omitempty"`
+	Names           []string `json:"names,omitempty"`
 }
 
 func (g *Gateway) sync(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
@@ -88,7 +91,7 @@ func (g *Gateway) sync(ctx context.Context, c *conn, data json.RawMessage) (any,
 			if ids == nil {
 				ids = []string{}
 			}
-			events = append(events, syncEvent{e.Seq, string(e.Kind), ids, e.Time})
+			events = append(events, conversationSyncEvent(syncEvent{Seq: e.Seq, Kind: string(e.Kind), UserIDs: ids, Time: e.Time}))
 		}
 	}
 	complete := reset || len(entries) == 0 || entries[len(entries)-1].Seq >= latest

@@ -35,10 +35,20 @@ const (
 	CodeAlreadyRecalled = 20023
 	CodeTooLong         = 93000
 	CodeBadMsgKey       = 90054
+	// CodeInvalidRequest: a request the message service cannot act on (no
+	// messages to delete, more than 30, nothing to modify).
+	CodeInvalidRequest = 20001
+	// CodeModifyRecalled: the message to modify was recalled; its content
+	// no longer exists.
+	CodeModifyRecalled = 20026
+	// CodeModifyConflict: the message was modified since the version the
+	// caller edited (V2TIM's 2480); the current message comes with it.
+	CodeModifyConflict  = 2480
 	MaxContentBytes     = 12 << 10
 	DefaultRetention    = 7 * 24 * time.Hour
 	DefaultRecallWindow = 2 * time.Minute
 	MaxHistoryPage      = 100
+	MaxDeletePerCall    = 30
 )
 
 // Element is one element of a message body.
@@ -107,12 +117,60 @@ func MsgKey(m store.Message) string {
 
 // ParseMsgKey returns the seq of a MsgKey.
 func ParseMsgKey(key string) (uint64, error) {
-	seqText, _, ok := strings.Cut(key, "_")
-	seq, err := strconv.ParseUint(seqText, 10, 64)
-	if !ok || err != nil || seq == 0 {
+	k, err := parseKey(key)
+	if err != nil {
+		return 0, err
+	}
+	if k.seq == 0 {
 		return 0, errcode.Newf(CodeBadMsgKey, "Err_Msg_MsgKey_Invalid: %q", key)
 	}
-	return seq, nil
+	return k.seq, nil
+}
+
+// msgKey is a parsed MsgKey.
+type msgKey struct {
+	seq    uint64
+	random uint32
+	sec    int64
+}
+
+func parseKey(key string) (msgKey, error) {
+	bad := errcode.Newf(CodeBadMsgKey, "Err_Msg_MsgKey_Invalid: %q (want seq_random_time)", key)
+	parts := strings.Split(key, "_")
+	if len(parts) != 3 {
+		return msgKey{}, bad
+	}
+	seq, err1 := strconv.ParseUint(parts[0], 10, 63)
+	random, err2 := strconv.ParseUint(parts[1], 10, 32)
+	sec, err3 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || sec < 0 || sec > 1<<40 {
+		return msgKey{}, bad
+	}
+	return msgKey{seq, uint32(random), sec}, nil
+}
+
+// lookup finds the message a MsgKey names in a conversation: by its seq,
+// checked against the key's random and time; failing that by random and
+// time alone, which is how the shared MsgKey of a batch send names each
+// receiver's message (their seqs differ, their random and time do not).
+func lookup(ctx context.Context, tx store.Tx, app store.AppID, convKey string, k msgKey) (store.Message, bool, error) {
+	if k.seq > 0 {
+		m, ok, err := tx.Message(ctx, app, convKey, k.seq)
+		if err != nil || ok && m.Random == k.random && m.SentAt/1000 == k.sec {
+			return m, ok, err
+		}
+	}
+	same, err := tx.QueryMessages(ctx, app, store.MessageQuery{ConvKey: convKey, MinTime: k.sec * 1000, MaxTime: k.sec*1000 + 999,
+		ByTime: true, Limit: 1000})
+	if err != nil {
+		return store.Message{}, false, err
+	}
+	for _, m := range same {
+		if m.Random == k.random {
+			return m, true, nil
+		}
+	}
+	return store.Message{}, false, nil
 }
 
 // Service sends and reads messages.
@@ -140,7 +198,15 @@ type SendRequest struct {
 	OnlineOnly        bool
 	ExcludeFromUnread bool
 	ExcludeFromLast   bool
-	Origin            any // the connection sending, not echoed to
+	NeedReadReceipt   bool
+	// Admin sends (the REST API) skip the relationship and blocklist rules:
+	// only the receiver must exist.
+	Admin bool
+	// HideFromSender keeps the message off the sender's devices and out of
+	// the sender's history (REST SyncOtherMachine 2); the receiver gets it
+	// as usual.
+	HideFromSender bool
+	Origin         any // the connection sending, not echoed to
 }
 
 // Sent is the outcome of a send.
@@ -151,96 +217,175 @@ type Sent struct {
 	Dropped   bool // blocked and told "sent", or online-only: not stored
 }
 
+// Delivery is the outcome of a send to one receiver of a batch.
+type Delivery struct {
+	To   string
+	Sent Sent
+	Err  *errcode.Error // nil when sent
+}
+
 // SendC2C stores and delivers a one-to-one message. It is acknowledged
 // only once durable; online-only messages are never stored.
 func (s *Service) SendC2C(ctx context.Context, a *app.App, req SendRequest) (Sent, error) {
-	body, err := req.Content.Validate()
+	if req.To == "" {
+		return Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
+	}
+	out, err := s.send(ctx, a, req, []string{req.To})
 	if err != nil {
 		return Sent{}, err
 	}
-	if req.To == "" || req.To == req.From && req.From == "" {
-		return Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
+	if out[0].Err != nil {
+		return Sent{}, out[0].Err
+	}
+	return out[0].Sent, nil
+}
+
+// SendC2CBatch sends the same message from req.From to each of tos (req.To
+// is ignored), all in one durable write. A receiver that fails the rules
+// fails alone; the error is for the batch as a whole.
+func (s *Service) SendC2CBatch(ctx context.Context, a *app.App, req SendRequest, tos []string) ([]Delivery, error) {
+	return s.send(ctx, a, req, tos)
+}
+
+func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []string) ([]Delivery, error) {
+	body, err := req.Content.Validate()
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
-	m := store.Message{App: a.SDKAppID, ConvKey: ConvKey(req.From, req.To), Sender: req.From, Receiver: req.To,
-		Random: req.Random, SentAt: now.UnixMilli(), Body: body, ExpiresAt: now.Add(retention(a)).Unix()}
+	base := store.Message{App: a.SDKAppID, Sender: req.From, Random: req.Random, SentAt: now.UnixMilli(), Body: body,
+		ExpiresAt: now.Add(retention(a)).Unix()}
 	if req.ExcludeFromUnread {
-		m.Flags |= store.MessageExcludedFromUnread
+		base.Flags |= store.MessageExcludedFromUnread
 	}
 	if req.ExcludeFromLast {
-		m.Flags |= store.MessageExcludedFromLast
+		base.Flags |= store.MessageExcludedFromLast
 	}
-	m.ClientKey = req.ClientMsgID
-	if m.ClientKey == "" {
+	if req.NeedReadReceipt {
+		base.Flags |= store.MessageNeedReadReceipt
+	}
+	base.ClientKey = req.ClientMsgID
+	if base.ClientKey == "" {
 		sum := sha256.Sum256(body)
-		m.ClientKey = "r" + strconv.FormatUint(uint64(req.Random), 10) + ":" + hex.EncodeToString(sum[:8])
+		base.ClientKey = "r" + strconv.FormatUint(uint64(req.Random), 10) + ":" + hex.EncodeToString(sum[:8])
+	}
+	out := make([]Delivery, len(tos))
+	for i, to := range tos {
+		m := base
+		m.ConvKey, m.Receiver = ConvKey(req.From, to), to
+		out[i] = Delivery{To: to, Sent: Sent{Message: m, Key: MsgKey(m)}}
 	}
 
-	var sent Sent
-	check := func(tx store.Tx) error {
-		rs, err := tx.Relations(ctx, a.SDKAppID, req.To, []string{req.From})
-		if err != nil {
-			return err
-		}
-		if !rs.OwnerExists {
-			return errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
-		}
-		if rs.Blocked[req.From] {
-			if a.Switches.ShowSentToBlocked {
-				sent.Dropped = true
-				return nil
-			}
-			return errcode.New(CodeBlockedByPeer, "Err_Msg_Sender_In_Receiver_Blocklist")
-		}
-		if a.Switches.CheckFriendForC2C && !a.IsAdmin(req.From) {
-			senderHas, receiverHas := rs.FriendOf[req.From], rs.Friends[req.From]
-			switch {
-			case !senderHas && !receiverHas:
-				return errcode.New(CodeNotFriends, "Err_Msg_Not_Friends")
-			case !receiverHas:
-				return errcode.New(CodeNotPeersFriend, "Err_Msg_Sender_Not_In_Receiver_Friend_List")
-			case !senderHas:
-				return errcode.New(CodePeerNotMyFriend, "Err_Msg_Receiver_Not_In_Sender_Friend_List")
-			}
-		}
-		return nil
-	}
-	if req.OnlineOnly {
-		// Never stored, never counted: it reaches whoever is online now.
-		if err := s.Store.Read(ctx, check); err != nil {
-			return Sent{}, err
-		}
-		blocked := sent.Dropped
-		sent.Message, sent.Dropped, sent.Key = m, true, MsgKey(m)
-		if !blocked {
-			s.publish(a, event.MessageNew, &sent.Message, req.Origin)
-		}
-		return sent, nil
-	}
 	// The rules are checked on the read side, not inside the write: the
 	// single writer's time is the throughput of the whole node, and a block
 	// or unfriend landing in between is indistinguishable from one landing
 	// just after the send.
-	if err := s.Store.Read(ctx, check); err != nil {
-		return Sent{}, err
-	}
-	if sent.Dropped {
-		sent.Message, sent.Key = m, MsgKey(m)
-		return sent, nil
-	}
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
-		stored, dup, err := tx.AppendMessage(ctx, m)
-		sent.Message, sent.Duplicate = stored, dup
-		return err
+	err = s.Store.Read(ctx, func(tx store.Tx) error {
+		if req.Admin {
+			exists, err := tx.ExistingAccounts(ctx, a.SDKAppID, tos)
+			if err != nil {
+				return err
+			}
+			for i := range out {
+				if !exists[out[i].To] {
+					out[i].Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
+				}
+			}
+			return nil
+		}
+		for i := range out {
+			if err := s.check(ctx, tx, a, req.From, &out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return Sent{}, err
+		return nil, err
 	}
-	if !sent.Duplicate {
-		s.publish(a, event.MessageNew, &sent.Message, req.Origin)
+	if req.OnlineOnly {
+		// Never stored, never counted: it reaches whoever is online now.
+		for i := range out {
+			if out[i].Err == nil && !out[i].Sent.Dropped {
+				s.publishNew(a, &out[i].Sent.Message, req.HideFromSender, req.Origin)
+			}
+			out[i].Sent.Dropped = true
+		}
+		return out, nil
 	}
-	sent.Key = MsgKey(sent.Message)
-	return sent, nil
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
+		for i := range out {
+			d := &out[i]
+			if d.Err != nil || d.Sent.Dropped {
+				continue
+			}
+			m := d.Sent.Message
+			m.Seq = 0
+			stored, dup, err := tx.AppendMessage(ctx, m)
+			if err != nil {
+				return err
+			}
+			d.Sent.Message, d.Sent.Duplicate = stored, dup
+			if req.HideFromSender && !dup && req.From != d.To {
+				if _, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, req.From, stored.ConvKey, []uint64{stored.Seq}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		d := &out[i]
+		if d.Err != nil || d.Sent.Dropped {
+			continue
+		}
+		d.Sent.Key = MsgKey(d.Sent.Message)
+		if !d.Sent.Duplicate {
+			s.publishNew(a, &d.Sent.Message, req.HideFromSender, req.Origin)
+		}
+	}
+	return out, nil
+}
+
+// check applies the sending rules for one receiver: the receiver exists,
+// has not blocked the sender (dropped and told "sent", or 20007), and the
+// relationship check when the app has it on.
+func (s *Service) check(ctx context.Context, tx store.Tx, a *app.App, from string, d *Delivery) error {
+	if d.To == "" {
+		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
+		return nil
+	}
+	rs, err := tx.Relations(ctx, a.SDKAppID, d.To, []string{from})
+	if err != nil {
+		return err
+	}
+	if !rs.OwnerExists {
+		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
+		return nil
+	}
+	if rs.Blocked[from] {
+		if a.Switches.ShowSentToBlocked {
+			d.Sent.Dropped = true
+			return nil
+		}
+		d.Err = errcode.New(CodeBlockedByPeer, "Err_Msg_Sender_In_Receiver_Blocklist")
+		return nil
+	}
+	if a.Switches.CheckFriendForC2C && !a.IsAdmin(from) {
+		senderHas, receiverHas := rs.FriendOf[from], rs.Friends[from]
+		switch {
+		case !senderHas && !receiverHas:
+			d.Err = errcode.New(CodeNotFriends, "Err_Msg_Not_Friends")
+		case !receiverHas:
+			d.Err = errcode.New(CodeNotPeersFriend, "Err_Msg_Sender_Not_In_Receiver_Friend_List")
+		case !senderHas:
+			d.Err = errcode.New(CodePeerNotMyFriend, "Err_Msg_Receiver_Not_In_Sender_Friend_List")
+		}
+	}
+	return nil
 }
 
 func retention(a *app.App) time.Duration {
@@ -250,6 +395,18 @@ func retention(a *app.App) time.Duration {
 	return DefaultRetention
 }
 
+// publish tells both users of m's conversation (all their devices but
+// origin) about m.
 func (s *Service) publish(a *app.App, kind event.Kind, m *store.Message, origin any) {
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: kind, User: m.Receiver, Peers: []string{m.Sender}, Message: m, Origin: origin})
+}
+
+// publishNew delivers a new message to its receiver and, unless it is kept
+// from them, to the sender's other devices.
+func (s *Service) publishNew(a *app.App, m *store.Message, hideFromSender bool, origin any) {
+	e := event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: m.Receiver, Peers: []string{m.Sender}, Message: m, Origin: origin}
+	if hideFromSender && m.Sender != m.Receiver {
+		e.Peers = nil
+	}
+	s.Events.Publish(e)
 }

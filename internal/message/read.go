@@ -10,32 +10,23 @@ import (
 	"github.com/parleyim/parley/internal/store"
 )
 
-// History returns messages of user's conversation with peer. With
-// ascending false it pages back from seq before (inclusive; 0 = newest),
-// newest first; with ascending true it returns seq from `from` upward. Both
-// skip what user cleared.
+// History returns messages of user's conversation with peer as user sees
+// them (without what user deleted or cleared). With ascending false it
+// pages back from seq before (inclusive; 0 = newest), newest first; with
+// ascending true it returns seq from `from` upward.
 func (s *Service) History(ctx context.Context, a *app.App, user, peer string, from uint64, ascending bool, limit int) ([]store.Message, error) {
 	if limit <= 0 || limit > MaxHistoryPage {
 		limit = MaxHistoryPage
 	}
-	key := ConvKey(user, peer)
+	q := store.MessageQuery{ConvKey: ConvKey(user, peer), Viewer: user, Limit: limit}
+	if ascending {
+		q.MinSeq = from
+	} else {
+		q.MaxSeq, q.Descending = from, true
+	}
 	var out []store.Message
 	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		c, ok, err := tx.Conversation(ctx, a.SDKAppID, user, key)
-		if err != nil || !ok {
-			return err
-		}
-		if ascending {
-			out, err = tx.MessagesInRange(ctx, a.SDKAppID, key, max(from, c.ClearedSeq+1), c.LastSeq, limit)
-			return err
-		}
-		out, err = tx.LatestMessages(ctx, a.SDKAppID, key, from, limit)
-		for i, m := range out {
-			if m.Seq <= c.ClearedSeq {
-				out = out[:i]
-				break
-			}
-		}
+		out, err = tx.QueryMessages(ctx, a.SDKAppID, q)
 		return err
 	})
 	return out, err
@@ -53,7 +44,8 @@ func (s *Service) Conversations(ctx context.Context, a *app.App, user string) ([
 }
 
 // MarkRead moves user's read cursor in the conversation with peer to seq
-// (0: its last message). The peer's devices learn it as a read receipt.
+// (0: its last message). The peer's devices learn it as a read receipt, and
+// user's other devices that it was read.
 func (s *Service) MarkRead(ctx context.Context, a *app.App, user, peer string, seq uint64, origin any) error {
 	key := ConvKey(user, peer)
 	var c store.Conversation
@@ -71,26 +63,52 @@ func (s *Service) MarkRead(ctx context.Context, a *app.App, user, peer string, s
 	if err != nil || c.ConvKey == "" {
 		return err
 	}
+	// The cursor never moves back: the receipt names where it is.
+	seq = max(seq, c.ReadSeq)
 	// Addressed to the peer (a receipt) with user's other devices also told.
 	m := &store.Message{App: a.SDKAppID, ConvKey: key, Seq: seq, Sender: user, Receiver: peer, SentAt: s.now().UnixMilli()}
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageRead, User: peer, Peers: []string{user}, Message: m, Origin: origin})
 	return nil
 }
 
-// Recall replaces a message with a recalled marker for everyone in the
-// conversation. Only the sender (or an admin) may recall, within the app's
-// recall window (admins have no window).
-func (s *Service) Recall(ctx context.Context, a *app.App, by, peer string, seq uint64, admin bool, origin any) (store.Message, error) {
+// MarkReadUntil is MarkRead up to the last message sent at or before until
+// (admin_set_msg_read's MsgReadTime). With no such message nothing changes.
+func (s *Service) MarkReadUntil(ctx context.Context, a *app.App, user, peer string, until time.Time, origin any) error {
+	var last []store.Message
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		last, err = tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: ConvKey(user, peer),
+			MaxTime: until.UnixMilli(), Descending: true, Limit: 1})
+		return err
+	})
+	if err != nil || len(last) == 0 {
+		return err
+	}
+	return s.MarkRead(ctx, a, user, peer, last[0].Seq, origin)
+}
+
+// Recall replaces the message msgKey names with a recalled marker for
+// everyone in the conversation of by and peer. Only the sender (or an
+// admin) may recall, within the app's recall window (admins have no
+// window).
+func (s *Service) Recall(ctx context.Context, a *app.App, by, peer, msgKey string, admin bool, origin any) (store.Message, error) {
+	k, err := parseKey(msgKey)
+	if err != nil {
+		return store.Message{}, err
+	}
 	key := ConvKey(by, peer)
 	window := a.RecallWindow
 	if window <= 0 {
 		window = DefaultRecallWindow
 	}
 	var m store.Message
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
+		// As in Modify: the status check and the update are one step.
+		if err := tx.LockAccounts(ctx, a.SDKAppID, by, peer); err != nil {
+			return err
+		}
 		var ok bool
 		var err error
-		if m, ok, err = tx.Message(ctx, a.SDKAppID, key, seq); err != nil {
+		if m, ok, err = lookup(ctx, tx, a.SDKAppID, key, k); err != nil {
 			return err
 		}
 		switch {
@@ -113,20 +131,18 @@ func (s *Service) Recall(ctx context.Context, a *app.App, by, peer string, seq u
 	return m, nil
 }
 
-// LastMessage is the conversation's newest message that is not excluded
-// from being the last one, nil when there is none user can see.
+// LastMessage is the conversation's newest message that user sees and
+// that is not excluded from being the last one, nil when there is none.
 func (s *Service) LastMessage(ctx context.Context, a *app.App, user string, c store.Conversation) (*store.Message, error) {
 	var found *store.Message
 	err := s.Store.Read(ctx, func(tx store.Tx) error {
 		for before := c.LastSeq; before > c.ClearedSeq; {
-			page, err := tx.LatestMessages(ctx, a.SDKAppID, c.ConvKey, before, 20)
+			page, err := tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: c.ConvKey, Viewer: user, MaxSeq: before,
+				Descending: true, Limit: 20})
 			if err != nil || len(page) == 0 {
 				return err
 			}
 			for _, m := range page {
-				if m.Seq <= c.ClearedSeq {
-					return nil
-				}
 				if m.Flags&store.MessageExcludedFromLast == 0 {
 					found = &m
 					return nil

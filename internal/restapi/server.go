@@ -17,7 +17,9 @@ import (
 
 	"github.com/parleyim/parley/internal/account"
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/relation"
 	"github.com/parleyim/parley/usersig"
@@ -32,11 +34,15 @@ type Server struct {
 	Accounts  *account.Service
 	Profiles  *profile.Service
 	Relations *relation.Service
+	Messages  *message.Service
 	Sessions  Sessions
 	Verifier  *usersig.Verifier
 	Logger    *slog.Logger
 	Metrics   *Metrics
 	Now       func() time.Time
+
+	// Conversations serves recentcontact/*.
+	Conversations *conversation.Service
 
 	routes  map[string]route
 	limiter *rateLimiter
@@ -71,6 +77,9 @@ var (
 	svcProfile = &service{"profile", errcode.ProfileBadRequest, errcode.ProfileRequiresAdmin, errcode.ProfileInternal, true}
 	svcSNS     = &service{"sns", errcode.SNSBadRequest, errcode.SNSRequiresAdmin, errcode.SNSInternal, true}
 	svcOpenIM  = &service{"openim", errcode.OpenIMBadRequest, errcode.OpenIMRequiresAdmin, errcode.OpenIMInternal, false}
+
+	svcRecentContact = &service{"recentcontact", errcode.RecentContactBadParam, errcode.RecentContactRequiresAdmin,
+		errcode.RecentContactInternal, true}
 )
 
 // call is one authenticated request.
@@ -80,6 +89,9 @@ type call struct {
 	body []byte
 	svc  *service
 	s    *Server
+	// identifier is the admin making the call (openim/sendmsg sends as it
+	// when From_Account is absent).
+	identifier string
 }
 
 // decode parses the body into v. Malformed JSON is 60003; JSON of the
@@ -104,6 +116,8 @@ func (s *Server) Handler() http.Handler {
 	s.profileRoutes()
 	s.snsRoutes()
 	s.stateRoutes()
+	s.recentContactRoutes()
+	s.openimRoutes()
 	s.limiter = newRateLimiter()
 	if s.Logger == nil {
 		s.Logger = slog.Default()
@@ -166,7 +180,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) (string, respo
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return fail(errcode.New(errcode.JSONParse, "Err_Json_Parse_Fail: the body may not be empty, send {}"))
 	}
-	c := &call{ctx: r.Context(), app: a, body: body, svc: rt.svc, s: s}
+	c := &call{ctx: r.Context(), app: a, body: body, svc: rt.svc, s: s, identifier: q.Get("identifier")}
 	resp, herr := rt.fn(c)
 	if herr != nil {
 		var ce *errcode.Error

@@ -21,6 +21,7 @@ import (
 	"github.com/parleyim/parley/internal/account"
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/config"
+	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/gateway"
 	"github.com/parleyim/parley/internal/message"
@@ -48,6 +49,9 @@ type Node struct {
 	Handler   http.Handler
 	Logger    *slog.Logger
 	retention time.Duration
+
+	// Conversations is the conversation list as each user sees it.
+	Conversations *conversation.Service
 }
 
 // OpenStore opens the engine the config selects.
@@ -97,6 +101,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Profiles = &profile.Service{Store: st, Events: n.Events}
 	n.Relations = &relation.Service{Store: st, Events: n.Events}
 	n.Messages = &message.Service{Store: st, Events: n.Events}
+	n.Conversations = &conversation.Service{Store: st, Events: n.Events}
 	for _, a := range apps {
 		if err := n.Accounts.EnsureAdmins(ctx, a); err != nil {
 			return nil, fmt.Errorf("app %d: %w", a.SDKAppID, err)
@@ -109,15 +114,16 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Presence = presence.NewRegistry()
 	n.Gateway = &gateway.Gateway{
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
-		Messages: n.Messages, Presence: n.Presence, Logger: logger,
+		Messages: n.Messages, Presence: n.Presence, Logger: logger, Conversations: n.Conversations,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "parley_gateway_sessions", Help: "Client sessions logged in on this node.",
 	}, func() float64 { return float64(n.Presence.Count()) }))
 	rest := &restapi.Server{
-		Apps: registry, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
+		Apps: registry, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations, Messages: n.Messages,
 		Sessions: n.Gateway, Verifier: verifier, Logger: logger, Metrics: restapi.NewMetrics(reg),
+		Conversations: n.Conversations,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest.Handler())

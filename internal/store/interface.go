@@ -28,6 +28,7 @@ type Tx interface {
 	FriendLists
 	UserEvents
 	Messages
+	Conversations
 }
 
 // Accounts is the accounts table and the per-user counters kept on it.
@@ -152,12 +153,82 @@ type Messages interface {
 	Message(ctx context.Context, app AppID, convKey string, seq uint64) (Message, bool, error)
 	// UpdateMessage rewrites status, version and body of a stored message.
 	UpdateMessage(ctx context.Context, m Message) error
-	// Conversations returns owner's conversations that have a message they
-	// have not deleted, with unread counted from seqs.
+	// Conversations returns owner's conversations that have a message newer
+	// than their deletion of the conversation (a cleared history stays
+	// listed), with unread counted from seqs.
 	Conversations(ctx context.Context, app AppID, owner string) ([]Conversation, error)
 	Conversation(ctx context.Context, app AppID, owner, convKey string) (Conversation, bool, error)
 	// SetReadSeq moves owner's read cursor forward (never back).
 	SetReadSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
 	// PruneMessages deletes messages that expired before now (unix s).
 	PruneMessages(ctx context.Context, now int64) (int64, error)
+	// QueryMessages returns the messages of q.ConvKey that q selects, in
+	// its order, at most q.Limit.
+	QueryMessages(ctx context.Context, app AppID, q MessageQuery) ([]Message, error)
+	// MessageByClientKey returns the message of the conversation whose
+	// ClientKey is key and whose sender is one of senders.
+	MessageByClientKey(ctx context.Context, app AppID, convKey, key string, senders ...string) (Message, bool, error)
+	// DeleteMessagesFor removes the messages seqs of a conversation from
+	// owner's view only (the other participant keeps them) and reports how
+	// many were newly removed. Seqs with no stored message are ignored.
+	DeleteMessagesFor(ctx context.Context, app AppID, owner, convKey string, seqs []uint64) (int64, error)
+	// SetClearedSeq moves owner's cleared cursor forward to seq (never
+	// back): every message up to seq is gone from owner's history.
+	SetClearedSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
+}
+
+// Conversations is each user's conversation list beyond the read cursor:
+// what is in the list (deleted conversations stay out until a newer
+// message), pins and drafts, and the marks and conversation groups that are
+// kept apart from the list ("group/mark data": a conversation may be marked
+// or grouped whether or not it is in the list). Marks and groups name a
+// conversation by its ID as the owner sees it: c2c_<peer> or group_<groupID>.
+type Conversations interface {
+	// ConversationEntries returns owner's conversations that are in their
+	// list (keys nil: all; otherwise those of keys that are), unordered,
+	// with unread counted from seqs as Conversations counts it. A
+	// conversation is in the list from its first message, or from a pin or
+	// draft before any message, until owner deletes it; a message newer
+	// than the deletion brings it back.
+	ConversationEntries(ctx context.Context, app AppID, owner string, keys []string) ([]ConversationEntry, error)
+	// ShowConversation puts the conversation with peer into owner's list:
+	// it creates owner's view if there is none (a conversation without a
+	// message yet) and undoes a deletion.
+	ShowConversation(ctx context.Context, app AppID, owner, convKey, peer string) error
+	// SetConversationPin pins (pinnedAt > 0) or unpins owner's view.
+	SetConversationPin(ctx context.Context, app AppID, owner, convKey string, pinnedAt int64) error
+	// SetConversationDraft stores owner's draft ("" clears it).
+	SetConversationDraft(ctx context.Context, app AppID, owner, convKey, text string, at int64) error
+	// DeleteConversation takes the conversation out of owner's list up to
+	// its last message, unpinned, without draft and with nothing unread; with
+	// clearHistory its messages so far are also gone from owner's history.
+	// A view that never had a message is removed. It reports whether the
+	// conversation was in the list.
+	DeleteConversation(ctx context.Context, app AppID, owner, convKey string, clearHistory bool) (bool, error)
+
+	// ConversationMarks returns owner's group/mark data of convIDs (nil:
+	// all), ordered by conversation ID, each with the IDs of its groups.
+	ConversationMarks(ctx context.Context, app AppID, owner string, convIDs []string) ([]ConversationMark, error)
+	// CountConversationMarks is how many conversations owner's group/mark
+	// data holds.
+	CountConversationMarks(ctx context.Context, app AppID, owner string) (int, error)
+	// PutConversationMark stores the marks and custom mark of one
+	// conversation; data left with no mark and no group is removed.
+	PutConversationMark(ctx context.Context, m ConversationMark) error
+	// ConversationGroups returns owner's conversation groups by ID, with
+	// their members' conversation IDs, sorted.
+	ConversationGroups(ctx context.Context, app AppID, owner string) ([]ConversationGroup, error)
+	// CreateConversationGroup creates an empty group and returns its ID
+	// (one more than owner's highest).
+	CreateConversationGroup(ctx context.Context, app AppID, owner, name string, now int64) (int64, error)
+	// DeleteConversationGroup removes a group; its members' data is touched
+	// at now, and removed if nothing else is left in it.
+	DeleteConversationGroup(ctx context.Context, app AppID, owner string, id int64, now int64) error
+	RenameConversationGroup(ctx context.Context, app AppID, owner string, id int64, name string) error
+	// AddToConversationGroup adds conversations to a group, creating their
+	// group/mark data if needed and touching it at now.
+	AddToConversationGroup(ctx context.Context, app AppID, owner string, id int64, convIDs []string, now int64) error
+	// RemoveFromConversationGroup is the reverse; data left with no mark and
+	// no group is removed.
+	RemoveFromConversationGroup(ctx context.Context, app AppID, owner string, id int64, convIDs []string, now int64) error
 }

@@ -119,6 +119,7 @@ type Message struct {
 const (
 	MessageExcludedFromUnread = 1
 	MessageExcludedFromLast   = 2
+	MessageNeedReadReceipt    = 4
 
 	MessageNormal   = 0
 	MessageRecalled = 1
@@ -137,4 +138,52 @@ type Conversation struct {
 	HiddenSeq  uint64 // deleted from the list up to here; a newer message brings it back
 	PinnedAt   int64
 	Unread     int
+}
+
+// MessageQuery selects messages of one conversation (QueryMessages).
+type MessageQuery struct {
+	ConvKey string
+	// Viewer, when set, leaves out what Viewer no longer sees: the messages
+	// they deleted and everything up to their cleared seq.
+	Viewer string
+	// Seq bounds, inclusive; 0 leaves a side open.
+	MinSeq, MaxSeq uint64
+	// SentAt bounds in unix milliseconds, inclusive; 0 leaves a side open.
+	MinTime, MaxTime int64
+	// ByTime orders by (SentAt, Seq) instead of Seq: the order of a history
+	// with imported messages, whose times may precede earlier seqs.
+	ByTime bool
+	// BeforeTime and BeforeSeq continue a ByTime page: only messages ordered
+	// strictly before (BeforeTime, BeforeSeq). BeforeTime 0 is no cursor.
+	BeforeTime int64
+	BeforeSeq  uint64
+	Descending bool // newest first
+	Limit      int
+}
+
+// ConversationEntry is a conversation in its owner's list: the view of
+// Conversation plus what only the list needs.
+type ConversationEntry struct {
+	Conversation
+	Draft     string
+	DraftTime int64 // unix milliseconds
+}
+
+// ConversationMark is the group/mark data of one conversation of Owner.
+type ConversationMark struct {
+	App        AppID
+	Owner      string
+	ConvID     string // c2c_<peer> or group_<groupID>
+	Marks      uint64 // standard marks: bit n-1 is mark n (1 star, 2 unread, 3 fold, 4 hide; 33-64 custom)
+	CustomMark string
+	UpdatedAt  int64   // unix seconds
+	Groups     []int64 // IDs of Owner's conversation groups it is in, ascending
+}
+
+// ConversationGroup is a named group Owner sorts conversations into.
+type ConversationGroup struct {
+	ID        int64
+	Name      string
+	CreatedAt int64
+	Members   []string // conversation IDs, sorted
 }

@@ -49,12 +49,27 @@ var accountTables = []struct {
 	{"friend_requests", []string{"from_id", "to_id"}},
 	{"blocklist", []string{"owner_id", "peer_id"}},
 	{"user_events", []string{"user_id"}},
-	{"user_conversations", []string{"owner"}},
+	{"deleted_messages", []string{"owner"}},
+	{"conversation_marks", []string{"owner"}},
+	{"conversation_group_members", []string{"owner"}},
+	{"conversation_groups", []string{"owner"}},
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {
 	n, err := t.execAffected(ctx, `DELETE FROM accounts WHERE app_id = ? AND user_id = ?`, int64(app), user)
 	if err != nil || n == 0 {
+		return false, err
+	}
+	// The user's conversation views stay, emptied: the messages are the
+	// peers' history too, and a UserID imported again must neither see the
+	// old messages nor miss new ones (the views are created only with a
+	// conversation's first message).
+	if _, err := t.exec(ctx, `UPDATE user_conversations SET
+		cleared_seq = (SELECT c.last_seq FROM conversations c WHERE c.app_id = user_conversations.app_id AND c.conv_key = user_conversations.conv_key),
+		hidden_seq = (SELECT c.last_seq FROM conversations c WHERE c.app_id = user_conversations.app_id AND c.conv_key = user_conversations.conv_key),
+		read_seq = (SELECT c.last_seq FROM conversations c WHERE c.app_id = user_conversations.app_id AND c.conv_key = user_conversations.conv_key),
+		pinned_at = 0, draft = '', draft_time = 0
+		WHERE app_id = ? AND owner = ?`, int64(app), user); err != nil {
 		return false, err
 	}
 	for _, tc := range accountTables {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/parleyim/parley/internal/store"
 )
@@ -35,10 +36,12 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 		}
 	}
 	lastTime := m.SentAt
+	// An imported message may carry a time older than the conversation's
+	// last one: the last time never moves back.
 	err := t.queryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1,
-		last_time = CASE WHEN ? = 1 THEN last_time ELSE ? END
+		last_time = CASE WHEN ? = 1 OR last_time > ? THEN last_time ELSE ? END
 		WHERE app_id = ? AND conv_key = ? RETURNING last_seq`,
-		boolInt(m.Flags&store.MessageExcludedFromLast != 0), lastTime, app, m.ConvKey).Scan(&m.Seq)
+		boolInt(m.Flags&store.MessageExcludedFromLast != 0), lastTime, lastTime, app, m.ConvKey).Scan(&m.Seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		m.Seq = 1
 		if _, err := t.exec(ctx, `INSERT INTO conversations (app_id, conv_key, last_seq, last_time) VALUES (?, ?, 1, ?)`,
@@ -117,7 +120,9 @@ func (t *txn) UpdateMessage(ctx context.Context, m store.Message) error {
 const conversationQuery = `SELECT uc.conv_key, uc.peer, c.last_seq, c.last_time, uc.read_seq, uc.cleared_seq, uc.hidden_seq, uc.pinned_at,
 	(SELECT COUNT(*) FROM messages m WHERE m.app_id = uc.app_id AND m.conv_key = uc.conv_key
 		AND m.seq > uc.read_seq AND m.seq > uc.cleared_seq AND m.sender <> uc.owner
-		AND (m.flags & 1) = 0 AND m.status = 0) AS unread
+		AND (m.flags & 1) = 0 AND m.status = 0
+		AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id = uc.app_id AND d.owner = uc.owner
+			AND d.conv_key = uc.conv_key AND d.seq = m.seq)) AS unread
 	FROM user_conversations uc JOIN conversations c ON c.app_id = uc.app_id AND c.conv_key = uc.conv_key
 	WHERE uc.app_id = ? AND uc.owner = ?`
 
@@ -128,7 +133,9 @@ func scanConversation(app store.AppID, owner string, sc interface{ Scan(...any) 
 }
 
 func (t *txn) Conversations(ctx context.Context, app store.AppID, owner string) ([]store.Conversation, error) {
-	rows, err := t.query(ctx, conversationQuery+` AND c.last_seq > uc.hidden_seq AND c.last_seq > uc.cleared_seq
+	// A cleared conversation stays in the list (with nothing in it); a
+	// deleted one (hidden) is out until a newer message.
+	rows, err := t.query(ctx, conversationQuery+` AND c.last_seq > uc.hidden_seq
 		ORDER BY uc.pinned_at DESC, c.last_time DESC, uc.conv_key`, int64(app), owner)
 	if err != nil {
 		return nil, err
@@ -160,5 +167,118 @@ func (t *txn) SetReadSeq(ctx context.Context, app store.AppID, owner, convKey st
 }
 
 func (t *txn) PruneMessages(ctx context.Context, now int64) (int64, error) {
+	if _, err := t.exec(ctx, `DELETE FROM deleted_messages WHERE expires_at < ?`, now); err != nil {
+		return 0, err
+	}
 	return t.execAffected(ctx, `DELETE FROM messages WHERE expires_at < ?`, now)
+}
+
+// maxSQLInt stands for "no bound": engines store seqs and times as signed
+// 64-bit integers.
+const maxSQLInt = int64(^uint64(0) >> 1)
+
+func seqBound(v uint64, open int64) int64 {
+	if v == 0 {
+		return open
+	}
+	if v > uint64(maxSQLInt) {
+		return maxSQLInt
+	}
+	return int64(v)
+}
+
+func timeBound(v int64, open int64) int64 {
+	if v == 0 {
+		return open
+	}
+	return v
+}
+
+// QueryMessages builds one of a few fixed statement shapes (by seq or by
+// time, ascending or descending, with or without a viewer) so prepared
+// statements stay few; open bounds are passed as extreme values.
+func (t *txn) QueryMessages(ctx context.Context, app store.AppID, q store.MessageQuery) ([]store.Message, error) {
+	var b strings.Builder
+	args := []any{int64(app), q.ConvKey, seqBound(q.MinSeq, 0), seqBound(q.MaxSeq, maxSQLInt),
+		timeBound(q.MinTime, -maxSQLInt), timeBound(q.MaxTime, maxSQLInt)}
+	b.WriteString(`SELECT ` + messageColumns + ` FROM messages m WHERE m.app_id = ? AND m.conv_key = ?
+		AND m.seq >= ? AND m.seq <= ? AND m.sent_at >= ? AND m.sent_at <= ?`)
+	if q.Viewer != "" {
+		b.WriteString(` AND m.seq > COALESCE((SELECT uc.cleared_seq FROM user_conversations uc
+			WHERE uc.app_id = ? AND uc.owner = ? AND uc.conv_key = ?), 0)
+		AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id = m.app_id AND d.owner = ?
+			AND d.conv_key = m.conv_key AND d.seq = m.seq)`)
+		args = append(args, int64(app), q.Viewer, q.ConvKey, q.Viewer)
+	}
+	dir := ""
+	if q.Descending {
+		dir = " DESC"
+	}
+	if q.ByTime {
+		before, beforeSeq := maxSQLInt, int64(0)
+		if q.BeforeTime != 0 {
+			before, beforeSeq = q.BeforeTime, seqBound(q.BeforeSeq, 0)
+		}
+		b.WriteString(` AND (m.sent_at < ? OR (m.sent_at = ? AND m.seq < ?)) ORDER BY m.sent_at` + dir + `, m.seq` + dir)
+		args = append(args, before, before, beforeSeq)
+	} else {
+		b.WriteString(` ORDER BY m.seq` + dir)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	b.WriteString(` LIMIT ?`)
+	args = append(args, limit)
+	return t.scanMessages(ctx, app, b.String(), args...)
+}
+
+func (t *txn) MessageByClientKey(ctx context.Context, app store.AppID, convKey, key string, senders ...string) (store.Message, bool, error) {
+	if len(senders) == 0 {
+		return store.Message{}, false, nil
+	}
+	args := append([]any{int64(app), convKey, key}, stringArgs(senders)...)
+	m, err := scanMessage(app, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE app_id = ? AND conv_key = ? AND client_key = ? AND sender IN `+inList(len(senders))+` ORDER BY seq LIMIT 1`, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Message{}, false, nil
+	}
+	return m, err == nil, err
+}
+
+func stringArgs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func (t *txn) DeleteMessagesFor(ctx context.Context, app store.AppID, owner, convKey string, seqs []uint64) (int64, error) {
+	if t.readOnly {
+		return 0, errReadOnly
+	}
+	var n int64
+	for len(seqs) > 0 {
+		part := seqs[:min(len(seqs), 100)]
+		seqs = seqs[len(part):]
+		args := []any{owner, int64(app), convKey}
+		for _, q := range part {
+			args = append(args, seqBound(q, 0))
+		}
+		affected, err := t.execAffected(ctx, `INSERT INTO deleted_messages (app_id, owner, conv_key, seq, expires_at)
+			SELECT app_id, ?, conv_key, seq, expires_at FROM messages WHERE app_id = ? AND conv_key = ? AND seq IN `+inList(len(part))+`
+			ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return n, err
+		}
+		n += affected
+	}
+	return n, nil
+}
+
+func (t *txn) SetClearedSeq(ctx context.Context, app store.AppID, owner, convKey string, seq uint64) error {
+	_, err := t.exec(ctx, `UPDATE user_conversations SET cleared_seq = ? WHERE app_id = ? AND owner = ? AND conv_key = ? AND cleared_seq < ?`,
+		seqBound(seq, 0), int64(app), owner, convKey, seqBound(seq, 0))
+	return err
 }

@@ -153,3 +153,37 @@ func testMessageSeqsConcurrent(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// A deleted account's conversation views stay but empty: imported again,
+// the UserID sees none of the old messages and gets new ones.
+func testMessagesAfterAccountDeletion(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := createAccounts(ctx, tx, app1, "alice", "bob"); err != nil {
+			return err
+		}
+		for _, k := range []string{"1", "2"} {
+			if _, _, err := tx.AppendMessage(ctx, msg("bob", "alice", k, 0)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.DeleteAccount(ctx, app1, "alice"); err != nil {
+			return err
+		}
+		if err := createAccounts(ctx, tx, app1, "alice"); err != nil {
+			return err
+		}
+		_, _, err := tx.AppendMessage(ctx, msg("bob", "alice", "3", 0))
+		return err
+	})
+	c := get(t, s, func(ctx context.Context, tx store.Tx) (store.Conversation, error) {
+		c, _, err := tx.Conversation(ctx, app1, "alice", "c2c:alice:bob")
+		return c, err
+	})
+	eq(t, "new alice's unread", c.Unread, 1)
+	eq(t, "old messages cleared", c.ClearedSeq, uint64(2))
+	bobs := get(t, s, func(ctx context.Context, tx store.Tx) (store.Conversation, error) {
+		c, _, err := tx.Conversation(ctx, app1, "bob", "c2c:alice:bob")
+		return c, err
+	})
+	eq(t, "bob keeps his history", bobs.ClearedSeq, uint64(0))
+}

@@ -1,0 +1,157 @@
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/store"
+)
+
+// Modification is what Modify replaces in a stored message; nil fields are
+// kept.
+type Modification struct {
+	MsgBody         []Element
+	CloudCustomData *string
+}
+
+// Modify replaces the body and/or cloud custom data of a message of the
+// conversation of by and peer (either participant may modify; the REST API
+// does it as admin). Version is the message version the caller edited:
+// when the message changed since, nothing is written and the current
+// message is returned with error 2480, so the caller can merge and retry.
+// A nil version overwrites unconditionally. Both users' devices but origin
+// get msg.modified with the new message.
+func (s *Service) Modify(ctx context.Context, a *app.App, by, peer, msgKey string, version *int, mod Modification, origin any) (store.Message, error) {
+	k, err := parseKey(msgKey)
+	if err != nil {
+		return store.Message{}, err
+	}
+	if mod.MsgBody == nil && mod.CloudCustomData == nil {
+		return store.Message{}, errcode.New(CodeInvalidRequest, "Err_Msg_Modify_Nothing: give MsgBody and/or CloudCustomData")
+	}
+	if mod.MsgBody != nil {
+		// The elements alone are checked first, so a bad body is reported
+		// as such whatever the stored message holds.
+		if _, err := (Content{MsgBody: mod.MsgBody}).Validate(); err != nil {
+			return store.Message{}, err
+		}
+	}
+	key := ConvKey(by, peer)
+	var m store.Message
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
+		// Modifiers and recallers of a message lock its two users, so the
+		// version check and the update are one step (PostgreSQL; SQLite
+		// has a single writer).
+		if err := tx.LockAccounts(ctx, a.SDKAppID, by, peer); err != nil {
+			return err
+		}
+		var ok bool
+		var err error
+		if m, ok, err = lookup(ctx, tx, a.SDKAppID, key, k); err != nil {
+			return err
+		}
+		switch {
+		case !ok:
+			return errcode.New(CodeNoSuchMessage, "Err_Msg_Modify_Message_Not_Exist")
+		case m.Status == store.MessageRecalled:
+			return errcode.New(CodeModifyRecalled, "Err_Msg_Modify_Message_Recalled")
+		case version != nil && *version != m.Version:
+			return errcode.Newf(CodeModifyConflict, "Err_Msg_Modify_Conflict: the message is at version %d, not %d", m.Version, *version)
+		}
+		var c Content
+		if err := json.Unmarshal(m.Body, &c); err != nil {
+			return err
+		}
+		if mod.MsgBody != nil {
+			c.MsgBody = mod.MsgBody
+		}
+		if mod.CloudCustomData != nil {
+			c.CloudCustomData = *mod.CloudCustomData
+		}
+		body, err := c.Validate()
+		if err != nil {
+			return err
+		}
+		m.Body, m.Version = body, m.Version+1
+		return tx.UpdateMessage(ctx, m)
+	})
+	if err != nil {
+		if ce := (*errcode.Error)(nil); errors.As(err, &ce) && ce.Code == CodeModifyConflict {
+			return m, err // m is the current message, as read
+		}
+		return store.Message{}, err
+	}
+	s.publish(a, event.MessageModified, &m, origin)
+	return m, nil
+}
+
+// DeleteForMe deletes up to 30 messages of user's conversation with peer
+// for user only (a cloud delete: user's history, on every device, no longer
+// has them; peer keeps them). User's other devices get msg.deleted. It
+// returns the keys of the messages deleted.
+func (s *Service) DeleteForMe(ctx context.Context, a *app.App, user, peer string, msgKeys []string, origin any) ([]string, error) {
+	if len(msgKeys) == 0 || len(msgKeys) > MaxDeletePerCall {
+		return nil, errcode.Newf(CodeInvalidRequest, "Err_Msg_Delete_Count: give 1 to %d messages of one conversation", MaxDeletePerCall)
+	}
+	keys := make([]msgKey, len(msgKeys))
+	for i, raw := range msgKeys {
+		k, err := parseKey(raw)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
+	}
+	conv := ConvKey(user, peer)
+	var deleted []string
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		deleted = deleted[:0]
+		seqs := make([]uint64, 0, len(keys))
+		for i, k := range keys {
+			m, ok, err := lookup(ctx, tx, a.SDKAppID, conv, k)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errcode.Newf(CodeNoSuchMessage, "Err_Msg_Delete_Message_Not_Exist: %s", msgKeys[i])
+			}
+			seqs = append(seqs, m.Seq)
+			deleted = append(deleted, MsgKey(m))
+		}
+		_, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, user, conv, seqs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := &store.Message{App: a.SDKAppID, ConvKey: conv, Sender: user, Receiver: peer}
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageDeleted, User: user, Message: m, MsgKeys: deleted, Origin: origin})
+	return deleted, nil
+}
+
+// ClearHistory clears user's history of the conversation with peer, up to
+// its last message, for user only; the conversation stays. User's other
+// devices get conversation.cleared. It returns the cleared seq (0: there
+// was no conversation).
+func (s *Service) ClearHistory(ctx context.Context, a *app.App, user, peer string, origin any) (uint64, error) {
+	conv := ConvKey(user, peer)
+	var seq uint64
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		c, ok, err := tx.Conversation(ctx, a.SDKAppID, user, conv)
+		if err != nil || !ok {
+			seq = 0
+			return err
+		}
+		seq = max(c.LastSeq, c.ClearedSeq)
+		return tx.SetClearedSeq(ctx, a.SDKAppID, user, conv, seq)
+	})
+	if err != nil || seq == 0 {
+		return 0, err
+	}
+	m := &store.Message{App: a.SDKAppID, ConvKey: conv, Seq: seq, Sender: user, Receiver: peer}
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.ConversationCleared, User: user, Message: m, Origin: origin})
+	return seq, nil
+}

@@ -1,0 +1,173 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+const convAB = "c2c:alice:bob"
+
+// appendAt appends messages alternately from alice and bob with the given
+// SentAt times (client key "k<time>") and returns them as stored.
+func appendAt(t *testing.T, s store.Store, times ...int64) []store.Message {
+	t.Helper()
+	var out []store.Message
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		out = nil
+		for i, at := range times {
+			from, to := "alice", "bob"
+			if i%2 == 1 {
+				from, to = "bob", "alice"
+			}
+			m := msg(from, to, fmt.Sprintf("k%d", at), 0)
+			m.SentAt, m.Random = at, uint32(100+i)
+			stored, _, err := tx.AppendMessage(ctx, m)
+			if err != nil {
+				return err
+			}
+			out = append(out, stored)
+		}
+		return nil
+	})
+	return out
+}
+
+func seqsOf(ms []store.Message) []uint64 {
+	out := []uint64{}
+	for _, m := range ms {
+		out = append(out, m.Seq)
+	}
+	return out
+}
+
+func query(t *testing.T, s store.Store, app store.AppID, q store.MessageQuery) []uint64 {
+	t.Helper()
+	return seqsOf(get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Message, error) {
+		return tx.QueryMessages(ctx, app, q)
+	}))
+}
+
+// QueryMessages: seq and time bounds, both orders, and the time order with
+// its page cursor when times do not follow seqs (imported messages).
+func testQueryMessages(t *testing.T, s store.Store) {
+	// seq:   1     2     3     4     5     6
+	// time: 5000  6000  2000  7000  7000  9000
+	appendAt(t, s, 5000, 6000, 2000, 7000, 7000, 9000)
+	eq(t, "all by seq", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{1, 2, 3, 4, 5, 6})
+	eq(t, "seq range", query(t, s, app1, store.MessageQuery{ConvKey: convAB, MinSeq: 2, MaxSeq: 4}), []uint64{2, 3, 4})
+	eq(t, "newest first, limited", query(t, s, app1, store.MessageQuery{ConvKey: convAB, MaxSeq: 5, Descending: true, Limit: 2}), []uint64{5, 4})
+	eq(t, "time range by seq", query(t, s, app1, store.MessageQuery{ConvKey: convAB, MinTime: 5000, MaxTime: 7000}), []uint64{1, 2, 4, 5})
+	eq(t, "by time", query(t, s, app1, store.MessageQuery{ConvKey: convAB, ByTime: true}), []uint64{3, 1, 2, 4, 5, 6})
+	eq(t, "by time, newest first", query(t, s, app1, store.MessageQuery{ConvKey: convAB, ByTime: true, Descending: true, Limit: 3}), []uint64{6, 5, 4})
+	// Continue after (7000, 5): seq 4 shares the time and comes first.
+	eq(t, "cursor within one time", query(t, s, app1, store.MessageQuery{ConvKey: convAB, ByTime: true, Descending: true,
+		BeforeTime: 7000, BeforeSeq: 5, Limit: 2}), []uint64{4, 2})
+	eq(t, "cursor and min time", query(t, s, app1, store.MessageQuery{ConvKey: convAB, ByTime: true, Descending: true,
+		BeforeTime: 6000, BeforeSeq: 2, MinTime: 3000}), []uint64{1})
+	eq(t, "other app", query(t, s, app2, store.MessageQuery{ConvKey: convAB}), []uint64{})
+
+	// The conversation's last time never moves back for an older message.
+	c := get(t, s, func(ctx context.Context, tx store.Tx) (store.Conversation, error) {
+		c, _, err := tx.Conversation(ctx, app1, "alice", convAB)
+		return c, err
+	})
+	eq(t, "last time", c.LastTime, int64(9000))
+	appendAt(t, s, 1000)
+	c = get(t, s, func(ctx context.Context, tx store.Tx) (store.Conversation, error) {
+		c, _, err := tx.Conversation(ctx, app1, "alice", convAB)
+		return c, err
+	})
+	eq(t, "last time after an older message", c.LastTime, int64(9000))
+	eq(t, "last seq after an older message", c.LastSeq, uint64(7))
+}
+
+// DeleteMessagesFor and SetClearedSeq change one user's view only: history
+// through Viewer, and unread counts.
+func testMessageViews(t *testing.T, s store.Store) {
+	appendAt(t, s, 1, 2, 3, 4, 5, 6) // bob sent 2, 4, 6
+	unread := func(owner string) int {
+		return get(t, s, func(ctx context.Context, tx store.Tx) (int, error) {
+			c, _, err := tx.Conversation(ctx, app1, owner, convAB)
+			return c.Unread, err
+		})
+	}
+	eq(t, "alice unread before", unread("alice"), 3)
+
+	var n, again int64
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.DeleteMessagesFor(ctx, app1, "alice", convAB, []uint64{2, 3, 99})
+		return err
+	})
+	eq(t, "deleted (a missing seq is ignored)", n, int64(2))
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		again, err = tx.DeleteMessagesFor(ctx, app1, "alice", convAB, []uint64{2, 3})
+		return err
+	})
+	eq(t, "deleting again changes nothing", again, int64(0))
+	eq(t, "alice's view", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "alice"}), []uint64{1, 4, 5, 6})
+	eq(t, "bob's view is whole", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "bob"}), []uint64{1, 2, 3, 4, 5, 6})
+	eq(t, "no viewer: everything", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{1, 2, 3, 4, 5, 6})
+	eq(t, "alice's view by time, newest first", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "alice", ByTime: true,
+		Descending: true}), []uint64{6, 5, 4, 1})
+	eq(t, "a deleted message no longer counts as unread", unread("alice"), 2)
+	eq(t, "bob's unread unchanged", unread("bob"), 3)
+
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetClearedSeq(ctx, app1, "alice", convAB, 4)
+	})
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetClearedSeq(ctx, app1, "alice", convAB, 2) // never back
+	})
+	c := get(t, s, func(ctx context.Context, tx store.Tx) (store.Conversation, error) {
+		c, _, err := tx.Conversation(ctx, app1, "alice", convAB)
+		return c, err
+	})
+	eq(t, "cleared seq", c.ClearedSeq, uint64(4))
+	eq(t, "alice's view after clearing", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "alice"}), []uint64{5, 6})
+	eq(t, "alice unread after clearing", unread("alice"), 1)
+	eq(t, "bob's view after alice cleared", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "bob"}), []uint64{1, 2, 3, 4, 5, 6})
+	eq(t, "another app's rows are untouched", query(t, s, app2, store.MessageQuery{ConvKey: convAB, Viewer: "alice"}), []uint64{})
+
+	var pruned int64
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		pruned, err = tx.PruneMessages(ctx, 10_000_000_000)
+		return err
+	})
+	eq(t, "pruned with their deletions", pruned, int64(6))
+	// A new conversation reusing the seqs starts with nothing deleted.
+	appendAt(t, s, 7, 8)
+	eq(t, "seqs after pruning", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{7, 8})
+}
+
+// MessageByClientKey finds a message by its key among given senders.
+func testMessageByClientKey(t *testing.T, s store.Store) {
+	stored := appendAt(t, s, 10, 20) // k10 from alice, k20 from bob
+	find := func(key string, senders ...string) (uint64, bool) {
+		var seq uint64
+		var ok bool
+		err := s.Read(t.Context(), func(tx store.Tx) error {
+			m, found, err := tx.MessageByClientKey(t.Context(), app1, convAB, key, senders...)
+			seq, ok = m.Seq, found
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seq, ok
+	}
+	if seq, ok := find("k20", "alice", "bob"); !ok || seq != stored[1].Seq {
+		t.Fatalf("k20 from either: %d %v", seq, ok)
+	}
+	if _, ok := find("k20", "alice"); ok {
+		t.Fatal("k20 was sent by bob, not alice")
+	}
+	if _, ok := find("nope", "alice", "bob"); ok {
+		t.Fatal("unknown key found")
+	}
+	if _, ok := find("k10"); ok {
+		t.Fatal("no senders must find nothing")
+	}
+}
