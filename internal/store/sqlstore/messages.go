@@ -25,16 +25,6 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 		return m, false, errReadOnly
 	}
 	app := int64(m.App)
-	if m.ClientKey != "" {
-		prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-			WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
-		if err == nil {
-			return prev, true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return m, false, err
-		}
-	}
 	lastTime := m.SentAt
 	// An imported message may carry a time older than the conversation's
 	// last one: the last time never moves back.
@@ -57,9 +47,23 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 	} else if err != nil {
 		return m, false, err
 	}
-	_, err = t.exec(ctx, `INSERT INTO messages (app_id, `+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// The unique client key decides whether this is a retry, in the same
+	// statement that stores the message: no lookup on the common path.
+	n, err := t.execAffected(ctx, `INSERT INTO messages (app_id, `+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (app_id, conv_key, sender, client_key) DO NOTHING`,
 		app, m.ConvKey, m.Seq, m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt)
-	return m, false, err
+	if err != nil || n == 1 {
+		return m, false, err
+	}
+	// A retry: give the seq back (the conversation row is this
+	// transaction's until it ends, so nobody else took a later one) and
+	// answer with the first attempt.
+	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1 WHERE app_id = ? AND conv_key = ?`, app, m.ConvKey); err != nil {
+		return m, false, err
+	}
+	prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
+	return prev, err == nil, err
 }
 
 func boolInt(b bool) int {
