@@ -584,7 +584,7 @@ func TestConnFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The initial state load.
-	for _, op := range []string{"friend.list", "block.list", "friend_request.list"} {
+	for _, op := range []string{"friend.list", "block.list", "friend_request.list", "conversation.list"} {
 		id := p.expectOp(op)
 		p.write(ws.NewTextFrame([]byte(`{"v":1,"id":"` + id + `","code":0,"data":{}}`)))
 	}

@@ -41,4 +41,18 @@
 // changed; before calling back, the SDK reads the state the listener is
 // given (friend.info for added or changed friends, friend_request.list for
 // new requests, user.get for profiles).
+//
+// # Messages and conversations
+//
+// Manager.Message (V2TIMMessageManager) creates, sends and reads
+// one-to-one messages; Manager.Conversation (V2TIMConversationManager)
+// reads the conversation list. Every message has its conversation's seq,
+// shared by both users and ascending by 1; the SDK remembers the highest
+// seq it reported per conversation, drops repeated pushes, fetches
+// (msg.history) what a push skipped, and after every reconnect compares
+// conversation.list's lastSeq with it, so each message reaches
+// AdvancedMsgListener.OnRecvNewMessage exactly once per device, in seq
+// order. The instance that sent a message gets SendMessage's answer
+// instead. Conversation listeners are told the difference after the SDK
+// re-reads the list following a change.
 package sdk

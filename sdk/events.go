@@ -81,6 +81,7 @@ func (m *Manager) loop() {
 				m.onPush(t.sess, t.frame)
 			}
 		}
+		m.afterBatch()
 	}
 }
 
@@ -134,6 +135,7 @@ func (m *Manager) onConnected(s *session, eventSeq uint64) {
 	if eventSeq != s.lastSeq || s.needSync {
 		m.syncFrom(s)
 	}
+	m.messageCatchUp(s)
 }
 
 type pushIDs struct {
@@ -142,6 +144,10 @@ type pushIDs struct {
 
 func (m *Manager) onPush(s *session, f frame) {
 	if !m.isCurrent(s) {
+		return
+	}
+	if isMessagePush(f.Push) {
+		m.onMessagePush(s, f)
 		return
 	}
 	if !s.started {
@@ -230,6 +236,10 @@ func (m *Manager) syncFrom(s *session) {
 // returns false, firing nothing, when the state could not be read for want
 // of a connection, so the change is applied again after the reconnect.
 func (m *Manager) apply(s *session, kind string, ids []string) bool {
+	if isConversationLogKind(kind) {
+		m.applyConversationLog(s, kind)
+		return true
+	}
 	ctx := s.loopCtx
 	if s.cache == nil {
 		s.cache = newRelCache()

@@ -175,6 +175,79 @@ func ExampleFriendshipManager_AddToBlackList() {
 	// add: 30515
 }
 
+// inbox reports received messages and read receipts on channels.
+type inbox struct {
+	sdk.BaseAdvancedMsgListener
+	messages chan *sdk.Message
+	receipts chan sdk.MessageReceipt
+}
+
+func newInbox() *inbox {
+	return &inbox{messages: make(chan *sdk.Message, 10), receipts: make(chan sdk.MessageReceipt, 10)}
+}
+
+func (in *inbox) OnRecvNewMessage(msg *sdk.Message) { in.messages <- msg }
+
+func (in *inbox) OnRecvC2CReadReceipt(receipts []sdk.MessageReceipt) {
+	for _, r := range receipts {
+		in.receipts <- r
+	}
+}
+
+func ExampleMessageManager_SendMessage() {
+	node, stop := startExampleNode()
+	defer stop()
+	ctx := context.Background()
+	alice, bob := exampleLogin(node, "alice"), exampleLogin(node, "bob")
+	defer alice.Close()
+	defer bob.Close()
+	aliceInbox, bobInbox := newInbox(), newInbox()
+	alice.Message().AddAdvancedMsgListener(aliceInbox)
+	bob.Message().AddAdvancedMsgListener(bobInbox)
+
+	msg := alice.Message().CreateTextMessage("hello, bob")
+	sent, err := alice.Message().SendMessage(ctx, msg, "bob", sdk.SendOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("alice sent seq", sent.Seq, "to", sent.UserID)
+
+	got := <-bobInbox.messages
+	fmt.Printf("bob got %q from %s\n", got.Elems[0].(*sdk.TextElem).Text, got.Sender)
+
+	reply := bob.Message().CreateTextMessage("hi, alice")
+	if err := reply.AppendElem(&sdk.CustomElem{Data: []byte(`{"mood":"happy"}`)}); err != nil {
+		fmt.Println(err)
+	}
+	if _, err := bob.Message().SendMessage(ctx, reply, "alice", sdk.SendOptions{}); err != nil {
+		fmt.Println(err)
+	}
+	got = <-aliceInbox.messages
+	fmt.Printf("alice got %q (+%d element) seq %d\n", got.Elems[0].(*sdk.TextElem).Text, len(got.Elems)-1, got.Seq)
+
+	unread, _ := alice.Conversation().GetTotalUnreadMessageCount(ctx)
+	fmt.Println("alice's unread:", unread)
+	if err := alice.Message().MarkC2CMessageAsRead(ctx, "bob"); err != nil {
+		fmt.Println(err)
+	}
+	r := <-bobInbox.receipts
+	fmt.Println("bob: read by", r.UserID, "up to seq", r.Seq)
+
+	history, _ := bob.Message().GetC2CHistoryMessageList(ctx, "alice", 20, nil)
+	for _, m := range history {
+		fmt.Println("history:", m.Seq, m.Sender, m.IsSelf)
+	}
+	// Output:
+	// alice sent seq 1 to bob
+	// bob got "hello, bob" from alice
+	// alice got "hi, alice" (+1 element) seq 2
+	// alice's unread: 1
+	// bob: read by alice up to seq 2
+	// history: 2 bob true
+	// history: 1 alice false
+}
+
 func exampleLogin(node *resttest.Server, user string) *sdk.Manager {
 	m := sdk.NewManager(sdk.Config{ServerURL: node.URL, SDKAppID: resttest.SDKAppID, Platform: sdk.PlatformWeb})
 	if err := m.Login(context.Background(), user, userSig(user)); err != nil {

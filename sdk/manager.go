@@ -63,6 +63,9 @@ type Manager struct {
 	log        *slog.Logger
 	instanceID string
 	friendship *FriendshipManager
+	// messages and conversations: message.go, conversation.go.
+	messages      *MessageManager
+	conversations *ConversationManager
 
 	tasks *taskQueue
 	quit  chan struct{}
@@ -96,6 +99,9 @@ type session struct {
 	lastSeq  uint64
 	needSync bool
 	cache    *relCache
+
+	// msg is the message and conversation state (message_sync.go).
+	msg *msgSession
 }
 
 // NewManager creates an SDK instance (initSDK). It does not connect: call
@@ -128,6 +134,8 @@ func NewManager(cfg Config) *Manager {
 	_, _ = crand.Read(id[:])
 	m.instanceID = hex.EncodeToString(id[:])
 	m.friendship = &FriendshipManager{m: m}
+	m.messages = &MessageManager{m: m}
+	m.conversations = &ConversationManager{m: m}
 	go m.loop()
 	return m
 }
@@ -270,7 +278,7 @@ func (m *Manager) Login(ctx context.Context, userID, userSig string) error {
 		m.mu.Unlock()
 		m.logout(ctx) // switching accounts
 	}
-	s := &session{userID: userID, userSig: userSig, connected: make(chan struct{})}
+	s := &session{userID: userID, userSig: userSig, connected: make(chan struct{}), msg: newMsgSession()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.loopCtx = context.WithValue(s.ctx, noWaitKey{}, true)
 	m.sess = s
