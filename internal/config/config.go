@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -48,6 +49,8 @@ type AppConfig struct {
 	MaxPendingRequests   int                `toml:"max_pending_requests"`
 	MaxWebInstances      int                `toml:"max_web_instances"`
 	MaxPlatformInstances int                `toml:"max_instances_per_platform"`
+	MessageRetentionDays int                `toml:"message_retention_days"`
+	RecallWindowSeconds  int                `toml:"recall_window_seconds"`
 	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
 	FriendCustomFields   []string           `toml:"friend_custom_fields"`
 	RateLimits           map[string]float64 `toml:"rate_limits"`
@@ -151,6 +154,12 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		setPositive(&a.Limits.MaxPendingRequests, ac.MaxPendingRequests)
 		setPositive(&a.Login.MaxWebInstances, ac.MaxWebInstances)
 		setPositive(&a.Login.MaxInstancesPerPlatform, ac.MaxPlatformInstances)
+		if ac.MessageRetentionDays > 0 {
+			a.MessageRetention = time.Duration(ac.MessageRetentionDays) * 24 * time.Hour
+		}
+		if ac.RecallWindowSeconds > 0 {
+			a.RecallWindow = time.Duration(ac.RecallWindowSeconds) * time.Second
+		}
 		a.ProfileCustomFields = ac.ProfileCustomFields
 		a.FriendCustomFields = ac.FriendCustomFields
 		for k, v := range ac.RateLimits {

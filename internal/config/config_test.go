@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -72,6 +73,14 @@ func TestFileRejectsUnknownKeysAndBadApps(t *testing.T) {
 	}
 	if _, err := c.BuildApps(); err == nil {
 		t.Fatal("a custom field keyword over 8 bytes must be refused")
+	}
+	c = Default()
+	if err := c.LoadFile(write("[[apps]]\nsdkappid = 1400000001\nsecret_key = \"0123456789abcdef\"\nmessage_retention_days = 30\nrecall_window_seconds = 600\n")); err != nil {
+		t.Fatal(err)
+	}
+	apps, err := c.BuildApps()
+	if err != nil || apps[0].MessageRetention != 30*24*time.Hour || apps[0].RecallWindow != 10*time.Minute {
+		t.Fatalf("retention and recall window: %+v %v", apps, err)
 	}
 }
 
