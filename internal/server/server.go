@@ -147,22 +147,8 @@ func (n *Node) RunMaintenance(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		before := time.Now().Add(-n.retention).Unix()
-		var pruned, expired int64
-		err := n.Store.Write(ctx, func(tx store.Tx) (err error) {
-			if pruned, err = tx.PruneUserEvents(ctx, before); err != nil {
-				return err
-			}
-			expired, err = tx.PruneMessages(ctx, time.Now().Unix())
-			return err
-		})
-		if expired > 0 {
-			n.Logger.Info("removed expired messages", "messages", expired)
-		}
-		if err != nil && ctx.Err() == nil {
-			n.Logger.Error("pruning the change log", "error", err.Error())
-		} else if pruned > 0 {
-			n.Logger.Info("pruned the change log", "entries", pruned)
+		if err := n.Maintain(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			n.Logger.Error("maintenance", "error", err.Error())
 		}
 		select {
 		case <-ctx.Done():
@@ -170,6 +156,23 @@ func (n *Node) RunMaintenance(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Maintain runs one maintenance pass as of now: change-log entries older
+// than the retention and messages past their app's retention go.
+func (n *Node) Maintain(ctx context.Context, now time.Time) error {
+	var pruned, expired int64
+	err := n.Store.Write(ctx, func(tx store.Tx) (err error) {
+		if pruned, err = tx.PruneUserEvents(ctx, now.Add(-n.retention).Unix()); err != nil {
+			return err
+		}
+		expired, err = tx.PruneMessages(ctx, now.Unix())
+		return err
+	})
+	if err == nil && (pruned > 0 || expired > 0) {
+		n.Logger.Info("maintenance", "change_log_entries", pruned, "expired_messages", expired)
+	}
+	return err
 }
 
 // Serve runs the HTTP server on ln until ctx ends, then drains requests in
