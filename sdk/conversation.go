@@ -53,6 +53,9 @@ type Conversation struct {
 	CustomMark string
 	// ConversationGroupList names the conversation groups it is in.
 	ConversationGroupList []string
+	// RecvOpt is the user's receive option for the other user
+	// (SetC2CReceiveMessageOpt).
+	RecvOpt ReceiveMessageOpt
 }
 
 // Conversation marks (V2TIM_CONVERSATION_MARK_TYPE_*); the app's own are
@@ -111,6 +114,7 @@ type wireConversation struct {
 	MarkList       []uint64     `json:"markList"`
 	CustomMark     string       `json:"customMark"`
 	GroupNames     []string     `json:"groupNames"`
+	RecvOpt        flexInt      `json:"recvOpt"`
 }
 
 type conversationListAnswer struct {
@@ -123,7 +127,7 @@ func (w *wireConversation) conversation(me string) *Conversation {
 		ConversationID: w.ConversationID, Type: ConversationC2C, UserID: w.UserID, UnreadCount: int(w.UnreadCount),
 		IsPinned: w.Pinned, OrderKey: uint64(max(w.LastTimeMs, 0)), LastSeq: w.LastSeq, ReadSeq: w.ReadSeq,
 		DraftText: w.DraftText, DraftTimestamp: int64(w.DraftTimeMs) / 1000, MarkList: w.MarkList, CustomMark: w.CustomMark,
-		ConversationGroupList: w.GroupNames,
+		ConversationGroupList: w.GroupNames, RecvOpt: ReceiveMessageOpt(w.RecvOpt),
 	}
 	if w.Type == "group" {
 		c.Type = ConversationGroup
@@ -155,6 +159,7 @@ type convVersion struct {
 	marks            string
 	customMark       string
 	groups           string
+	recvOpt          ReceiveMessageOpt
 }
 
 func (c *Conversation) version() convVersion {
@@ -167,7 +172,7 @@ func (c *Conversation) version() convVersion {
 	slices.Sort(groups)
 	v := convVersion{lastSeq: c.LastSeq, readSeq: c.ReadSeq, unread: c.UnreadCount, pinned: c.IsPinned, orderKey: c.OrderKey,
 		draft: c.DraftText, draftTime: c.DraftTimestamp, marks: strings.Join(marks, ","), customMark: c.CustomMark,
-		groups: strings.Join(groups, "\x00")}
+		groups: strings.Join(groups, "\x00"), recvOpt: c.RecvOpt}
 	if c.LastMessage != nil {
 		v.lastKey, v.lastStatus, v.lastVersion = c.LastMessage.MsgKey, c.LastMessage.Status, c.LastMessage.Version
 	}

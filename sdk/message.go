@@ -74,9 +74,16 @@ type Message struct {
 	OnlineUserOnly          bool
 	ExcludedFromUnreadCount bool
 	ExcludedFromLastMessage bool
-	// NeedReadReceipt: the sender asked for a read receipt (set by
-	// messages sent through the REST API; read-only here).
+	// NeedReadReceipt: the sender asks for a read receipt
+	// (needReadReceipt). Set it before SendMessage; the receiver answers
+	// with SendMessageReadReceipts and the sender's devices get
+	// OnRecvMessageReadReceipts.
 	NeedReadReceipt bool
+	// IsPeerRead: for a message the user sent with NeedReadReceipt, the
+	// receiver sent a read receipt for it (SendMessageReadReceipts; the
+	// conversation-level MarkC2CMessageAsRead does not count). Set on
+	// messages from GetC2CHistoryMessageList.
+	IsPeerRead      bool
 	CloudCustomData string
 	OfflinePushInfo *OfflinePushInfo
 	// Elems are the message's elements, the first one any type, the others
@@ -216,6 +223,8 @@ type wireMessage struct {
 	Version flexInt         `json:"version"`
 	Flags   flexInt         `json:"flags"`
 	Body    json.RawMessage `json:"body"`
+	// IsPeerRead is only in msg.history answers.
+	IsPeerRead bool `json:"isPeerRead"`
 }
 
 // peer returns the other user of the message's conversation for me.
@@ -235,6 +244,7 @@ func (w *wireMessage) message(me string) *Message {
 		ExcludedFromUnreadCount: w.Flags&flagExcludedFromUnread != 0,
 		ExcludedFromLastMessage: w.Flags&flagExcludedFromLast != 0,
 		NeedReadReceipt:         w.Flags&flagNeedReadReceipt != 0,
+		IsPeerRead:              w.IsPeerRead,
 	}
 	switch w.Status {
 	case "recalled":
@@ -504,6 +514,9 @@ func (mm *MessageManager) SendMessage(ctx context.Context, msg *Message, receive
 	if opts.ExcludedFromLastMessage {
 		req["excludedFromLastMessage"] = true
 	}
+	if msg.NeedReadReceipt {
+		req["needReadReceipt"] = true
+	}
 	msg.Status = MsgStatusSending
 
 	// Registered before the request leaves: a catch-up or gap fill that
@@ -637,6 +650,117 @@ func (mm *MessageManager) MarkC2CMessageAsRead(ctx context.Context, userID strin
 	}
 	m.convChanged(s)
 	return nil
+}
+
+// MaxReadReceipts is how many messages one SendMessageReadReceipts names.
+const MaxReadReceipts = 30
+
+// SendMessageReadReceipts tells the senders of msgs (1 to 30 received
+// messages of one conversation, sent with NeedReadReceipt) that the user
+// read them (sendMessageReadReceipts). The sender's devices get
+// OnRecvMessageReadReceipts once per message; the conversation's unread
+// count does not change. Messages sent without NeedReadReceipt are
+// ignored; 20022 if one does not exist.
+func (mm *MessageManager) SendMessageReadReceipts(ctx context.Context, msgs []*Message) error {
+	m := mm.m
+	if len(msgs) == 0 || len(msgs) > MaxReadReceipts {
+		return newError(ErrCodeInvalidParameters, "1 to %d messages", MaxReadReceipts)
+	}
+	keys := make([]string, len(msgs))
+	var peer string
+	for i, msg := range msgs {
+		if msg == nil || msg.Seq == 0 || msg.MsgKey == "" || msg.UserID == "" || msg.IsSelf {
+			return newError(ErrCodeInvalidParameters, "message %d: only stored messages the user received take a receipt", i)
+		}
+		if i == 0 {
+			peer = msg.UserID
+		} else if msg.UserID != peer {
+			return newError(ErrCodeInvalidParameters, "the messages must belong to one conversation")
+		}
+		keys[i] = msg.MsgKey
+	}
+	s, err := m.current()
+	if err != nil {
+		return err
+	}
+	_, err = m.callSess(ctx, s, "msg.receipt", map[string]any{"userID": peer, "msgKeys": keys}, nil)
+	return err
+}
+
+// ReceiveMessageOpt is what the user does with a peer's messages
+// (V2TIMReceiveMessageOpt).
+type ReceiveMessageOpt int
+
+// Receive options.
+const (
+	// ReceiveMessage: delivered online and announced by offline push (the
+	// default).
+	ReceiveMessage ReceiveMessageOpt = 0
+	// NotReceiveMessage: nothing reaches the user's devices; the messages
+	// are hidden from the user's history and unread count (the sender
+	// sends and keeps them as usual).
+	NotReceiveMessage ReceiveMessageOpt = 1
+	// ReceiveNotNotifyMessage: delivered online, no offline push.
+	ReceiveNotNotifyMessage ReceiveMessageOpt = 2
+)
+
+// ReceiveMessageOptInfo is the user's option for one peer
+// (V2TIMReceiveMessageOptInfo).
+type ReceiveMessageOptInfo struct {
+	UserID               string
+	C2CReceiveMessageOpt ReceiveMessageOpt
+}
+
+// MaxReceiveOptUsers is how many users one receive-option call names.
+const MaxReceiveOptUsers = 30
+
+// SetC2CReceiveMessageOpt sets the user's receive option for messages from
+// each of userIDs (1 to 30; setC2CReceiveMessageOpt). Every device of the
+// user sees the change: Conversation.RecvOpt, OnConversationChanged.
+func (mm *MessageManager) SetC2CReceiveMessageOpt(ctx context.Context, userIDs []string, opt ReceiveMessageOpt) error {
+	m := mm.m
+	if len(userIDs) == 0 || len(userIDs) > MaxReceiveOptUsers {
+		return newError(ErrCodeInvalidParameters, "1 to %d user IDs", MaxReceiveOptUsers)
+	}
+	if opt < ReceiveMessage || opt > ReceiveNotNotifyMessage {
+		return newError(ErrCodeInvalidParameters, "unknown receive option %d", opt)
+	}
+	s, err := m.current()
+	if err != nil {
+		return err
+	}
+	if _, err := m.callSess(ctx, s, "user.setC2CReceiveOpt", map[string]any{"userIDs": userIDs, "opt": int(opt)}, nil); err != nil {
+		return err
+	}
+	m.convChanged(s)
+	return nil
+}
+
+// GetC2CReceiveMessageOpt returns the user's receive option for each of
+// userIDs (1 to 30; getC2CReceiveMessageOpt), in the order asked.
+func (mm *MessageManager) GetC2CReceiveMessageOpt(ctx context.Context, userIDs []string) ([]ReceiveMessageOptInfo, error) {
+	m := mm.m
+	if len(userIDs) == 0 || len(userIDs) > MaxReceiveOptUsers {
+		return nil, newError(ErrCodeInvalidParameters, "1 to %d user IDs", MaxReceiveOptUsers)
+	}
+	s, err := m.current()
+	if err != nil {
+		return nil, err
+	}
+	var ans struct {
+		Opts []struct {
+			UserID string  `json:"userID"`
+			Opt    flexInt `json:"opt"`
+		} `json:"opts"`
+	}
+	if _, err := m.callSess(ctx, s, "user.getC2CReceiveOpt", map[string]any{"userIDs": userIDs}, &ans); err != nil {
+		return nil, err
+	}
+	out := make([]ReceiveMessageOptInfo, len(ans.Opts))
+	for i, o := range ans.Opts {
+		out[i] = ReceiveMessageOptInfo{UserID: o.UserID, C2CReceiveMessageOpt: ReceiveMessageOpt(o.Opt)}
+	}
+	return out, nil
 }
 
 // RevokeMessage recalls msg (revokeMessage): only the sender may, within
@@ -788,9 +912,13 @@ func (m *Manager) convChanged(s *session) {
 
 // ---- listeners ----
 
-// MessageReceipt is a read receipt (V2TIMMessageReceipt): UserID read the
-// conversation with the logged-in user up to Seq.
+// MessageReceipt is a read receipt (V2TIMMessageReceipt). From
+// OnRecvC2CReadReceipt: UserID read the conversation with the logged-in
+// user up to Seq (MsgID empty). From OnRecvMessageReadReceipts: UserID
+// read the one message MsgID (with seq Seq) that the user sent with
+// NeedReadReceipt.
 type MessageReceipt struct {
+	MsgID  string
 	UserID string
 	// Seq is the last message UserID read; IsPeerRead is true for every
 	// message of the conversation with seq ≤ Seq.
@@ -823,6 +951,10 @@ type AdvancedMsgListener interface {
 	// OnRecvC2CReadReceipt: the other user of a conversation read it
 	// (markC2CMessageAsRead on their side).
 	OnRecvC2CReadReceipt(receipts []MessageReceipt)
+	// OnRecvMessageReadReceipts: the other user of a conversation sent
+	// read receipts (SendMessageReadReceipts) for messages the user sent
+	// with NeedReadReceipt; one MessageReceipt per message, with MsgID.
+	OnRecvMessageReadReceipts(receipts []MessageReceipt)
 	// OnRecvMessageRevoked: a message was recalled. msg carries its
 	// identity (MsgID, MsgKey, Seq, Sender, UserID) with Status
 	// MsgStatusLocalRevoked and no elements.
@@ -847,6 +979,7 @@ type BaseAdvancedMsgListener struct{}
 
 func (BaseAdvancedMsgListener) OnRecvNewMessage(*Message)                  {}
 func (BaseAdvancedMsgListener) OnRecvC2CReadReceipt([]MessageReceipt)      {}
+func (BaseAdvancedMsgListener) OnRecvMessageReadReceipts([]MessageReceipt) {}
 func (BaseAdvancedMsgListener) OnRecvMessageRevoked(*Message)              {}
 func (BaseAdvancedMsgListener) OnRecvMessageModified(*Message)             {}
 func (BaseAdvancedMsgListener) OnRecvMessageDeleted(string, []string)      {}

@@ -802,3 +802,111 @@ func TestE2EConversationOps(t *testing.T) {
 			c, err)
 	}
 }
+
+// Per-message read receipts: the sender asks, the receiver answers for
+// some messages, the sender's devices hear it once per message and
+// history shows IsPeerRead.
+func TestE2EMessageReadReceipts(t *testing.T) {
+	n := startNode(t)
+	n.Import("alice", "bob")
+	aliceWeb := n.msgDevice(t, "alice", PlatformWeb)
+	aliceAndroid := n.msgDevice(t, "alice", PlatformAndroid)
+	bob := n.msgDevice(t, "bob", PlatformIOS)
+	ctx := ctxT(t)
+
+	var sent []*Message
+	for i, need := range []bool{true, false, true} {
+		msg := aliceWeb.Message().CreateTextMessage(fmt.Sprintf("q%d", i))
+		msg.NeedReadReceipt = need
+		stored, err := aliceWeb.Message().SendMessage(ctx, msg, "bob", SendOptions{})
+		if err != nil || stored.NeedReadReceipt != need {
+			t.Fatalf("send %d: %+v, %v", i, stored, err)
+		}
+		sent = append(sent, stored)
+	}
+	bob.r.msgs.expect(t, "new alice 1 alice:q0", "new alice 2 alice:q1", "new alice 3 alice:q2")
+	received, err := bob.Message().GetC2CHistoryMessageList(ctx, "alice", 10, nil)
+	if err != nil || len(received) != 3 {
+		t.Fatalf("bob's history: %v, %v", received, err)
+	}
+	// Newest first: q2, q1, q0.
+	if !received[0].NeedReadReceipt || received[1].NeedReadReceipt || !received[2].NeedReadReceipt {
+		t.Fatalf("NeedReadReceipt on bob's side: %+v", received)
+	}
+	if err := bob.Message().SendMessageReadReceipts(ctx, nil); ErrorCode(err) != ErrCodeInvalidParameters {
+		t.Fatalf("no messages: %v", err)
+	}
+	if err := bob.Message().SendMessageReadReceipts(ctx, []*Message{received[2], received[1]}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*msgDev{aliceWeb, aliceAndroid} {
+		d.r.msgs.waitFor(t, "msgreceipt bob "+sent[0].MsgID+" true")
+	}
+	aliceWeb.r.msgs.expectQuiet(t, 100*time.Millisecond) // nothing for q1, which asked for none
+
+	hist, err := aliceAndroid.Message().GetC2CHistoryMessageList(ctx, "bob", 10, nil)
+	if err != nil || len(hist) != 3 {
+		t.Fatalf("alice's history: %v, %v", hist, err)
+	}
+	if hist[2].MsgID != sent[0].MsgID || !hist[2].IsPeerRead || hist[1].IsPeerRead || hist[0].IsPeerRead {
+		t.Fatalf("IsPeerRead: %v %v %v", hist[2].IsPeerRead, hist[1].IsPeerRead, hist[0].IsPeerRead)
+	}
+	// A receipt does not change the unread count.
+	if total, err := bob.Conversation().GetTotalUnreadMessageCount(ctx); err != nil || total != 3 {
+		t.Fatalf("bob's unread = %d, %v", total, err)
+	}
+}
+
+// Receive options: not_receive keeps a peer's messages off every device
+// of the user (the sender still sends), receive_not_notify delivers them;
+// every device sees the option on the conversation.
+func TestE2EReceiveMessageOpt(t *testing.T) {
+	n := startNode(t)
+	n.Import("alice", "bob", "carol")
+	aliceWeb := n.msgDevice(t, "alice", PlatformWeb)
+	aliceAndroid := n.msgDevice(t, "alice", PlatformAndroid)
+	bob := n.msgDevice(t, "bob", PlatformIOS)
+	carol := n.msgDevice(t, "carol", PlatformIOS)
+	ctx := ctxT(t)
+
+	bob.send(t, "alice", "before", SendOptions{})
+	for _, d := range []*msgDev{aliceWeb, aliceAndroid} {
+		d.r.msgs.expect(t, "new bob 1 bob:before")
+		d.r.convs.waitFor(t, "total 1")
+	}
+	if err := aliceWeb.Message().SetC2CReceiveMessageOpt(ctx, []string{"bob"}, 3); ErrorCode(err) != ErrCodeInvalidParameters {
+		t.Fatalf("bad option: %v", err)
+	}
+	if err := aliceWeb.Message().SetC2CReceiveMessageOpt(ctx, []string{"bob"}, NotReceiveMessage); err != nil {
+		t.Fatal(err)
+	}
+	if err := aliceWeb.Message().SetC2CReceiveMessageOpt(ctx, []string{"carol"}, ReceiveNotNotifyMessage); err != nil {
+		t.Fatal(err)
+	}
+	aliceAndroid.r.convs.waitFor(t, "conv~ c2c_bob unread=1 last=1 recvOpt=1")
+	opts, err := aliceAndroid.Message().GetC2CReceiveMessageOpt(ctx, []string{"bob", "carol", "dave"})
+	if err != nil || len(opts) != 3 || opts[0] != (ReceiveMessageOptInfo{"bob", NotReceiveMessage}) ||
+		opts[1] != (ReceiveMessageOptInfo{"carol", ReceiveNotNotifyMessage}) || opts[2] != (ReceiveMessageOptInfo{"dave", ReceiveMessage}) {
+		t.Fatalf("options = %+v, %v", opts, err)
+	}
+
+	hidden := bob.send(t, "alice", "hidden", SendOptions{})
+	if hidden.Seq != 2 {
+		t.Fatalf("bob's message: %+v", hidden)
+	}
+	carol.send(t, "alice", "quiet", SendOptions{})
+	for _, d := range []*msgDev{aliceWeb, aliceAndroid} {
+		d.r.msgs.expect(t, "new carol 1 carol:quiet") // and nothing from bob
+	}
+	hist, err := aliceWeb.Message().GetC2CHistoryMessageList(ctx, "bob", 10, nil)
+	if err != nil || len(hist) != 1 || msgText(hist[0]) != "before" {
+		t.Fatalf("alice's history with bob: %v, %v", hist, err)
+	}
+	conv, err := aliceWeb.Conversation().GetConversation(ctx, "c2c_carol")
+	if err != nil || conv.RecvOpt != ReceiveNotNotifyMessage || conv.UnreadCount != 1 {
+		t.Fatalf("alice's conversation with carol = %+v, %v", conv, err)
+	}
+	if total, err := aliceWeb.Conversation().GetTotalUnreadMessageCount(ctx); err != nil || total != 2 {
+		t.Fatalf("alice's unread = %d, %v", total, err)
+	}
+}

@@ -74,8 +74,9 @@ func isMessagePush(kind string) bool {
 
 // isConversationLogKind tells the conversation changes that are in the
 // user's change log (pushed with its seq, replayed by sync).
+// recv_opt.changed is one too: it changes Conversation.RecvOpt.
 func isConversationLogKind(kind string) bool {
-	return strings.HasPrefix(kind, "conversation.") || strings.HasPrefix(kind, "conversation_group.")
+	return strings.HasPrefix(kind, "conversation.") || strings.HasPrefix(kind, "conversation_group.") || kind == "recv_opt.changed"
 }
 
 // applyConversationLog applies a logged conversation change (pin, marks,
@@ -142,6 +143,24 @@ func (m *Manager) onMessagePush(s *session, f frame) {
 		}
 		r := []MessageReceipt{{UserID: d.From, Seq: d.Seq, IsPeerRead: true, Timestamp: time.Now().Unix()}}
 		m.messages.fire(func(l AdvancedMsgListener) { l.OnRecvC2CReadReceipt(r) })
+	case "msg.receipt":
+		var d struct {
+			From    string   `json:"from"`
+			To      string   `json:"to"`
+			MsgKeys []string `json:"msgKeys"`
+		}
+		if f.Data == nil || json.Unmarshal(f.Data, &d) != nil || d.From == "" || d.To != s.userID {
+			m.log.Warn("parley sdk: ignoring an invalid msg.receipt push")
+			return
+		}
+		now := time.Now().Unix()
+		r := make([]MessageReceipt, len(d.MsgKeys))
+		for i, k := range d.MsgKeys {
+			seq, _, _ := strings.Cut(k, "_")
+			n, _ := strconv.ParseUint(seq, 10, 64)
+			r[i] = MessageReceipt{MsgID: k, UserID: d.From, Seq: n, IsPeerRead: true, Timestamp: now}
+		}
+		m.messages.fire(func(l AdvancedMsgListener) { l.OnRecvMessageReadReceipts(r) })
 	case "msg.deleted":
 		var d struct {
 			UserID  string   `json:"userID"`

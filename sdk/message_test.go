@@ -50,6 +50,12 @@ func (r *msgRecorder) OnRecvC2CReadReceipt(rs []MessageReceipt) {
 	}
 }
 
+func (r *msgRecorder) OnRecvMessageReadReceipts(rs []MessageReceipt) {
+	for _, x := range rs {
+		r.msgs.put("msgreceipt %s %s %v", x.UserID, x.MsgID, x.IsPeerRead)
+	}
+}
+
 func (r *msgRecorder) OnRecvMessageRevoked(m *Message) {
 	r.msgs.put("revoked %s %d", m.UserID, m.Seq)
 }
@@ -77,6 +83,9 @@ func convLine(c *Conversation) string {
 	}
 	if c.DraftText != "" {
 		line += " draft=" + c.DraftText
+	}
+	if c.RecvOpt != ReceiveMessage {
+		line += fmt.Sprintf(" recvOpt=%d", c.RecvOpt)
 	}
 	if len(c.MarkList) > 0 {
 		line += fmt.Sprintf(" marks=%v", c.MarkList)

@@ -127,6 +127,7 @@ type Conversation struct {
 	Marks      uint64
 	CustomMark string
 	Groups     []string // names of the conversation groups it is in
+	RecvOpt    int      // owner's receive option for the peer (store.RecvOpt*)
 }
 
 // Pinned reports whether the conversation is pinned.
@@ -174,12 +175,26 @@ func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []str
 	}
 	out := make([]Conversation, len(entries))
 	ids := make([]string, len(entries))
+	peers := make([]string, len(entries))
 	for i, e := range entries {
 		out[i] = Conversation{ID: C2C(e.Peer).String(), ConversationEntry: e}
 		ids[i] = out[i].ID
+		peers[i] = e.Peer
 	}
 	if len(out) == 0 {
 		return out, nil
+	}
+	var opts map[string]int
+	if keys == nil {
+		opts, err = tx.RecvOpts(ctx, a.SDKAppID, owner, nil)
+	} else {
+		opts, err = tx.RecvOpts(ctx, a.SDKAppID, owner, peers)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].RecvOpt = opts[out[i].Peer]
 	}
 	var marks []store.ConversationMark
 	if keys == nil {

@@ -33,6 +33,12 @@ const (
 	MessageModified      Kind = "msg.modified"
 	MessageDeleted       Kind = "msg.deleted"
 	ConversationCleared  Kind = "conversation.cleared"
+	// MessageReceipt tells a message's sender that its receiver read it
+	// (per-message read receipts); MsgKeys names the messages.
+	MessageReceipt Kind = "msg.receipt"
+	// RecvOptChanged is logged when a user changes their receive option
+	// for the peers in Peers.
+	RecvOptChanged Kind = "recv_opt.changed"
 	// Conversation-list events carry conversation IDs (c2c_<peer>) in
 	// Peers; conversation_group.changed carries group names.
 	ConversationChanged      Kind = "conversation.changed"
@@ -56,8 +62,11 @@ type Event struct {
 	// and Peers (the conversation's two users, or only one of them), not
 	// logged per user (the conversation's own seq orders them).
 	Message *store.Message
-	// MsgKeys are the messages of a msg.deleted event.
+	// MsgKeys are the messages of a msg.deleted or msg.receipt event.
 	MsgKeys []string
+	// NoPush marks a msg.new whose receiver set receive_not_notify for the
+	// sender: delivered online, but offline push must skip it.
+	NoPush bool
 	// Origin is the client connection a change came from, so that it is not
 	// echoed back to the instance that made it.
 	Origin any

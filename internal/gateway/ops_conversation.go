@@ -40,6 +40,7 @@ type Conversation struct {
 	DraftTimeMs    int64    `json:"draftTimeMs"`
 	MarkList       []uint64 `json:"markList"`
 	CustomMark     string   `json:"customMark"`
+	RecvOpt        int      `json:"recvOpt"` // 0 receive, 1 not_receive, 2 receive_not_notify
 	GroupNames     []string `json:"groupNames"`
 }
 
@@ -49,7 +50,8 @@ func (g *Gateway) wireConversations(ctx context.Context, c *conn, convs []conver
 		cv := &convs[i]
 		out[i] = Conversation{ConversationID: cv.ID, Type: "c2c", UserID: cv.Peer, LastSeq: cv.LastSeq, LastTimeMs: cv.LastTime,
 			ReadSeq: cv.ReadSeq, UnreadCount: cv.Unread, Pinned: cv.Pinned(), DraftText: cv.Draft, DraftTimeMs: cv.DraftTime,
-			MarkList: conversation.MarkList(cv.Marks), CustomMark: cv.CustomMark, GroupNames: cv.Groups}
+			MarkList: conversation.MarkList(cv.Marks), CustomMark: cv.CustomMark, GroupNames: cv.Groups,
+			RecvOpt: cv.RecvOpt}
 		if out[i].GroupNames == nil {
 			out[i].GroupNames = []string{}
 		}

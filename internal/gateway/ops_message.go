@@ -24,6 +24,9 @@ type Message struct {
 	Version int             `json:"version"`
 	Flags   int             `json:"flags"`
 	Body    json.RawMessage `json:"body"`
+	// IsPeerRead is in msg.history answers, on messages sent with a read
+	// receipt requested (flags & 4): the receiver sent a msg.receipt.
+	IsPeerRead *bool `json:"isPeerRead,omitempty"`
 }
 
 func wireMessage(m store.Message) Message {
@@ -47,6 +50,9 @@ func (g *Gateway) messageOps() {
 	g.ops["msg.modify"] = g.msgModify
 	g.ops["msg.delete"] = g.msgDelete
 	g.ops["msg.clear"] = g.msgClear
+	g.ops["msg.receipt"] = g.msgReceipt
+	g.ops["user.setC2CReceiveOpt"] = g.userSetC2CReceiveOpt
+	g.ops["user.getC2CReceiveOpt"] = g.userGetC2CReceiveOpt
 }
 
 func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
@@ -58,6 +64,7 @@ func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (a
 		OnlineUserOnly    bool            `json:"onlineUserOnly"`
 		ExcludeFromUnread bool            `json:"excludedFromUnreadCount"`
 		ExcludeFromLast   bool            `json:"excludedFromLastMessage"`
+		NeedReadReceipt   bool            `json:"needReadReceipt"`
 	}
 	if err := decode(data, &d); err != nil {
 		return nil, err
@@ -67,7 +74,8 @@ func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (a
 	}
 	sent, err := g.Messages.SendC2C(ctx, c.app, message.SendRequest{
 		From: c.session.User, To: d.To, Random: d.Random, ClientMsgID: d.ClientMsgID, Content: d.Body,
-		OnlineOnly: d.OnlineUserOnly, ExcludeFromUnread: d.ExcludeFromUnread, ExcludeFromLast: d.ExcludeFromLast, Origin: c,
+		OnlineOnly: d.OnlineUserOnly, ExcludeFromUnread: d.ExcludeFromUnread, ExcludeFromLast: d.ExcludeFromLast,
+		NeedReadReceipt: d.NeedReadReceipt, Origin: c,
 	})
 	if err != nil {
 		return nil, err
@@ -92,8 +100,62 @@ func (g *Gateway) msgHistory(ctx context.Context, c *conn, data json.RawMessage)
 	out := make([]Message, len(msgs))
 	for i, m := range msgs {
 		out[i] = wireMessage(m)
+		if m.Flags&store.MessageNeedReadReceipt != 0 {
+			out[i].IsPeerRead = &msgs[i].PeerRead
+		}
 	}
 	return map[string]any{"messages": out}, nil
+}
+
+func (g *Gateway) msgReceipt(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		UserID  string   `json:"userID"`
+		MsgKeys []string `json:"msgKeys"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	keys, err := g.Messages.SendReceipts(ctx, c.app, c.session.User, d.UserID, d.MsgKeys)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"msgKeys": keys}, nil
+}
+
+func (g *Gateway) userSetC2CReceiveOpt(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		UserIDs []string `json:"userIDs"`
+		Opt     *int     `json:"opt"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if d.Opt == nil {
+		return nil, errcode.New(CodeInvalidRequest, "opt: 0 receive, 1 not_receive or 2 receive_not_notify")
+	}
+	return struct{}{}, g.Messages.SetRecvOpt(ctx, c.app, c.session.User, d.UserIDs, *d.Opt)
+}
+
+func (g *Gateway) userGetC2CReceiveOpt(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		UserIDs []string `json:"userIDs"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	infos, err := g.Messages.RecvOpts(ctx, c.app, c.session.User, d.UserIDs)
+	if err != nil {
+		return nil, err
+	}
+	type optInfo struct {
+		UserID string `json:"userID"`
+		Opt    int    `json:"opt"`
+	}
+	out := make([]optInfo, len(infos))
+	for i, in := range infos {
+		out[i] = optInfo{in.UserID, in.Opt}
+	}
+	return map[string]any{"opts": out}, nil
 }
 
 func (g *Gateway) msgRead(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
@@ -189,6 +251,9 @@ func (g *Gateway) deliverMessage(e event.Event) {
 		data = map[string]any{"msgKey": message.MsgKey(*m), "from": m.Sender, "to": m.Receiver, "seq": m.Seq}
 	case event.MessageRead:
 		data = map[string]any{"from": m.Sender, "to": m.Receiver, "seq": m.Seq}
+	case event.MessageReceipt:
+		// To the messages' sender: from is the reader.
+		data = map[string]any{"from": m.Sender, "to": m.Receiver, "msgKeys": e.MsgKeys}
 	case event.MessageDeleted:
 		// To the user who deleted: userID is the conversation's peer.
 		data = map[string]any{"userID": m.Receiver, "msgKeys": e.MsgKeys}

@@ -215,6 +215,11 @@ type Sent struct {
 	Key       string
 	Duplicate bool // a retry: the first attempt's message is returned
 	Dropped   bool // blocked and told "sent", or online-only: not stored
+	// RecvOpt is the receiver's receive option for the sender
+	// (store.RecvOpt*): with RecvOptNotReceive the message is stored but
+	// hidden from the receiver, with RecvOptNotNotify it is delivered
+	// online and flagged for offline push to skip.
+	RecvOpt int
 }
 
 // Delivery is the outcome of a send to one receiver of a batch.
@@ -286,9 +291,16 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 			if err != nil {
 				return err
 			}
+			opts, err := tx.RecvOptsToward(ctx, a.SDKAppID, req.From, tos)
+			if err != nil {
+				return err
+			}
 			for i := range out {
 				if !exists[out[i].To] {
 					out[i].Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
+				}
+				if out[i].To != req.From {
+					out[i].Sent.RecvOpt = opts[out[i].To]
 				}
 			}
 			return nil
@@ -307,7 +319,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		// Never stored, never counted: it reaches whoever is online now.
 		for i := range out {
 			if out[i].Err == nil && !out[i].Sent.Dropped {
-				s.publishNew(a, &out[i].Sent.Message, req.HideFromSender, req.Origin)
+				s.publishNew(a, &out[i].Sent, req.HideFromSender, req.Origin)
 			}
 			out[i].Sent.Dropped = true
 		}
@@ -331,6 +343,13 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 					return err
 				}
 			}
+			// Not received: kept for the sender, gone from the receiver's
+			// history and unread (their per-user view).
+			if d.Sent.RecvOpt == store.RecvOptNotReceive && !dup {
+				if _, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, d.To, stored.ConvKey, []uint64{stored.Seq}); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -344,7 +363,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		}
 		d.Sent.Key = MsgKey(d.Sent.Message)
 		if !d.Sent.Duplicate {
-			s.publishNew(a, &d.Sent.Message, req.HideFromSender, req.Origin)
+			s.publishNew(a, &d.Sent, req.HideFromSender, req.Origin)
 		}
 	}
 	return out, nil
@@ -352,7 +371,8 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 
 // check applies the sending rules for one receiver: the receiver exists,
 // has not blocked the sender (dropped and told "sent", or 20007), and the
-// relationship check when the app has it on.
+// relationship check when the app has it on. The receiver's receive option
+// for the sender comes back in the same round trip.
 func (s *Service) check(ctx context.Context, tx store.Tx, a *app.App, from string, d *Delivery) error {
 	if d.To == "" {
 		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
@@ -365,6 +385,9 @@ func (s *Service) check(ctx context.Context, tx store.Tx, a *app.App, from strin
 	if !rs.OwnerExists {
 		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
 		return nil
+	}
+	if from != d.To {
+		d.Sent.RecvOpt = rs.RecvOpt[from]
 	}
 	if rs.Blocked[from] {
 		if a.Switches.ShowSentToBlocked {
@@ -401,12 +424,22 @@ func (s *Service) publish(a *app.App, kind event.Kind, m *store.Message, origin 
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: kind, User: m.Receiver, Peers: []string{m.Sender}, Message: m, Origin: origin})
 }
 
-// publishNew delivers a new message to its receiver and, unless it is kept
-// from them, to the sender's other devices.
-func (s *Service) publishNew(a *app.App, m *store.Message, hideFromSender bool, origin any) {
-	e := event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: m.Receiver, Peers: []string{m.Sender}, Message: m, Origin: origin}
-	if hideFromSender && m.Sender != m.Receiver {
-		e.Peers = nil
+// publishNew delivers a new message to its receiver (unless they do not
+// receive from the sender) and, unless it is kept from them, to the
+// sender's other devices.
+func (s *Service) publishNew(a *app.App, sent *Sent, hideFromSender bool, origin any) {
+	m := sent.Message
+	users := make([]string, 0, 2)
+	if sent.RecvOpt != store.RecvOptNotReceive || m.Sender == m.Receiver {
+		users = append(users, m.Receiver)
 	}
+	if !hideFromSender || m.Sender == m.Receiver {
+		users = append(users, m.Sender)
+	}
+	if len(users) == 0 {
+		return
+	}
+	e := event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: users[0], Peers: users[1:], Message: &sent.Message, Origin: origin,
+		NoPush: sent.RecvOpt == store.RecvOptNotNotify}
 	s.Events.Publish(e)
 }

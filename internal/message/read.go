@@ -13,7 +13,9 @@ import (
 // History returns messages of user's conversation with peer as user sees
 // them (without what user deleted or cleared). With ascending false it
 // pages back from seq before (inclusive; 0 = newest), newest first; with
-// ascending true it returns seq from `from` upward.
+// ascending true it returns seq from `from` upward. Messages sent with a
+// read receipt requested carry PeerRead: whether the receiver sent a
+// receipt for that message (SendReceipts; the read cursor does not count).
 func (s *Service) History(ctx context.Context, a *app.App, user, peer string, from uint64, ascending bool, limit int) ([]store.Message, error) {
 	if limit <= 0 || limit > MaxHistoryPage {
 		limit = MaxHistoryPage
@@ -26,8 +28,10 @@ func (s *Service) History(ctx context.Context, a *app.App, user, peer string, fr
 	}
 	var out []store.Message
 	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		out, err = tx.QueryMessages(ctx, a.SDKAppID, q)
-		return err
+		if out, err = tx.QueryMessages(ctx, a.SDKAppID, q); err != nil {
+			return err
+		}
+		return markPeerRead(ctx, tx, a.SDKAppID, q.ConvKey, out)
 	})
 	return out, err
 }

@@ -62,7 +62,8 @@ type Profiles interface {
 type Friends interface {
 	// Relations answers, in one round trip, whether owner exists and how
 	// owner relates to each of peers in both directions of the friend and
-	// block tables: the question every add and check starts with.
+	// block tables, and owner's receive option for each: the question every
+	// add, check and send starts with.
 	Relations(ctx context.Context, app AppID, owner string, peers []string) (RelationSet, error)
 	Friend(ctx context.Context, app AppID, owner, peer string) (Friend, bool, error)
 	// FriendsAmong returns the peers that owner has as friends.
@@ -175,6 +176,23 @@ type Messages interface {
 	// SetClearedSeq moves owner's cleared cursor forward to seq (never
 	// back): every message up to seq is gone from owner's history.
 	SetClearedSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
+
+	// SetRecvOpts sets owner's receive option for each of peers
+	// (RecvOptReceive removes the option).
+	SetRecvOpts(ctx context.Context, app AppID, owner string, peers []string, opt int) error
+	// RecvOpts returns owner's options other than RecvOptReceive for peers
+	// (nil: for everyone), keyed by peer.
+	RecvOpts(ctx context.Context, app AppID, owner string, peers []string) (map[string]int, error)
+	// RecvOptsToward returns the options other than RecvOptReceive that
+	// each of owners set for peer, keyed by owner.
+	RecvOptsToward(ctx context.Context, app AppID, peer string, owners []string) (map[string]int, error)
+	// AddMessageReceipts records that the receiver read the messages seqs
+	// of a conversation (seqs with no stored message are ignored) and
+	// returns the seqs that had no receipt yet, in the order given.
+	AddMessageReceipts(ctx context.Context, app AppID, convKey string, seqs []uint64, at int64) ([]uint64, error)
+	// MessageReceipts returns the read time of each of seqs that has a
+	// receipt.
+	MessageReceipts(ctx context.Context, app AppID, convKey string, seqs []uint64) (map[uint64]int64, error)
 }
 
 // Conversations is each user's conversation list beyond the read cursor:

@@ -82,6 +82,9 @@ type RelationSet struct {
 	FriendOf    map[string]bool // peer has owner as a friend
 	Blocked     map[string]bool // owner blocked peer
 	BlockedBy   map[string]bool // peer blocked owner
+	// RecvOpt is owner's receive option for each peer that has one other
+	// than RecvOptReceive.
+	RecvOpt map[string]int
 }
 
 // UserEvent is one entry of a user's change log: what changed in their
@@ -113,6 +116,10 @@ type Message struct {
 	Version   int    // bumped by each modification
 	Body      []byte
 	ExpiresAt int64 // unix seconds
+	// PeerRead is derived, not a column: message.Service.History sets it
+	// on messages sent with MessageNeedReadReceipt that the receiver
+	// acknowledged (a row in MessageReceipts).
+	PeerRead bool
 }
 
 // Message flags and statuses.
@@ -123,6 +130,15 @@ const (
 
 	MessageNormal   = 0
 	MessageRecalled = 1
+)
+
+// Receive options a user sets per peer (V2TIMReceiveMessageOpt). Receive is
+// the default and is never stored.
+const (
+	RecvOptReceive    = 0 // online delivery and offline push
+	RecvOptNotReceive = 1 // nothing reaches the user; hidden from their history and unread
+	RecvOptNotNotify  = 2 // online delivery, no offline push
+	RecvOptMax        = RecvOptNotNotify
 )
 
 // Conversation is one user's view of a conversation with its shared state.

@@ -53,6 +53,7 @@ var accountTables = []struct {
 	{"conversation_marks", []string{"owner"}},
 	{"conversation_group_members", []string{"owner"}},
 	{"conversation_groups", []string{"owner"}},
+	{"c2c_recv_opts", []string{"owner", "peer"}},
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {

@@ -174,6 +174,9 @@ func (t *txn) PruneMessages(ctx context.Context, now int64) (int64, error) {
 	if _, err := t.exec(ctx, `DELETE FROM deleted_messages WHERE expires_at < ?`, now); err != nil {
 		return 0, err
 	}
+	if _, err := t.exec(ctx, `DELETE FROM message_receipts WHERE expires_at < ?`, now); err != nil {
+		return 0, err
+	}
 	return t.execAffected(ctx, `DELETE FROM messages WHERE expires_at < ?`, now)
 }
 

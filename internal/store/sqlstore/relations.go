@@ -2,17 +2,23 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/parleyim/parley/internal/store"
 )
 
-// relationParts are the UNION ALL arms of Relations; the first column says
-// which set a row belongs to.
-const relationParts = 4
+// relationParts are the UNION ALL arms of Relations that take the peers'
+// IN list; the first column says which set a row belongs to: 0-3 the sets,
+// relationParts the owner's account, recvOptKind+opt a receive option.
+const (
+	relationParts = 5
+	recvOptKind   = relationParts + 1
+)
 
 func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peers []string) (store.RelationSet, error) {
-	rs := store.RelationSet{Friends: map[string]bool{}, FriendOf: map[string]bool{}, Blocked: map[string]bool{}, BlockedBy: map[string]bool{}}
-	sets := [relationParts]map[string]bool{rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy}
+	rs := store.RelationSet{Friends: map[string]bool{}, FriendOf: map[string]bool{}, Blocked: map[string]bool{}, BlockedBy: map[string]bool{},
+		RecvOpt: map[string]int{}}
+	sets := [relationParts - 1]map[string]bool{rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy}
 	first := true
 	for len(peers) > 0 || first {
 		n := min(len(peers), 200)
@@ -22,16 +28,17 @@ func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peer
 		q := `SELECT 0, peer_id FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id IN ` + in + `
 			UNION ALL SELECT 1, owner_id FROM friends WHERE app_id = ? AND peer_id = ? AND owner_id IN ` + in + `
 			UNION ALL SELECT 2, peer_id FROM blocklist WHERE app_id = ? AND owner_id = ? AND peer_id IN ` + in + `
-			UNION ALL SELECT 3, owner_id FROM blocklist WHERE app_id = ? AND peer_id = ? AND owner_id IN ` + in
+			UNION ALL SELECT 3, owner_id FROM blocklist WHERE app_id = ? AND peer_id = ? AND owner_id IN ` + in + `
+			UNION ALL SELECT ` + strconv.Itoa(recvOptKind) + ` + opt, peer FROM c2c_recv_opts WHERE app_id = ? AND owner = ? AND peer IN ` + in
 		args := make([]any, 0, relationParts*(len(chunk)+2)+2)
 		for range relationParts {
 			args = append(args, appArgs(app, owner, chunk)...)
 		}
 		if first {
-			q += ` UNION ALL SELECT 4, user_id FROM accounts WHERE app_id = ? AND user_id = ?`
+			q += ` UNION ALL SELECT ` + strconv.Itoa(relationParts) + `, user_id FROM accounts WHERE app_id = ? AND user_id = ?`
 			args = append(args, int64(app), owner)
 		}
-		if err := t.scanRelations(ctx, q, args, sets, &rs.OwnerExists); err != nil {
+		if err := t.scanRelations(ctx, q, args, sets, &rs); err != nil {
 			return rs, err
 		}
 		first = false
@@ -39,8 +46,8 @@ func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peer
 	return rs, nil
 }
 
-func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [relationParts]map[string]bool, ownerExists *bool) error {
-	// 4×(n+2)+2 arguments: past the statement cache's bound for large
+func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [relationParts - 1]map[string]bool, rs *store.RelationSet) error {
+	// 5×(n+2)+2 arguments: past the statement cache's bound for large
 	// batches, which then run unprepared.
 	rows, err := t.queryN(ctx, q, relationParts, args...)
 	if err != nil {
@@ -53,11 +60,14 @@ func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [rel
 		if err := rows.Scan(&kind, &id); err != nil {
 			return err
 		}
-		if kind == relationParts {
-			*ownerExists = true
-			continue
+		switch {
+		case kind == relationParts:
+			rs.OwnerExists = true
+		case kind >= recvOptKind:
+			rs.RecvOpt[id] = kind - recvOptKind
+		default:
+			sets[kind][id] = true
 		}
-		sets[kind][id] = true
 	}
 	return rows.Err()
 }

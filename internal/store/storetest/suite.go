@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages/Query", testQueryMessages},
 		{"Messages/PerUserViews", testMessageViews},
 		{"Messages/ByClientKey", testMessageByClientKey},
+		{"Messages/RecvOpts", testRecvOpts},
+		{"Messages/Receipts", testMessageReceipts},
 		{"UserEvents/AppendAndRead", testUserEvents},
 		{"UserEvents/Prune", testUserEventsPrune},
 		{"Conversations/Entries", testConversationEntries},
