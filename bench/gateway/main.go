@@ -17,12 +17,9 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -31,9 +28,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/bench/benchnode"
 	"github.com/parleyim/parley/internal/server"
-	"github.com/parleyim/parley/internal/store/sqlite"
 	"github.com/parleyim/parley/sdk"
 	"github.com/parleyim/parley/usersig"
 )
@@ -62,43 +58,23 @@ func main() {
 	}
 }
 
-// runServer starts a node and prints its address; /bench/rss answers the
-// process's resident memory after a full GC.
+// runServer serves a node with /bench/rss: the process's resident memory
+// after full GCs, the sessions online, Go heap and stack in use, goroutines.
 func runServer() {
-	server.TuneRuntime() // as the parley binary does
-	dir, _ := os.MkdirTemp("", "parley-gwbench")
-	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	a := app.New(appID, key, "admin")
-	a.RateLimits = map[string]float64{}
-	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/", node.Handler)
-	mux.HandleFunc("/bench/rss", func(w http.ResponseWriter, _ *http.Request) {
-		// Each GC halves goroutine stacks that use under a quarter of their
-		// size; a few cycles reach the steady state a long-running server
-		// has.
-		for range 4 {
-			runtime.GC()
-		}
-		debug.FreeOSMemory()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		fmt.Fprintf(w, "%d %d %d %d %d", rssKB(), node.Presence.Count(), ms.HeapInuse>>10, ms.StackInuse>>10, runtime.NumGoroutine())
+	benchnode.Serve(appID, key, func(mux *http.ServeMux, node *server.Node) {
+		mux.HandleFunc("/bench/rss", func(w http.ResponseWriter, _ *http.Request) {
+			// Each GC halves goroutine stacks that use under a quarter of
+			// their size; a few cycles reach the steady state a long-running
+			// server has.
+			for range 4 {
+				runtime.GC()
+			}
+			debug.FreeOSMemory()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Fprintf(w, "%d %d %d %d %d", rssKB(), node.Presence.Count(), ms.HeapInuse>>10, ms.StackInuse>>10, runtime.NumGoroutine())
+		})
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(ln.Addr().String())
-	log.Fatal((&http.Server{Handler: mux}).Serve(ln))
 }
 
 func rssKB() int {
@@ -124,18 +100,8 @@ func get(url string) string {
 
 func runMain(conns, procs, pairs int) {
 	self, _ := os.Executable()
-	srv := exec.Command(self, "-role", "server")
-	srv.Stderr = os.Stderr
-	out, _ := srv.StdoutPipe()
-	if err := srv.Start(); err != nil {
-		log.Fatal(err)
-	}
+	addr, srv := benchnode.Start("-role", "server")
 	defer srv.Process.Kill()
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		log.Fatal(err)
-	}
-	addr = strings.TrimSpace(addr)
 	fmt.Printf("gateway benchmark: %d idle connections in %d client processes, %s, GOMAXPROCS=%d\n", conns, procs, runtime.Version(), runtime.GOMAXPROCS(0))
 
 	// Warm the server (first login path, statement cache) before the baseline.

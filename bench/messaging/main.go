@@ -9,24 +9,18 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,9 +28,8 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
-	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/bench/benchnode"
 	"github.com/parleyim/parley/internal/server"
-	"github.com/parleyim/parley/internal/store/sqlite"
 	"github.com/parleyim/parley/usersig"
 )
 
@@ -59,32 +52,12 @@ func main() {
 }
 
 func runServer() {
-	server.TuneRuntime() // as the parley binary does
-	dir, _ := os.MkdirTemp("", "parley-msgbench")
-	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	a := app.New(appID, key, "admin")
-	a.RateLimits = map[string]float64{}
-	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(ln.Addr().String())
-	mux := http.NewServeMux()
-	mux.Handle("/", node.Handler)
-	if os.Getenv("PARLEY_BENCH_PPROF") != "" {
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		fmt.Fprintln(os.Stderr, "pprof on", ln.Addr().String())
-	}
-	log.Fatal((&http.Server{Handler: mux}).Serve(ln))
+	benchnode.Serve(appID, key, func(mux *http.ServeMux, _ *server.Node) {
+		if os.Getenv("PARLEY_BENCH_PPROF") != "" {
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			fmt.Fprintln(os.Stderr, "pprof enabled")
+		}
+	})
 }
 
 // peer is one raw protocol connection with a reader goroutine.
@@ -172,19 +145,8 @@ type receiver struct {
 
 func runMain(pairs, window int, dur time.Duration) {
 	server.TuneRuntime() // the generator allocates per message too
-	self, _ := os.Executable()
-	srv := exec.Command(self, "-role", "server")
-	srv.Stderr = os.Stderr
-	out, _ := srv.StdoutPipe()
-	if err := srv.Start(); err != nil {
-		log.Fatal(err)
-	}
+	addr, srv := benchnode.Start("-role", "server")
 	defer srv.Process.Kill()
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		log.Fatal(err)
-	}
-	addr = strings.TrimSpace(addr)
 	fmt.Printf("messaging benchmark: %d pairs, %d in flight per sender, %s of sending, %s, GOMAXPROCS=%d\n",
 		pairs, window, dur, runtime.Version(), runtime.GOMAXPROCS(0))
 
