@@ -198,6 +198,12 @@ func (s *Service) Check(ctx context.Context, a *app.App, users []string) (map[st
 	if err := checkBatch(users); err != nil {
 		return nil, err
 	}
+	return s.Existing(ctx, a, users)
+}
+
+// Existing reports which users exist, for callers with their own batch
+// limits (online status takes 500, kick one).
+func (s *Service) Existing(ctx context.Context, a *app.App, users []string) (map[string]bool, error) {
 	var exists map[string]bool
 	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
 		exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, users)

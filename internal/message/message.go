@@ -149,6 +149,30 @@ func parseKey(key string) (msgKey, error) {
 	return msgKey{seq, uint32(random), sec}, nil
 }
 
+// parseKeys parses a batch of MsgKeys.
+func parseKeys(raw []string) ([]msgKey, error) {
+	keys := make([]msgKey, len(raw))
+	for i, r := range raw {
+		k, err := parseKey(r)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = k
+	}
+	return keys, nil
+}
+
+// lockedLookup is lookup for a write that changes the message: it first
+// locks the conversation's two users, so the check of the message's state
+// and the update are one step for concurrent recalls and modifications
+// (PostgreSQL; SQLite has a single writer).
+func lockedLookup(ctx context.Context, tx store.Tx, a *app.App, by, peer, convKey string, k msgKey) (store.Message, bool, error) {
+	if err := tx.LockAccounts(ctx, a.SDKAppID, by, peer); err != nil {
+		return store.Message{}, false, err
+	}
+	return lookup(ctx, tx, a.SDKAppID, convKey, k)
+}
+
 // lookup finds the message a MsgKey names in a conversation: by its seq,
 // checked against the key's random and time; failing that by random and
 // time alone, which is how the shared MsgKey of a batch send names each

@@ -43,15 +43,9 @@ func (s *Service) Modify(ctx context.Context, a *app.App, by, peer, msgKey strin
 	key := ConvKey(by, peer)
 	var m store.Message
 	err = s.Store.Write(ctx, func(tx store.Tx) error {
-		// Modifiers and recallers of a message lock its two users, so the
-		// version check and the update are one step (PostgreSQL; SQLite
-		// has a single writer).
-		if err := tx.LockAccounts(ctx, a.SDKAppID, by, peer); err != nil {
-			return err
-		}
 		var ok bool
 		var err error
-		if m, ok, err = lookup(ctx, tx, a.SDKAppID, key, k); err != nil {
+		if m, ok, err = lockedLookup(ctx, tx, a, by, peer, key, k); err != nil {
 			return err
 		}
 		switch {
@@ -97,17 +91,13 @@ func (s *Service) DeleteForMe(ctx context.Context, a *app.App, user, peer string
 	if len(msgKeys) == 0 || len(msgKeys) > MaxDeletePerCall {
 		return nil, errcode.Newf(CodeInvalidRequest, "Err_Msg_Delete_Count: give 1 to %d messages of one conversation", MaxDeletePerCall)
 	}
-	keys := make([]msgKey, len(msgKeys))
-	for i, raw := range msgKeys {
-		k, err := parseKey(raw)
-		if err != nil {
-			return nil, err
-		}
-		keys[i] = k
+	keys, err := parseKeys(msgKeys)
+	if err != nil {
+		return nil, err
 	}
 	conv := ConvKey(user, peer)
 	var deleted []string
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
 		deleted = deleted[:0]
 		seqs := make([]uint64, 0, len(keys))
 		for i, k := range keys {

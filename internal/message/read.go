@@ -106,13 +106,9 @@ func (s *Service) Recall(ctx context.Context, a *app.App, by, peer, msgKey strin
 	}
 	var m store.Message
 	err = s.Store.Write(ctx, func(tx store.Tx) error {
-		// As in Modify: the status check and the update are one step.
-		if err := tx.LockAccounts(ctx, a.SDKAppID, by, peer); err != nil {
-			return err
-		}
 		var ok bool
 		var err error
-		if m, ok, err = lookup(ctx, tx, a.SDKAppID, key, k); err != nil {
+		if m, ok, err = lockedLookup(ctx, tx, a, by, peer, key, k); err != nil {
 			return err
 		}
 		switch {

@@ -24,18 +24,14 @@ func (s *Service) SendReceipts(ctx context.Context, a *app.App, reader, peer str
 	if len(msgKeys) == 0 || len(msgKeys) > MaxReceiptsPerCall {
 		return nil, errcode.Newf(CodeInvalidRequest, "Err_Msg_Receipt_Count: give 1 to %d messages of one conversation", MaxReceiptsPerCall)
 	}
-	keys := make([]msgKey, len(msgKeys))
-	for i, raw := range msgKeys {
-		k, err := parseKey(raw)
-		if err != nil {
-			return nil, err
-		}
-		keys[i] = k
+	keys, err := parseKeys(msgKeys)
+	if err != nil {
+		return nil, err
 	}
 	conv := ConvKey(reader, peer)
 	now := s.now()
 	var acked, added []string
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
 		acked, added = acked[:0], added[:0]
 		seqs := make([]uint64, 0, len(keys))
 		byseq := map[uint64]string{}

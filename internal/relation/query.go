@@ -215,22 +215,13 @@ func (s *Service) GetFriendInfo(ctx context.Context, a *app.App, from string, pe
 			return nil, bad("Err_SNS_FriendGetList_Tag_Unknown: %s", t)
 		}
 	}
-	friends := map[string]store.Friend{}
+	var friends map[string]store.Friend
 	var values map[string]map[string]store.Value
 	err := s.Store.Read(ctx, func(tx store.Tx) error {
-		if err := requireAccount(ctx, tx, a, from); err != nil {
+		var err error
+		if friends, err = friendRows(ctx, tx, a, from, peers); err != nil {
 			return err
 		}
-		for _, p := range peers {
-			f, ok, err := tx.Friend(ctx, a.SDKAppID, from, p)
-			if err != nil {
-				return err
-			}
-			if ok {
-				friends[p] = f
-			}
-		}
-		var err error
 		if len(profileTags) > 0 {
 			values, err = tx.ProfileValues(ctx, a.SDKAppID, peers, profileTags)
 		}
@@ -288,23 +279,30 @@ func friendTag(f store.Friend, tag string) store.Value {
 
 // FriendRows returns from's friend rows for those of peers that are friends.
 func (s *Service) FriendRows(ctx context.Context, a *app.App, from string, peers []string) (map[string]store.Friend, error) {
-	out := map[string]store.Friend{}
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
-		if err := requireAccount(ctx, tx, a, from); err != nil {
-			return err
-		}
-		for _, p := range peers {
-			f, ok, err := tx.Friend(ctx, a.SDKAppID, from, p)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out[p] = f
-			}
-		}
-		return nil
+	var out map[string]store.Friend
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		out, err = friendRows(ctx, tx, a, from, peers)
+		return err
 	})
 	return out, err
+}
+
+// friendRows reads, after checking from exists, from's rows of peers.
+func friendRows(ctx context.Context, tx store.Tx, a *app.App, from string, peers []string) (map[string]store.Friend, error) {
+	if err := requireAccount(ctx, tx, a, from); err != nil {
+		return nil, err
+	}
+	out := map[string]store.Friend{}
+	for _, p := range peers {
+		f, ok, err := tx.Friend(ctx, a.SDKAppID, from, p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[p] = f
+		}
+	}
+	return out, nil
 }
 
 // AllFriends returns every friend of from, in the order they were added.

@@ -13,22 +13,35 @@ func (s *Server) accountRoutes() {
 
 func (s *Server) accountImport(c *call) (response, error) {
 	var req struct {
-		UserID     string
-		Identifier string // the legacy name older SDKs still send
-		Nick       string
-		FaceUrl    string
+		userIDField
+		Nick    string
+		FaceUrl string
 	}
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	user := req.UserID
-	if user == "" {
-		user = req.Identifier
-	}
-	if user == "" {
-		return nil, errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_UserID_Missing")
+	user, err := req.userID()
+	if err != nil {
+		return nil, err
 	}
 	return ok(), s.Accounts.Import(c.ctx, c.app, user, req.Nick, req.FaceUrl)
+}
+
+// userIDField is the account a call is about: UserID in current docs,
+// Identifier in the older ones that real clients still send.
+type userIDField struct {
+	UserID     string
+	Identifier string
+}
+
+func (f userIDField) userID() (string, error) {
+	if f.UserID != "" {
+		return f.UserID, nil
+	}
+	if f.Identifier != "" {
+		return f.Identifier, nil
+	}
+	return "", errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_UserID_Missing")
 }
 
 func (s *Server) multiAccountImport(c *call) (response, error) {

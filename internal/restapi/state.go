@@ -15,21 +15,15 @@ func (s *Server) stateRoutes() {
 }
 
 func (s *Server) kick(c *call) (response, error) {
-	var req struct {
-		UserID     string
-		Identifier string // legacy name
-	}
+	var req userIDField
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	user := req.UserID
-	if user == "" {
-		user = req.Identifier
+	user, err := req.userID()
+	if err != nil {
+		return nil, err
 	}
-	if user == "" {
-		return nil, errcode.New(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_UserID_Missing")
-	}
-	exists, err := s.Accounts.Check(c.ctx, c.app, []string{user})
+	exists, err := s.Accounts.Existing(c.ctx, c.app, []string{user})
 	if err != nil {
 		return nil, err
 	}
@@ -73,15 +67,9 @@ func (s *Server) queryState(c *call) (response, error) {
 	if len(req.To_Account) > MaxStateAccounts {
 		return nil, errcode.Newf(errcode.OpenIMTooMany, "Err_To_Account_Too_Many: at most %d", MaxStateAccounts)
 	}
-	exists := map[string]bool{}
-	for i := 0; i < len(req.To_Account); i += 100 {
-		part, err := s.Accounts.Check(c.ctx, c.app, req.To_Account[i:min(i+100, len(req.To_Account))])
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range part {
-			exists[k] = v
-		}
+	exists, err := s.Accounts.Existing(c.ctx, c.app, req.To_Account)
+	if err != nil {
+		return nil, err
 	}
 	resp := &struct {
 		QueryResult []stateItem
