@@ -7,6 +7,7 @@ import (
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/store"
 )
 
 func (g *Gateway) conversationOps() {
@@ -45,6 +46,14 @@ type Conversation struct {
 }
 
 func (g *Gateway) wireConversations(ctx context.Context, c *conn, convs []conversation.Conversation) ([]Conversation, error) {
+	views := make([]store.Conversation, len(convs))
+	for i := range convs {
+		views[i] = convs[i].Conversation
+	}
+	lasts, err := g.Messages.LastMessages(ctx, c.app, c.session.User, views)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Conversation, len(convs))
 	for i := range convs {
 		cv := &convs[i]
@@ -55,11 +64,7 @@ func (g *Gateway) wireConversations(ctx context.Context, c *conn, convs []conver
 		if out[i].GroupNames == nil {
 			out[i].GroupNames = []string{}
 		}
-		last, err := g.Messages.LastMessage(ctx, c.app, c.session.User, cv.Conversation)
-		if err != nil {
-			return nil, err
-		}
-		if last != nil {
+		if last := lasts[i]; last != nil {
 			w := wireMessage(*last)
 			out[i].LastMessage = &w
 		}

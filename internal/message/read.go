@@ -131,26 +131,37 @@ func (s *Service) Recall(ctx context.Context, a *app.App, by, peer, msgKey strin
 	return m, nil
 }
 
-// LastMessage is the conversation's newest message that user sees and
-// that is not excluded from being the last one, nil when there is none.
-func (s *Service) LastMessage(ctx context.Context, a *app.App, user string, c store.Conversation) (*store.Message, error) {
-	var found *store.Message
+// LastMessages returns, per conversation of user, its newest message that
+// user sees and that is not excluded from being the last one (nil when there
+// is none), all read in one store round of reads.
+func (s *Service) LastMessages(ctx context.Context, a *app.App, user string, convs []store.Conversation) ([]*store.Message, error) {
+	out := make([]*store.Message, len(convs))
 	err := s.Store.Read(ctx, func(tx store.Tx) error {
-		for before := c.LastSeq; before > c.ClearedSeq; {
-			page, err := tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: c.ConvKey, Viewer: user, MaxSeq: before,
-				Descending: true, Limit: 20})
-			if err != nil || len(page) == 0 {
+		for i, c := range convs {
+			last, err := lastMessage(ctx, tx, a, user, c)
+			if err != nil {
 				return err
 			}
-			for _, m := range page {
-				if m.Flags&store.MessageExcludedFromLast == 0 {
-					found = &m
-					return nil
-				}
-			}
-			before = page[len(page)-1].Seq - 1
+			out[i] = last
 		}
 		return nil
 	})
-	return found, err
+	return out, err
+}
+
+func lastMessage(ctx context.Context, tx store.Tx, a *app.App, user string, c store.Conversation) (*store.Message, error) {
+	for before := c.LastSeq; before > c.ClearedSeq; {
+		page, err := tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: c.ConvKey, Viewer: user, MaxSeq: before,
+			Descending: true, Limit: 20})
+		if err != nil || len(page) == 0 {
+			return nil, err
+		}
+		for _, m := range page {
+			if m.Flags&store.MessageExcludedFromLast == 0 {
+				return &m, nil
+			}
+		}
+		before = page[len(page)-1].Seq - 1
+	}
+	return nil, nil
 }
