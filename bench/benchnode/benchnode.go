@@ -41,6 +41,7 @@ func Serve(appID uint64, key string, extra func(mux *http.ServeMux, node *server
 	}
 	a := app.New(appID, key, "admin")
 	a.RateLimits = map[string]float64{}
+	a.ClientRateLimits = app.ClientRateLimits{}
 	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		log.Fatal(err)

@@ -37,6 +37,50 @@ type App struct {
 	// the key "default" applies to commands not listed. Zero or less means
 	// unlimited.
 	RateLimits map[string]float64
+
+	// ClientRateLimits are the per-user rates of the client socket.
+	ClientRateLimits ClientRateLimits
+}
+
+// ClientRateLimits are calls per second per user on the client socket
+// (all of the user's connections on a node together); each bucket holds
+// one second of calls. Zero means unlimited. login, logout and ping are
+// never limited.
+type ClientRateLimits struct {
+	Messages       float64 // msg.send
+	FriendRequests float64 // friend.add (30540 past it)
+	Writes         float64 // every other op that changes state
+	Reads          float64 // every op that only reads
+}
+
+// DefaultClientRateLimits allow a busy person (or a bot) well beyond what a
+// hand types, and stop a flooding socket.
+var DefaultClientRateLimits = ClientRateLimits{Messages: 50, FriendRequests: 10, Writes: 50, Reads: 200}
+
+// Set sets the limit named by a configuration key: messages,
+// friend_requests, writes or reads.
+func (l *ClientRateLimits) Set(key string, v float64) error {
+	if v < 0 {
+		return fmt.Errorf("client rate limit %s: %g is negative (0 means unlimited)", key, v)
+	}
+	switch key {
+	case "messages":
+		l.Messages = v
+	case "friend_requests":
+		l.FriendRequests = v
+	case "writes":
+		l.Writes = v
+	case "reads":
+		l.Reads = v
+	default:
+		return fmt.Errorf("client rate limit %q: not one of messages, friend_requests, writes, reads", key)
+	}
+	return nil
+}
+
+// SetAll sets every client rate limit to v.
+func (l *ClientRateLimits) SetAll(v float64) {
+	*l = ClientRateLimits{Messages: v, FriendRequests: v, Writes: v, Reads: v}
 }
 
 // Switches are the console feature switches the seeds name.
@@ -100,6 +144,8 @@ func New(sdkAppID uint64, secretKey string, admins ...string) *App {
 		Limits:     DefaultLimits,
 		Login:      DefaultLoginPolicy,
 		RateLimits: DefaultRateLimits(),
+
+		ClientRateLimits: DefaultClientRateLimits,
 	}
 }
 

@@ -54,6 +54,9 @@ type AppConfig struct {
 	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
 	FriendCustomFields   []string           `toml:"friend_custom_fields"`
 	RateLimits           map[string]float64 `toml:"rate_limits"`
+	// ClientRateLimits: messages, friend_requests, writes, reads (calls/s
+	// per user on the client socket; 0 = unlimited).
+	ClientRateLimits map[string]float64 `toml:"client_rate_limits" json:",omitempty"`
 }
 
 // Defaults for a server started with no configuration at all.
@@ -133,6 +136,13 @@ func (c *Config) Env(getenv func(string) string) error {
 			ac.RateLimits[api] = rate
 		}
 	}
+	if v := getenv("PARLEY_CLIENT_RATE_LIMIT"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil || rate < 0 {
+			return fmt.Errorf("PARLEY_CLIENT_RATE_LIMIT: %q is not a number of calls per second (0 = unlimited)", v)
+		}
+		ac.ClientRateLimits = map[string]float64{"messages": rate, "friend_requests": rate, "writes": rate, "reads": rate}
+	}
 	c.Apps = append(c.Apps, ac)
 	return nil
 }
@@ -164,6 +174,11 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		a.FriendCustomFields = ac.FriendCustomFields
 		for k, v := range ac.RateLimits {
 			a.RateLimits[k] = v
+		}
+		for k, v := range ac.ClientRateLimits {
+			if err := a.ClientRateLimits.Set(k, v); err != nil {
+				return nil, fmt.Errorf("app %d: %w", a.SDKAppID, err)
+			}
 		}
 		if err := a.Validate(); err != nil {
 			return nil, err

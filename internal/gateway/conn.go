@@ -9,17 +9,35 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
 
 	"github.com/parleyim/parley/internal/app"
-	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/presence"
 )
 
-// maxQueuedFrames bounds a connection's outbound queue. A client that falls
-// this far behind is disconnected; it resyncs by seq when it reconnects, so
-// nothing is lost and the server's memory stays bounded.
-const maxQueuedFrames = 1024
+// Per-connection bounds (docs/protocol.md, "Limits"). Everything a client
+// can make the server hold for it is bounded here: what it sends and the
+// server has not answered yet, and what the server has queued for it and
+// the client has not read yet.
+const (
+	// MaxQueuedRequests bounds the requests of one connection that are read
+	// but not answered yet (the one running included). Past it the client
+	// gets an error frame (7008) and the connection is closed with 1008.
+	MaxQueuedRequests = 64
+	// MaxQueuedRequestBytes bounds the bytes of those requests.
+	MaxQueuedRequestBytes = 1 << 20
+	// MaxLoginFrameBytes caps a message read before the connection is
+	// logged in: a login is well under 2 KiB, so a connection that has not
+	// proved who it is cannot make the server buffer 256 KiB.
+	MaxLoginFrameBytes = 16 << 10
+	// DefaultMaxOutboundBytes bounds the frames queued to one connection
+	// and not yet written to its socket. A client that falls this far behind
+	// is a slow consumer: it is disconnected (and counted), and resyncs by
+	// seq when it reconnects, so nothing is lost.
+	DefaultMaxOutboundBytes = 8 << 20
+	// MaxAnswerBytes caps one answer frame; a larger answer is replaced by
+	// an error telling the client to ask for less (every list op pages).
+	MaxAnswerBytes = 2 << 20
+)
 
 // conn is one client WebSocket. Its reader goroutine only reads and queues;
 // requests run on a worker goroutine that exists while requests are pending,
@@ -29,82 +47,177 @@ type conn struct {
 	g   *Gateway
 	nc  net.Conn
 	app *app.App
+	// ctx is the connection's context: every request's context derives from
+	// it, and it is cancelled when the connection closes or starts closing
+	// (logout, kick, slow consumer), so work done for a client that is gone
+	// stops.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// loginDeadline is absolute from the upgrade: frames sent before login
+	// do not extend it.
+	loginDeadline time.Time
 
 	mu       sync.Mutex
 	out      [][]byte
+	outBytes int // queued in out
+	writing  int // bytes of the batch the flusher is writing
 	flushing bool
-	closing  bool // no more frames accepted; close after the queue drains
+	closing  bool // no more frames accepted, no more requests run; close after the queue drains
 	closed   bool
 	reqs     [][]byte
+	pending  int // requests read and not answered (queued or running)
+	reqBytes int // their bytes
 	working  bool
-	// closeAfterNext makes the next queued frame the last (logout's answer).
-	closeAfterNext bool
 
-	// Set once at login, read by the worker afterwards.
-	session *presence.Session
-	expiry  *time.Timer
+	// Set once at login under mu, read by the worker afterwards.
+	session   *presence.Session
+	expiry    *time.Timer
+	expiresAt time.Time // the UserSig's expiry: no request runs at or after it
 }
 
 func (c *conn) serve() {
 	defer c.shutdown()
 	for {
-		deadline := c.g.loginTimeout
+		limit := int64(MaxFrameBytes)
 		if c.loggedIn() {
-			deadline = 3 * c.g.heartbeat
+			c.nc.SetReadDeadline(time.Now().Add(3 * c.g.heartbeat))
+		} else {
+			c.nc.SetReadDeadline(c.loginDeadline)
+			limit = MaxLoginFrameBytes
 		}
-		c.nc.SetReadDeadline(time.Now().Add(deadline))
-		msg, op, err := c.readMessage()
+		msg, op, err := c.readMessage(limit)
 		if err != nil {
-			if errors.Is(err, wsutil.ErrFrameTooLarge) {
-				c.sendAndClose(tooBigFrame)
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.g.Logger.Debug("ws read", "error", err.Error())
-			}
+			c.readFailed(err)
 			return
 		}
 		if op != ws.OpText {
-			c.send(responseFrame("", nil, errcode.New(CodeInvalidRequest, "binary frames are not part of the protocol")))
+			c.send(responseFrame("", nil, invalidRequest("binary frames are not part of the protocol")))
 			continue
 		}
 		// Decoding happens on the worker: the reader stays a shallow
 		// goroutine whose small stack is most of an idle connection's cost.
-		c.enqueue(msg)
+		if !c.enqueue(msg) {
+			return
+		}
 	}
 }
 
-// readMessage reads the next data message. The size is checked against
-// MaxFrameBytes from the frame header, before any payload is buffered, so a
-// client cannot make the server allocate what it declares. Control frames are
-// answered through the write queue: the flusher is the only writer of the
-// socket.
-func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
-	rd := wsutil.Reader{Source: c.nc, State: ws.StateServerSide, CheckUTF8: true,
-		MaxFrameSize: MaxFrameBytes, MaxMessageSize: MaxFrameBytes}
+// closeError is a read failure that ends the connection with a close code.
+type closeError struct {
+	code   ws.StatusCode
+	reason string
+}
+
+func (e *closeError) Error() string { return e.reason }
+
+var errClientClosed = errors.New("client sent close")
+
+// readFailed ends the connection after a failed read, with the close frame
+// the failure calls for.
+func (c *conn) readFailed(err error) {
+	var ce *closeError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce):
+		c.g.metrics.closed(ce.code)
+		c.sendAndClose(closeFrameWith(ce.code, ce.reason))
+	case errors.As(err, &ne) && ne.Timeout():
+		reason := "heartbeat timeout: no frame for 3 heartbeats"
+		if !c.loggedIn() {
+			reason = "login timeout: no login within the login deadline"
+		}
+		c.g.metrics.closed(ws.StatusPolicyViolation)
+		c.sendAndClose(closeFrameWith(ws.StatusPolicyViolation, reason))
+	case errors.Is(err, errClientClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+	default:
+		c.g.Logger.Debug("ws read", "error", err.Error())
+	}
+}
+
+// readMessage reads the next data message (its fragments reassembled) of at
+// most limit bytes. Sizes are checked from each frame header before the
+// payload is read, and a payload's buffer grows with the bytes that actually
+// arrive, so a client cannot make the server allocate what it only declares.
+// Control frames, also between fragments, are handled here; answers to them
+// go through the write queue, since the flusher is the only writer of the
+// socket. Text messages must be valid UTF-8 (RFC 6455: else close 1007).
+func (c *conn) readMessage(limit int64) ([]byte, ws.OpCode, error) {
+	var (
+		msg        []byte
+		op         ws.OpCode
+		fragmented bool
+	)
 	for {
-		hdr, err := rd.NextFrame()
+		hdr, err := ws.ReadHeader(c.nc)
 		if err != nil {
 			return nil, 0, err
 		}
-		switch hdr.OpCode {
-		case ws.OpPing:
-			payload, err := io.ReadAll(&rd)
+		state := ws.StateServerSide
+		if fragmented {
+			state |= ws.StateFragmented
+		}
+		if err := ws.CheckHeader(hdr, state); err != nil {
+			return nil, 0, &closeError{ws.StatusProtocolError, err.Error()}
+		}
+		if hdr.OpCode.IsControl() {
+			payload, err := readPayload(c.nc, hdr, nil)
 			if err != nil {
 				return nil, 0, err
 			}
-			c.send(controlFrame(ws.OpPong, payload))
-			continue
-		case ws.OpPong:
-			if err := rd.Discard(); err != nil {
-				return nil, 0, err
+			switch hdr.OpCode {
+			case ws.OpPing:
+				c.send(controlFrame(ws.OpPong, payload))
+			case ws.OpClose:
+				c.sendAndClose(closeFrame)
+				return nil, 0, errClientClosed
 			}
 			continue
-		case ws.OpClose:
-			c.sendAndClose(closeFrame)
-			return nil, 0, io.EOF
 		}
-		msg, err := io.ReadAll(&rd)
-		return msg, hdr.OpCode, err
+		if int64(len(msg))+hdr.Length > limit {
+			return nil, 0, &closeError{ws.StatusMessageTooBig, tooBigReason(limit)}
+		}
+		if !fragmented {
+			op = hdr.OpCode
+		}
+		if msg, err = readPayload(c.nc, hdr, msg); err != nil {
+			return nil, 0, err
+		}
+		if !hdr.Fin {
+			fragmented = true
+			continue
+		}
+		if op == ws.OpText && !validUTF8(msg) {
+			return nil, 0, &closeError{ws.StatusInvalidFramePayloadData, "text message is not valid UTF-8"}
+		}
+		return msg, op, nil
 	}
+}
+
+// readPayload appends hdr's unmasked payload to buf. The buffer grows as the
+// bytes arrive (doubling, from at most 4 KiB), never to the declared length
+// up front.
+func readPayload(r io.Reader, hdr ws.Header, buf []byte) ([]byte, error) {
+	start := len(buf)
+	end := start + int(hdr.Length)
+	for len(buf) < end {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(end, max(2*cap(buf), len(buf)+4096)))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), end)])
+		buf = buf[:len(buf)+n]
+		if err != nil && len(buf) < end {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	if hdr.Masked {
+		ws.Cipher(buf[start:], hdr.Mask, 0)
+	}
+	return buf, nil
 }
 
 func (c *conn) loggedIn() bool {
@@ -114,37 +227,63 @@ func (c *conn) loggedIn() bool {
 }
 
 // enqueue hands a request to the worker, starting it if idle, so requests
-// of one connection run one at a time and in order.
-func (c *conn) enqueue(r []byte) {
+// of one connection run one at a time and in order. It returns false when
+// the reader must stop: the connection is closing, or the client exceeded
+// its requests in flight (then it gets an error frame and close 1008).
+func (c *conn) enqueue(r []byte) bool {
 	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	if c.pending >= MaxQueuedRequests || c.reqBytes+len(r) > MaxQueuedRequestBytes {
+		c.mu.Unlock()
+		c.g.metrics.inboundOverflow.Inc()
+		c.g.metrics.closed(ws.StatusPolicyViolation)
+		c.send(responseFrame("", nil, tooManyInFlight))
+		c.sendAndClose(closeFrameWith(ws.StatusPolicyViolation, "too many requests in flight"))
+		return false
+	}
 	c.reqs = append(c.reqs, r)
+	c.pending++
+	c.reqBytes += len(r)
 	start := !c.working
 	c.working = true
 	c.mu.Unlock()
 	if start {
 		go c.work()
 	}
+	return true
 }
 
 func (c *conn) work() {
 	for {
 		c.mu.Lock()
-		if len(c.reqs) == 0 || c.closed {
-			c.reqs = nil
+		if len(c.reqs) == 0 || c.closing {
+			// After a logout, a kick or an expiry nothing more runs: the
+			// requests still queued are dropped with the connection.
+			c.reqs, c.pending, c.reqBytes = nil, 0, 0
 			c.working = false
 			c.mu.Unlock()
 			return
 		}
 		msg := c.reqs[0]
+		c.reqs[0] = nil
 		c.reqs = c.reqs[1:]
+		expired := c.session != nil && !time.Now().Before(c.expiresAt)
 		c.mu.Unlock()
-		req, err := DecodeRequest(msg)
-		if err != nil {
-			c.send(responseFrame(req.ID, nil, err))
+		if expired {
+			// The timer may not have fired yet (or the socket kept the
+			// worker busy past it): the ticket is checked before each request.
+			c.Kick(presence.KickUserSigExpired)
 			continue
 		}
-		data, err := c.g.handle(context.Background(), c, req)
-		c.send(responseFrame(req.ID, data, err))
+		frame, last := c.g.run(c, msg)
+		c.mu.Lock()
+		c.pending--
+		c.reqBytes -= len(msg)
+		c.mu.Unlock()
+		c.queue(frame, last)
 	}
 }
 
@@ -167,24 +306,33 @@ func (c *conn) queue(frame []byte, last bool) {
 		c.mu.Unlock()
 		return
 	}
-	if c.closeAfterNext {
-		last, c.closeAfterNext = true, false
-	}
-	if len(c.out) >= maxQueuedFrames {
+	if c.outBytes+c.writing+len(frame) > c.g.maxOutboundBytes {
+		// A slow consumer: what is queued is dropped and the socket closed
+		// at once (a close frame would wait behind what it does not read).
 		c.closing = true
+		c.out, c.outBytes = nil, 0
 		c.mu.Unlock()
-		c.g.Logger.Warn("closing slow websocket client", "queued", maxQueuedFrames)
+		c.g.metrics.slowConsumers.Inc()
+		c.g.Logger.Warn("closing slow websocket client", "sdkappid", c.app.SDKAppID, "queued_bytes_limit", c.g.maxOutboundBytes)
+		c.cancel()
 		c.nc.Close()
 		return
 	}
 	c.out = append(c.out, frame)
+	c.outBytes += len(frame)
 	if last {
-		c.out = append(c.out, closeFrame)
+		if frame[0]&0x0f != byte(ws.OpClose) {
+			c.out = append(c.out, closeFrame)
+			c.outBytes += len(closeFrame)
+		}
 		c.closing = true
 	}
 	start := !c.flushing
 	c.flushing = true
 	c.mu.Unlock()
+	if last {
+		c.cancel()
+	}
 	if start {
 		go c.flush()
 	}
@@ -205,24 +353,29 @@ func (c *conn) flush() {
 			return
 		}
 		batch, c.out = c.out, batch[:0]
+		c.writing, c.outBytes = c.outBytes, 0
 		c.mu.Unlock()
 		c.nc.SetWriteDeadline(time.Now().Add(c.g.writeTimeout))
 		bufs := net.Buffers(batch)
-		if _, err := bufs.WriteTo(c.nc); err != nil {
-			c.mu.Lock()
-			c.out, c.flushing, c.closing = nil, false, true
-			c.mu.Unlock()
-			c.nc.Close()
-			return
-		}
+		_, err := bufs.WriteTo(c.nc)
 		for i := range batch {
 			batch[i] = nil
 		}
+		c.mu.Lock()
+		c.writing = 0
+		if err != nil {
+			c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
+			c.mu.Unlock()
+			c.cancel()
+			c.nc.Close()
+			return
+		}
+		c.mu.Unlock()
 	}
 }
 
-// shutdown runs when the reader stops: the session leaves the registry and
-// the socket closes.
+// shutdown runs when the reader stops: the session leaves the registry, the
+// connection's context is cancelled and the socket closes.
 func (c *conn) shutdown() {
 	c.mu.Lock()
 	c.closed = true
@@ -233,6 +386,7 @@ func (c *conn) shutdown() {
 	// its queue is out; its write deadline bounds how long that takes.
 	flusherCloses := c.flushing
 	c.mu.Unlock()
+	c.cancel()
 	if t != nil {
 		t.Stop()
 	}

@@ -2,8 +2,12 @@ package gateway
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 
@@ -13,14 +17,22 @@ import (
 // ProtocolVersion is the "v" of every frame (docs/protocol.md).
 const ProtocolVersion = 1
 
-// MaxFrameBytes caps an incoming message.
+// MaxFrameBytes caps an incoming message (all its fragments together) of a
+// logged-in connection.
 const MaxFrameBytes = 256 << 10
 
-// Protocol error codes (Tencent SDK values).
+// Protocol error codes (Tencent SDK and server values).
 const (
+	CodeRequestTimeout = 6012
 	CodeNotLoggedIn    = 6014
 	CodeInvalidRequest = 6017
 	CodeUserSigExpired = 6206
+	// CodeRateLimited is the SDK's "API call frequency limit": a client-door
+	// rate limit, or too many requests in flight on one connection.
+	CodeRateLimited = 7008
+	// CodeInternal is Tencent's "internal server error"; the answer carries
+	// a requestID that names the server's log line.
+	CodeInternal = 20005
 )
 
 // Request is a client frame.
@@ -32,11 +44,12 @@ type Request struct {
 }
 
 type response struct {
-	V    int    `json:"v"`
-	ID   string `json:"id"`
-	Code int    `json:"code"`
-	Info string `json:"info"`
-	Data any    `json:"data,omitempty"`
+	V         int    `json:"v"`
+	ID        string `json:"id"`
+	Code      int    `json:"code"`
+	Info      string `json:"info"`
+	RequestID string `json:"requestID,omitempty"`
+	Data      any    `json:"data,omitempty"`
 }
 
 type push struct {
@@ -85,7 +98,10 @@ func encodeFrame(msg any) ([]byte, error) {
 
 func responseFrame(id string, data any, err error) []byte {
 	r := response{V: ProtocolVersion, ID: id, Data: data}
-	if err != nil {
+	var ie *internalError
+	if errors.As(err, &ie) {
+		r.Code, r.Info, r.RequestID, r.Data = CodeInternal, "internal server error (request id "+ie.requestID+")", ie.requestID, nil
+	} else if err != nil {
 		ce := errcode.As(err, CodeInvalidRequest)
 		r.Code, r.Info = ce.Code, ce.Info
 	}
@@ -110,7 +126,43 @@ func controlFrame(op ws.OpCode, payload []byte) []byte {
 	return buf.Bytes()
 }
 
-var (
-	closeFrame  = controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
-	tooBigFrame = controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusMessageTooBig, "frame over 256 KiB"))
-)
+var closeFrame = controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))
+
+// closeFrameWith renders a close frame with a status code and a reason
+// (truncated to fit the 125-byte control payload).
+func closeFrameWith(code ws.StatusCode, reason string) []byte {
+	if len(reason) > 123 {
+		reason = reason[:123]
+	}
+	return controlFrame(ws.OpClose, ws.NewCloseFrameBody(code, reason))
+}
+
+func tooBigReason(limit int64) string {
+	return fmt.Sprintf("message over %d KiB", limit>>10)
+}
+
+func validUTF8(b []byte) bool { return utf8.Valid(b) }
+
+func invalidRequest(info string) error { return errcode.New(CodeInvalidRequest, info) }
+
+var tooManyInFlight = errcode.Newf(CodeRateLimited,
+	"too many requests in flight: at most %d requests or %d KiB read and not answered; the connection closes (1008)",
+	MaxQueuedRequests, MaxQueuedRequestBytes>>10)
+
+// internalError is a failure that is not the client's: the answer is 20005
+// with the ID of the server's log line, never the error's text.
+type internalError struct{ requestID string }
+
+func (e *internalError) Error() string { return "internal error, request id " + e.requestID }
+
+func isDomainError(err error) bool {
+	var e *errcode.Error
+	return errors.As(err, &e)
+}
+
+// newRequestID returns 16 random hex digits.
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

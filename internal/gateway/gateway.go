@@ -41,17 +41,29 @@ type Gateway struct {
 
 	Conversations *conversation.Service
 
-	heartbeat    time.Duration
-	loginTimeout time.Duration
-	writeTimeout time.Duration
-	ops          map[string]opFunc
+	// Metrics counts what the connection bounds refuse; nil records nothing.
+	Metrics *Metrics
+
+	heartbeat        time.Duration
+	loginTimeout     time.Duration
+	writeTimeout     time.Duration
+	requestTimeout   time.Duration
+	maxOutboundBytes int
+	ops              map[string]opFunc
+	limiter          *userLimiter
+	metrics          *Metrics
 }
 
-// Options tunes timing; zero values take the protocol's defaults.
+// Options tunes timing and bounds; zero values take the protocol's defaults.
 type Options struct {
 	Heartbeat    time.Duration // client ping interval; silence for 3× closes
-	LoginTimeout time.Duration
-	WriteTimeout time.Duration
+	LoginTimeout time.Duration // from the upgrade to the login's answer, absolute
+	WriteTimeout time.Duration // one batch of frames to a socket
+	// RequestTimeout bounds one request's work (6012 past it).
+	RequestTimeout time.Duration
+	// MaxOutboundBytes bounds the bytes queued to one connection; past it
+	// the connection is closed as a slow consumer.
+	MaxOutboundBytes int
 }
 
 type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
@@ -61,9 +73,19 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	g.heartbeat = orDefault(opt.Heartbeat, 30*time.Second)
 	g.loginTimeout = orDefault(opt.LoginTimeout, 10*time.Second)
 	g.writeTimeout = orDefault(opt.WriteTimeout, 10*time.Second)
+	g.requestTimeout = orDefault(opt.RequestTimeout, 30*time.Second)
+	g.maxOutboundBytes = opt.MaxOutboundBytes
+	if g.maxOutboundBytes <= 0 {
+		g.maxOutboundBytes = DefaultMaxOutboundBytes
+	}
 	if g.Logger == nil {
 		g.Logger = slog.Default()
 	}
+	g.metrics = g.Metrics
+	if g.metrics == nil {
+		g.metrics = NewMetrics(nil)
+	}
+	g.limiter = newUserLimiter()
 	g.ops = map[string]opFunc{}
 	g.userOps()
 	g.friendOps()
@@ -97,8 +119,56 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	c := &conn{g: g, nc: nc, app: a}
+	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout)}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.serve()
+}
+
+// run decodes and runs one request of c and returns its answer frame, and
+// whether the connection closes after it (a logout). Internal failures are
+// logged with the op, app, user and a request ID the client also gets; a
+// request past its deadline is 6012; an answer over MaxAnswerBytes is
+// replaced by an error, so no answer exceeds the cap.
+func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
+	req, err := DecodeRequest(msg)
+	if err != nil {
+		return responseFrame(req.ID, nil, err), false
+	}
+	if err := g.limiter.allow(c, req.Op, time.Now()); err != nil {
+		g.metrics.rateLimited.WithLabelValues(opClass(req.Op).String()).Inc()
+		return responseFrame(req.ID, nil, err), false
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, g.requestTimeout)
+	data, err := g.handle(ctx, c, req)
+	timedOut := ctx.Err() == context.DeadlineExceeded
+	cancel()
+	if err != nil && !isDomainError(err) {
+		if timedOut {
+			err = errcode.Newf(CodeRequestTimeout, "request timed out after %s", g.requestTimeout)
+		} else if c.ctx.Err() == nil {
+			err = g.internalError(c, req, err)
+		}
+	}
+	frame = responseFrame(req.ID, data, err)
+	if len(frame) > MaxAnswerBytes {
+		frame = responseFrame(req.ID, nil, errcode.Newf(CodeInvalidRequest,
+			"answer of %d bytes is over the %d-byte limit: ask for fewer items (page with the op's cursor)", len(frame), MaxAnswerBytes))
+	}
+	return frame, req.Op == "logout" && err == nil
+}
+
+// internalError logs a failure that is not the client's and returns what the
+// client is told: 20005 with a request ID that names the log line.
+func (g *Gateway) internalError(c *conn, req Request, err error) error {
+	id := newRequestID()
+	user := ""
+	if c.session != nil {
+		user = c.session.User
+	}
+	g.metrics.internalErrors.Inc()
+	g.Logger.Error("gateway request failed", "op", req.Op, "sdkappid", c.app.SDKAppID, "user", user,
+		"request_id", id, "error", err.Error())
+	return &internalError{requestID: id}
 }
 
 // handle runs one request.
@@ -174,21 +244,22 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	}
 	s := &presence.Session{App: c.app.SDKAppID, User: d.UserID, Platform: d.Platform, Instance: d.InstanceID, LoginAt: time.Now(), Endpoint: c}
 	c.mu.Lock()
-	if c.closed {
+	if c.closing {
 		c.mu.Unlock()
 		return nil, errcode.New(CodeInvalidRequest, "connection closed")
 	}
 	c.session = s
+	c.expiresAt = ticket.ExpiresAt()
 	// The reader is blocked with the login deadline; from now on silence is
 	// judged by the heartbeat.
 	c.nc.SetReadDeadline(time.Now().Add(3 * g.heartbeat))
-	if wait := time.Until(ticket.ExpiresAt()); wait > 0 {
+	if wait := time.Until(c.expiresAt); wait > 0 {
 		c.expiry = time.AfterFunc(wait, func() { c.Kick(presence.KickUserSigExpired) })
 	}
 	c.mu.Unlock()
 	kicked, reason := g.Presence.Add(s, c.app.Login.Limit(d.Platform))
 	c.mu.Lock()
-	gone := c.closed
+	gone := c.closing
 	c.mu.Unlock()
 	if gone {
 		// The socket died while logging in; its shutdown ran before the

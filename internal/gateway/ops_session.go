@@ -31,17 +31,9 @@ func (g *Gateway) logout(_ context.Context, c *conn, _ json.RawMessage) (any, er
 	s := c.session
 	c.mu.Unlock()
 	g.Presence.Remove(s)
-	// The answer goes out first; closing follows once it is written.
-	c.sendAndCloseLater()
+	// The answer is the connection's last frame (Gateway.run): nothing
+	// queued after it runs, and the socket closes once it is written.
 	return struct{}{}, nil
-}
-
-// sendAndCloseLater marks the connection to close after the frames queued
-// next (the logout answer) are written.
-func (c *conn) sendAndCloseLater() {
-	c.mu.Lock()
-	c.closeAfterNext = true
-	c.mu.Unlock()
 }
 
 type syncEvent struct {

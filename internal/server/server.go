@@ -115,6 +115,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Gateway = &gateway.Gateway{
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
 		Messages: n.Messages, Presence: n.Presence, Logger: logger, Conversations: n.Conversations,
+		Metrics: gateway.NewMetrics(reg),
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
