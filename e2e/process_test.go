@@ -29,9 +29,14 @@ var (
 	buildErr  error
 )
 
-// binary builds cmd/parley once per test run.
+// binary builds cmd/parley once per test run, or returns
+// PARLEY_E2E_BINARY when set (to run the process tests against another
+// build).
 func binary(t *testing.T) string {
 	t.Helper()
+	if b := os.Getenv("PARLEY_E2E_BINARY"); b != "" {
+		return b
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "parley-e2e")
 		if err != nil {

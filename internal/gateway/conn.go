@@ -25,6 +25,11 @@ const (
 	MaxQueuedRequests = 64
 	// MaxQueuedRequestBytes bounds the bytes of those requests.
 	MaxQueuedRequestBytes = 1 << 20
+	// MaxRequestsBeforeLogin bounds the frames a connection may send before
+	// its login succeeds (the login included): past it the connection is
+	// closed with 1008, so a client that never logs in cannot keep the
+	// server decoding its frames.
+	MaxRequestsBeforeLogin = 8
 	// MaxLoginFrameBytes caps a message read before the connection is
 	// logged in: a login is well under 2 KiB, so a connection that has not
 	// proved who it is cannot make the server buffer 256 KiB.
@@ -68,6 +73,7 @@ type conn struct {
 	pending  int // requests read and not answered (queued or running)
 	reqBytes int // their bytes
 	working  bool
+	preLogin int // frames read before the login succeeded
 
 	// Set once at login under mu, read by the worker afterwards.
 	session   *presence.Session
@@ -78,14 +84,12 @@ type conn struct {
 func (c *conn) serve() {
 	defer c.shutdown()
 	for {
-		limit := int64(MaxFrameBytes)
 		if c.loggedIn() {
 			c.nc.SetReadDeadline(time.Now().Add(3 * c.g.heartbeat))
 		} else {
 			c.nc.SetReadDeadline(c.loginDeadline)
-			limit = MaxLoginFrameBytes
 		}
-		msg, op, err := c.readMessage(limit)
+		msg, op, err := c.readMessage()
 		if err != nil {
 			c.readFailed(err)
 			return
@@ -135,17 +139,20 @@ func (c *conn) readFailed(err error) {
 }
 
 // readMessage reads the next data message (its fragments reassembled) of at
-// most limit bytes. Sizes are checked from each frame header before the
+// most MaxFrameBytes, or MaxLoginFrameBytes while not logged in (judged when
+// the message's first frame arrives: the login may finish while the reader
+// waits for it). Sizes are checked from each frame header before the
 // payload is read, and a payload's buffer grows with the bytes that actually
 // arrive, so a client cannot make the server allocate what it only declares.
 // Control frames, also between fragments, are handled here; answers to them
 // go through the write queue, since the flusher is the only writer of the
 // socket. Text messages must be valid UTF-8 (RFC 6455: else close 1007).
-func (c *conn) readMessage(limit int64) ([]byte, ws.OpCode, error) {
+func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
 	var (
 		msg        []byte
 		op         ws.OpCode
 		fragmented bool
+		limit      int64
 	)
 	for {
 		hdr, err := ws.ReadHeader(c.nc)
@@ -172,6 +179,12 @@ func (c *conn) readMessage(limit int64) ([]byte, ws.OpCode, error) {
 				return nil, 0, errClientClosed
 			}
 			continue
+		}
+		if !fragmented {
+			limit = MaxFrameBytes
+			if !c.loggedIn() {
+				limit = MaxLoginFrameBytes
+			}
 		}
 		if int64(len(msg))+hdr.Length > limit {
 			return nil, 0, &closeError{ws.StatusMessageTooBig, tooBigReason(limit)}
@@ -235,6 +248,14 @@ func (c *conn) enqueue(r []byte) bool {
 	if c.closing {
 		c.mu.Unlock()
 		return false
+	}
+	if c.session == nil {
+		if c.preLogin++; c.preLogin > MaxRequestsBeforeLogin {
+			c.mu.Unlock()
+			c.g.metrics.closed(ws.StatusPolicyViolation)
+			c.sendAndClose(closeFrameWith(ws.StatusPolicyViolation, "log in first"))
+			return false
+		}
 	}
 	if c.pending >= MaxQueuedRequests || c.reqBytes+len(r) > MaxQueuedRequestBytes {
 		c.mu.Unlock()

@@ -53,6 +53,13 @@ func Start(t testing.TB, opts ...Option) *Server {
 // StartNode is Start with node options (gateway timing, retention).
 func StartNode(t testing.TB, nodeOpts server.Options, opts ...Option) *Server {
 	t.Helper()
+	return StartLogged(t, slog.New(slog.NewTextHandler(io.Discard, nil)), nodeOpts, opts...)
+}
+
+// StartLogged is StartNode with the node logging to logger, for tests of
+// what the server logs.
+func StartLogged(t testing.TB, logger *slog.Logger, nodeOpts server.Options, opts ...Option) *Server {
+	t.Helper()
 	a := app.New(SDKAppID, Key, Admin)
 	a.RateLimits = map[string]float64{}
 	a.ProfileCustomFields = []string{"Test"}
@@ -65,7 +72,6 @@ func StartNode(t testing.TB, nodeOpts server.Options, opts ...Option) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	node, err := server.New(ctx, st, []*app.App{a}, logger, nodeOpts)
 	if err != nil {
 		t.Fatal(err)
