@@ -42,7 +42,7 @@ var opClasses = map[string]rateClass{
 	"msg.read": classWrite, "msg.recall": classWrite, "msg.modify": classWrite, "msg.delete": classWrite,
 	"msg.clear": classWrite, "msg.receipt": classWrite,
 	"conversation.pin": classWrite, "conversation.delete": classWrite, "conversation.mark": classWrite,
-	"conversation.setDraft": classWrite,
+	"conversation.setDraft":     classWrite,
 	"conversation_group.create": classWrite, "conversation_group.delete": classWrite,
 	"conversation_group.rename": classWrite, "conversation_group.add": classWrite,
 	"conversation_group.remove": classWrite,
