@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleyim/parley/internal/app"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -100,5 +102,51 @@ func TestDefaultAppIsKept(t *testing.T) {
 	info, err := os.Stat(filepath.Join(dir, defaultAppFile))
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("the key file must be private: %v %v", info.Mode(), err)
+	}
+}
+
+// Client-door rate limits are set per app in the file, or by
+// PARLEY_CLIENT_RATE_LIMIT for the app declared by environment; a key that
+// names no class and a negative figure stop the start.
+func TestClientRateLimits(t *testing.T) {
+	dir := t.TempDir()
+	load := func(body string) (*Config, error) {
+		p := filepath.Join(dir, "c.toml")
+		os.WriteFile(p, []byte("[[apps]]\nsdkappid = 1400000001\nsecret_key = \"0123456789abcdef\"\n"+body), 0o600)
+		c := Default()
+		return &c, c.LoadFile(p)
+	}
+	c, err := load("[apps.client_rate_limits]\nmessages = 5\nfriend_requests = 0\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := c.BuildApps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := apps[0].ClientRateLimits
+	if l.Messages != 5 || l.FriendRequests != 0 || l.Writes != 50 || l.Reads != 200 {
+		t.Fatalf("limits %+v: want messages 5, friend_requests unlimited, the rest defaults", l)
+	}
+	for _, bad := range []string{"mesages = 5\n", "writes = -1\n"} {
+		c, err := load("[apps.client_rate_limits]\n" + bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.BuildApps(); err == nil {
+			t.Fatalf("%q must be refused", bad)
+		}
+	}
+	e := Default()
+	if err := e.Env(env(map[string]string{"PARLEY_SDKAPPID": "1400000001", "PARLEY_SECRET_KEY": "0123456789abcdef", "PARLEY_CLIENT_RATE_LIMIT": "0"})); err != nil {
+		t.Fatal(err)
+	}
+	apps, err = e.BuildApps()
+	if err != nil || apps[0].ClientRateLimits != (app.ClientRateLimits{}) {
+		t.Fatalf("PARLEY_CLIENT_RATE_LIMIT=0: %+v %v", apps, err)
+	}
+	e = Default()
+	if err := e.Env(env(map[string]string{"PARLEY_SDKAPPID": "1400000001", "PARLEY_SECRET_KEY": "0123456789abcdef", "PARLEY_CLIENT_RATE_LIMIT": "fast"})); err == nil {
+		t.Fatal("PARLEY_CLIENT_RATE_LIMIT=fast must be refused")
 	}
 }
