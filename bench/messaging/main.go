@@ -175,6 +175,8 @@ func runMain(pairs, window int, dur time.Duration) {
 
 	var sent atomic.Int64
 	var wg sync.WaitGroup
+	loadBefore := benchnode.LoadAverage()
+	before := benchnode.Stat(srv.Process.Pid)
 	start := time.Now()
 	stop := start.Add(dur)
 	for i, s := range senders {
@@ -217,6 +219,7 @@ func runMain(pairs, window int, dur time.Duration) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	deliverTime := time.Since(start)
+	after := benchnode.Stat(srv.Process.Pid)
 	var all []time.Duration
 	bad := 0
 	for _, r := range receivers {
@@ -230,6 +233,10 @@ func runMain(pairs, window int, dur time.Duration) {
 	fmt.Printf("end-to-end latency (send to receiver's push): p50 %s p99 %s max %s\n",
 		pct(0.5).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
 	fmt.Printf("lost: %d, out of order or duplicated: %d\n", total-delivered, bad)
+	cpu := after.CPUSeconds - before.CPUSeconds
+	fmt.Printf("server CPU: %.2f s for %d messages = %.3f s per 1,000 messages persisted and delivered\n", cpu, delivered, cpu*1000/float64(max(delivered, 1)))
+	fmt.Printf("server RSS (from outside): %d KB at the end, peak %d KB\n", after.RSSKB, after.PeakRSSKB)
+	fmt.Printf("load average (1 min): %s before, %s after\n", loadBefore, benchnode.LoadAverage())
 	if total != delivered || bad != 0 {
 		os.Exit(1)
 	}
