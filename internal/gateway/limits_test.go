@@ -321,21 +321,23 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	r := dialRaw(t, s)
 	r.login(s, "alice")
 	// Never read: each answer is about 400 KB; the socket buffers fill, then
-	// the queue passes 256 KiB.
-	closed := false
-	for i := 0; i < 2000 && !closed; i++ {
-		r.nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
-		closed = r.writeFrame(ws.OpText, true, r.request(fmt.Sprint(i), "msg.history", map[string]any{"userID": "bob", "count": 100})) != nil
-		if i%50 == 49 {
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for metric(t, s, "parley_gateway_slow_consumer_closes_total") != "1" {
+	// the queue passes 256 KiB. Requests are paced (20 ms apart) so that the
+	// in-flight bound is not what closes the connection.
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; metric(t, s, "parley_gateway_slow_consumer_closes_total") != "1"; i++ {
 		if time.Now().After(deadline) {
-			t.Fatalf("slow consumer not closed (writes failed: %v)", closed)
+			t.Fatal("slow consumer not closed within 20 s")
 		}
+		if n := metric(t, s, "parley_gateway_inbound_overflow_closes_total"); n != "0" {
+			t.Fatalf("closed for requests in flight (%s), not as a slow consumer", n)
+		}
+		r.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		r.writeFrame(ws.OpText, true, r.request(fmt.Sprint(i), "msg.history", map[string]any{"userID": "bob", "count": 100}))
 		time.Sleep(20 * time.Millisecond)
+	}
+	// The session is gone with the socket.
+	for s.Node.Presence.Count() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
 	}
 	if n := s.Node.Presence.Count(); n != 0 {
 		t.Fatalf("%d sessions still online after the slow consumer was closed", n)
