@@ -37,6 +37,10 @@ type conn struct {
 	out  chan outFrame
 	done chan struct{}
 	once sync.Once
+	// inflight holds a token per request sent and not answered: the server
+	// closes a connection with more than 64 unanswered requests, so callers
+	// beyond maxInFlight wait here for an answer instead.
+	inflight chan struct{}
 
 	loginID string
 	nextID  atomic.Uint64
@@ -48,13 +52,14 @@ type conn struct {
 
 func newConn(m *Manager, s *session, nc net.Conn, br *bufio.Reader) *conn {
 	c := &conn{
-		m:       m,
-		sess:    s,
-		nc:      nc,
-		out:     make(chan outFrame, 64),
-		done:    make(chan struct{}),
-		pending: map[string]chan frame{},
-		loginID: "login",
+		m:        m,
+		sess:     s,
+		nc:       nc,
+		out:      make(chan outFrame, 64),
+		done:     make(chan struct{}),
+		inflight: make(chan struct{}, maxInFlight),
+		pending:  map[string]chan frame{},
+		loginID:  "login",
 	}
 	if br != nil {
 		c.src = br // holds bytes the server sent right after the handshake, then reads nc
@@ -219,7 +224,19 @@ func (c *conn) roundTrip(ctx context.Context, op string, data any) (frame, error
 	return c.roundTripID(ctx, strconv.FormatUint(c.nextID.Add(1), 10), op, data)
 }
 
+// maxInFlight is how many requests one connection has unanswered at most,
+// half the server's bound (docs/protocol.md, "Limits").
+const maxInFlight = 32
+
 func (c *conn) roundTripID(ctx context.Context, id, op string, data any) (frame, error) {
+	select {
+	case c.inflight <- struct{}{}:
+		defer func() { <-c.inflight }()
+	case <-c.done:
+		return frame{}, c.closedErr()
+	case <-ctx.Done():
+		return frame{}, ctxError(ctx)
+	}
 	payload, err := encodeRequest(id, op, data)
 	if err != nil {
 		return frame{}, err
