@@ -217,9 +217,9 @@ type ConversationPos struct {
 
 // Pin selections of ConversationPageQuery.
 const (
-	PinsAny       = 0 // pinned and unpinned alike
-	PinsOnly      = 1 // only pinned conversations
-	PinsExcluded  = 2 // only unpinned conversations
+	PinsAny      = 0 // pinned and unpinned alike
+	PinsOnly     = 1 // only pinned conversations
+	PinsExcluded = 2 // only unpinned conversations
 )
 
 // ConversationPageQuery selects one page of a user's conversation list in
