@@ -92,8 +92,10 @@ type ConversationListFilter struct {
 // ConversationResult is a page of the conversation list
 // (V2TIMConversationResult).
 type ConversationResult struct {
-	// NextSeq is the nextSeq argument for the next page.
-	NextSeq uint64
+	// NextSeq is the nextSeq argument for the next page: an opaque
+	// server cursor ("" once IsFinished), as V2TIM's Flutter and Web SDKs
+	// pass it.
+	NextSeq string
 	// IsFinished: this page is the last.
 	IsFinished       bool
 	ConversationList []*Conversation
@@ -120,7 +122,12 @@ type wireConversation struct {
 type conversationListAnswer struct {
 	Conversations    []wireConversation `json:"conversations"`
 	TotalUnreadCount flexInt            `json:"totalUnreadCount"`
+	NextSeq          string             `json:"nextSeq"`
+	IsFinished       bool               `json:"isFinished"`
 }
+
+// maxConversationPage is the server's largest conversation.list page.
+const maxConversationPage = 100
 
 func (w *wireConversation) conversation(me string) *Conversation {
 	c := &Conversation{
@@ -179,13 +186,32 @@ func (c *Conversation) version() convVersion {
 	return v
 }
 
-// conversationList reads the whole list.
+// conversationList reads the whole list, every page of it: the SDK's
+// catch-up compares each conversation's lastSeq with what it has, so it
+// must see them all.
 func (m *Manager) conversationList(ctx context.Context, s *session) ([]*Conversation, int, error) {
-	return m.conversationListFiltered(ctx, s, ConversationListFilter{})
+	var all []*Conversation
+	total, cursor := 0, ""
+	for {
+		page, t, next, done, err := m.conversationPage(ctx, s, ConversationListFilter{}, cursor, maxConversationPage)
+		if err != nil {
+			return nil, 0, err
+		}
+		all, total, cursor = append(all, page...), t, next
+		if done {
+			return all, total, nil
+		}
+	}
 }
 
-func (m *Manager) conversationListFiltered(ctx context.Context, s *session, f ConversationListFilter) ([]*Conversation, int, error) {
-	req := map[string]any{}
+// conversationPage reads one server page. A server that answers without a
+// cursor has given everything (done).
+func (m *Manager) conversationPage(ctx context.Context, s *session, f ConversationListFilter, cursor string, count int) (
+	list []*Conversation, total int, next string, done bool, err error) {
+	req := map[string]any{"count": count}
+	if cursor != "" {
+		req["nextSeq"] = cursor
+	}
 	if f.MarkType != 0 {
 		req["markType"] = f.MarkType
 	}
@@ -194,13 +220,17 @@ func (m *Manager) conversationListFiltered(ctx context.Context, s *session, f Co
 	}
 	var ans conversationListAnswer
 	if _, err := m.callSess(ctx, s, "conversation.list", req, &ans); err != nil {
-		return nil, 0, err
+		return nil, 0, "", false, err
 	}
-	out := make([]*Conversation, len(ans.Conversations))
+	list = make([]*Conversation, len(ans.Conversations))
 	for i := range ans.Conversations {
-		out[i] = ans.Conversations[i].conversation(s.userID)
+		list[i] = ans.Conversations[i].conversation(s.userID)
 	}
-	return out, int(ans.TotalUnreadCount), nil
+	done = ans.IsFinished || ans.NextSeq == ""
+	if done {
+		ans.NextSeq = ""
+	}
+	return list, int(ans.TotalUnreadCount), ans.NextSeq, done, nil
 }
 
 // ConversationManager is the user's conversation list
@@ -270,15 +300,17 @@ func (cm *ConversationManager) fire(fn func(ConversationListener)) {
 
 // GetConversationList returns a page of the conversation list
 // (getConversationList): pinned conversations first, then by OrderKey,
-// newest first. Start with nextSeq 0 and pass the answer's NextSeq for the
-// next page until IsFinished.
-func (cm *ConversationManager) GetConversationList(ctx context.Context, nextSeq uint64, count int) (ConversationResult, error) {
+// newest first. Start with nextSeq "" and pass the answer's NextSeq for the
+// next page until IsFinished. The server answers at most 100 per request;
+// a larger count (V2TIM's one-time pull passes INT_MAX) reads as many
+// server pages as it takes.
+func (cm *ConversationManager) GetConversationList(ctx context.Context, nextSeq string, count int) (ConversationResult, error) {
 	return cm.GetConversationListByFilter(ctx, ConversationListFilter{}, nextSeq, count)
 }
 
 // GetConversationListByFilter is GetConversationList for the
 // conversations that match filter (getConversationListByFilter).
-func (cm *ConversationManager) GetConversationListByFilter(ctx context.Context, filter ConversationListFilter, nextSeq uint64, count int) (ConversationResult, error) {
+func (cm *ConversationManager) GetConversationListByFilter(ctx context.Context, filter ConversationListFilter, nextSeq string, count int) (ConversationResult, error) {
 	if count <= 0 {
 		return ConversationResult{}, newError(ErrCodeInvalidParameters, "count must be positive")
 	}
@@ -286,13 +318,19 @@ func (cm *ConversationManager) GetConversationListByFilter(ctx context.Context, 
 	if err != nil {
 		return ConversationResult{}, err
 	}
-	list, _, err := cm.m.conversationListFiltered(ctx, s, filter)
-	if err != nil {
-		return ConversationResult{}, err
+	res := ConversationResult{NextSeq: nextSeq, ConversationList: []*Conversation{}}
+	for len(res.ConversationList) < count {
+		page, _, next, done, err := cm.m.conversationPage(ctx, s, filter, res.NextSeq, min(count-len(res.ConversationList), maxConversationPage))
+		if err != nil {
+			return ConversationResult{}, err
+		}
+		res.ConversationList = append(res.ConversationList, page...)
+		res.NextSeq, res.IsFinished = next, done
+		if done {
+			break
+		}
 	}
-	start := min(nextSeq, uint64(len(list)))
-	end := min(start+uint64(count), uint64(len(list)))
-	return ConversationResult{NextSeq: end, IsFinished: end == uint64(len(list)), ConversationList: list[start:end]}, nil
+	return res, nil
 }
 
 // GetConversation returns one conversation (getConversation). A

@@ -452,7 +452,7 @@ func TestE2EReadReceiptsAndUnread(t *testing.T) {
 	}
 	bobIOS.r.msgs.expectQuiet(t, 50*time.Millisecond) // the reader gets no receipt of its own
 
-	list, err := aliceWeb.Conversation().GetConversationList(ctx, 0, 10)
+	list, err := aliceWeb.Conversation().GetConversationList(ctx, "", 10)
 	if err != nil || !list.IsFinished || len(list.ConversationList) != 1 || list.ConversationList[0].ConversationID != "c2c_bob" ||
 		list.ConversationList[0].UnreadCount != 0 || list.ConversationList[0].LastMessage.Sender != "alice" {
 		t.Fatalf(
@@ -667,7 +667,7 @@ func TestE2EConversationOps(t *testing.T) {
 	}
 	order := func() string {
 		t.Helper()
-		res, err := cm.GetConversationList(ctx, 0, 10)
+		res, err := cm.GetConversationList(ctx, "", 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -715,7 +715,7 @@ func TestE2EConversationOps(t *testing.T) {
 	for _, d := range both {
 		d.r.convs.expect(t, "conv~ c2c_bob unread=1 last=1 pinned marks=[1]")
 	}
-	starred, err := cm.GetConversationListByFilter(ctx, ConversationListFilter{MarkType: ConversationMarkStar}, 0, 10)
+	starred, err := cm.GetConversationListByFilter(ctx, ConversationListFilter{MarkType: ConversationMarkStar}, "", 10)
 	if err != nil || convIDs(starred.ConversationList) != "c2c_bob" {
 		t.Fatalf(
 			"starred: %+v, %v",
@@ -753,7 +753,7 @@ func TestE2EConversationOps(t *testing.T) {
 			"groups: %v, %v",
 			names, err)
 	}
-	inOffice, err := cm.GetConversationListByFilter(ctx, ConversationListFilter{GroupName: "office"}, 0, 10)
+	inOffice, err := cm.GetConversationListByFilter(ctx, ConversationListFilter{GroupName: "office"}, "", 10)
 	if err != nil || convIDs(inOffice.ConversationList) != "c2c_carol" || fmt.Sprint(inOffice.ConversationList[0].ConversationGroupList) != "[office]" {
 		t.Fatalf(
 			"office: %+v, %v",

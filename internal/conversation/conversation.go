@@ -9,7 +9,8 @@ package conversation
 
 import (
 	"context"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,10 @@ const (
 	MarkUnread uint64 = 1 << 1
 	MarkFold   uint64 = 1 << 2
 	MarkHide   uint64 = 1 << 3
+	// ReservedMarks are the bits between the standard marks and the app's
+	// own custom marks (1<<32 to 1<<63): the client SDK refuses them (seed
+	// 002), so the client door's mark and list filter do too (50002).
+	ReservedMarks uint64 = 1<<32 - 1<<4
 )
 
 // Service implements the conversation list.
@@ -173,6 +178,13 @@ func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []str
 	if err != nil {
 		return nil, err
 	}
+	return decorate(ctx, tx, a, owner, entries, keys == nil)
+}
+
+// decorate adds to entries their receive options, marks and groups. all
+// says entries are the whole list (one read of each table then costs less
+// than naming every key).
+func decorate(ctx context.Context, tx store.Tx, a *app.App, owner string, entries []store.ConversationEntry, all bool) ([]Conversation, error) {
 	out := make([]Conversation, len(entries))
 	ids := make([]string, len(entries))
 	peers := make([]string, len(entries))
@@ -184,8 +196,9 @@ func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []str
 	if len(out) == 0 {
 		return out, nil
 	}
+	var err error
 	var opts map[string]int
-	if keys == nil {
+	if all {
 		opts, err = tx.RecvOpts(ctx, a.SDKAppID, owner, nil)
 	} else {
 		opts, err = tx.RecvOpts(ctx, a.SDKAppID, owner, peers)
@@ -197,7 +210,7 @@ func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []str
 		out[i].RecvOpt = opts[out[i].Peer]
 	}
 	var marks []store.ConversationMark
-	if keys == nil {
+	if all {
 		marks, err = tx.ConversationMarks(ctx, a.SDKAppID, owner, nil)
 	} else {
 		marks, err = tx.ConversationMarks(ctx, a.SDKAppID, owner, ids)
@@ -233,58 +246,154 @@ func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []str
 	return out, nil
 }
 
-// sortList orders pinned conversations first, then the rest; within each
-// part by last message time, newest first. Pinned conversations keep the
-// order they would have unpinned (the seeds' rule: of 1..5, pinning 2 and 3
-// gives 2, 3, 1, 4, 5).
-func sortList(cs []Conversation, pinnedFirst bool) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := &cs[i], &cs[j]
-		if pinnedFirst && a.Pinned() != b.Pinned() {
-			return a.Pinned()
+// groupID resolves a conversation group name of owner; 0 if there is none.
+func groupID(ctx context.Context, tx store.Tx, a *app.App, owner, name string) (int64, error) {
+	groups, err := tx.ConversationGroups(ctx, a.SDKAppID, owner)
+	if err != nil {
+		return 0, err
+	}
+	for _, g := range groups {
+		if g.Name == name {
+			return g.ID, nil
 		}
-		if a.LastTime != b.LastTime {
-			return a.LastTime > b.LastTime
-		}
-		return a.ID < b.ID
-	})
+	}
+	return 0, nil
 }
 
-// List returns owner's conversation list, pinned first, then by last
-// message time, with unread counted from seqs.
-func (s *Service) List(ctx context.Context, a *app.App, owner string, f Filter) ([]Conversation, error) {
-	var out []Conversation
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		if err := requireAccount(ctx, tx, a, owner); err != nil {
-			return err
+// page reads one page of owner's list from the store and decorates it.
+// A filter by a group that does not exist matches nothing.
+func page(ctx context.Context, tx store.Tx, a *app.App, owner, group string, q store.ConversationPageQuery) ([]Conversation, error) {
+	if err := requireAccount(ctx, tx, a, owner); err != nil {
+		return nil, err
+	}
+	if group != "" {
+		id, err := groupID(ctx, tx, a, owner, group)
+		if err != nil || id == 0 {
+			return []Conversation{}, err
 		}
-		out, err = load(ctx, tx, a, owner, nil)
-		return err
-	})
+		q.GroupID = id
+	}
+	entries, err := tx.ConversationPage(ctx, a.SDKAppID, owner, q)
 	if err != nil {
 		return nil, err
 	}
-	kept := out[:0]
-	for _, c := range out {
-		switch {
-		case !f.IncludeEmpty && c.Empty():
-		case c.Marks&f.MarkType != f.MarkType:
-		case f.GroupName != "" && !contains(c.Groups, f.GroupName):
-		default:
-			kept = append(kept, c)
-		}
-	}
-	sortList(kept, true)
-	return kept, nil
+	return decorate(ctx, tx, a, owner, entries, false)
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
+// List returns owner's whole conversation list, pinned first, then by
+// last message time, with unread counted from seqs. Its cost grows with
+// the list: the doors page instead (ListPage, Page).
+func (s *Service) List(ctx context.Context, a *app.App, owner string, f Filter) ([]Conversation, error) {
+	if err := checkMarkFilter(f.MarkType); err != nil {
+		return nil, err
 	}
-	return false
+	var out []Conversation
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		out, err = page(ctx, tx, a, owner, f.GroupName, store.ConversationPageQuery{
+			PinnedFirst: true, IncludeEmpty: f.IncludeEmpty, MarkType: f.MarkType})
+		return err
+	})
+	return out, err
+}
+
+// Client list pages (V2TIM getConversationList(nextSeq, count)): the seeds
+// recommend at most 100 per page; a larger count (V2TIM's one-time pull
+// passes INT_MAX) gets pages of 100.
+const (
+	DefaultListCount = 100
+	MaxListCount     = 100
+)
+
+// ListQuery is a client's request for one page of the list.
+type ListQuery struct {
+	Filter
+	// Cursor is the NextCursor of the previous page ("" for the first).
+	Cursor string
+	// Count is the page size: 0 is DefaultListCount, more than
+	// MaxListCount is MaxListCount, negative is 50002.
+	Count int
+}
+
+// ListPage is one page of the client list.
+type ListPage struct {
+	Items      []Conversation
+	NextCursor string // "" when Finished
+	Finished   bool
+}
+
+// The client cursor is the position of the last conversation returned:
+// "<pinned 0|1>.<last time ms>.<peer>" (a UserID has no dot). The next page
+// starts strictly after it, so a conversation that moves to the top between
+// pages (a new message) is past the cursor and is learnt from its push, and
+// a deleted one does not shift the rest: nothing is repeated or skipped
+// that did not move.
+func encodeCursor(c *Conversation) string {
+	p := "0"
+	if c.Pinned() {
+		p = "1"
+	}
+	return p + "." + strconv.FormatInt(c.LastTime, 10) + "." + c.Peer
+}
+
+func decodeCursor(s string) (*store.ConversationPos, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.SplitN(s, ".", 3)
+	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") || !account.ValidUserID(parts[2]) {
+		return nil, badParam("invalid nextSeq %q: pass the nextSeq of the previous page, or \"\" for the first", s)
+	}
+	t, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || t < 0 {
+		return nil, badParam("invalid nextSeq %q: pass the nextSeq of the previous page, or \"\" for the first", s)
+	}
+	return &store.ConversationPos{Pinned: parts[0] == "1", LastTime: t, Peer: parts[2]}, nil
+}
+
+// ListPage returns one page of owner's list in the list's order (pinned
+// first, then by last message time, newest first), filtered by marks and
+// group. Its cost is the page's: the store orders and skips rows, and only
+// the page's unread counts, marks and options are read.
+func (s *Service) ListPage(ctx context.Context, a *app.App, owner string, q ListQuery) (ListPage, error) {
+	if err := checkMarkFilter(q.MarkType); err != nil {
+		return ListPage{}, err
+	}
+	if q.Count < 0 {
+		return ListPage{}, badParam("count must not be negative (0 is the default %d, at most %d)", DefaultListCount, MaxListCount)
+	}
+	count := q.Count
+	if count == 0 {
+		count = DefaultListCount
+	}
+	count = min(count, MaxListCount)
+	after, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return ListPage{}, err
+	}
+	var items []Conversation
+	err = s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		items, err = page(ctx, tx, a, owner, q.GroupName, store.ConversationPageQuery{
+			PinnedFirst: true, IncludeEmpty: q.IncludeEmpty, MarkType: q.MarkType, After: after, Limit: count + 1})
+		return err
+	})
+	if err != nil {
+		return ListPage{}, err
+	}
+	out := ListPage{Items: items, Finished: len(items) <= count}
+	if !out.Finished {
+		out.Items = items[:count]
+		out.NextCursor = encodeCursor(&out.Items[count-1])
+	}
+	return out, nil
+}
+
+// checkMarkFilter refuses a mark filter with reserved bits: no
+// conversation can have them, so the caller's request is wrong.
+func checkMarkFilter(m uint64) error {
+	if m&ReservedMarks != 0 {
+		return badParam("markType %d has reserved bits (standard 1, 2, 4, 8; custom 1<<32 to 1<<63)", m)
+	}
+	return nil
 }
 
 // Get returns the conversations of ids that are in owner's list, in the
@@ -333,16 +442,16 @@ func (s *Service) Get(ctx context.Context, a *app.App, owner string, ids []strin
 }
 
 // TotalUnread is the sum of the unread counts of owner's conversations.
+// It is one statement in the store, but its cost grows with the number of
+// conversations and unread messages: the unread count is derived from
+// seqs, never a stored counter that could drift.
 func (s *Service) TotalUnread(ctx context.Context, a *app.App, owner string) (int, error) {
 	total := 0
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
-		entries, err := tx.ConversationEntries(ctx, a.SDKAppID, owner, nil)
-		for _, e := range entries {
-			total += e.Unread
-		}
+		total, err = tx.ConversationUnreadTotal(ctx, a.SDKAppID, owner)
 		return err
 	})
 	return total, err
@@ -379,30 +488,45 @@ func MsgTime(c *Conversation) int64 { return c.LastTime / 1000 }
 
 type cursor struct{ sec, n int64 }
 
-// after returns up to limit (0: all) conversations of list after c.
-func after(list []Conversation, c cursor, limit int) (page []Conversation, next cursor, more bool) {
-	i := 0
+// maxCursorSec is the largest get_list TimeStamp whose end in milliseconds
+// is storable; a later one bounds nothing.
+const maxCursorSec = (1<<63-1)/1000 - 1
+
+// after reads up to limit (0: all) conversations after c, in time order,
+// from the store: get_list's (seconds, index) cursor becomes "last time
+// before the end of that second" plus an offset of index, so the store
+// skips the rows, not this code. Only conversations within one second as
+// the cursor are skipped by offset.
+func after(ctx context.Context, tx store.Tx, a *app.App, owner string, q store.ConversationPageQuery, c cursor, limit int) (page []Conversation, next cursor, more bool, err error) {
 	if c != (cursor{}) {
-		for i < len(list) && MsgTime(&list[i]) > c.sec {
-			i++
-		}
-		for k := int64(0); k < c.n && i < len(list) && MsgTime(&list[i]) == c.sec; k++ {
-			i++
-		}
+		q.BeforeTime = (min(c.sec, maxCursorSec) + 1) * 1000
+		q.Offset = int(c.n)
 	}
-	end := len(list)
 	if limit > 0 {
-		end = min(end, i+limit)
+		q.Limit = limit + 1
 	}
-	page, next = list[i:end], c
+	entries, err := tx.ConversationPage(ctx, a.SDKAppID, owner, q)
+	if err != nil {
+		return nil, c, false, err
+	}
+	if limit > 0 && len(entries) > limit {
+		entries, more = entries[:limit], true
+	}
+	if page, err = decorate(ctx, tx, a, owner, entries, false); err != nil {
+		return nil, c, false, err
+	}
+	next = c
 	if len(page) > 0 {
-		last := MsgTime(&list[end-1])
+		last := MsgTime(&page[len(page)-1])
 		next = cursor{last, 0}
-		for j := end - 1; j >= 0 && MsgTime(&list[j]) == last; j-- {
+		if c != (cursor{}) && last == c.sec {
+			next.n = c.n // the ones the offset skipped share that second
+		}
+		for j := len(page) - 1; j >= 0 && MsgTime(&page[j]) == last; j-- {
 			next.n++
 		}
 	}
-	return page, next, end < len(list)
+	return page, next, more, nil
 }
 
 // Page returns a page of owner's list the way recentcontact/get_list pages
@@ -411,35 +535,35 @@ func (s *Service) Page(ctx context.Context, a *app.App, owner string, req PageRe
 	if req.TimeStamp < 0 || req.StartIndex < 0 || req.TopTimeStamp < 0 || req.TopStartIndex < 0 {
 		return Page{}, badParam("cursors must not be negative")
 	}
-	var all []Conversation
+	base := store.ConversationPageQuery{IncludeEmpty: req.AssistFlags&AssistEmpty != 0}
+	pinLimit := 0
+	if req.AssistFlags&AssistPagePinned != 0 {
+		pinLimit = s.pageSize()
+	}
+	var top, items []Conversation
+	var topNext, next cursor
+	var topMore, more bool
 	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
-		all, err = load(ctx, tx, a, owner, nil)
+		rest := base
+		if req.AssistFlags&AssistPinned != 0 {
+			rest.Pins = store.PinsExcluded
+			pinned := base
+			pinned.Pins = store.PinsOnly
+			if top, topNext, topMore, err = after(ctx, tx, a, owner, pinned, cursor{req.TopTimeStamp, req.TopStartIndex}, pinLimit); err != nil {
+				return err
+			}
+		} else {
+			topNext = cursor{req.TopTimeStamp, req.TopStartIndex}
+		}
+		items, next, more, err = after(ctx, tx, a, owner, rest, cursor{req.TimeStamp, req.StartIndex}, s.pageSize())
 		return err
 	})
 	if err != nil {
 		return Page{}, err
 	}
-	var pinned, rest []Conversation
-	for _, c := range all {
-		switch {
-		case req.AssistFlags&AssistEmpty == 0 && c.Empty():
-		case req.AssistFlags&AssistPinned != 0 && c.Pinned():
-			pinned = append(pinned, c)
-		default:
-			rest = append(rest, c)
-		}
-	}
-	sortList(pinned, false)
-	sortList(rest, false)
-	pinLimit := 0
-	if req.AssistFlags&AssistPagePinned != 0 {
-		pinLimit = s.pageSize()
-	}
-	top, topNext, topMore := after(pinned, cursor{req.TopTimeStamp, req.TopStartIndex}, pinLimit)
-	items, next, more := after(rest, cursor{req.TimeStamp, req.StartIndex}, s.pageSize())
 	return Page{
 		Items:     append(append([]Conversation{}, top...), items...),
 		Complete:  !topMore && !more,
@@ -478,3 +602,5 @@ func changed(a *app.App, owner string, kind event.Kind, ids []string) []event.Ev
 	}
 	return []event.Event{{App: a.SDKAppID, Kind: kind, User: owner, Peers: ids}}
 }
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }

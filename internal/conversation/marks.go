@@ -17,6 +17,12 @@ type MarkItem struct {
 	Set, Clear uint64
 	SetCustom  bool
 	Custom     string
+	// ClientMarks applies the client SDK's rule on mark values (seed 002:
+	// custom marks are 1<<n with 32 ≤ n < 64, besides the four standard
+	// ones): the reserved bits 1<<4 to 1<<31 are refused (50002). REST
+	// mark_contact numbers marks 1 to 64 and Tencent's own samples set
+	// marks 5 to 8 there, so it does not set this.
+	ClientMarks bool
 	// Err, when set by the caller, refuses the item (a malformed request
 	// item keeps its place in the results).
 	Err *errcode.Error
@@ -92,6 +98,10 @@ func (s *Service) Mark(ctx context.Context, a *app.App, owner string, items []Ma
 				continue
 			}
 			id, e := checkItemID(it.ID)
+			if e == nil && it.ClientMarks && (it.Set|it.Clear)&ReservedMarks != 0 {
+				e = badParam("marks %d: bits 1<<4 to 1<<31 (REST marks 5 to 32) are reserved; standard 1, 2, 4, 8, custom 1<<32 to 1<<63",
+					(it.Set|it.Clear)&ReservedMarks)
+			}
 			if e == nil && it.SetCustom && len(it.Custom) > MaxCustomMarkBytes {
 				e = badParam("CustomMark: at most %d bytes", MaxCustomMarkBytes)
 			}

@@ -89,32 +89,38 @@ func conversationResults(in []conversation.Result) []conversationResult {
 	return out
 }
 
+// conversationList answers one page of the list (V2TIM
+// getConversationList(nextSeq, count)): at most conversation.MaxListCount
+// conversations, so neither the answer nor its cost grows with the list.
+// totalUnreadCount is over the whole list on every page (one store
+// statement; see conversation.Service.TotalUnread for its cost).
 func (g *Gateway) conversationList(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
 	var d struct {
 		MarkType  uint64 `json:"markType"`
 		GroupName string `json:"groupName"`
+		NextSeq   string `json:"nextSeq"`
+		Count     int    `json:"count"`
 	}
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
 	user := c.session.User
-	convs, err := g.Conversations.List(ctx, c.app, user, conversation.Filter{IncludeEmpty: true, MarkType: d.MarkType, GroupName: d.GroupName})
+	page, err := g.Conversations.ListPage(ctx, c.app, user, conversation.ListQuery{
+		Filter: conversation.Filter{IncludeEmpty: true, MarkType: d.MarkType, GroupName: d.GroupName},
+		Cursor: d.NextSeq, Count: d.Count,
+	})
 	if err != nil {
 		return nil, err
 	}
-	total := 0
-	if d.MarkType == 0 && d.GroupName == "" {
-		for _, cv := range convs {
-			total += cv.Unread
-		}
-	} else if total, err = g.Conversations.TotalUnread(ctx, c.app, user); err != nil {
-		return nil, err
-	}
-	out, err := g.wireConversations(ctx, c, convs)
+	total, err := g.Conversations.TotalUnread(ctx, c.app, user)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"conversations": out, "totalUnreadCount": total}, nil
+	out, err := g.wireConversations(ctx, c, page.Items)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"conversations": out, "totalUnreadCount": total, "nextSeq": page.NextCursor, "isFinished": page.Finished}, nil
 }
 
 func (g *Gateway) conversationGet(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
@@ -190,7 +196,7 @@ func (g *Gateway) conversationMark(ctx context.Context, c *conn, data json.RawMe
 	}
 	items := make([]conversation.MarkItem, len(d.ConversationIDs))
 	for i, id := range d.ConversationIDs {
-		items[i].ID = id
+		items[i].ID, items[i].ClientMarks = id, true
 		if d.Enable {
 			items[i].Set = d.MarkType
 		} else {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/store"
@@ -54,8 +55,14 @@ func (g *Gateway) sync(ctx context.Context, c *conn, data json.RawMessage) (any,
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
+	// limit is a page size: 0 (absent) is the default, more than the cap is
+	// the cap (the answer says complete false); a negative one is a client
+	// bug worth telling.
+	if d.Limit < 0 {
+		return nil, errcode.Newf(CodeInvalidRequest, "limit must not be negative (0 is the default %d, at most %d)", defaultSyncLimit, maxSyncLimit)
+	}
 	limit := d.Limit
-	if limit <= 0 {
+	if limit == 0 {
 		limit = defaultSyncLimit
 	}
 	limit = min(limit, maxSyncLimit)
@@ -65,6 +72,12 @@ func (g *Gateway) sync(ctx context.Context, c *conn, data json.RawMessage) (any,
 	err := g.Store.Read(ctx, func(tx store.Tx) (err error) {
 		if latest, err = tx.UserEventSeq(ctx, s.App, s.User); err != nil {
 			return err
+		}
+		// A position at or beyond the log has nothing after it (the
+		// protocol's contract: beyond is a reset), whatever its size: a seq
+		// of 2^63 or more is not even storable, so it is not asked for.
+		if d.After >= latest {
+			return nil
 		}
 		entries, err = tx.UserEventsAfter(ctx, s.App, s.User, d.After, limit)
 		return err

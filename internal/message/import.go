@@ -11,6 +11,16 @@ import (
 	"github.com/parleyim/parley/internal/store"
 )
 
+// Import time bounds: no IM system predates 2000, and an old system's
+// clock may run a little ahead of this one.
+var (
+	MinImportTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxImportSkew = 5 * time.Minute
+)
+
+// CodeBadTime is importmsg's MsgTimeStamp error.
+const CodeBadTime = 90006
+
 // ImportRequest is one message brought over from another system.
 type ImportRequest struct {
 	From, To string
@@ -41,6 +51,14 @@ func (s *Service) Import(ctx context.Context, a *app.App, req ImportRequest) (Se
 		return Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_Account_Invalid")
 	}
 	now := s.now()
+	// The conversation's last time never moves back, so one import from
+	// the far future would pin the conversation to the top for good: an
+	// import time must be a sane Unix time, not before MinImportTime and
+	// not later than now plus a small clock skew.
+	if req.Time.Before(MinImportTime) || req.Time.After(now.Add(MaxImportSkew)) {
+		return Sent{}, errcode.Newf(CodeBadTime, "Err_Msg_MsgTimeStamp_Invalid: %d is not a Unix time in seconds from %d to now (+%s)",
+			req.Time.Unix(), MinImportTime.Unix(), MaxImportSkew)
+	}
 	m := store.Message{App: a.SDKAppID, ConvKey: ConvKey(req.From, req.To), Sender: req.From, Receiver: req.To,
 		Random: req.Random, SentAt: req.Time.UnixMilli(), Body: body,
 		ClientKey: fmt.Sprintf("import:%d_%d_%d", req.OldSeq, req.Random, req.Time.Unix())}

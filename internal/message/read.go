@@ -17,7 +17,12 @@ import (
 // read receipt requested carry PeerRead: whether the receiver sent a
 // receipt for that message (SendReceipts; the read cursor does not count).
 func (s *Service) History(ctx context.Context, a *app.App, user, peer string, from uint64, ascending bool, limit int) ([]store.Message, error) {
-	if limit <= 0 || limit > MaxHistoryPage {
+	// limit is a page size: 0 is a full page, more than a page is a page;
+	// a negative one is the caller's mistake.
+	if limit < 0 {
+		return nil, errcode.Newf(CodeInvalidRequest, "Err_Msg_Count_Invalid: count %d must not be negative (at most %d)", limit, MaxHistoryPage)
+	}
+	if limit == 0 || limit > MaxHistoryPage {
 		limit = MaxHistoryPage
 	}
 	q := store.MessageQuery{ConvKey: ConvKey(user, peer), Viewer: user, Limit: limit}

@@ -230,11 +230,24 @@ func (w *addState) add(ctx context.Context, it AddItem, opt AddOptions) ([]event
 }
 
 // request stores (or refreshes) a pending friend request and answers 30539.
+//
+// Idempotency: repeating a request that is still pending with the same
+// content (wording, source, remark, group name, add type) answers 30539 as
+// before but writes nothing, logs nothing and pushes nothing, so a client
+// that retries (or an attacker that loops) cannot grow the target's change
+// log. A request with different content replaces the pending one (new
+// content, new time, unread again) and is logged and pushed like a new
+// request, since the target has something new to read.
 func (w *addState) request(ctx context.Context, it AddItem, opt AddOptions) ([]event.Event, error) {
 	app := w.a.SDKAppID
-	_, exists, err := w.tx.FriendRequest(ctx, app, w.from, it.To)
+	prev, exists, err := w.tx.FriendRequest(ctx, app, w.from, it.To)
 	if err != nil {
 		return nil, err
+	}
+	pending := errcode.New(errcode.SNSPendingApproval, "Err_SNS_FriendAdd_Need_Confirm")
+	if exists && prev.AddSource == it.AddSource && prev.AddWording == it.AddWording && prev.Remark == it.Remark &&
+		prev.GroupName == it.GroupName && prev.AddType == string(opt.Type) {
+		return nil, pending
 	}
 	if !exists {
 		if w.sent < 0 {
@@ -258,7 +271,7 @@ func (w *addState) request(ctx context.Context, it AddItem, opt AddOptions) ([]e
 		friendEvent(w.a, event.FriendRequestAdded, w.from, it.To),
 		friendEvent(w.a, event.FriendRequestAdded, it.To, w.from),
 	}
-	return events, errcode.New(errcode.SNSPendingApproval, "Err_SNS_FriendAdd_Need_Confirm")
+	return events, pending
 }
 
 // linkSpec describes the rows a successful add or accept writes.

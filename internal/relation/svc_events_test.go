@@ -23,8 +23,13 @@ func TestEventsPendingAdd(t *testing.T) {
 	f.wantEvents("pending add",
 		ev(event.FriendRequestAdded, "A", "B"),
 		ev(event.FriendRequestAdded, "B", "A"))
-	// A refreshed request is announced again.
+	// An identical repeat is not announced again (nothing changed) ...
 	f.request("A", "B")
+	f.wantEvents("identical repeat")
+	// ... a refreshed request with new content is.
+	if got := f.add("A", relation.AddItem{To: "B", AddSource: fxSource, AddWording: "again"}, relation.AddBoth); got != errcode.SNSPendingApproval {
+		t.Fatalf("refreshed request: code %d, want 30539", got)
+	}
 	f.wantEvents("refreshed request",
 		ev(event.FriendRequestAdded, "A", "B"),
 		ev(event.FriendRequestAdded, "B", "A"))

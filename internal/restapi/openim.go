@@ -307,7 +307,9 @@ func (s *Server) importMsg(c *call) (response, error) {
 		return nil, errcode.New(codeBadMsgRandom, "Err_Msg_MsgRandom_Invalid: an integer 0 to 4294967295 is required")
 	}
 	req.Random = uint32(*f.MsgRandom)
-	if f.MsgTimeStamp == nil || *f.MsgTimeStamp < 0 || *f.MsgTimeStamp > 1<<40 {
+	// The range (a sane Unix time, not in the future) is the domain's:
+	// message.Import checks it.
+	if f.MsgTimeStamp == nil {
 		return nil, errcode.New(codeBadMsgTimeStamp, "Err_Msg_MsgTimeStamp_Invalid: unix seconds are required")
 	}
 	req.Time = time.Unix(*f.MsgTimeStamp, 0)

@@ -209,6 +209,15 @@ type Conversations interface {
 	// draft before any message, until owner deletes it; a message newer
 	// than the deletion brings it back.
 	ConversationEntries(ctx context.Context, app AppID, owner string, keys []string) ([]ConversationEntry, error)
+	// ConversationPage returns the conversations of owner's list that q
+	// selects, in q's order, with unread counted (for those returned
+	// only) as ConversationEntries counts it. The engine orders and skips
+	// rows itself; only the page is decoded and counted.
+	ConversationPage(ctx context.Context, app AppID, owner string, q ConversationPageQuery) ([]ConversationEntry, error)
+	// ConversationUnreadTotal is the sum of the unread counts of owner's
+	// conversations in the list, counted in one statement: O(conversations
+	// + unread messages) inside the engine, nothing decoded per row.
+	ConversationUnreadTotal(ctx context.Context, app AppID, owner string) (int, error)
 	// ShowConversation puts the conversation with peer into owner's list:
 	// it creates owner's view if there is none (a conversation without a
 	// message yet) and undoes a deletion.

@@ -203,3 +203,39 @@ type ConversationGroup struct {
 	CreatedAt int64
 	Members   []string // conversation IDs, sorted
 }
+
+// ConversationPos is a position in a conversation list's order: whether
+// the conversation is pinned, its last message time (unix ms, 0 without a
+// message) and its peer. Positions are unique per owner, so a page that
+// starts strictly after one neither repeats nor skips a conversation that
+// did not move.
+type ConversationPos struct {
+	Pinned   bool
+	LastTime int64
+	Peer     string
+}
+
+// Pin selections of ConversationPageQuery.
+const (
+	PinsAny      = 0 // pinned and unpinned alike
+	PinsOnly     = 1 // only pinned conversations
+	PinsExcluded = 2 // only unpinned conversations
+)
+
+// ConversationPageQuery selects one page of a user's conversation list in
+// its order: pinned first when PinnedFirst, then by last message time,
+// newest first, then by peer.
+type ConversationPageQuery struct {
+	PinnedFirst  bool
+	Pins         int  // PinsAny, PinsOnly, PinsExcluded
+	IncludeEmpty bool // include conversations without a message to show
+	MarkType     uint64
+	GroupID      int64            // only members of this conversation group (0: any)
+	After        *ConversationPos // keyset cursor: strictly after this position
+	// BeforeTime (> 0) keeps conversations whose last time is before it
+	// and Offset skips that many of them: get_list's (seconds, index)
+	// cursor.
+	BeforeTime int64
+	Offset     int
+	Limit      int // 0: no limit
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strings"
 
 	"github.com/parleyim/parley/internal/store"
 )
@@ -21,28 +22,30 @@ const entryQuery = `SELECT uc.conv_key, uc.peer, c.last_seq, c.last_time, uc.rea
 // count before counting the whole list is cheaper.
 const perKeyUnread = 8
 
-func (t *txn) ConversationEntries(ctx context.Context, app store.AppID, owner string, keys []string) ([]store.ConversationEntry, error) {
-	var out []store.ConversationEntry
-	scan := func(q string, args ...any) error {
-		rows, err := t.query(ctx, q, args...)
-		if err != nil {
+func (t *txn) scanEntries(ctx context.Context, app store.AppID, owner string, out *[]store.ConversationEntry, q string, args ...any) error {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := store.ConversationEntry{Conversation: store.Conversation{App: app, Owner: owner}}
+		var lastSeq, lastTime sql.NullInt64
+		if err := rows.Scan(&e.ConvKey, &e.Peer, &lastSeq, &lastTime, &e.ReadSeq, &e.ClearedSeq, &e.HiddenSeq,
+			&e.PinnedAt, &e.Draft, &e.DraftTime); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			e := store.ConversationEntry{Conversation: store.Conversation{App: app, Owner: owner}}
-			var lastSeq, lastTime sql.NullInt64
-			if err := rows.Scan(&e.ConvKey, &e.Peer, &lastSeq, &lastTime, &e.ReadSeq, &e.ClearedSeq, &e.HiddenSeq,
-				&e.PinnedAt, &e.Draft, &e.DraftTime); err != nil {
-				return err
-			}
-			e.LastSeq, e.LastTime = uint64(lastSeq.Int64), lastTime.Int64
-			out = append(out, e)
-		}
-		return rows.Err()
+		e.LastSeq, e.LastTime = uint64(lastSeq.Int64), lastTime.Int64
+		*out = append(*out, e)
 	}
-	if keys == nil {
-		if err := scan(entryQuery, int64(app), owner); err != nil {
+	return rows.Err()
+}
+
+func (t *txn) ConversationEntries(ctx context.Context, app store.AppID, owner string, keys []string) ([]store.ConversationEntry, error) {
+	var out []store.ConversationEntry
+	all := keys == nil
+	if all {
+		if err := t.scanEntries(ctx, app, owner, &out, entryQuery, int64(app), owner); err != nil {
 			return nil, err
 		}
 	}
@@ -50,38 +53,64 @@ func (t *txn) ConversationEntries(ctx context.Context, app store.AppID, owner st
 		part := keys[:min(len(keys), 200)]
 		keys = keys[len(part):]
 		args := append([]any{int64(app), owner}, convArgs(part)...)
-		if err := scan(entryQuery+` AND uc.conv_key IN `+inList(len(part)), args...); err != nil {
+		if err := t.scanEntries(ctx, app, owner, &out, entryQuery+` AND uc.conv_key IN `+inList(len(part)), args...); err != nil {
 			return nil, err
 		}
 	}
-	// Unread is counted by the message store's own query, so that the list
-	// and the message views never disagree on what counts.
-	var withMessages int
+	return out, t.fillUnread(ctx, app, owner, out, all)
+}
+
+// fillUnread sets the unread count of entries (all: they are the whole
+// list). Unread is counted by the message store's own query, so that the
+// list and the message views never disagree on what counts; only the
+// entries given are counted unless they are the whole list anyway.
+func (t *txn) fillUnread(ctx context.Context, app store.AppID, owner string, out []store.ConversationEntry, all bool) error {
+	var counted []string
 	for _, e := range out {
 		if e.LastSeq > e.ClearedSeq {
-			withMessages++
+			counted = append(counted, e.ConvKey)
 		}
 	}
-	if withMessages == 0 {
-		return out, nil
+	if len(counted) == 0 {
+		return nil
 	}
 	unread := map[string]int{}
-	if withMessages > perKeyUnread {
+	switch {
+	case all && len(counted) > perKeyUnread:
 		convs, err := t.Conversations(ctx, app, owner)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, c := range convs {
 			unread[c.ConvKey] = c.Unread
 		}
-	} else {
-		for _, e := range out {
-			if e.LastSeq <= e.ClearedSeq {
-				continue
-			}
-			c, ok, err := t.Conversation(ctx, app, owner, e.ConvKey)
+	case len(counted) > perKeyUnread:
+		for len(counted) > 0 {
+			part := counted[:min(len(counted), 200)]
+			counted = counted[len(part):]
+			args := append([]any{int64(app), owner}, convArgs(part)...)
+			rows, err := t.query(ctx, conversationQuery+` AND uc.conv_key IN `+inList(len(part)), args...)
 			if err != nil {
-				return nil, err
+				return err
+			}
+			for rows.Next() {
+				c, err := scanConversation(app, owner, rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				unread[c.ConvKey] = c.Unread
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+	default:
+		for _, key := range counted {
+			c, ok, err := t.Conversation(ctx, app, owner, key)
+			if err != nil {
+				return err
 			}
 			if ok {
 				unread[c.ConvKey] = c.Unread
@@ -91,7 +120,84 @@ func (t *txn) ConversationEntries(ctx context.Context, app store.AppID, owner st
 	for i := range out {
 		out[i].Unread = unread[out[i].ConvKey]
 	}
-	return out, nil
+	return nil
+}
+
+// pinnedExpr and timeExpr are the list order's first two keys; the third
+// is uc.peer. The keyset condition repeats them (SQL cannot name a select
+// alias in WHERE).
+const (
+	pinnedExpr = `(CASE WHEN uc.pinned_at > 0 THEN 1 ELSE 0 END)`
+	timeExpr   = `COALESCE(c.last_time, 0)`
+)
+
+// ConversationPage builds one statement: the list's membership rule
+// (entryQuery), q's filters as extra conditions, the keyset as a
+// comparison on (pinned, last time, peer), the order and LIMIT. Marks and
+// group membership are matched by the owner's conversation ID,
+// 'c2c_' || peer.
+func (t *txn) ConversationPage(ctx context.Context, app store.AppID, owner string, q store.ConversationPageQuery) ([]store.ConversationEntry, error) {
+	var b strings.Builder
+	args := []any{int64(app), owner}
+	b.WriteString(entryQuery)
+	if !q.IncludeEmpty {
+		b.WriteString(` AND COALESCE(c.last_seq, 0) > uc.cleared_seq`)
+	}
+	switch q.Pins {
+	case store.PinsOnly:
+		b.WriteString(` AND uc.pinned_at > 0`)
+	case store.PinsExcluded:
+		b.WriteString(` AND uc.pinned_at = 0`)
+	}
+	if q.MarkType != 0 {
+		b.WriteString(` AND ((SELECT m.marks FROM conversation_marks m WHERE m.app_id = uc.app_id AND m.owner = uc.owner
+			AND m.conv_id = 'c2c_' || uc.peer) & ?) = ?`)
+		args = append(args, int64(q.MarkType), int64(q.MarkType))
+	}
+	if q.GroupID != 0 {
+		b.WriteString(` AND EXISTS (SELECT 1 FROM conversation_group_members g WHERE g.app_id = uc.app_id AND g.owner = uc.owner
+			AND g.group_id = ? AND g.conv_id = 'c2c_' || uc.peer)`)
+		args = append(args, q.GroupID)
+	}
+	if q.BeforeTime > 0 {
+		b.WriteString(` AND ` + timeExpr + ` < ?`)
+		args = append(args, q.BeforeTime)
+	}
+	if p := q.After; p != nil {
+		keyset := `(` + timeExpr + ` < ? OR (` + timeExpr + ` = ? AND uc.peer > ?))`
+		targs := []any{p.LastTime, p.LastTime, p.Peer}
+		if q.PinnedFirst {
+			pinned := boolInt(p.Pinned)
+			b.WriteString(` AND (` + pinnedExpr + ` < ? OR (` + pinnedExpr + ` = ? AND ` + keyset + `))`)
+			args = append(append(args, pinned, pinned), targs...)
+		} else {
+			b.WriteString(` AND ` + keyset)
+			args = append(args, targs...)
+		}
+	}
+	b.WriteString(` ORDER BY `)
+	if q.PinnedFirst {
+		b.WriteString(pinnedExpr + ` DESC, `)
+	}
+	b.WriteString(timeExpr + ` DESC, uc.peer`)
+	limit := int64(q.Limit)
+	if limit <= 0 {
+		limit = maxSQLInt
+	}
+	b.WriteString(` LIMIT ? OFFSET ?`)
+	args = append(args, limit, max(q.Offset, 0))
+	var out []store.ConversationEntry
+	if err := t.scanEntries(ctx, app, owner, &out, b.String(), args...); err != nil {
+		return nil, err
+	}
+	return out, t.fillUnread(ctx, app, owner, out, false)
+}
+
+func (t *txn) ConversationUnreadTotal(ctx context.Context, app store.AppID, owner string) (int, error) {
+	var n sql.NullInt64
+	err := t.queryRow(ctx, `SELECT CAST(SUM(unread) AS BIGINT) FROM (`+conversationQuery+` AND c.last_seq > uc.hidden_seq) AS list`,
+		int64(app), owner).Scan(&n)
+	return int(n.Int64), err
 }
 
 func (t *txn) ShowConversation(ctx context.Context, app store.AppID, owner, convKey, peer string) error {

@@ -41,6 +41,11 @@ func (t *txn) AppendUserEvents(ctx context.Context, events []store.UserEvent) ([
 }
 
 func (t *txn) UserEventsAfter(ctx context.Context, app store.AppID, user string, after uint64, limit int) ([]store.UserEvent, error) {
+	// Seqs are stored as signed 64-bit integers: nothing lies after a
+	// position past the largest one (and the drivers refuse such a value).
+	if after >= uint64(maxSQLInt) || limit <= 0 {
+		return nil, nil
+	}
 	rows, err := t.query(ctx, `SELECT seq, kind, peers, created_at FROM user_events WHERE app_id = ? AND user_id = ? AND seq > ?
 		ORDER BY seq LIMIT ?`, int64(app), user, after, limit)
 	if err != nil {

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserEvents/AppendAndRead", testUserEvents},
 		{"UserEvents/Prune", testUserEventsPrune},
 		{"Conversations/Entries", testConversationEntries},
+		{"Conversations/Page", testConversationPage},
 		{"Conversations/Delete", testConversationDelete},
 		{"Conversations/Marks", testConversationMarks},
 		{"Conversations/Groups", testConversationGroups},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/parleyim/parley/internal/store"
@@ -63,6 +64,14 @@ func testUserEvents(t *testing.T, s store.Store) {
 	})
 	eq(t, "limit", len(limited), 2)
 	eq(t, "limit order", limited[1].Seq, uint64(2))
+	// A position past any storable seq (a client's 2^63 or more) has
+	// nothing after it; it is not an error.
+	for _, after := range []uint64{1 << 63, ^uint64(0)} {
+		past := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.UserEvent, error) {
+			return tx.UserEventsAfter(ctx, app1, "alice", after, 10)
+		})
+		eq(t, fmt.Sprintf("events after %d", after), len(past), 0)
+	}
 	seq := get(t, s, func(ctx context.Context, tx store.Tx) (uint64, error) { return tx.UserEventSeq(ctx, app1, "alice") })
 	eq(t, "latest seq", seq, uint64(3))
 	none := get(t, s, func(ctx context.Context, tx store.Tx) (uint64, error) { return tx.UserEventSeq(ctx, app1, "ghost") })
