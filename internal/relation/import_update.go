@@ -60,6 +60,13 @@ func checkGroups(groups []string) *errcode.Error {
 	return nil
 }
 
+// validImportTime reports whether t (unix seconds, 0 for "not given") is a
+// time an existing relationship chain can carry: not before 2000, not
+// later than a few minutes of clock skew past now.
+func validImportTime(t, now int64) bool {
+	return t == 0 || t >= 946684800 && t <= now+300
+}
+
 // ImportFriends writes one-way friend rows with caller-supplied data. It is
 // for migrating an existing relationship chain, so it skips verification,
 // blocklists and requests; only the caps apply.
@@ -84,6 +91,8 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 			pre[i] = bad("Err_SNS_FriendImport_Remark_Too_Long")
 		case len(it.AddWording) > MaxWordingBytes:
 			pre[i] = bad("Err_SNS_FriendImport_AddWording_Too_Long")
+		case !validImportTime(it.AddTime, s.now()) || !validImportTime(it.RemarkTime, s.now()):
+			pre[i] = bad("Err_SNS_FriendImport_Time_Invalid: AddTime and RemarkTime are unix seconds from 2000 to now (0 = now)")
 		default:
 			if pre[i] = checkGroups(it.Groups); pre[i] == nil {
 				custom[i], pre[i] = parseCustom(a, it.Custom)

@@ -16,17 +16,23 @@ type Requests struct {
 	Unread   int // incoming requests not yet marked read
 }
 
-// ListRequests returns the requests sent to and by user.
+// MaxListedRequests caps each side of ListRequests. Sent requests are
+// capped by the app's max_pending_requests already; incoming ones are not
+// (any number of users may ask one user), so the newest are listed.
+const MaxListedRequests = 1000
+
+// ListRequests returns the requests sent to and by user, newest first, at
+// most MaxListedRequests of each; Unread counts the listed incoming ones.
 func (s *Service) ListRequests(ctx context.Context, a *app.App, user string) (Requests, error) {
 	var r Requests
 	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
 		if err = requireAccount(ctx, tx, a, user); err != nil {
 			return err
 		}
-		if r.Incoming, err = tx.ListFriendRequests(ctx, a.SDKAppID, user, true); err != nil {
+		if r.Incoming, err = tx.ListFriendRequests(ctx, a.SDKAppID, user, true, MaxListedRequests); err != nil {
 			return err
 		}
-		r.Sent, err = tx.ListFriendRequests(ctx, a.SDKAppID, user, false)
+		r.Sent, err = tx.ListFriendRequests(ctx, a.SDKAppID, user, false, MaxListedRequests)
 		return err
 	})
 	for _, in := range r.Incoming {

@@ -160,7 +160,7 @@ func TestConcurrentRequestsAgainstOneUser(t *testing.T) {
 			for _, fr := range fs {
 				rows[[2]string{owner, fr.Peer}] = true
 			}
-			sent, err := tx.ListFriendRequests(ctx, a.SDKAppID, owner, false)
+			sent, err := tx.ListFriendRequests(ctx, a.SDKAppID, owner, false, 0)
 			if err != nil {
 				return err
 			}

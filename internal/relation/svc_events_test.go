@@ -419,11 +419,11 @@ func (f *fixture) visible(e event.Event) string {
 				problem = fmt.Sprintf("remark %q", fr.Remark)
 			}
 		case event.FriendRequestAdded, event.FriendRequestDeleted:
-			in, err := tx.ListFriendRequests(f.ctx, app, e.User, true)
+			in, err := tx.ListFriendRequests(f.ctx, app, e.User, true, 0)
 			if err != nil {
 				return err
 			}
-			out, err := tx.ListFriendRequests(f.ctx, app, e.User, false)
+			out, err := tx.ListFriendRequests(f.ctx, app, e.User, false, 0)
 			if err != nil {
 				return err
 			}
@@ -437,7 +437,7 @@ func (f *fixture) visible(e event.Event) string {
 				problem = fmt.Sprintf("%d requests with %s", n, peer)
 			}
 		case event.FriendRequestsRead:
-			in, err := tx.ListFriendRequests(f.ctx, app, e.User, true)
+			in, err := tx.ListFriendRequests(f.ctx, app, e.User, true, 0)
 			if err != nil {
 				return err
 			}

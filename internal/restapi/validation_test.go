@@ -58,3 +58,30 @@ func TestGetListCursorRange(t *testing.T) {
 		t.Fatalf("TimeStamp 2^62: %v, want bob's conversation", resp)
 	}
 }
+
+// friend_import's AddTime and RemarkTime are unix seconds from 2000 to now
+// (0 means now): an item out of range fails alone with 30001 and writes
+// nothing.
+func TestFriendImportTimeRange(t *testing.T) {
+	s := resttest.Start(t)
+	s.Import("alice", "bob", "carol", "dave")
+	now := time.Now().Unix()
+	resp := s.MustOK("sns/friend_import", map[string]any{"From_Account": "alice", "AddFriendItem": []map[string]any{
+		{"To_Account": "bob", "AddSource": "AddSource_Type_Web", "AddTime": 1 << 40},
+		{"To_Account": "carol", "AddSource": "AddSource_Type_Web", "RemarkTime": -5},
+		{"To_Account": "dave", "AddSource": "AddSource_Type_Web", "AddTime": now - 86400},
+	}})
+	items := resttest.Items(resp, "ResultItem")
+	if len(items) != 3 || resttest.Int(items[0]["ResultCode"]) != 30001 || resttest.Int(items[1]["ResultCode"]) != 30001 || resttest.Int(items[2]["ResultCode"]) != 0 {
+		t.Fatalf("results %v: want 30001, 30001, 0", items)
+	}
+	check := s.MustOK("sns/friend_check", map[string]any{"From_Account": "alice", "To_Account": []string{"bob", "carol", "dave"},
+		"CheckType": "CheckResult_Type_Single"})
+	got := map[string]string{}
+	for _, it := range resttest.Items(check, "InfoItem") {
+		got[it["To_Account"].(string)] = it["Relation"].(string)
+	}
+	if got["bob"] != "CheckResult_Type_NoRelation" || got["carol"] != "CheckResult_Type_NoRelation" || got["dave"] != "CheckResult_Type_AWithB" {
+		t.Fatalf("after the import: %v", got)
+	}
+}

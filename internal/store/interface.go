@@ -87,8 +87,8 @@ type FriendRequests interface {
 	DeleteFriendRequest(ctx context.Context, app AppID, from, to string) (bool, error)
 	CountSentRequests(ctx context.Context, app AppID, from string) (int, error)
 	// ListFriendRequests returns requests sent to user (incoming) or by user,
-	// newest first.
-	ListFriendRequests(ctx context.Context, app AppID, user string, incoming bool) ([]FriendRequest, error)
+	// newest first, at most limit of them (limit <= 0: all).
+	ListFriendRequests(ctx context.Context, app AppID, user string, incoming bool, limit int) ([]FriendRequest, error)
 	// MarkFriendRequestsRead marks every request to user as read.
 	MarkFriendRequestsRead(ctx context.Context, app AppID, user string) error
 }

@@ -51,13 +51,16 @@ func (t *txn) CountSentRequests(ctx context.Context, app store.AppID, from strin
 	return n, err
 }
 
-func (t *txn) ListFriendRequests(ctx context.Context, app store.AppID, user string, incoming bool) ([]store.FriendRequest, error) {
+func (t *txn) ListFriendRequests(ctx context.Context, app store.AppID, user string, incoming bool, limit int) ([]store.FriendRequest, error) {
 	col := "from_id"
 	if incoming {
 		col = "to_id"
 	}
+	if limit <= 0 {
+		limit = 1 << 31 // all (LIMIT -1 is SQLite's only)
+	}
 	rows, err := t.query(ctx, `SELECT `+requestColumns+` FROM friend_requests WHERE app_id = ? AND `+col+` = ?
-		ORDER BY created_at DESC, from_id, to_id`, int64(app), user)
+		ORDER BY created_at DESC, from_id, to_id LIMIT ?`, int64(app), user, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -435,9 +435,9 @@ func testDeleteAccount(t *testing.T, s store.Store) {
 			func() (err error) { st.CarolFriends, err = friendPeers("carol"); return },
 			func() (err error) { st.BobLists, err = tx.FriendLists(ctx, app1, "bob"); return },
 			func() (err error) { st.AliceLists, err = tx.FriendLists(ctx, app1, "alice"); return },
-			func() (err error) { st.AliceSent, err = tx.ListFriendRequests(ctx, app1, "alice", false); return },
-			func() (err error) { st.AliceIncoming, err = tx.ListFriendRequests(ctx, app1, "alice", true); return },
-			func() (err error) { st.CarolSent, err = tx.ListFriendRequests(ctx, app1, "carol", false); return },
+			func() (err error) { st.AliceSent, err = tx.ListFriendRequests(ctx, app1, "alice", false, 0); return },
+			func() (err error) { st.AliceIncoming, err = tx.ListFriendRequests(ctx, app1, "alice", true, 0); return },
+			func() (err error) { st.CarolSent, err = tx.ListFriendRequests(ctx, app1, "carol", false, 0); return },
 			func() (err error) { st.AliceBlocked, err = tx.BlockedAmong(ctx, app1, "alice", peers); return },
 			func() (err error) { st.BlockedAlice, err = tx.BlockedByAmong(ctx, app1, "alice", peers); return },
 			func() (err error) { st.CarolBlocked, err = tx.ListBlocked(ctx, app1, "carol", 0, 100); return },
@@ -1020,14 +1020,16 @@ func testFriendRequestList(t *testing.T, s store.Store) {
 	})
 	type lists struct {
 		BobIn, BobOut, AliceIn, AliceOut []store.FriendRequest
+		BobInNewest2                     []store.FriendRequest
 		SentBob, SentAlice, SentEve      int
 	}
 	got := get(t, s, func(ctx context.Context, tx store.Tx) (l lists, err error) {
 		err = all(
-			func() (err error) { l.BobIn, err = tx.ListFriendRequests(ctx, app1, "bob", true); return },
-			func() (err error) { l.BobOut, err = tx.ListFriendRequests(ctx, app1, "bob", false); return },
-			func() (err error) { l.AliceIn, err = tx.ListFriendRequests(ctx, app1, "alice", true); return },
-			func() (err error) { l.AliceOut, err = tx.ListFriendRequests(ctx, app1, "alice", false); return },
+			func() (err error) { l.BobIn, err = tx.ListFriendRequests(ctx, app1, "bob", true, 0); return },
+			func() (err error) { l.BobOut, err = tx.ListFriendRequests(ctx, app1, "bob", false, 0); return },
+			func() (err error) { l.AliceIn, err = tx.ListFriendRequests(ctx, app1, "alice", true, 0); return },
+			func() (err error) { l.AliceOut, err = tx.ListFriendRequests(ctx, app1, "alice", false, 0); return },
+			func() (err error) { l.BobInNewest2, err = tx.ListFriendRequests(ctx, app1, "bob", true, 2); return },
 			func() (err error) { l.SentBob, err = tx.CountSentRequests(ctx, app1, "bob"); return },
 			func() (err error) { l.SentAlice, err = tx.CountSentRequests(ctx, app1, "alice"); return },
 			func() (err error) { l.SentEve, err = tx.CountSentRequests(ctx, app1, "eve"); return },
@@ -1035,11 +1037,12 @@ func testFriendRequestList(t *testing.T, s store.Store) {
 		return
 	})
 	eq(t, "request lists", got, lists{
-		BobIn:     []store.FriendRequest{req("carol", "bob", 300), req("dave", "bob", 200), req("alice", "bob", 100)},
-		BobOut:    []store.FriendRequest{req("bob", "gina", 400), req("bob", "eve", 250), req("bob", "frank", 50)},
-		AliceOut:  []store.FriendRequest{req("alice", "bob", 100), req("alice", "eve", 10)},
-		SentBob:   3,
-		SentAlice: 2,
+		BobIn:        []store.FriendRequest{req("carol", "bob", 300), req("dave", "bob", 200), req("alice", "bob", 100)},
+		BobOut:       []store.FriendRequest{req("bob", "gina", 400), req("bob", "eve", 250), req("bob", "frank", 50)},
+		AliceOut:     []store.FriendRequest{req("alice", "bob", 100), req("alice", "eve", 10)},
+		BobInNewest2: []store.FriendRequest{req("carol", "bob", 300), req("dave", "bob", 200)},
+		SentBob:      3,
+		SentAlice:    2,
 	})
 }
 
@@ -1070,7 +1073,7 @@ func testFriendRequestMarkRead(t *testing.T, s store.Store) {
 	// Marking again is harmless.
 	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.MarkFriendRequestsRead(ctx, app1, "bob") })
 	in := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.FriendRequest, error) {
-		return tx.ListFriendRequests(ctx, app1, "bob", true)
+		return tx.ListFriendRequests(ctx, app1, "bob", true, 0)
 	})
 	eq(t, "incoming after second mark", in, []store.FriendRequest{read(req("carol", "bob", 2)), read(req("alice", "bob", 1))})
 }
@@ -1399,8 +1402,8 @@ func takeSnapshot(t *testing.T, s store.Store, app store.AppID) snapshot {
 			func() (err error) { sn.Friend, sn.FriendOK, err = tx.Friend(ctx, app, "alice", "bob"); return },
 			func() (err error) { sn.Friends, err = tx.ListFriends(ctx, app, "alice", 0, 10); return },
 			func() (err error) { sn.FriendsOf, err = tx.FriendOfAmong(ctx, app, "alice", users); return },
-			func() (err error) { sn.Requests, err = tx.ListFriendRequests(ctx, app, "alice", false); return },
-			func() (err error) { sn.Incoming, err = tx.ListFriendRequests(ctx, app, "bob", true); return },
+			func() (err error) { sn.Requests, err = tx.ListFriendRequests(ctx, app, "alice", false, 0); return },
+			func() (err error) { sn.Incoming, err = tx.ListFriendRequests(ctx, app, "bob", true, 0); return },
 			func() (err error) { sn.Blocked, err = tx.ListBlocked(ctx, app, "alice", 0, 10); return },
 			func() (err error) { sn.BlockedBy, err = tx.BlockedByAmong(ctx, app, "bob", users); return },
 			func() (err error) { sn.Lists, err = tx.FriendLists(ctx, app, "alice"); return },
