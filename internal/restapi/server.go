@@ -113,6 +113,9 @@ func (c *call) decode(v any) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" { // the body itself: an array, a string, a number
+			return errcode.Newf(c.svc.badParam, "Err_Decode_Fail: the body must be a JSON object, not %s", typeErr.Value)
+		}
 		return errcode.Newf(c.svc.badParam, "Err_Decode_Fail: field %s has the wrong type", typeErr.Field)
 	}
 	return errcode.Newf(errcode.JSONParse, "Err_Json_Parse_Fail: %v", err)
