@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"time"
+
+	"github.com/parleyim/parley/internal/restapi"
 )
 
 // Production HTTP limits; Options fields of the same names override them.
@@ -11,7 +13,7 @@ const (
 	// the handler starts: a 1 MB body needs only 100 KB/s.
 	DefaultBodyTimeout = 10 * time.Second
 	// DefaultRequestTimeout bounds a REST call's work (its context).
-	DefaultRequestTimeout = 30 * time.Second
+	DefaultRequestTimeout = restapi.DefaultRequestTimeout
 	// DefaultMaxHeaderBytes caps the request line and headers; a REST
 	// query string with its UserSig is well under 1 KiB.
 	DefaultMaxHeaderBytes = 64 << 10
