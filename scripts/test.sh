@@ -20,5 +20,14 @@ go vet ./...
 echo "== go test -race ./... (SQLite and PostgreSQL)"
 go test -race -count=1 -timeout 20m ./...
 
+# Every fuzz target of the repository, briefly: go test -fuzz takes one
+# target per run. FUZZTIME overrides the time per target.
+echo "== fuzz targets (${FUZZTIME:-5s} each)"
+grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sort | while IFS=: read -r file decl; do
+	name=${decl#func }
+	echo "-- $name ($(dirname "$file"))"
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "${FUZZTIME:-5s}" "$(dirname "$file")"
+done
+
 echo "== process tests on PostgreSQL"
 PARLEY_E2E_STORE=postgres PARLEY_E2E_POSTGRES_DSN="$DSN" go test -count=1 -timeout 10m ./e2e/

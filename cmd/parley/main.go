@@ -125,7 +125,11 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		return err
 	}
 	defer st.Close()
-	node, err := server.New(ctx, st, apps, logger)
+	opts, err := serverOptions(getenv)
+	if err != nil {
+		return err
+	}
+	node, err := server.New(ctx, st, apps, logger, opts)
 	if err != nil {
 		return err
 	}
@@ -138,6 +142,21 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		printBanner(stdout, ln.Addr().String(), apps[0].SDKAppID, apps[0].SecretKey, apps[0].Admins[0], created)
 	}
 	return node.Serve(ctx, ln)
+}
+
+// serverOptions reads the node settings that have no config-file key yet:
+// PARLEY_HTTP_BODY_TIMEOUT, a Go duration (e.g. "10s") bounding how long a
+// request body may take to arrive (default server.DefaultBodyTimeout).
+func serverOptions(getenv func(string) string) (server.Options, error) {
+	var o server.Options
+	if v := getenv("PARLEY_HTTP_BODY_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return o, fmt.Errorf("PARLEY_HTTP_BODY_TIMEOUT=%q: want a positive Go duration such as 10s", v)
+		}
+		o.BodyTimeout = d
+	}
+	return o, nil
 }
 
 func printBanner(w io.Writer, addr string, sdkAppID uint64, key, admin string, created bool) {

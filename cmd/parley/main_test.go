@@ -139,3 +139,26 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		t.Fatalf("serve with half an app in the environment: %v", err)
 	}
 }
+
+func TestHTTPBodyTimeoutEnv(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "PARLEY_HTTP_BODY_TIMEOUT" {
+				return v
+			}
+			return ""
+		}
+	}
+	o, err := serverOptions(env("2500ms"))
+	if err != nil || o.BodyTimeout != 2500*time.Millisecond {
+		t.Fatalf("2500ms: %v %v", o.BodyTimeout, err)
+	}
+	if o, err := serverOptions(noEnv); err != nil || o.BodyTimeout != 0 {
+		t.Fatalf("unset: %v %v (zero means the server's default)", o.BodyTimeout, err)
+	}
+	for _, bad := range []string{"10", "-1s", "0s", "soon"} {
+		if _, err := serverOptions(env(bad)); err == nil || !strings.Contains(err.Error(), "PARLEY_HTTP_BODY_TIMEOUT") {
+			t.Fatalf("%q accepted (%v)", bad, err)
+		}
+	}
+}

@@ -47,6 +47,7 @@ const (
 	AccountOrSigInURL  = 60004
 	InvalidSDKAppID    = 60006
 	RateLimited        = 60007
+	Timeout            = 60008 // the request timed out or its HTTP was malformed
 	BadResource        = 60009
 	RequiresAdmin      = 60010
 	SDKAppIDMissing    = 60012

@@ -81,6 +81,9 @@ func (c *call) decodeMsg(v any) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		field := strings.TrimPrefix(typeErr.Field, "msgFields.") // the shared fields are embedded
+		if field == "" {
+			return errcode.Newf(errcode.OpenIMBadRequest, "Err_Decode_Fail: the body must be a JSON object, not %s", typeErr.Value)
+		}
 		if code, ok := openimFieldCodes[field]; ok {
 			return errcode.Newf(code, "Err_Decode_Fail: field %s has the wrong type", field)
 		}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -25,8 +26,11 @@ import (
 	"github.com/parleyim/parley/usersig"
 )
 
-// MaxBodyBytes caps a request body.
+// MaxBodyBytes caps a request body, chunked or not.
 const MaxBodyBytes = 1 << 20
+
+// DefaultRequestTimeout is Server.RequestTimeout's default.
+const DefaultRequestTimeout = 30 * time.Second
 
 // Server handles /v4/.
 type Server struct {
@@ -43,6 +47,11 @@ type Server struct {
 
 	// Conversations serves recentcontact/*.
 	Conversations *conversation.Service
+
+	// RequestTimeout bounds a call's work: its context ends then and the
+	// call is answered 60008 (default DefaultRequestTimeout). The node's
+	// HTTP layer bounds the body read (see server.Options.BodyTimeout).
+	RequestTimeout time.Duration
 
 	routes  map[string]route
 	limiter *rateLimiter
@@ -104,6 +113,9 @@ func (c *call) decode(v any) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" { // the body itself: an array, a string, a number
+			return errcode.Newf(c.svc.badParam, "Err_Decode_Fail: the body must be a JSON object, not %s", typeErr.Value)
+		}
 		return errcode.Newf(c.svc.badParam, "Err_Decode_Fail: field %s has the wrong type", typeErr.Field)
 	}
 	return errcode.Newf(errcode.JSONParse, "Err_Json_Parse_Fail: %v", err)
@@ -125,6 +137,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
+	if s.RequestTimeout <= 0 {
+		s.RequestTimeout = DefaultRequestTimeout
+	}
 	return http.HandlerFunc(s.serve)
 }
 
@@ -134,21 +149,28 @@ func (s *Server) add(svc *service, command string, fn func(c *call) (response, e
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	api, resp, svc := s.dispatch(w, r)
+	id := requestID(r.Header.Get(RequestIDHeader))
+	w.Header().Set(RequestIDHeader, id)
+	ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
+	defer cancel()
+	api, resp, svc := s.dispatch(ctx, w, r, id)
 	code := resp.env().ErrorCode
 	writeResponse(w, resp, svc)
 	if s.Metrics != nil {
 		s.Metrics.observe(api, code, time.Since(start))
 	}
 	if code != 0 {
-		s.Logger.LogAttrs(r.Context(), slog.LevelDebug, "rest call failed",
-			slog.String("api", api), slog.Int("code", code), slog.String("info", resp.env().ErrorInfo))
+		s.Logger.LogAttrs(ctx, slog.LevelDebug, "rest call failed",
+			slog.String("api", api), slog.Int("code", code), slog.String("info", resp.env().ErrorInfo),
+			slog.String("request_id", id))
 	}
 }
 
-// dispatch runs the request and returns the API name for metrics (or
-// "unknown"), the response, and the service (nil when not resolved).
-func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) (string, response, *service) {
+// dispatch runs the request under ctx and returns the API name for metrics
+// (or "unknown"), the response, and the service (nil when not resolved).
+// id is the request ID that failures the client cannot act on are logged
+// and answered with.
+func (s *Server) dispatch(ctx context.Context, w http.ResponseWriter, r *http.Request, id string) (string, response, *service) {
 	path := strings.TrimPrefix(r.URL.Path, "/v4/")
 	rt, ok := s.routes[path]
 	if !ok {
@@ -163,7 +185,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) (string, respo
 	if err != nil {
 		return fail(errcode.As(err, errcode.AccountInternal))
 	}
-	if !a.IsAdmin(q.Get("identifier")) {
+	identifier := q.Get("identifier")
+	if !a.IsAdmin(identifier) {
 		return fail(errcode.New(rt.svc.notAdmin, "Err_Identifier_Not_App_Admin"))
 	}
 	if !s.limiter.allow(a, path, s.Now()) {
@@ -171,24 +194,39 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) (string, respo
 	}
 	body, rerr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if rerr != nil {
+		// What is left of the body is still on the wire and cannot be
+		// told from a next request: the connection closes after this
+		// answer (MaxBytesReader already asks for that when too large).
+		w.Header().Set("Connection", "close")
 		var tooBig *http.MaxBytesError
-		if errors.As(rerr, &tooBig) {
+		switch {
+		case errors.As(rerr, &tooBig):
 			return fail(errcode.Newf(errcode.HTTPParse, "Err_Http_Body_Too_Large: at most %d bytes", MaxBodyBytes))
+		case errors.Is(rerr, os.ErrDeadlineExceeded):
+			return fail(errcode.New(errcode.Timeout, "Err_Http_Body_Timeout: the request body did not arrive in time"))
 		}
 		return fail(errcode.New(errcode.HTTPParse, "Err_Http_Body_Read_Fail"))
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return fail(errcode.New(errcode.JSONParse, "Err_Json_Parse_Fail: the body may not be empty, send {}"))
 	}
-	c := &call{ctx: r.Context(), app: a, body: body, svc: rt.svc, s: s, identifier: q.Get("identifier")}
+	c := &call{ctx: ctx, app: a, body: body, svc: rt.svc, s: s, identifier: identifier}
 	resp, herr := rt.fn(c)
 	if herr != nil {
 		var ce *errcode.Error
 		if errors.As(herr, &ce) {
 			return fail(ce)
 		}
-		s.Logger.LogAttrs(r.Context(), slog.LevelError, "rest call error", slog.String("api", path), slog.String("error", herr.Error()))
-		return fail(errcode.New(rt.svc.internal, "Err_Internal_Server_Error"))
+		attrs := []slog.Attr{slog.String("api", path), slog.Uint64("sdkappid", a.SDKAppID),
+			slog.String("identifier", identifier), slog.String("request_id", id), slog.String("error", herr.Error())}
+		if errors.Is(herr, context.DeadlineExceeded) && ctx.Err() != nil {
+			// The work outlived RequestTimeout; whether a write it made
+			// commits is unknown to the client, as with Tencent's 60008.
+			s.Logger.LogAttrs(ctx, slog.LevelError, "rest call timeout", attrs...)
+			return fail(errcode.Newf(errcode.Timeout, "Err_Request_Timeout: not done within %s (request id %s)", s.RequestTimeout, id))
+		}
+		s.Logger.LogAttrs(ctx, slog.LevelError, "rest call error", attrs...)
+		return fail(errcode.New(rt.svc.internal, "Err_Internal_Server_Error (request id "+id+")"))
 	}
 	return path, resp, rt.svc
 }

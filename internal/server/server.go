@@ -49,6 +49,7 @@ type Node struct {
 	Handler   http.Handler
 	Logger    *slog.Logger
 	retention time.Duration
+	limits    httpLimits
 
 	// Conversations is the conversation list as each user sees it.
 	Conversations *conversation.Service
@@ -77,6 +78,20 @@ type Options struct {
 	// EventRetention is how long change-log entries are kept for clients
 	// to resync from (default 30 days).
 	EventRetention time.Duration
+
+	// BodyTimeout bounds reading a request's body from when its handler
+	// starts (default DefaultBodyTimeout). A REST call whose body is not in
+	// by then is answered 60008 and its connection closed.
+	BodyTimeout time.Duration
+	// RequestTimeout bounds a REST call's work (default
+	// DefaultRequestTimeout); past it the call is answered 60008.
+	RequestTimeout time.Duration
+	// WriteTimeout bounds writing the answer, from when the handler starts
+	// (default RequestTimeout + 10 s).
+	WriteTimeout time.Duration
+	// MaxHeaderBytes caps the request line and headers (default
+	// DefaultMaxHeaderBytes); larger requests get HTTP 431.
+	MaxHeaderBytes int
 }
 
 // New assembles a node over an opened store.
@@ -121,10 +136,11 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "parley_gateway_sessions", Help: "Client sessions logged in on this node.",
 	}, func() float64 { return float64(n.Presence.Count()) }))
+	n.limits = opts.httpLimits()
 	rest := &restapi.Server{
 		Apps: registry, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations, Messages: n.Messages,
 		Sessions: n.Gateway, Verifier: verifier, Logger: logger, Metrics: restapi.NewMetrics(reg),
-		Conversations: n.Conversations,
+		Conversations: n.Conversations, RequestTimeout: n.limits.request,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest.Handler())
@@ -134,7 +150,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	n.Handler = mux
+	n.Handler = withDeadlines(mux, n.limits)
 	n.retention = opts.EventRetention
 	if n.retention <= 0 {
 		n.retention = 30 * 24 * time.Hour
@@ -179,7 +195,8 @@ func (n *Node) Maintain(ctx context.Context, now time.Time) error {
 // Serve runs the HTTP server on ln until ctx ends, then drains requests in
 // flight before returning.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: n.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := &http.Server{Handler: n.Handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+		MaxHeaderBytes: n.limits.maxHeaderBytes}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go n.RunMaintenance(ctx)
