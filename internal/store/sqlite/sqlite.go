@@ -22,7 +22,7 @@ import (
 var migrations embed.FS
 
 // Dialect is SQLite's SQL flavour as sqlstore needs it.
-var Dialect = sqlstore.Dialect{Name: "sqlite", PrepareStatements: true}
+var Dialect = sqlstore.Dialect{Name: "sqlite", PrepareStatements: true, DetachStatements: true}
 
 // Open opens (creating if needed) the database file at path and migrates it.
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {

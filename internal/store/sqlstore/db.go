@@ -31,6 +31,14 @@ type Dialect struct {
 	// Retryable reports whether a failed transaction may simply be run again
 	// (serialization failure, deadlock).
 	Retryable func(error) bool
+	// DetachStatements runs statements without the caller's cancellation
+	// and deadline (they still carry its values). For an embedded engine a
+	// statement is short and local, and a cancellable context costs a
+	// goroutine and a progress callback per statement in the driver; worse,
+	// one request's deadline would interrupt the single writer's batch that
+	// other requests share. Requests are still refused at the batch boundary
+	// once their context is done.
+	DetachStatements bool
 }
 
 // Options configures a DB.
@@ -220,7 +228,17 @@ func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 // queryN is query for a statement that repeats one IN list parts times: its
 // cacheability is judged per list, not by the total argument count.
+// statementContext is the context a statement runs under (see
+// Dialect.DetachStatements).
+func (t *txn) statementContext(ctx context.Context) context.Context {
+	if t.db.dialect.DetachStatements && ctx.Done() != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (*sql.Rows, error) {
+	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args)/parts)
 	if err != nil {
 		return nil, err
@@ -235,6 +253,7 @@ func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (*sq
 }
 
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args))
 	if err == nil && s != nil {
 		return s.QueryRowContext(ctx, args...)
@@ -249,6 +268,7 @@ func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	if t.readOnly {
 		return nil, errReadOnly
 	}
+	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args))
 	if err != nil {
 		return nil, err
