@@ -27,11 +27,11 @@ import (
 // rawConn speaks WebSocket frame by frame, so tests can send what a
 // well-behaved client never would and read close frames with their codes.
 type rawConn struct {
-	t  *testing.T
+	t  testing.TB
 	nc net.Conn
 }
 
-func dialRaw(t *testing.T, s *resttest.Server) *rawConn {
+func dialRaw(t testing.TB, s *resttest.Server) *rawConn {
 	t.Helper()
 	nc, _, _, err := ws.Dial(context.Background(), s.WebSocketURL())
 	if err != nil {
