@@ -22,7 +22,7 @@ func BenchmarkConversationListPage(b *testing.B) {
 	}
 	s.Import("alice")
 	for i := 0; i < n; i += 100 {
-		s.Import(peers[i:i+100]...)
+		s.Import(peers[i : i+100]...)
 	}
 	body := []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": "hi"}}}
 	for i := 0; i < n; i += 500 {
