@@ -792,8 +792,8 @@ func (mm *MessageManager) RevokeMessage(ctx context.Context, msg *Message) error
 // grown) and returned. When the message changed since msg.Version (the
 // other user modified it meanwhile), the error has code
 // ErrCodeModifyConflict (2480) and the returned message is the current
-// one, msg unchanged: merge and modify again. Other codes: 20022 no such
-// message, 20026 recalled, 20001 nothing to modify. Both users' other
+// one, msg unchanged: merge and modify again. Other codes: 20026 no such
+// message or recalled, 20001 nothing to modify. Both users' other
 // devices get OnRecvMessageModified.
 func (mm *MessageManager) ModifyMessage(ctx context.Context, msg *Message) (*Message, error) {
 	m := mm.m

@@ -366,8 +366,8 @@ func TestMessageModifyOp(t *testing.T) {
 	}{
 		{"no version", map[string]any{"userID": "bob", "msgKey": key, "body": text("x")}, 6017},
 		{"nothing to modify", map[string]any{"userID": "bob", "msgKey": key, "version": 2}, 20001},
-		{"no such message", map[string]any{"userID": "bob", "msgKey": "99_1_1", "version": 0, "body": text("x")}, 20022},
-		{"another conversation", map[string]any{"userID": "carol", "msgKey": key, "version": 2, "body": text("x")}, 20022},
+		{"no such message", map[string]any{"userID": "bob", "msgKey": "99_1_1", "version": 0, "body": text("x")}, 20026},
+		{"another conversation", map[string]any{"userID": "carol", "msgKey": key, "version": 2, "body": text("x")}, 20026},
 		{"recalled", map[string]any{"userID": "bob", "msgKey": recalled, "version": 1, "body": text("x")}, 20026},
 		{"malformed key", map[string]any{"userID": "bob", "msgKey": "k", "version": 0, "body": text("x")}, 90054},
 		{"empty body", map[string]any{"userID": "bob", "msgKey": key, "version": 2, "body": map[string]any{"MsgBody": []any{}}}, 90002},

@@ -38,8 +38,8 @@ const (
 	// CodeInvalidRequest: a request the message service cannot act on (no
 	// messages to delete, more than 30, nothing to modify).
 	CodeInvalidRequest = 20001
-	// CodeModifyRecalled: the message to modify was recalled; its content
-	// no longer exists.
+	// CodeModifyRecalled: the message to modify does not exist, or was
+	// recalled (its content no longer exists): seed 002's modifyMessage.
 	CodeModifyRecalled = 20026
 	// CodeModifyConflict: the message was modified since the version the
 	// caller edited (V2TIM's 2480); the current message comes with it.

@@ -50,7 +50,9 @@ func (s *Service) Modify(ctx context.Context, a *app.App, by, peer, msgKey strin
 		}
 		switch {
 		case !ok:
-			return errcode.New(CodeNoSuchMessage, "Err_Msg_Modify_Message_Not_Exist")
+			// Seed 002's modifyMessage: 20026 "the message does not exist"
+			// (recall's and delete's lookups answer 20022).
+			return errcode.New(CodeModifyRecalled, "Err_Msg_Modify_Message_Not_Exist")
 		case m.Status == store.MessageRecalled:
 			return errcode.New(CodeModifyRecalled, "Err_Msg_Modify_Message_Recalled")
 		case version != nil && *version != m.Version:
