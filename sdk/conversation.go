@@ -462,12 +462,19 @@ func (cm *ConversationManager) SetConversationDraft(ctx context.Context, convers
 	return cm.m.call(ctx, "conversation.setDraft", map[string]any{"conversationID": conversationID, "text": draftText}, nil)
 }
 
+// errCodeGroupName is the server's code for a conversation group name that
+// is empty or over 32 bytes (seed 002: 51011).
+const errCodeGroupName = 51011
+
 // CreateConversationGroup creates a conversation group with at least one
 // conversation (createConversationGroup): names are 1-32 bytes (51011), at
 // most 20 groups (51010).
 func (cm *ConversationManager) CreateConversationGroup(ctx context.Context, groupName string, conversationIDs []string) ([]ConversationOperationResult, error) {
-	if groupName == "" || len(conversationIDs) == 0 {
-		return nil, newError(ErrCodeInvalidParameters, "a group name and conversation IDs are required")
+	if groupName == "" {
+		return nil, newError(errCodeGroupName, "a conversation group name is 1 to 32 bytes")
+	}
+	if len(conversationIDs) == 0 {
+		return nil, newError(ErrCodeInvalidParameters, "conversation IDs are required")
 	}
 	return cm.batch(ctx, "conversation_group.create", map[string]any{"name": groupName, "conversationIDs": conversationIDs})
 }
@@ -481,7 +488,7 @@ func (cm *ConversationManager) DeleteConversationGroup(ctx context.Context, grou
 // RenameConversationGroup renames a conversation group.
 func (cm *ConversationManager) RenameConversationGroup(ctx context.Context, oldName, newName string) error {
 	if oldName == "" || newName == "" {
-		return newError(ErrCodeInvalidParameters, "oldName and newName are required")
+		return newError(errCodeGroupName, "a conversation group name is 1 to 32 bytes")
 	}
 	return cm.m.call(ctx, "conversation_group.rename", map[string]any{"oldName": oldName, "newName": newName}, nil)
 }

