@@ -1,6 +1,8 @@
 package restapi
 
 import (
+	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -50,4 +52,26 @@ func (l *rateLimiter) allow(a *app.App, api string, now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// CheckRateLimits refuses an app whose rate_limits name an API this server
+// does not have (a misspelt key must not silently fall back to the default)
+// or give a negative rate. Handler must have been called.
+func (s *Server) CheckRateLimits(apps []*app.App) error {
+	for _, a := range apps {
+		keys := make([]string, 0, len(a.RateLimits))
+		for k := range a.RateLimits {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if _, ok := s.routes[k]; !ok && k != "default" {
+				return fmt.Errorf("app %d: rate_limits: %q is not an API of this server (service/command, or default)", a.SDKAppID, k)
+			}
+			if a.RateLimits[k] < 0 {
+				return fmt.Errorf("app %d: rate_limits: %q is negative (0 means unlimited)", a.SDKAppID, k)
+			}
+		}
+	}
+	return nil
 }

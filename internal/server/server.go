@@ -144,6 +144,9 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest.Handler())
+	if err := rest.CheckRateLimits(apps); err != nil {
+		return nil, err
+	}
 	mux.Handle("GET /v1/ws", n.Gateway)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
