@@ -234,3 +234,27 @@ func checkBatch(users []string) error {
 	}
 	return nil
 }
+
+// RevokeUserSigs voids every UserSig issued to user before now, as
+// Tencent's kick does ("all previous UserSig values for that user will
+// expire"): a client login with one of them is refused, a UserSig issued
+// from this second on logs in. False if the account does not exist.
+func (s *Service) RevokeUserSigs(ctx context.Context, a *app.App, user string) (bool, error) {
+	var ok bool
+	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
+		ok, err = tx.RevokeUserSigs(ctx, a.SDKAppID, user, s.now())
+		return err
+	})
+	return ok, err
+}
+
+// UserSigValid reports whether a UserSig of user issued at issuedAt (unix
+// seconds, its TLS.time) is still valid after the kicks so far.
+func (s *Service) UserSigValid(ctx context.Context, a *app.App, user string, issuedAt int64) (bool, error) {
+	var from int64
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		from, err = tx.UserSigsValidFrom(ctx, a.SDKAppID, user)
+		return err
+	})
+	return issuedAt >= from, err
+}

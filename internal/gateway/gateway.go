@@ -235,6 +235,11 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	if err := g.Accounts.SignUp(ctx, c.app, d.UserID); err != nil {
 		return nil, err
 	}
+	if valid, err := g.Accounts.UserSigValid(ctx, c.app, d.UserID, ticket.Time); err != nil {
+		return nil, err
+	} else if !valid {
+		return nil, errcode.New(CodeUserSigExpired, "ERR_USER_SIG_EXPIRED: this UserSig was voided when the user was kicked; log in with a new one")
+	}
 	var seq uint64
 	if err := g.Store.Read(ctx, func(tx store.Tx) (err error) {
 		seq, err = tx.UserEventSeq(ctx, c.app.SDKAppID, d.UserID)

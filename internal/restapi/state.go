@@ -23,11 +23,13 @@ func (s *Server) kick(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	exists, err := s.Accounts.Existing(c.ctx, c.app, []string{user})
+	// The user's UserSigs so far are void first, so a kicked client cannot
+	// log straight back in with the ticket it has.
+	exists, err := s.Accounts.RevokeUserSigs(c.ctx, c.app, user)
 	if err != nil {
 		return nil, err
 	}
-	if !exists[user] {
+	if !exists {
 		return nil, errcode.New(errcode.AccountNotExist, "Err_TLS_PT_Open_Login_Account_Not_Exist")
 	}
 	s.Sessions.Kick(c.app.SDKAppID, user, presence.KickRESTAPI)

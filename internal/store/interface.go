@@ -45,6 +45,12 @@ type Accounts interface {
 	// LockAccounts serialises concurrent writers touching the same users
 	// until the transaction ends. Engines with a single writer may no-op.
 	LockAccounts(ctx context.Context, app AppID, users ...string) error
+	// RevokeUserSigs voids the UserSigs of user issued before from (unix
+	// seconds); it never moves the bound back. False if there is no account.
+	RevokeUserSigs(ctx context.Context, app AppID, user string, from int64) (bool, error)
+	// UserSigsValidFrom returns the issue time (unix seconds) a UserSig of
+	// user needs at least: 0 until the user is first kicked.
+	UserSigsValidFrom(ctx context.Context, app AppID, user string) (int64, error)
 	Seqs(ctx context.Context, app AppID, user string) (Seqs, error)
 	BumpSeq(ctx context.Context, app AppID, user string, kind SeqKind) (uint64, error)
 }

@@ -138,3 +138,22 @@ func (t *txn) BumpSeq(ctx context.Context, app store.AppID, user string, kind st
 	}
 	return v, err
 }
+
+func (t *txn) RevokeUserSigs(ctx context.Context, app store.AppID, user string, from int64) (bool, error) {
+	// The WHERE keeps the bound from moving back, so the row is matched
+	// (and true returned) only when it moved: read existence apart.
+	if _, err := t.exec(ctx, `UPDATE accounts SET sigs_valid_from = ? WHERE app_id = ? AND user_id = ? AND sigs_valid_from < ?`,
+		from, int64(app), user, from); err != nil {
+		return false, err
+	}
+	return t.AccountExists(ctx, app, user)
+}
+
+func (t *txn) UserSigsValidFrom(ctx context.Context, app store.AppID, user string) (int64, error) {
+	var from int64
+	err := t.queryRow(ctx, `SELECT sigs_valid_from FROM accounts WHERE app_id = ? AND user_id = ?`, int64(app), user).Scan(&from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return from, err
+}

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Accounts/ExistingAccountsChunked", testExistingAccounts},
 		{"Accounts/Delete", testDeleteAccount},
 		{"Accounts/Seqs", testSeqs},
+		{"Accounts/RevokeUserSigs", testRevokeUserSigs},
 		{"Profiles/RoundTrip", testProfileRoundTrip},
 		{"Profiles/UpdateAndDelete", testProfileUpdate},
 		{"Profiles/ManyUsers", testProfileManyUsers},
@@ -280,6 +281,39 @@ func equal(a, b reflect.Value) bool {
 }
 
 // --- accounts --------------------------------------------------------------
+
+// The UserSig bound moves forward only, per app and user, and reads 0 for
+// an account never kicked or that does not exist.
+func testRevokeUserSigs(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { _, err := tx.CreateAccount(ctx, app1, "alice", 1); return err },
+			func() error { _, err := tx.CreateAccount(ctx, app2, "alice", 1); return err },
+		)
+	})
+	type state struct {
+		Revoked, RevokedBack, Missing bool
+		Alice, OtherApp, Nobody       int64
+	}
+	var st state
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() (err error) { st.Revoked, err = tx.RevokeUserSigs(ctx, app1, "alice", 500); return },
+			func() (err error) { st.RevokedBack, err = tx.RevokeUserSigs(ctx, app1, "alice", 400); return },
+			func() (err error) { st.Missing, err = tx.RevokeUserSigs(ctx, app1, "nobody", 500); return },
+		)
+	})
+	got := get(t, s, func(ctx context.Context, tx store.Tx) (state, error) {
+		out := st
+		err := all(
+			func() (err error) { out.Alice, err = tx.UserSigsValidFrom(ctx, app1, "alice"); return },
+			func() (err error) { out.OtherApp, err = tx.UserSigsValidFrom(ctx, app2, "alice"); return },
+			func() (err error) { out.Nobody, err = tx.UserSigsValidFrom(ctx, app1, "nobody"); return },
+		)
+		return out, err
+	})
+	eq(t, "UserSig bounds", got, state{Revoked: true, RevokedBack: true, Missing: false, Alice: 500, OtherApp: 0, Nobody: 0})
+}
 
 func testCreateAccount(t *testing.T, s store.Store) {
 	var first, second, otherApp bool
