@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +21,10 @@ type wsClient struct {
 	t       *testing.T
 	nc      interface{ Close() error }
 	send    func(b []byte) error
-	answers chan map[string]any
+	answers chan map[string]any // closed when the connection ends
+	// closeCode is the close code the server sent, once answers is closed
+	// (0 if the connection ended without a close frame).
+	closeCode atomic.Int32
 }
 
 func wsLogin(t *testing.T, addr, user string) *wsClient {
@@ -40,6 +45,10 @@ func wsLogin(t *testing.T, addr, user string) *wsClient {
 		for {
 			msg, _, err := wsutil.ReadServerData(nc)
 			if err != nil {
+				var closed wsutil.ClosedError
+				if errors.As(err, &closed) {
+					c.closeCode.Store(int32(closed.Code))
+				}
 				return
 			}
 			var f map[string]any

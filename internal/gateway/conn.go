@@ -74,6 +74,7 @@ type conn struct {
 	reqBytes int // their bytes
 	working  bool
 	preLogin int // frames read before the login succeeded
+	shard    uint8 // of Gateway.conns, set once at the upgrade
 
 	// Set once at login under mu, read by the worker afterwards.
 	session   *presence.Session
@@ -417,4 +418,5 @@ func (c *conn) shutdown() {
 	if !flusherCloses {
 		c.nc.Close()
 	}
+	c.g.conns.remove(c)
 }

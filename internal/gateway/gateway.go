@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -52,6 +53,8 @@ type Gateway struct {
 	ops              map[string]opFunc
 	limiter          *userLimiter
 	metrics          *Metrics
+	conns            connSet
+	draining         atomic.Bool
 }
 
 // Options tunes timing and bounds; zero values take the protocol's defaults.
@@ -105,6 +108,10 @@ func orDefault(d, def time.Duration) time.Duration {
 // on its own goroutine so that net/http's per-request buffers are freed,
 // which is most of an idle connection's memory.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.Draining() {
+		refuseWhileDraining(w)
+		return
+	}
 	id, err := strconv.ParseUint(r.URL.Query().Get("sdkappid"), 10, 32)
 	if err != nil {
 		http.Error(w, "sdkappid required", http.StatusBadRequest)
@@ -121,6 +128,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	g.conns.add(c)
 	go c.serve()
 }
 

@@ -149,6 +149,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	}
 	mux.Handle("GET /v1/ws", n.Gateway)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /readyz", n.ready)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -208,9 +209,21 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Stop accepting and end every WebSocket with 1001 (after what is
+	// queued for it) at the same time, within one bound: the HTTP server
+	// does not track hijacked connections.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	start := time.Now()
+	sockets := make(chan [2]int, 1)
+	go func() {
+		open, forced := n.Gateway.Shutdown(shutdownCtx)
+		sockets <- [2]int{open, forced}
+	}()
 	err := srv.Shutdown(shutdownCtx)
+	ws := <-sockets
+	n.Logger.Info("parley drained", "websockets", ws[0], "websockets_closed_by_force", ws[1],
+		"took_ms", time.Since(start).Milliseconds())
 	if errors.Is(<-errc, http.ErrServerClosed) {
 		return err
 	}
