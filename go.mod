@@ -8,6 +8,7 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tencentyun/tls-sig-api-v2-golang v1.4.0
+	github.com/urfave/cli/v3 v3.14.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -8,6 +8,8 @@ import (
 
 	tencentyun "github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
 
+	"github.com/parleyim/parley/internal/config"
+	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/usersig"
 )
 
@@ -149,16 +151,29 @@ func TestHTTPBodyTimeoutEnv(t *testing.T) {
 			return ""
 		}
 	}
-	o, err := serverOptions(env("2500ms"))
+	opts := func(getenv func(string) string) (server.Options, error) {
+		cfg, err := config.Load(config.EnvLookup(getenv))
+		return serverOptions(cfg), err
+	}
+	o, err := opts(env("2500ms"))
 	if err != nil || o.BodyTimeout != 2500*time.Millisecond {
 		t.Fatalf("2500ms: %v %v", o.BodyTimeout, err)
 	}
-	if o, err := serverOptions(noEnv); err != nil || o.BodyTimeout != 0 {
-		t.Fatalf("unset: %v %v (zero means the server's default)", o.BodyTimeout, err)
+	if o, err := opts(noEnv); err != nil || o.BodyTimeout != server.DefaultBodyTimeout {
+		t.Fatalf("unset: %v %v (want the server's default)", o.BodyTimeout, err)
+	}
+	if config.DefaultHTTPBodyTimeout != server.DefaultBodyTimeout {
+		t.Fatalf("documented default %v, server's %v", config.DefaultHTTPBodyTimeout, server.DefaultBodyTimeout)
 	}
 	for _, bad := range []string{"10", "-1s", "0s", "soon"} {
-		if _, err := serverOptions(env(bad)); err == nil || !strings.Contains(err.Error(), "PARLEY_HTTP_BODY_TIMEOUT") {
+		if _, err := opts(env(bad)); err == nil || !strings.Contains(err.Error(), "PARLEY_HTTP_BODY_TIMEOUT") {
 			t.Fatalf("%q accepted (%v)", bad, err)
+		}
+		// serve itself refuses it, before opening anything.
+		var out, errb bytes.Buffer
+		err := run([]string{"serve", "--data", t.TempDir()}, &out, &errb, env(bad))
+		if err == nil || !strings.Contains(err.Error(), "PARLEY_HTTP_BODY_TIMEOUT") {
+			t.Fatalf("serve with PARLEY_HTTP_BODY_TIMEOUT=%q: %v", bad, err)
 		}
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -20,13 +18,33 @@ import (
 	"github.com/parleyim/parley/internal/app"
 )
 
-// Config is everything `parley serve` needs.
+// Config is everything `parley serve` needs. Every field is described,
+// with its flag, environment variable and default, in Settings.
 type Config struct {
-	Listen   string      `toml:"listen"`
-	DataDir  string      `toml:"data_dir"`
-	LogLevel string      `toml:"log_level"`
-	Store    StoreConfig `toml:"store"`
-	Apps     []AppConfig `toml:"apps"`
+	Listen   string `toml:"listen"`
+	DataDir  string `toml:"data_dir"`
+	LogLevel string `toml:"log_level"` // one of LogLevels (Validate)
+	// HTTPBodyTimeout bounds how long a REST request's body may take to
+	// arrive (server.Options.BodyTimeout).
+	HTTPBodyTimeout time.Duration `toml:"http_body_timeout"`
+	// TLSCert and TLSKey are PEM files, both or neither; with them the main
+	// listener serves HTTPS and WSS, and SIGHUP reloads them.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// AdminListen is a second listener for operators (/metrics, pprof);
+	// "" means none, and /metrics stays on the main listener.
+	AdminListen string `toml:"admin_listen"`
+	// Pprof serves /debug/pprof/ on AdminListen; Validate refuses it
+	// without AdminListen.
+	Pprof bool `toml:"pprof"`
+	// RequestLogSample is the share (0 to 1) of REST requests logged; 0
+	// turns request logs off. nil means 1: Default sets it, so a nil
+	// pointer only comes from a Config built by hand.
+	RequestLogSample *float64    `toml:"request_log_sample"`
+	Store            StoreConfig `toml:"store"`
+	Apps             []AppConfig `toml:"apps"`
+
+	env envApp // the app-from-flags-or-environment settings while applying
 }
 
 // StoreConfig selects the storage engine.
@@ -66,9 +84,20 @@ const (
 	DefaultAdmin   = "administrator"
 )
 
-// Default returns the built-in settings.
+// Default returns the built-in settings: the Default of every setting in
+// Settings (the app settings excepted: they declare an app only when given).
 func Default() Config {
-	return Config{Listen: DefaultListen, DataDir: DefaultDataDir, LogLevel: "info", Store: StoreConfig{Driver: "sqlite"}}
+	var c Config
+	for i := range Settings {
+		s := &Settings[i]
+		if s.Default != "" && s.apply != nil && s.Group != GroupApp {
+			// The defaults are literals in this package; TestDefaults
+			// holds that each parses.
+			_ = s.apply(&c, s.Default)
+		}
+	}
+	c.env = envApp{}
+	return c
 }
 
 // LoadFile merges a TOML file into c. Unknown keys are an error: a typo in
@@ -81,69 +110,6 @@ func (c *Config) LoadFile(path string) error {
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		return fmt.Errorf("config %s: unknown keys %v", path, undecoded)
 	}
-	return nil
-}
-
-// Env reads the PARLEY_* variables into c; getenv is os.Getenv in
-// production and a map in tests.
-func (c *Config) Env(getenv func(string) string) error {
-	if v := getenv("PARLEY_LISTEN"); v != "" {
-		c.Listen = v
-	}
-	if v := getenv("PARLEY_DATA"); v != "" {
-		c.DataDir = v
-	}
-	if v := getenv("PARLEY_LOG_LEVEL"); v != "" {
-		c.LogLevel = v
-	}
-	if v := getenv("PARLEY_STORE"); v != "" {
-		c.Store.Driver = v
-	}
-	if v := getenv("PARLEY_POSTGRES_DSN"); v != "" {
-		c.Store.DSN = v
-	}
-	id, key := getenv("PARLEY_SDKAPPID"), getenv("PARLEY_SECRET_KEY")
-	if id == "" && key == "" {
-		return nil
-	}
-	if id == "" || key == "" {
-		return errors.New("PARLEY_SDKAPPID and PARLEY_SECRET_KEY must be set together")
-	}
-	n, err := strconv.ParseUint(id, 10, 32)
-	if err != nil {
-		return fmt.Errorf("PARLEY_SDKAPPID: %w", err)
-	}
-	admin := getenv("PARLEY_ADMIN")
-	if admin == "" {
-		admin = DefaultAdmin
-	}
-	var admins []string
-	for _, a := range strings.Split(admin, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			admins = append(admins, a)
-		}
-	}
-	ac := AppConfig{SDKAppID: n, SecretKey: key, Admins: admins}
-	if v := getenv("PARLEY_RATE_LIMIT"); v != "" {
-		rate, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return fmt.Errorf("PARLEY_RATE_LIMIT: %w", err)
-		}
-		// One figure for every API: load tests and private deployments
-		// that do not want Tencent's per-API quotas set 0 (unlimited).
-		ac.RateLimits = map[string]float64{"default": rate}
-		for api := range app.DefaultRateLimits() {
-			ac.RateLimits[api] = rate
-		}
-	}
-	if v := getenv("PARLEY_CLIENT_RATE_LIMIT"); v != "" {
-		rate, err := strconv.ParseFloat(v, 64)
-		if err != nil || rate < 0 {
-			return fmt.Errorf("PARLEY_CLIENT_RATE_LIMIT: %q is not a number of calls per second (0 = unlimited)", v)
-		}
-		ac.ClientRateLimits = map[string]float64{"messages": rate, "friend_requests": rate, "writes": rate, "reads": rate}
-	}
-	c.Apps = append(c.Apps, ac)
 	return nil
 }
 
@@ -198,18 +164,27 @@ func setPositive(dst *int, v int) {
 // the same SDKAppID and key.
 const defaultAppFile = "default-app.json"
 
+// ReadDefaultApp loads the app kept in dataDir without creating it: found
+// is false when there is none yet (`parley config check` must not write).
+func ReadDefaultApp(dataDir string) (ac AppConfig, found bool, err error) {
+	path := filepath.Join(dataDir, defaultAppFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return ac, false, nil
+	} else if err != nil {
+		return ac, false, err
+	}
+	if err := json.Unmarshal(b, &ac); err != nil {
+		return ac, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return ac, true, nil
+}
+
 // DefaultApp loads the app kept in dataDir, creating it on first start. The
 // bool reports whether it was just created.
 func DefaultApp(dataDir string) (AppConfig, bool, error) {
-	path := filepath.Join(dataDir, defaultAppFile)
-	if b, err := os.ReadFile(path); err == nil {
-		var ac AppConfig
-		if err := json.Unmarshal(b, &ac); err != nil {
-			return ac, false, fmt.Errorf("%s: %w", path, err)
-		}
-		return ac, false, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return AppConfig{}, false, err
+	if ac, found, err := ReadDefaultApp(dataDir); found || err != nil {
+		return ac, false, err
 	}
 	// Tencent's SDKAppIDs are ten digits starting 14; looking the same keeps
 	// client-side validation in existing apps happy.
@@ -226,6 +201,7 @@ func DefaultApp(dataDir string) (AppConfig, bool, error) {
 		return ac, false, err
 	}
 	b, _ := json.MarshalIndent(ac, "", "  ")
+	path := filepath.Join(dataDir, defaultAppFile)
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return ac, false, err
