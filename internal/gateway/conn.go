@@ -73,7 +73,7 @@ type conn struct {
 	pending  int // requests read and not answered (queued or running)
 	reqBytes int // their bytes
 	working  bool
-	preLogin int // frames read before the login succeeded
+	preLogin int   // frames read before the login succeeded
 	shard    uint8 // of Gateway.conns, set once at the upgrade
 
 	// Set once at login under mu, read by the worker afterwards.
