@@ -75,7 +75,7 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the process did not exit within 15 s of SIGTERM")
 	}
-	if !strings.Contains(p.stderr.String(), `"parley drained"`) || !strings.Contains(p.stderr.String(), `"websockets":4`) {
+	if !strings.Contains(p.stderr.String(), `"parley stopped"`) || !strings.Contains(p.stderr.String(), `"websockets":4`) {
 		t.Fatalf("no drain line naming 4 websockets in the log:\n%s", p.stderr)
 	}
 

@@ -365,7 +365,8 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 // listener and request logging of internal/server, which take them from
 // here once it has those options.
 func serverOptions(cfg config.Config) server.Options {
-	return server.Options{BodyTimeout: cfg.HTTPBodyTimeout}
+	return server.Options{BodyTimeout: cfg.HTTPBodyTimeout, AdminListen: cfg.AdminListen, Pprof: cfg.Pprof,
+		RequestLogSample: cfg.RequestLogSample}
 }
 
 // configCheck loads and validates everything serve would before opening

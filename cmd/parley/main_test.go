@@ -177,3 +177,17 @@ func TestHTTPBodyTimeoutEnv(t *testing.T) {
 		}
 	}
 }
+
+// The admin listener, pprof and the request-log sample reach the node from
+// the environment.
+func TestObservabilitySettingsReachTheNode(t *testing.T) {
+	env := map[string]string{"PARLEY_ADMIN_LISTEN": "127.0.0.1:9191", "PARLEY_PPROF": "true", "PARLEY_REQUEST_LOG_SAMPLE": "0.25"}
+	cfg, err := config.Load(config.EnvLookup(func(k string) string { return env[k] }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := serverOptions(cfg)
+	if o.AdminListen != "127.0.0.1:9191" || !o.Pprof || o.RequestLogSample == nil || *o.RequestLogSample != 0.25 {
+		t.Fatalf("options %+v", o)
+	}
+}

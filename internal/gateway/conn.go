@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -80,6 +82,55 @@ type conn struct {
 	session   *presence.Session
 	expiry    *time.Timer
 	expiresAt time.Time // the UserSig's expiry: no request runs at or after it
+
+	// endReason is the first known cause of the connection's end (set once,
+	// under mu, by ending), and endCode the WebSocket close code sent or
+	// received for it, if any. A session's end is logged once: a logout or a
+	// kick logs its own line; any other cause is logged by shutdown as
+	// "session disconnected".
+	endReason string
+	endCode   ws.StatusCode
+}
+
+// End causes that log their own line (see conn.endReason).
+const (
+	endLogout = "logout"
+	endKicked = "kicked"
+)
+
+// ending records reason (and the close code, 0 for none) as the cause of
+// the connection's end unless one is known already or the connection is
+// closed, and reports whether it did.
+func (c *conn) ending(reason string, code ws.StatusCode) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.endReason != "" || c.closed {
+		return false
+	}
+	c.endReason, c.endCode = reason, code
+	return true
+}
+
+// logSession logs msg at info with the session's identity and attrs; it
+// logs nothing before login.
+func (c *conn) logSession(msg string, attrs ...slog.Attr) {
+	ctx := context.Background()
+	if !c.g.Logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	c.mu.Lock()
+	s := c.session
+	c.mu.Unlock()
+	if s == nil {
+		return
+	}
+	all := make([]slog.Attr, 0, 5+len(attrs))
+	all = append(all, slog.Uint64("sdkappid", s.App), slog.String("user", s.User), slog.String("platform", s.Platform),
+		slog.String("instance", s.Instance))
+	if msg != "session login" {
+		all = append(all, slog.Int64("duration_ms", time.Since(s.LoginAt).Milliseconds()))
+	}
+	c.g.Logger.LogAttrs(ctx, slog.LevelInfo, msg, append(all, attrs...)...)
 }
 
 func (c *conn) serve() {
@@ -124,6 +175,7 @@ func (c *conn) readFailed(err error) {
 	var ne net.Error
 	switch {
 	case errors.As(err, &ce):
+		c.ending("protocol_error", ce.code)
 		c.g.metrics.closed(ce.code)
 		c.sendAndClose(closeFrameWith(ce.code, ce.reason))
 	case errors.As(err, &ne) && ne.Timeout():
@@ -131,10 +183,15 @@ func (c *conn) readFailed(err error) {
 		if !c.loggedIn() {
 			reason = "login timeout: no login within the login deadline"
 		}
+		c.ending("heartbeat_timeout", ws.StatusPolicyViolation)
 		c.g.metrics.closed(ws.StatusPolicyViolation)
 		c.sendAndClose(closeFrameWith(ws.StatusPolicyViolation, reason))
-	case errors.Is(err, errClientClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+	case errors.Is(err, errClientClosed):
+		// readMessage recorded the client's close code.
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		c.ending("connection_lost", 0)
 	default:
+		c.ending("read_error", 0)
 		c.g.Logger.Debug("ws read", "error", err.Error())
 	}
 }
@@ -176,6 +233,11 @@ func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
 			case ws.OpPing:
 				c.send(controlFrame(ws.OpPong, payload))
 			case ws.OpClose:
+				var code ws.StatusCode
+				if len(payload) >= 2 {
+					code = ws.StatusCode(binary.BigEndian.Uint16(payload))
+				}
+				c.ending("client_close", code)
 				c.sendAndClose(closeFrame)
 				return nil, 0, errClientClosed
 			}
@@ -260,6 +322,7 @@ func (c *conn) enqueue(r []byte) bool {
 	}
 	if c.pending >= MaxQueuedRequests || c.reqBytes+len(r) > MaxQueuedRequestBytes {
 		c.mu.Unlock()
+		c.ending("too_many_in_flight", ws.StatusPolicyViolation)
 		c.g.metrics.inboundOverflow.Inc()
 		c.g.metrics.closed(ws.StatusPolicyViolation)
 		c.send(responseFrame("", nil, tooManyInFlight))
@@ -309,11 +372,29 @@ func (c *conn) work() {
 	}
 }
 
-// Push implements presence.Endpoint.
-func (c *conn) Push(frame []byte) { c.send(frame) }
+// Push implements presence.Endpoint. A push is counted delivered once it is
+// queued to the connection (the socket write is the flusher's), dropped when
+// the connection is already closing or the push makes it a slow consumer.
+func (c *conn) Push(frame []byte) {
+	switch c.queue(frame, false) {
+	case queued:
+		c.g.metrics.pushed.Inc()
+	case refusedClosing:
+		c.g.metrics.dropClosing.Inc()
+	case refusedSlow:
+		c.g.metrics.dropSlow.Inc()
+	}
+}
 
-// Kick implements presence.Endpoint.
+// Kick implements presence.Endpoint. Only the first cause of a connection's
+// end is a kick to count and log: a UserSig expiry found by both its timer
+// and the worker, or a kick of a connection already closing, is not counted
+// again.
 func (c *conn) Kick(reason string) {
+	if c.ending(endKicked, 0) {
+		c.g.metrics.kicked(reason)
+		c.logSession("session kicked", slog.String("reason", reason))
+	}
 	c.sendAndClose(PushFrame("kicked", 0, map[string]string{"reason": reason}))
 }
 
@@ -322,33 +403,48 @@ func (c *conn) send(frame []byte) { c.queue(frame, false) }
 // sendAndClose queues a last frame; the connection closes once it is out.
 func (c *conn) sendAndClose(frame []byte) { c.queue(frame, true) }
 
-func (c *conn) queue(frame []byte, last bool) {
+// queueResult is what became of a frame given to queue.
+type queueResult uint8
+
+const (
+	queued         queueResult = iota
+	refusedClosing             // the connection is closing or closed
+	refusedSlow                // the frame passed the outbound byte bound: the connection is closed
+)
+
+func (c *conn) queue(frame []byte, last bool) queueResult {
 	c.mu.Lock()
 	if c.closing || c.closed {
 		c.mu.Unlock()
-		return
+		return refusedClosing
 	}
 	if c.outBytes+c.writing+len(frame) > c.g.maxOutboundBytes {
 		// A slow consumer: what is queued is dropped and the socket closed
 		// at once (a close frame would wait behind what it does not read).
 		c.closing = true
+		c.g.metrics.outboundBytes.Add(-int64(c.outBytes))
 		c.out, c.outBytes = nil, 0
+		if c.endReason == "" {
+			c.endReason = "slow_consumer"
+		}
 		c.mu.Unlock()
 		c.g.metrics.slowConsumers.Inc()
 		c.g.Logger.Warn("closing slow websocket client", "sdkappid", c.app.SDKAppID, "queued_bytes_limit", c.g.maxOutboundBytes)
 		c.cancel()
 		c.nc.Close()
-		return
+		return refusedSlow
 	}
 	c.out = append(c.out, frame)
-	c.outBytes += len(frame)
+	n := len(frame)
 	if last {
 		if frame[0]&0x0f != byte(ws.OpClose) {
 			c.out = append(c.out, closeFrame)
-			c.outBytes += len(closeFrame)
+			n += len(closeFrame)
 		}
 		c.closing = true
 	}
+	c.outBytes += n
+	c.g.metrics.outboundBytes.Add(int64(n))
 	start := !c.flushing
 	c.flushing = true
 	c.mu.Unlock()
@@ -358,6 +454,7 @@ func (c *conn) queue(frame []byte, last bool) {
 	if start {
 		go c.flush()
 	}
+	return queued
 }
 
 // flush writes queued frames without holding the lock during I/O.
@@ -384,8 +481,16 @@ func (c *conn) flush() {
 			batch[i] = nil
 		}
 		c.mu.Lock()
+		gone := c.writing // written, or lost with the socket
+		if err != nil {
+			gone += c.outBytes
+		}
+		c.g.metrics.outboundBytes.Add(-int64(gone))
 		c.writing = 0
 		if err != nil {
+			if c.endReason == "" {
+				c.endReason = "write_error"
+			}
 			c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
 			c.mu.Unlock()
 			c.cancel()
@@ -407,6 +512,7 @@ func (c *conn) shutdown() {
 	// A flusher still writing (a close frame, a kick) closes the socket when
 	// its queue is out; its write deadline bounds how long that takes.
 	flusherCloses := c.flushing
+	reason, code := c.endReason, c.endCode
 	c.mu.Unlock()
 	c.cancel()
 	if t != nil {
@@ -414,6 +520,16 @@ func (c *conn) shutdown() {
 	}
 	if s != nil {
 		c.g.Presence.Remove(s)
+		if reason != endLogout && reason != endKicked {
+			if reason == "" {
+				reason = "connection_lost"
+			}
+			attrs := []slog.Attr{slog.String("reason", reason)}
+			if code != 0 {
+				attrs = append(attrs, slog.Int("code", int(code)))
+			}
+			c.logSession("session disconnected", attrs...)
+		}
 	}
 	if !flusherCloses {
 		c.nc.Close()

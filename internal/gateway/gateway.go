@@ -143,7 +143,7 @@ func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
 		return responseFrame(req.ID, nil, err), false
 	}
 	if err := g.limiter.allow(c, req.Op, time.Now()); err != nil {
-		g.metrics.rateLimited.WithLabelValues(opClass(req.Op).String()).Inc()
+		g.metrics.rateLimited[opClass(req.Op)].Inc()
 		return responseFrame(req.ID, nil, err), false
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, g.requestTimeout)
@@ -214,18 +214,26 @@ type loginData struct {
 	InstanceID string `json:"instanceID"`
 }
 
+// login runs a login request and counts it by platform and outcome
+// (parley_gateway_logins_total).
 func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
 	var d loginData
+	outcome := loginError
+	defer func() { g.metrics.login(d.Platform, outcome) }()
 	if err := decode(data, &d); err != nil {
+		outcome = loginBadRequest
 		return nil, err
 	}
 	if c.loggedIn() {
+		outcome = loginBadRequest
 		return nil, errcode.New(CodeInvalidRequest, "already logged in on this connection")
 	}
 	if !presence.ValidPlatform(d.Platform) {
+		outcome = loginBadRequest
 		return nil, errcode.Newf(CodeInvalidRequest, "unknown platform %q", d.Platform)
 	}
 	if !account.ValidUserID(d.UserID) {
+		outcome = loginBadRequest
 		return nil, errcode.Newf(CodeInvalidRequest, "invalid userID %q", d.UserID)
 	}
 	// Not the caching verifier: a user logs in rarely, and caching every
@@ -234,8 +242,10 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	if err != nil {
 		if se, ok := err.(*usersig.Error); ok {
 			if se.Code == usersig.CodeExpired {
+				outcome = loginExpired
 				return nil, errcode.New(CodeUserSigExpired, "ERR_USER_SIG_EXPIRED")
 			}
+			outcome = loginBadSig
 			return nil, errcode.New(se.Code, se.Info)
 		}
 		return nil, err
@@ -270,6 +280,8 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 		c.expiry = time.AfterFunc(wait, func() { c.Kick(presence.KickUserSigExpired) })
 	}
 	c.mu.Unlock()
+	outcome = loginOK
+	c.logSession("session login")
 	kicked, reason := g.Presence.Add(s, c.app.Login.Limit(d.Platform))
 	c.mu.Lock()
 	gone := c.closing

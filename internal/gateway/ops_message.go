@@ -80,6 +80,13 @@ func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (a
 	if err != nil {
 		return nil, err
 	}
+	if !sent.Duplicate {
+		if d.OnlineUserOnly {
+			g.metrics.sentOnline.Inc()
+		} else {
+			g.metrics.sentC2C.Inc()
+		}
+	}
 	return map[string]any{"message": wireMessage(sent.Message), "duplicate": sent.Duplicate}, nil
 }
 

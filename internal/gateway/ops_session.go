@@ -32,6 +32,9 @@ func (g *Gateway) logout(_ context.Context, c *conn, _ json.RawMessage) (any, er
 	s := c.session
 	c.mu.Unlock()
 	g.Presence.Remove(s)
+	if c.ending(endLogout, 0) {
+		c.logSession("session logout")
+	}
 	// The answer is the connection's last frame (Gateway.run): nothing
 	// queued after it runs, and the socket closes once it is written.
 	return struct{}{}, nil

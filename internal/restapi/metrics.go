@@ -13,6 +13,8 @@ import (
 type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// Messages accepted on this door, by kind; resolved once.
+	sentC2C, sentOnline prometheus.Counter
 }
 
 // NewMetrics registers the REST metrics on reg.
@@ -28,8 +30,30 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"service", "command"}),
 	}
-	reg.MustRegister(m.requests, m.latency)
+	// The gateway registers the same family with door="socket" (see
+	// gateway.NewMetrics); the help must stay identical for the registry
+	// to merge them.
+	sent := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name:        "parley_messages_sent_total",
+		Help:        "Messages accepted for sending, by door and kind (c2c stored; c2c_online online-only), retries not counted.",
+		ConstLabels: prometheus.Labels{"door": "rest"},
+	}, []string{"kind"})
+	m.sentC2C, m.sentOnline = sent.WithLabelValues("c2c"), sent.WithLabelValues("c2c_online")
+	reg.MustRegister(m.requests, m.latency, sent)
 	return m
+}
+
+// sent counts n messages accepted (one per receiver); a nil m counts
+// nothing.
+func (m *Metrics) sent(onlineOnly bool, n int) {
+	if m == nil || n == 0 {
+		return
+	}
+	if onlineOnly {
+		m.sentOnline.Add(float64(n))
+	} else {
+		m.sentC2C.Add(float64(n))
+	}
 }
 
 func (m *Metrics) observe(api string, code int, d time.Duration) {

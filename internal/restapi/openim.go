@@ -201,6 +201,9 @@ func (s *Server) sendMsg(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !sent.Duplicate {
+		s.Metrics.sent(req.OnlineOnly, 1)
+	}
 	return &struct {
 		Envelope
 		MsgTime int64
@@ -255,7 +258,11 @@ func (s *Server) batchSendMsg(c *call) (response, error) {
 		MsgKey    string         `json:",omitempty"`
 		ErrorList []accountError `json:",omitempty"`
 	}{}
+	accepted := 0
 	for _, r := range results {
+		if r.Err == nil && !r.Sent.Duplicate {
+			accepted++
+		}
 		switch {
 		case r.Err == nil:
 			// One MsgKey for the batch: every receiver's message has the
@@ -270,6 +277,7 @@ func (s *Server) batchSendMsg(c *call) (response, error) {
 			resp.ErrorList = append(resp.ErrorList, accountError{r.To, r.Err.Code})
 		}
 	}
+	s.Metrics.sent(req.OnlineOnly, accepted)
 	return resp, nil
 }
 

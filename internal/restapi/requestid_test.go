@@ -161,7 +161,9 @@ func TestInternalErrorNamesRequestID(t *testing.T) {
 		if info, _ := out["ErrorInfo"].(string); info != "Err_Internal_Server_Error (request id "+id+")" {
 			t.Fatalf("%s: ErrorInfo %q does not name request id %q", tc.api, info, id)
 		}
-		var logged, debug bool
+		// The error record, and the call's own request line (logged for
+		// every call by default) with its code.
+		var logged, callLine bool
 		for _, r := range n.log.records(t) {
 			if r["request_id"] != id {
 				continue
@@ -170,12 +172,12 @@ func TestInternalErrorNamesRequestID(t *testing.T) {
 			case "rest call error":
 				logged = r["level"] == "ERROR" && r["api"] == tc.api && r["sdkappid"] == float64(resttest.SDKAppID) &&
 					r["identifier"] == resttest.Admin && r["error"] != ""
-			case "rest call failed":
-				debug = true
+			case "rest call":
+				callLine = r["code"] == float64(tc.code)
 			}
 		}
-		if !logged || !debug {
-			t.Fatalf("%s: no error record with api, sdkappid, identifier and request_id %q (debug line %v):\n%v", tc.api, id, debug, n.log.records(t))
+		if !logged || !callLine {
+			t.Fatalf("%s: no error record with api, sdkappid, identifier and request_id %q (request line %v):\n%v", tc.api, id, callLine, n.log.records(t))
 		}
 	}
 }

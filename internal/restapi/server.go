@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"strconv"
@@ -52,6 +53,16 @@ type Server struct {
 	// call is answered 60008 (default DefaultRequestTimeout). The node's
 	// HTTP layer bounds the body read (see server.Options.BodyTimeout).
 	RequestTimeout time.Duration
+
+	// RequestLogSample is the fraction of REST calls logged at info with
+	// one "rest call" line each (sdkappid, api, code, duration_ms, client,
+	// forwarded_for, request_id): 0 (the zero value) logs none, 1 or more
+	// every call, and a value in between that share of successful calls,
+	// chosen at random. While it is above 0, failed calls (ErrorCode != 0)
+	// are always logged, with their ErrorInfo: they are the lines an
+	// operator looks up by request ID. At 0 failures are logged at debug
+	// only. server.Options.RequestLogSample sets it (default 1).
+	RequestLogSample float64
 
 	routes  map[string]route
 	limiter *rateLimiter
@@ -156,14 +167,63 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	api, resp, svc := s.dispatch(ctx, w, r, id)
 	code := resp.env().ErrorCode
 	writeResponse(w, resp, svc)
+	d := time.Since(start)
 	if s.Metrics != nil {
-		s.Metrics.observe(api, code, time.Since(start))
+		s.Metrics.observe(api, code, d)
 	}
-	if code != 0 {
+	if s.logged(code) {
+		s.logCall(ctx, r, api, code, resp.env().ErrorInfo, id, d)
+	} else if code != 0 {
 		s.Logger.LogAttrs(ctx, slog.LevelDebug, "rest call failed",
 			slog.String("api", api), slog.Int("code", code), slog.String("info", resp.env().ErrorInfo),
 			slog.String("request_id", id))
 	}
+}
+
+// logged reports whether a call answered with code gets a "rest call"
+// line (see RequestLogSample).
+func (s *Server) logged(code int) bool {
+	p := s.RequestLogSample
+	switch {
+	case p <= 0:
+		return false
+	case p >= 1, code != 0:
+		return true
+	}
+	return rand.Float64() < p
+}
+
+// maxForwardedFor caps the X-Forwarded-For entry logged: the header is the
+// client's to write.
+const maxForwardedFor = 64
+
+// logCall writes a call's "rest call" line. client is the TCP peer; a
+// proxy's X-Forwarded-For is logged beside it (its first entry, as sent:
+// nothing here trusts it), never instead of it.
+func (s *Server) logCall(ctx context.Context, r *http.Request, api string, code int, info, id string, d time.Duration) {
+	if !s.Logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	var app uint64
+	if v := r.URL.Query().Get("sdkappid"); v != "" {
+		app, _ = strconv.ParseUint(v, 10, 32)
+	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs, slog.Uint64("sdkappid", app), slog.String("api", api), slog.Int("code", code),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000), slog.String("client", r.RemoteAddr))
+	if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
+		first, _, _ := strings.Cut(fwd, ",")
+		first = strings.TrimSpace(first)
+		if len(first) > maxForwardedFor {
+			first = first[:maxForwardedFor]
+		}
+		attrs = append(attrs, slog.String("forwarded_for", first))
+	}
+	attrs = append(attrs, slog.String("request_id", id))
+	if code != 0 {
+		attrs = append(attrs, slog.String("info", info))
+	}
+	s.Logger.LogAttrs(ctx, slog.LevelInfo, "rest call", attrs...)
 }
 
 // dispatch runs the request under ctx and returns the API name for metrics

@@ -1,5 +1,6 @@
 // Package server assembles a Parley node: storage engine, domain services,
-// the REST door and the operational endpoints, on one listener.
+// the REST door and the operational endpoints (metrics, profiling), on the
+// public listener or, when configured, a separate admin listener.
 package server
 
 import (
@@ -47,9 +48,15 @@ type Node struct {
 	Presence  *presence.Registry
 	Gateway   *gateway.Gateway
 	Handler   http.Handler
-	Logger    *slog.Logger
-	retention time.Duration
-	limits    httpLimits
+	// AdminHandler serves /metrics (and /debug/pprof/ with Options.Pprof)
+	// for the admin listener; nil when Options.AdminListen is empty, and
+	// then /metrics is on Handler.
+	AdminHandler http.Handler
+	Logger       *slog.Logger
+	retention    time.Duration
+	limits       httpLimits
+	adminListen  string
+	pprof        bool
 
 	// Conversations is the conversation list as each user sees it.
 	Conversations *conversation.Service
@@ -92,6 +99,32 @@ type Options struct {
 	// MaxHeaderBytes caps the request line and headers (default
 	// DefaultMaxHeaderBytes); larger requests get HTTP 431.
 	MaxHeaderBytes int
+
+	// AdminListen is the address of the admin listener ("127.0.0.1:9090");
+	// empty (the default) means none. With one, /metrics (and pprof) are
+	// served there only, and the public listener answers them 404; without
+	// one, /metrics is on the public listener. Serve opens it.
+	AdminListen string
+	// Pprof serves net/http/pprof under /debug/pprof/ on the admin
+	// listener. It needs AdminListen: New refuses it without.
+	Pprof bool
+	// RequestLogSample is the fraction of REST calls logged at info with a
+	// "rest call" line (restapi.Server.RequestLogSample has the rules:
+	// failures are logged whenever it is above 0). nil, the default, logs
+	// every call; 0 logs none; it must be within [0, 1].
+	RequestLogSample *float64
+}
+
+// requestLogSample resolves RequestLogSample's default.
+func (o Options) requestLogSample() (float64, error) {
+	if o.RequestLogSample == nil {
+		return 1, nil
+	}
+	p := *o.RequestLogSample
+	if !(p >= 0 && p <= 1) { // NaN fails too
+		return 0, fmt.Errorf("request log sample %v: want a fraction from 0 (off) to 1 (every call)", p)
+	}
+	return p, nil
 }
 
 // New assembles a node over an opened store.
@@ -111,6 +144,13 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	if len(apps) == 0 {
 		return nil, errors.New("no app configured")
 	}
+	if opts.Pprof && opts.AdminListen == "" {
+		return nil, errPprofNeedsAdmin
+	}
+	sample, err := opts.requestLogSample()
+	if err != nil {
+		return nil, err
+	}
 	n := &Node{Apps: registry, Store: st, Events: event.NewBus(), Logger: logger}
 	n.Accounts = &account.Service{Store: st, Events: n.Events}
 	n.Profiles = &profile.Service{Store: st, Events: n.Events}
@@ -125,6 +165,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	observeStore(reg, st)
 	verifier := usersig.NewVerifier(10_000)
 	n.Presence = presence.NewRegistry()
 	n.Gateway = &gateway.Gateway{
@@ -140,7 +181,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	rest := &restapi.Server{
 		Apps: registry, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations, Messages: n.Messages,
 		Sessions: n.Gateway, Verifier: verifier, Logger: logger, Metrics: restapi.NewMetrics(reg),
-		Conversations: n.Conversations, RequestTimeout: n.limits.request,
+		Conversations: n.Conversations, RequestTimeout: n.limits.request, RequestLogSample: sample,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest.Handler())
@@ -148,7 +189,12 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 		return nil, err
 	}
 	mux.Handle("GET /v1/ws", n.Gateway)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	n.adminListen, n.pprof = opts.AdminListen, opts.Pprof
+	if n.adminListen != "" {
+		n.AdminHandler = adminHandler(reg, n.pprof)
+	} else {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	}
 	mux.HandleFunc("GET /readyz", n.ready)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -196,38 +242,23 @@ func (n *Node) Maintain(ctx context.Context, now time.Time) error {
 	return err
 }
 
-// Serve runs the HTTP server on ln until ctx ends, then drains requests in
-// flight before returning.
+// Serve runs the HTTP server on ln, and the admin listener's when
+// Options.AdminListen is set (opened here: an address that cannot be bound
+// is an error before anything is served), until ctx ends or either server
+// fails; then both drain requests in flight before it returns. It logs
+// "parley shutting down" and "parley stopped" with the sessions open and
+// how long the drain took. Every WebSocket is ended with close 1001 within
+// the same bound (Gateway.Shutdown); /readyz answers 503 meanwhile.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: n.Handler, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
-		MaxHeaderBytes: n.limits.maxHeaderBytes}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	go n.RunMaintenance(ctx)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	var admin net.Listener
+	if n.adminListen != "" {
+		var err error
+		if admin, err = net.Listen("tcp", n.adminListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("admin listener: %w", err)
+		}
 	}
-	// Stop accepting and end every WebSocket with 1001 (after what is
-	// queued for it) at the same time, within one bound: the HTTP server
-	// does not track hijacked connections.
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	start := time.Now()
-	sockets := make(chan [2]int, 1)
-	go func() {
-		open, forced := n.Gateway.Shutdown(shutdownCtx)
-		sockets <- [2]int{open, forced}
-	}()
-	err := srv.Shutdown(shutdownCtx)
-	ws := <-sockets
-	n.Logger.Info("parley drained", "websockets", ws[0], "websockets_closed_by_force", ws[1],
-		"took_ms", time.Since(start).Milliseconds())
-	if errors.Is(<-errc, http.ErrServerClosed) {
-		return err
-	}
-	return err
+	return n.ServeWithAdmin(ctx, ln, admin)
 }
 
 // TuneRuntime sets the garbage collector for a chat server unless the

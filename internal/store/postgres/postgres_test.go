@@ -5,9 +5,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -196,5 +200,44 @@ func TestReopen(t *testing.T) {
 	}
 	if files == 0 || rows != files || versions != files {
 		t.Errorf("schema_migrations has %d rows for %d versions, want %d and %d", rows, versions, files, files)
+	}
+}
+
+// Without a group committer every Write is its own transaction: the write
+// observer sees batches of one, failed writes included.
+func TestWriteObserverSeesEachWrite(t *testing.T) {
+	const app store.AppID = 1400000001
+	ctx := t.Context()
+	db, err := postgres.Open(ctx, freshDatabase(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mu sync.Mutex
+	var batches []int
+	db.ObserveWrites(func(batch int, d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d <= 0 {
+			t.Errorf("duration %s", d)
+		}
+		batches = append(batches, batch)
+	})
+	for i := range 3 {
+		if err := db.Write(ctx, func(tx store.Tx) error {
+			_, err := tx.CreateAccount(ctx, app, fmt.Sprintf("u%d", i), 100)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failed := errors.New("refused")
+	if err := db.Write(ctx, func(store.Tx) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("Write: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(batches, []int{1, 1, 1, 1}) {
+		t.Fatalf("observed batches %v, want four of 1", batches)
 	}
 }

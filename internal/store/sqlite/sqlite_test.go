@@ -2,8 +2,11 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
@@ -134,5 +137,63 @@ func TestReopen(t *testing.T) {
 	}
 	if rows != len(files) || versions != len(files) {
 		t.Errorf("schema_migrations has %d rows for %d versions, want %d and %d", rows, versions, len(files), len(files))
+	}
+}
+
+// The write observer sees every group commit: the batch sizes add up to the
+// writes made (concurrent ones share batches), each with a duration.
+func TestWriteObserverSeesGroupCommits(t *testing.T) {
+	const app store.AppID = 1400000001
+	ctx := t.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mu sync.Mutex
+	var batches []int
+	var total time.Duration
+	db.ObserveWrites(func(batch int, d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		batches = append(batches, batch)
+		total += d
+	})
+	const writes = 40
+	var wg sync.WaitGroup
+	for i := range writes {
+		wg.Go(func() {
+			err := db.Write(ctx, func(tx store.Tx) error {
+				_, err := tx.CreateAccount(ctx, app, fmt.Sprintf("u%d", i), 100)
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	sum := 0
+	for _, b := range batches {
+		if b < 1 {
+			t.Errorf("batch of %d", b)
+		}
+		sum += b
+	}
+	got, d := len(batches), total
+	mu.Unlock()
+	if sum != writes || got == 0 || d <= 0 {
+		t.Fatalf("observed %d batches of %d writes in %s, want %d writes", got, sum, d, writes)
+	}
+	// Cleared: nothing more is observed.
+	db.ObserveWrites(nil)
+	if err := db.Write(ctx, func(tx store.Tx) error { _, err := tx.CreateAccount(ctx, app, "late", 100); return err }); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(batches) != got {
+		t.Fatalf("observed after ObserveWrites(nil)")
 	}
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/parleyim/parley/internal/store"
 )
@@ -107,11 +108,13 @@ func (c *committer) run() {
 // failing one rolls back alone. Store.Write's contract (fn may run more than
 // once) is what makes the second run safe.
 func (c *committer) commit(batch []*writeRequest) {
+	start := time.Now()
 	results := make([]error, len(batch))
 	if !c.runBatch(batch, results, false) {
 		clear(results)
 		c.runBatch(batch, results, true)
 	}
+	c.db.observed(len(batch), start)
 	for i, r := range batch {
 		r.done <- results[i]
 	}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/parleyim/parley/internal/store"
 )
@@ -64,6 +66,35 @@ type DB struct {
 	stmts  map[stmtKey]*sql.Stmt
 
 	committer *committer
+	// observe, when set, is told of every write transaction (ObserveWrites).
+	observe atomic.Pointer[WriteObserver]
+}
+
+// WriteObserver is told, after each write transaction, how many Store.Write
+// calls it carried and how long it took (begin to durable commit, or to the
+// failure). With the group committer that is one batch: a batch run twice
+// to isolate a failing request counts once, with both runs' time, and the
+// time the requests waited in the queue is not included. Without it, every
+// Write is its own transaction (batch 1) and the time includes retries. It
+// runs on the writer's goroutine: it must be cheap and must not block.
+type WriteObserver func(batch int, d time.Duration)
+
+// ObserveWrites sets (or with nil clears) the write observer. It may be
+// called while writes run; it exists so the node that assembles the store's
+// users can attach its metrics after the store is opened.
+func (db *DB) ObserveWrites(fn WriteObserver) {
+	if fn == nil {
+		db.observe.Store(nil)
+		return
+	}
+	db.observe.Store(&fn)
+}
+
+// observed reports a write transaction to the observer, if any.
+func (db *DB) observed(batch int, start time.Time) {
+	if fn := db.observe.Load(); fn != nil {
+		(*fn)(batch, time.Since(start))
+	}
 }
 
 type stmtKey struct {
@@ -95,6 +126,8 @@ func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 	if db.committer != nil {
 		return db.committer.submit(ctx, fn)
 	}
+	start := time.Now()
+	defer db.observed(1, start)
 	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
