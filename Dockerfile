@@ -9,7 +9,9 @@
 # cannot stamp the VCS commit: VERSION and COMMIT are the stamp, passed to
 # the linker as main.version and main.commit (as scripts/release.sh does).
 
-FROM golang:1.26-bookworm AS build
+# The build stage runs on the builder's own platform and cross-compiles
+# (GOOS/GOARCH from buildx's TARGET*): no emulation for --platform builds.
+FROM --platform=$BUILDPLATFORM golang:1.26-bookworm AS build
 WORKDIR /src
 # Modules first: this layer is reused while go.mod and go.sum are unchanged.
 COPY go.mod go.sum ./

@@ -37,8 +37,9 @@ DIST=${DIST:-dist}
 export GOFLAGS=
 export CGO_ENABLED=0
 
-rm -rf "$DIST"
+# Only what this script writes is removed: DIST may name any directory.
 mkdir -p "$DIST"
+rm -f "$DIST"/parley-* "$DIST/SHA256SUMS"
 for target in $TARGETS; do
 	os=${target%/*}
 	arch=${target#*/}
