@@ -191,3 +191,13 @@ func TestObservabilitySettingsReachTheNode(t *testing.T) {
 		t.Fatalf("options %+v", o)
 	}
 }
+
+// A release build's stamped version and commit win over build information.
+func TestStampedVersion(t *testing.T) {
+	defer func(v, c string) { version, commit = v, c }(version, commit)
+	version, commit = "v1.2.3", "0123abc"
+	text := versionText(readBuildInfo())
+	if !strings.HasPrefix(text, "parley v1.2.3\ncommit: 0123abc\ngo: ") {
+		t.Fatalf("version text %q", text)
+	}
+}

@@ -7,6 +7,12 @@ import (
 	"strings"
 )
 
+// version and commit are stamped by release builds (scripts/release.sh and
+// the Dockerfile: -ldflags "-X main.version=... -X main.commit=..."); they
+// win over the build information, which -trimpath builds, builds from a git
+// worktree and images built without .git do not carry.
+var version, commit string
+
 // buildInfo is what `parley version` reports, from the binary's build
 // information; ok is false when the binary has none.
 type buildInfo struct {
@@ -23,6 +29,9 @@ func readBuildInfo() buildInfo {
 // `go install ...@version` build, "(devel)" for a build from a checkout
 // (and when the binary carries no build information).
 func (b buildInfo) module() string {
+	if version != "" {
+		return version
+	}
 	if b.ok && b.info.Main.Version != "" {
 		return b.info.Main.Version
 	}
@@ -33,6 +42,9 @@ func (b buildInfo) module() string {
 // when the work tree had changes, or "unknown" (go build -buildvcs=false,
 // go run, a build outside a repository).
 func (b buildInfo) commit() string {
+	if commit != "" {
+		return commit
+	}
 	if !b.ok {
 		return "unknown"
 	}
