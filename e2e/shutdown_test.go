@@ -22,14 +22,17 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	env := append([]string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin", "PARLEY_RATE_LIMIT=0", "PARLEY_CLIENT_RATE_LIMIT=0"}, storeEnv(t)...)
 	p := start(t, addr, env, "--data", data)
 	rest := newClient(t, addr, appA, keyA, "admin")
-	rest.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{"alice", "bob"}})
+	// Names of this run only: on PostgreSQL the process tests share one database.
+	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)
+	alice, bob := "alice"+run, "bob"+run
+	rest.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{alice, bob}})
 	var socks []*wsClient
-	for _, u := range []string{"alice", "bob", "alice"} {
+	for _, u := range []string{alice, bob, alice} {
 		socks = append(socks, wsLogin(t, addr, u))
 	}
 	anon := rawDial(t, addr) // not logged in
 	for i := range 20 {
-		rest.mustOK("openim/sendmsg", map[string]any{"From_Account": "alice", "To_Account": "bob", "MsgRandom": i,
+		rest.mustOK("openim/sendmsg", map[string]any{"From_Account": alice, "To_Account": bob, "MsgRandom": i,
 			"MsgBody": []any{map[string]any{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": fmt.Sprint(i)}}}})
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
@@ -80,7 +83,7 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	}
 
 	start(t, addr, env, "--data", data)
-	out := rest.mustOK("openim/admin_getroammsg", map[string]any{"Operator_Account": "alice", "Peer_Account": "bob",
+	out := rest.mustOK("openim/admin_getroammsg", map[string]any{"Operator_Account": alice, "Peer_Account": bob,
 		"MaxCnt": 100, "MinTime": 0, "MaxTime": time.Now().Unix() + 60})
 	if msgs := out["MsgList"].([]any); len(msgs) != 20 {
 		t.Fatalf("%d messages after the restart, want the 20 acknowledged", len(msgs))
