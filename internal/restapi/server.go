@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -164,7 +165,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(RequestIDHeader, id)
 	ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
 	defer cancel()
-	api, resp, svc := s.dispatch(ctx, w, r, id)
+	q := r.URL.Query() // parsed once: dispatch and the request log read it
+	api, resp, svc := s.dispatch(ctx, w, r, q, id)
 	code := resp.env().ErrorCode
 	writeResponse(w, resp, svc)
 	d := time.Since(start)
@@ -172,7 +174,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.Metrics.observe(api, code, d)
 	}
 	if s.logged(code) {
-		s.logCall(ctx, r, api, code, resp.env().ErrorInfo, id, d)
+		s.logCall(ctx, r, q, api, code, resp.env().ErrorInfo, id, d)
 	} else if code != 0 {
 		s.Logger.LogAttrs(ctx, slog.LevelDebug, "rest call failed",
 			slog.String("api", api), slog.Int("code", code), slog.String("info", resp.env().ErrorInfo),
@@ -200,12 +202,12 @@ const maxForwardedFor = 64
 // logCall writes a call's "rest call" line. client is the TCP peer; a
 // proxy's X-Forwarded-For is logged beside it (its first entry, as sent:
 // nothing here trusts it), never instead of it.
-func (s *Server) logCall(ctx context.Context, r *http.Request, api string, code int, info, id string, d time.Duration) {
+func (s *Server) logCall(ctx context.Context, r *http.Request, q url.Values, api string, code int, info, id string, d time.Duration) {
 	if !s.Logger.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
 	var app uint64
-	if v := r.URL.Query().Get("sdkappid"); v != "" {
+	if v := q.Get("sdkappid"); v != "" {
 		app, _ = strconv.ParseUint(v, 10, 32)
 	}
 	attrs := make([]slog.Attr, 0, 9)
@@ -230,7 +232,7 @@ func (s *Server) logCall(ctx context.Context, r *http.Request, api string, code 
 // (or "unknown"), the response, and the service (nil when not resolved).
 // id is the request ID that failures the client cannot act on are logged
 // and answered with.
-func (s *Server) dispatch(ctx context.Context, w http.ResponseWriter, r *http.Request, id string) (string, response, *service) {
+func (s *Server) dispatch(ctx context.Context, w http.ResponseWriter, r *http.Request, q url.Values, id string) (string, response, *service) {
 	path := strings.TrimPrefix(r.URL.Path, "/v4/")
 	rt, ok := s.routes[path]
 	if !ok {
@@ -240,7 +242,6 @@ func (s *Server) dispatch(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if r.Method != http.MethodPost {
 		return fail(errcode.New(errcode.HTTPParse, "Err_Http_Method_Not_Post"))
 	}
-	q := r.URL.Query()
 	a, err := s.authenticate(q)
 	if err != nil {
 		return fail(errcode.As(err, errcode.AccountInternal))
