@@ -487,7 +487,7 @@ func TestClientRateLimits(t *testing.T) {
 // An internal failure (here: the store is gone) is answered 20005 with a
 // request ID, and the server logs the op, app, user and that request ID.
 func TestInternalErrorsAreLoggedWithRequestID(t *testing.T) {
-	var logs syncBuf
+	var logs resttest.LogSink
 	s := resttest.StartLogged(t, slog.New(slog.NewJSONHandler(&logs, nil)), server.Options{})
 	c := dial(t, s)
 	c.login(s, "alice", "Android")
@@ -518,21 +518,4 @@ func TestInternalErrorsAreLoggedWithRequestID(t *testing.T) {
 	if line["op"] != "friend.list" || line["user"] != "alice" || line["sdkappid"] != float64(resttest.SDKAppID) || line["level"] != "ERROR" || line["error"] == "" {
 		t.Fatalf("log line for request %s: %v\nlogs:\n%s", id, line, logs.String())
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // sessionLines returns the JSON log records with msg, in order.
-func sessionLines(t *testing.T, logs *syncBuf, msg string) []map[string]any {
+func sessionLines(t *testing.T, logs *resttest.LogSink, msg string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, l := range strings.Split(logs.String(), "\n") {
@@ -44,7 +44,7 @@ func waitMetric(t *testing.T, s *resttest.Server, series, want string) {
 // by platform and outcome, messages by door and kind, pushes queued, kicks
 // by reason; and each session's login and end is logged once.
 func TestSessionMetricsAndLogs(t *testing.T) {
-	var logs syncBuf
+	var logs resttest.LogSink
 	s := resttest.StartLogged(t, slog.New(slog.NewJSONHandler(&logs, nil)), server.Options{}, unlimited)
 	s.Import("alice", "bob")
 
@@ -151,7 +151,7 @@ func TestSessionMetricsAndLogs(t *testing.T) {
 
 // A client's close frame is logged with its code.
 func TestDisconnectLogsClientCloseCode(t *testing.T) {
-	var logs syncBuf
+	var logs resttest.LogSink
 	s := resttest.StartLogged(t, slog.New(slog.NewJSONHandler(&logs, nil)), server.Options{})
 	r := dialRaw(t, s)
 	r.login(s, "alice")

@@ -24,41 +24,11 @@ import (
 	"github.com/parleyim/parley/usersig"
 )
 
-// ridLog is a log sink tests read while the node writes to it.
-type ridLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *ridLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// records returns the JSON log records written so far.
-func (l *ridLog) records(t *testing.T) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // ridNode is a node like resttest's whose debug-level JSON log the test
 // reads, and its store so the test can break it.
 type ridNode struct {
 	url, query string
-	log        *ridLog
+	log        *resttest.LogSink
 	close      func()
 }
 
@@ -71,7 +41,7 @@ func ridStart(t *testing.T, opts server.Options) *ridNode {
 	}
 	a := app.New(resttest.SDKAppID, resttest.Key, resttest.Admin)
 	a.RateLimits = map[string]float64{}
-	l := &ridLog{}
+	l := &resttest.LogSink{}
 	logger := slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	node, err := server.New(ctx, st, []*app.App{a}, logger, opts)
 	if err != nil {
@@ -164,7 +134,7 @@ func TestInternalErrorNamesRequestID(t *testing.T) {
 		// The error record, and the call's own request line (logged for
 		// every call by default) with its code.
 		var logged, callLine bool
-		for _, r := range n.log.records(t) {
+		for _, r := range n.log.Records() {
 			if r["request_id"] != id {
 				continue
 			}
@@ -177,7 +147,7 @@ func TestInternalErrorNamesRequestID(t *testing.T) {
 			}
 		}
 		if !logged || !callLine {
-			t.Fatalf("%s: no error record with api, sdkappid, identifier and request_id %q (request line %v):\n%v", tc.api, id, callLine, n.log.records(t))
+			t.Fatalf("%s: no error record with api, sdkappid, identifier and request_id %q (request line %v):\n%v", tc.api, id, callLine, n.log.Records())
 		}
 	}
 }
@@ -193,10 +163,10 @@ func TestRequestTimeoutIs60008(t *testing.T) {
 	if info, _ := out["ErrorInfo"].(string); !strings.Contains(info, "Err_Request_Timeout") || !strings.Contains(info, id) {
 		t.Fatalf("ErrorInfo %q", info)
 	}
-	for _, r := range n.log.records(t) {
+	for _, r := range n.log.Records() {
 		if r["msg"] == "rest call timeout" && r["request_id"] == id && r["level"] == "ERROR" {
 			return
 		}
 	}
-	t.Fatalf("no timeout record for %s: %v", id, n.log.records(t))
+	t.Fatalf("no timeout record for %s: %v", id, n.log.Records())
 }

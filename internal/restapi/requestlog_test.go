@@ -41,7 +41,7 @@ func (n *ridNode) postFrom(t *testing.T, api, forwardedFor, body string) (string
 // callLines returns the "rest call" records, by request ID.
 func (n *ridNode) callLines(t *testing.T) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for _, r := range n.log.records(t) {
+	for _, r := range n.log.Records() {
 		if r["msg"] == "rest call" {
 			out[r["request_id"].(string)] = r
 		}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,30 +25,6 @@ import (
 	"github.com/parleyim/parley/usersig"
 )
 
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// record returns the first JSON record with msg, or nil.
-func (l *logBuf) record(msg string) map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, line := range strings.Split(l.b.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
-			return m
-		}
-	}
-	return nil
-}
-
 func newNode(t *testing.T, logger *slog.Logger, o server.Options) (*server.Node, error) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
@@ -63,13 +38,13 @@ func newNode(t *testing.T, logger *slog.Logger, o server.Options) (*server.Node,
 // served is a node running Node.Serve on a loopback listener.
 type served struct {
 	public, admin string // base URLs; admin empty without an admin listener
-	logs          *logBuf
+	logs          *resttest.LogSink
 	stop          func() error // cancels Serve and returns its result
 }
 
 func serve(t *testing.T, o server.Options) *served {
 	t.Helper()
-	logs := &logBuf{}
+	logs := &resttest.LogSink{}
 	node, err := newNode(t, slog.New(slog.NewJSONHandler(logs, nil)), o)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +75,7 @@ func serve(t *testing.T, o server.Options) *served {
 		// Serve opens the admin listener and logs where.
 		deadline := time.Now().Add(5 * time.Second)
 		for s.admin == "" {
-			if r := logs.record("parley admin listening"); r != nil {
+			if r := logs.Record("parley admin listening"); r != nil {
 				s.admin = "http://" + r["addr"].(string)
 			} else if time.Now().After(deadline) {
 				t.Fatal("no admin listener logged")
@@ -231,7 +206,7 @@ func TestShutdownIsLogged(t *testing.T) {
 	if err := s.stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
-	down, stopped := s.logs.record("parley shutting down"), s.logs.record("parley stopped")
+	down, stopped := s.logs.Record("parley shutting down"), s.logs.Record("parley stopped")
 	if down == nil || stopped == nil || down["sessions"] != 1.0 || stopped["sessions"] != 1.0 || stopped["level"] != "INFO" {
 		t.Fatalf("shutdown lines %v, %v", down, stopped)
 	}
