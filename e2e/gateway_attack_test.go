@@ -102,7 +102,7 @@ func attackServer(t *testing.T) (*proc, *client) {
 		t.Skip("builds and runs the binary")
 	}
 	addr := freeAddr(t)
-	env := append([]string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin", "PARLEY_RATE_LIMIT=0"}, storeEnv(t)...)
+	env := appEnv(t)
 	p := start(t, addr, env, "--data", t.TempDir())
 	rest := newClient(t, addr, appA, keyA, "admin")
 	rest.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{"alice", "bob", "carol"}})

@@ -80,7 +80,7 @@ func TestKillNineKeepsAcknowledgedMessages(t *testing.T) {
 	}
 	data := t.TempDir()
 	addr := freeAddr(t)
-	env := append([]string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin", "PARLEY_RATE_LIMIT=0", "PARLEY_CLIENT_RATE_LIMIT=0"}, storeEnv(t)...)
+	env := appEnv(t, "PARLEY_CLIENT_RATE_LIMIT=0")
 	p := start(t, addr, env, "--data", data)
 	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)
 	alice, bob := "alice"+run, "bob"+run

@@ -188,6 +188,13 @@ const (
 	keyB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
+// appEnv declares app A (admin "admin", no REST rate limits) for a process,
+// on the store the run selects, with extra settings after.
+func appEnv(t *testing.T, extra ...string) []string {
+	env := []string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin", "PARLEY_RATE_LIMIT=0"}
+	return append(append(env, extra...), storeEnv(t)...)
+}
+
 func storeEnv(t *testing.T) []string {
 	if os.Getenv("PARLEY_E2E_STORE") != "postgres" {
 		return nil
@@ -208,7 +215,7 @@ func TestKillNineKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	data := t.TempDir()
 	addr := freeAddr(t)
-	env := append([]string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin", "PARLEY_RATE_LIMIT=0"}, storeEnv(t)...)
+	env := appEnv(t)
 	p := start(t, addr, env, "--data", data)
 	c := newClient(t, addr, appA, keyA, "admin")
 	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)

@@ -33,8 +33,7 @@ func TestStalledBodiesAreClosed(t *testing.T) {
 		perKind     = 200
 	)
 	addr := freeAddr(t)
-	env := append([]string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin",
-		"PARLEY_RATE_LIMIT=0", "PARLEY_HTTP_BODY_TIMEOUT=" + bodyTimeout.String()}, storeEnv(t)...)
+	env := appEnv(t, "PARLEY_HTTP_BODY_TIMEOUT="+bodyTimeout.String())
 	p := start(t, addr, env, "--data", t.TempDir())
 	c := newClient(t, addr, appA, keyA, "admin")
 	c.mustOK("im_open_login_svc/account_import", map[string]any{"UserID": "warmup"})

@@ -61,7 +61,7 @@ func TestSDKCatchesUpAfterServerKill(t *testing.T) {
 	}
 	data := t.TempDir()
 	addr := freeAddr(t)
-	env := append([]string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin", "PARLEY_RATE_LIMIT=0", "PARLEY_CLIENT_RATE_LIMIT=0"}, storeEnv(t)...)
+	env := appEnv(t, "PARLEY_CLIENT_RATE_LIMIT=0")
 	p := start(t, addr, env, "--data", data)
 	c := newClient(t, addr, appA, keyA, "admin")
 	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)

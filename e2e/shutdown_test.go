@@ -19,7 +19,7 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	}
 	data := t.TempDir()
 	addr := freeAddr(t)
-	env := append([]string{fmt.Sprint("PARLEY_SDKAPPID=", appA), "PARLEY_SECRET_KEY=" + keyA, "PARLEY_ADMIN=admin", "PARLEY_RATE_LIMIT=0", "PARLEY_CLIENT_RATE_LIMIT=0"}, storeEnv(t)...)
+	env := appEnv(t, "PARLEY_CLIENT_RATE_LIMIT=0")
 	p := start(t, addr, env, "--data", data)
 	rest := newClient(t, addr, appA, keyA, "admin")
 	// Names of this run only: on PostgreSQL the process tests share one database.
