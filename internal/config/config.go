@@ -61,14 +61,14 @@ type AppConfig struct {
 	Admins               []string           `toml:"admins"`
 	CheckFriendForC2C    *bool              `toml:"check_friend_for_c2c"`
 	ShowSentToBlocked    *bool              `toml:"show_sent_to_blocked"`
-	MaxFriends           int                `toml:"max_friends"`
-	MaxFriendLists       int                `toml:"max_friend_lists"`
-	MaxBlocked           int                `toml:"max_blocked"`
-	MaxPendingRequests   int                `toml:"max_pending_requests"`
-	MaxWebInstances      int                `toml:"max_web_instances"`
-	MaxPlatformInstances int                `toml:"max_instances_per_platform"`
-	MessageRetentionDays int                `toml:"message_retention_days"`
-	RecallWindowSeconds  int                `toml:"recall_window_seconds"`
+	MaxFriends           int                `toml:"max_friends,omitzero"`
+	MaxFriendLists       int                `toml:"max_friend_lists,omitzero"`
+	MaxBlocked           int                `toml:"max_blocked,omitzero"`
+	MaxPendingRequests   int                `toml:"max_pending_requests,omitzero"`
+	MaxWebInstances      int                `toml:"max_web_instances,omitzero"`
+	MaxPlatformInstances int                `toml:"max_instances_per_platform,omitzero"`
+	MessageRetentionDays int                `toml:"message_retention_days,omitzero"`
+	RecallWindowSeconds  int                `toml:"recall_window_seconds,omitzero"`
 	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
 	FriendCustomFields   []string           `toml:"friend_custom_fields"`
 	RateLimits           map[string]float64 `toml:"rate_limits"`
@@ -109,6 +109,38 @@ func (c *Config) LoadFile(path string) error {
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		return fmt.Errorf("config %s: unknown keys %v", path, undecoded)
+	}
+	if err := checkWrittenLimits(path); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// positiveAppKeys are the per-app numbers that only mean something when
+// positive. Left out, they take their defaults; written as 0 or less, they
+// are an error rather than a silent fall back to the default.
+var positiveAppKeys = []string{"max_friends", "max_friend_lists", "max_blocked", "max_pending_requests",
+	"max_web_instances", "max_instances_per_platform", "message_retention_days", "recall_window_seconds"}
+
+// checkWrittenLimits reads the file's apps as written (the typed decode
+// cannot tell a 0 from a key left out) and refuses limits of 0 or less and
+// an admins list written empty.
+func checkWrittenLimits(path string) error {
+	var raw struct {
+		Apps []map[string]any `toml:"apps"`
+	}
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
+		return err
+	}
+	for i, a := range raw.Apps {
+		for _, k := range positiveAppKeys {
+			if v, ok := a[k].(int64); ok && v <= 0 {
+				return fmt.Errorf("apps[%d].%s = %d: must be positive (leave it out for the default)", i, k, v)
+			}
+		}
+		if admins, ok := a["admins"].([]any); ok && len(admins) == 0 {
+			return fmt.Errorf("apps[%d].admins is empty: an app needs at least one admin account (leave it out for %q)", i, DefaultAdmin)
+		}
 	}
 	return nil
 }

@@ -150,3 +150,25 @@ func TestClientRateLimits(t *testing.T) {
 		t.Fatal("PARLEY_CLIENT_RATE_LIMIT=fast must be refused")
 	}
 }
+
+// A limit written as 0 or less, or an admins list written empty, is a
+// configuration error: it must not fall back to the default silently.
+func TestWrittenLimitsMustBePositive(t *testing.T) {
+	dir := t.TempDir()
+	head := "[[apps]]\nsdkappid = 1400000001\nsecret_key = \"0123456789abcdef\"\n"
+	for _, tc := range []struct{ body, want string }{
+		{"max_friends = 0\n", "max_friends"},
+		{"max_blocked = -5\n", "max_blocked"},
+		{"recall_window_seconds = 0\n", "recall_window_seconds"},
+		{"admins = []\n", "admins is empty"},
+		{"max_friends = 10\nadmins = [\"ops\"]\n", ""},
+	} {
+		p := filepath.Join(dir, "c.toml")
+		os.WriteFile(p, []byte(head+tc.body), 0o600)
+		c := Default()
+		err := c.LoadFile(p)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%q: %v, want %q", tc.body, err, tc.want)
+		}
+	}
+}
