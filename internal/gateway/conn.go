@@ -41,9 +41,10 @@ const (
 	// is a slow consumer: it is disconnected (and counted), and resyncs by
 	// seq when it reconnects, so nothing is lost.
 	DefaultMaxOutboundBytes = 8 << 20
-	// MaxAnswerBytes caps one answer frame; a larger answer is replaced by
-	// an error telling the client to ask for less (every list op pages).
-	MaxAnswerBytes = 2 << 20
+	// DefaultMaxAnswerBytes caps one answer frame; a larger answer is
+	// replaced by an error telling the client to ask for less (every list
+	// op pages or caps its count).
+	DefaultMaxAnswerBytes = 2 << 20
 )
 
 // conn is one client WebSocket. Its reader goroutine only reads and queues;

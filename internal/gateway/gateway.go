@@ -50,6 +50,7 @@ type Gateway struct {
 	writeTimeout     time.Duration
 	requestTimeout   time.Duration
 	maxOutboundBytes int
+	maxAnswerBytes   int
 	ops              map[string]opFunc
 	limiter          *userLimiter
 	metrics          *Metrics
@@ -67,6 +68,8 @@ type Options struct {
 	// MaxOutboundBytes bounds the bytes queued to one connection; past it
 	// the connection is closed as a slow consumer.
 	MaxOutboundBytes int
+	// MaxAnswerBytes caps one answer (DefaultMaxAnswerBytes).
+	MaxAnswerBytes int
 }
 
 type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
@@ -80,6 +83,10 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	g.maxOutboundBytes = opt.MaxOutboundBytes
 	if g.maxOutboundBytes <= 0 {
 		g.maxOutboundBytes = DefaultMaxOutboundBytes
+	}
+	g.maxAnswerBytes = opt.MaxAnswerBytes
+	if g.maxAnswerBytes <= 0 {
+		g.maxAnswerBytes = DefaultMaxAnswerBytes
 	}
 	if g.Logger == nil {
 		g.Logger = slog.Default()
@@ -135,7 +142,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // run decodes and runs one request of c and returns its answer frame, and
 // whether the connection closes after it (a logout). Internal failures are
 // logged with the op, app, user and a request ID the client also gets; a
-// request past its deadline is 6012; an answer over MaxAnswerBytes is
+// request past its deadline is 6012; an answer over the answer cap is
 // replaced by an error, so no answer exceeds the cap.
 func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
 	req, err := DecodeRequest(msg)
@@ -158,9 +165,9 @@ func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
 		}
 	}
 	frame = responseFrame(req.ID, data, err)
-	if len(frame) > MaxAnswerBytes {
+	if len(frame) > g.maxAnswerBytes {
 		frame = responseFrame(req.ID, nil, errcode.Newf(CodeInvalidRequest,
-			"answer of %d bytes is over the %d-byte limit: ask for fewer items (page with the op's cursor)", len(frame), MaxAnswerBytes))
+			"answer of %d bytes is over the %d-byte limit: ask for fewer items (page with the op's cursor)", len(frame), g.maxAnswerBytes))
 	}
 	return frame, req.Op == "logout" && err == nil
 }

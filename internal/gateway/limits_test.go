@@ -519,3 +519,23 @@ func TestInternalErrorsAreLoggedWithRequestID(t *testing.T) {
 		t.Fatalf("log line for request %s: %v\nlogs:\n%s", id, line, logs.String())
 	}
 }
+
+// An answer over the cap is replaced by a 6017 that says to ask for less;
+// the connection stays, and a smaller request is answered.
+func TestAnswerCap(t *testing.T) {
+	s := resttest.StartNode(t, server.Options{Gateway: gateway.Options{MaxAnswerBytes: 8 << 10}}, unlimited)
+	s.Call("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{"alice", "bob"}})
+	for i := range 10 {
+		s.Call("openim/sendmsg", map[string]any{"From_Account": "bob", "To_Account": "alice", "MsgRandom": i,
+			"MsgBody": []any{map[string]any{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": strings.Repeat("m", 1000)}}}})
+	}
+	c := dial(t, s)
+	c.login(s, "alice", "Android")
+	code, _ := c.call("msg.history", map[string]any{"userID": "bob", "count": 10})
+	if code != gateway.CodeInvalidRequest {
+		t.Fatalf("10 messages of 1 KB under an 8 KiB cap: code %d, want 6017", code)
+	}
+	if code, out := c.call("msg.history", map[string]any{"userID": "bob", "count": 2}); code != 0 || len(out["messages"].([]any)) != 2 {
+		t.Fatalf("2 messages: %d %v", code, out)
+	}
+}
