@@ -25,7 +25,7 @@ import (
 // adminDSN returns the DSN of a role that may create databases, from
 // PARLEY_TEST_POSTGRES. Without it the tests skip, unless
 // PARLEY_REQUIRE_POSTGRES=1 (CI), where a missing database must fail.
-func adminDSN(t *testing.T) string {
+func adminDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
 	if dsn == "" {
@@ -38,7 +38,7 @@ func adminDSN(t *testing.T) string {
 }
 
 // withDatabase returns dsn pointing at database name instead.
-func withDatabase(t *testing.T, dsn, name string) string {
+func withDatabase(t testing.TB, dsn, name string) string {
 	t.Helper()
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
@@ -52,7 +52,7 @@ func withDatabase(t *testing.T, dsn, name string) string {
 	return dsn + " dbname=" + name
 }
 
-func adminExec(t *testing.T, dsn, query string) error {
+func adminExec(t testing.TB, dsn, query string) error {
 	t.Helper()
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -67,7 +67,7 @@ func adminExec(t *testing.T, dsn, query string) error {
 
 // freshDatabase creates an empty database and drops it when the test ends,
 // returning its DSN.
-func freshDatabase(t *testing.T) string {
+func freshDatabase(t testing.TB) string {
 	t.Helper()
 	admin := adminDSN(t)
 	var b [8]byte

@@ -5,13 +5,23 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/parleyim/parley/internal/store"
 )
 
+// AppendUserEvents gives each event the next seq of its user's change log
+// and stores it; events of users without an account are skipped. A few
+// events take two statements each; more (a profile change seen by every
+// friend, a batch import) are written with one seq bump per 500 users and
+// one insert per 500 events, so the cost of a fan-out grows in statements
+// by the batch, not by the user.
 func (t *txn) AppendUserEvents(ctx context.Context, events []store.UserEvent) ([]store.UserEvent, error) {
 	if t.readOnly {
 		return nil, errReadOnly
+	}
+	if len(events) > 2 {
+		return t.appendUserEventsBatch(ctx, events)
 	}
 	out := make([]store.UserEvent, 0, len(events))
 	for _, e := range events {
@@ -23,21 +33,122 @@ func (t *txn) AppendUserEvents(ctx context.Context, events []store.UserEvent) ([
 		if err != nil {
 			return nil, err
 		}
-		peers := "[]"
-		if len(e.Peers) > 0 {
-			b, err := json.Marshal(e.Peers)
-			if err != nil {
-				return nil, err
-			}
-			peers = string(b)
-		}
-		if _, err := t.exec(ctx, `INSERT INTO user_events (app_id, user_id, seq, kind, peers, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			int64(e.App), e.User, e.Seq, e.Kind, peers, e.Time); err != nil {
+		if err := t.insertUserEvents(ctx, []store.UserEvent{e}); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// eventsBatch bounds the users of one seq bump and the rows of one insert:
+// a statement's parameters stay far below either engine's limit.
+const eventsBatch = 500
+
+func (t *txn) appendUserEventsBatch(ctx context.Context, events []store.UserEvent) ([]store.UserEvent, error) {
+	type userKey struct {
+		app  store.AppID
+		user string
+	}
+	count := map[userKey]int{}
+	var users []userKey // first appearance order
+	for _, e := range events {
+		k := userKey{e.App, e.User}
+		if count[k] == 0 {
+			users = append(users, k)
+		}
+		count[k]++
+	}
+	// next holds, per user, the seq its next event gets.
+	next := make(map[userKey]uint64, len(users))
+	for len(users) > 0 {
+		// One app per statement: take the run of users of the first one's app.
+		app := users[0].app
+		n := 0
+		for n < len(users) && n < eventsBatch && users[n].app == app {
+			n++
+		}
+		part := users[:n]
+		users = users[n:]
+		var q strings.Builder
+		args := make([]any, 0, 3*len(part)+1)
+		q.WriteString(`UPDATE accounts SET event_seq = event_seq + CASE user_id`)
+		for _, u := range part {
+			q.WriteString(` WHEN ? THEN CAST(? AS BIGINT)`)
+			args = append(args, u.user, int64(count[u]))
+		}
+		q.WriteString(` END WHERE app_id = ? AND user_id IN `)
+		q.WriteString(inList(len(part)))
+		q.WriteString(` RETURNING user_id, event_seq`)
+		args = append(args, int64(app))
+		for _, u := range part {
+			args = append(args, u.user)
+		}
+		rows, err := t.query(ctx, q.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var user string
+			var top uint64
+			if err := rows.Scan(&user, &top); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			k := userKey{app, user}
+			next[k] = top - uint64(count[k]) + 1
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]store.UserEvent, 0, len(events))
+	for _, e := range events {
+		k := userKey{e.App, e.User}
+		seq, ok := next[k]
+		if !ok {
+			continue // no account
+		}
+		e.Seq = seq
+		next[k] = seq + 1
+		out = append(out, e)
+	}
+	for rest := out; len(rest) > 0; {
+		n := min(len(rest), eventsBatch)
+		if err := t.insertUserEvents(ctx, rest[:n]); err != nil {
+			return nil, err
+		}
+		rest = rest[n:]
+	}
+	return out, nil
+}
+
+// insertUserEvents stores events that already have their seqs, in one
+// statement.
+func (t *txn) insertUserEvents(ctx context.Context, events []store.UserEvent) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO user_events (app_id, user_id, seq, kind, peers, created_at) VALUES `)
+	args := make([]any, 0, 6*len(events))
+	for i, e := range events {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(`(?, ?, ?, ?, ?, ?)`)
+		peers := "[]"
+		if len(e.Peers) > 0 {
+			b, err := json.Marshal(e.Peers)
+			if err != nil {
+				return err
+			}
+			peers = string(b)
+		}
+		args = append(args, int64(e.App), e.User, e.Seq, e.Kind, peers, e.Time)
+	}
+	_, err := t.exec(ctx, q.String(), args...)
+	return err
 }
 
 func (t *txn) UserEventsAfter(ctx context.Context, app store.AppID, user string, after uint64, limit int) ([]store.UserEvent, error) {

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages/RecvOpts", testRecvOpts},
 		{"Messages/Receipts", testMessageReceipts},
 		{"UserEvents/AppendAndRead", testUserEvents},
+		{"UserEvents/Batch", testUserEventsBatch},
 		{"UserEvents/Prune", testUserEventsPrune},
 		{"Conversations/Entries", testConversationEntries},
 		{"Conversations/Page", testConversationPage},

@@ -162,3 +162,51 @@ func testRelations(t *testing.T, s store.Store) {
 	of := get(t, s, func(ctx context.Context, tx store.Tx) ([]string, error) { return tx.ListFriendOf(ctx, app1, "a", 10) })
 	eq(t, "friend of", of, []string{"b", "d"})
 }
+
+// A fan-out larger than a statement's batch (1,200 users, some twice, one
+// without an account) gets the same seqs as one event at a time would: per
+// user, in the order given, following what the log already had.
+func testUserEventsBatch(t *testing.T, s store.Store) {
+	users := make([]string, 1200)
+	for i := range users {
+		users[i] = fmt.Sprintf("fan%04d", i)
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return createAccounts(ctx, tx, app1, users...) })
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.AppendUserEvents(ctx, []store.UserEvent{{App: app1, User: users[7], Kind: "before", Time: 1}})
+		return err
+	})
+	var in []store.UserEvent
+	for _, u := range users {
+		in = append(in, store.UserEvent{App: app1, User: u, Kind: "profile.updated", Peers: []string{"star"}, Time: 2})
+	}
+	in = append(in, store.UserEvent{App: app1, User: "nobody", Kind: "profile.updated", Time: 2},
+		store.UserEvent{App: app1, User: users[7], Kind: "again", Time: 3},
+		store.UserEvent{App: app1, User: users[1100], Kind: "again", Time: 3})
+	var got []store.UserEvent
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		got, err = tx.AppendUserEvents(ctx, in)
+		return err
+	})
+	if len(got) != len(users)+2 {
+		t.Fatalf("%d events assigned, want %d (the one without an account left out)", len(got), len(users)+2)
+	}
+	for i, e := range got[:len(users)] {
+		want := uint64(1)
+		if i == 7 {
+			want = 2
+		}
+		if e.User != users[i] || e.Seq != want {
+			t.Fatalf("event %d: %s seq %d, want %s seq %d", i, e.User, e.Seq, users[i], want)
+		}
+	}
+	eq(t, "repeats", []uint64{got[len(users)].Seq, got[len(users)+1].Seq}, []uint64{3, 2})
+	logged := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.UserEvent, error) {
+		return tx.UserEventsAfter(ctx, app1, users[7], 0, 10)
+	})
+	eq(t, "user 7's log", logged, []store.UserEvent{
+		{App: app1, User: users[7], Seq: 1, Kind: "before", Peers: []string{}, Time: 1},
+		{App: app1, User: users[7], Seq: 2, Kind: "profile.updated", Peers: []string{"star"}, Time: 2},
+		{App: app1, User: users[7], Seq: 3, Kind: "again", Peers: []string{}, Time: 3},
+	})
+}
