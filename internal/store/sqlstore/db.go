@@ -270,7 +270,8 @@ func (t *txn) statementContext(ctx context.Context) context.Context {
 	return ctx
 }
 
-func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (*sql.Rows, error) {
+func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (rows *sql.Rows, err error) {
+	defer func() { err = statementError(q, err) }()
 	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args)/parts)
 	if err != nil {
@@ -285,6 +286,20 @@ func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (*sq
 	return t.pool.QueryContext(ctx, t.db.rebind(q), args...)
 }
 
+// statementError names the statement that failed, so a logged store error
+// says what was being done ("store: UPDATE accounts SET event_seq ...:
+// ..."); the cause stays reachable with errors.Is and errors.As.
+func statementError(q string, err error) error {
+	if err == nil || errors.Is(err, errReadOnly) {
+		return err
+	}
+	summary := strings.Join(strings.Fields(q), " ")
+	if len(summary) > 60 {
+		summary = summary[:60] + "..."
+	}
+	return fmt.Errorf("store: %s: %w", summary, err)
+}
+
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args))
@@ -297,10 +312,11 @@ func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.pool.QueryRowContext(ctx, t.db.rebind(q), args...)
 }
 
-func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (t *txn) exec(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
 	if t.readOnly {
 		return nil, errReadOnly
 	}
+	defer func() { err = statementError(q, err) }()
 	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args))
 	if err != nil {
