@@ -307,8 +307,11 @@ type Outbox interface {
 	AckOutbox(ctx context.Context, ids []uint64) (int64, error)
 	// RetryOutbox releases the lease of entry id and makes it claimable
 	// again at nextAt, provided it was not claimed again since the claim
-	// that counted attempts (false otherwise, or if it is gone).
-	RetryOutbox(ctx context.Context, id uint64, attempts int, nextAt int64) (bool, error)
+	// that counted attempts (false otherwise, or if it is gone). Unless
+	// charged, the claim's attempt is taken back: the entry was released
+	// without being tried (it came after the failing entry of its batch, or
+	// the dispatcher stopped).
+	RetryOutbox(ctx context.Context, id uint64, attempts int, nextAt int64, charged bool) (bool, error)
 	// OutboxStats counts the entries and finds the oldest.
 	OutboxStats(ctx context.Context) (OutboxStats, error)
 }

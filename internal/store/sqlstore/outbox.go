@@ -145,9 +145,13 @@ func (t *txn) AckOutbox(ctx context.Context, ids []uint64) (int64, error) {
 	return total, nil
 }
 
-func (t *txn) RetryOutbox(ctx context.Context, id uint64, attempts int, nextAt int64) (bool, error) {
-	n, err := t.execAffected(ctx, `UPDATE outbox SET next_attempt_at = ?, leased_until = 0 WHERE id = ? AND attempts = ?`,
-		nextAt, int64(id), attempts)
+func (t *txn) RetryOutbox(ctx context.Context, id uint64, attempts int, nextAt int64, charged bool) (bool, error) {
+	refund := 1
+	if charged {
+		refund = 0
+	}
+	n, err := t.execAffected(ctx, `UPDATE outbox SET next_attempt_at = ?, leased_until = 0, attempts = attempts - ? WHERE id = ? AND attempts = ?`,
+		nextAt, refund, int64(id), attempts)
 	return n > 0, err
 }
 

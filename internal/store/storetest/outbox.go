@@ -153,12 +153,12 @@ func testOutboxRetry(t *testing.T, s store.Store) {
 
 	var ok bool
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		ok, err = tx.RetryOutbox(ctx, got[0].ID, 0, 1200)
+		ok, err = tx.RetryOutbox(ctx, got[0].ID, 0, 1200, true)
 		return err
 	})
 	eq(t, "retry with a stale attempt count", ok, false)
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		ok, err = tx.RetryOutbox(ctx, got[0].ID, c[0].Attempts, 5000)
+		ok, err = tx.RetryOutbox(ctx, got[0].ID, c[0].Attempts, 5000, true)
 		return err
 	})
 	eq(t, "retry", ok, true)
@@ -175,16 +175,30 @@ func testOutboxRetry(t *testing.T, s store.Store) {
 	// claimer's retry is refused, it no longer holds the entry.
 	c3 := claimOutbox(t, s, 5, 10, 6000, 7000)
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		ok, err = tx.RetryOutbox(ctx, got[0].ID, c[0].Attempts, 6001)
+		ok, err = tx.RetryOutbox(ctx, got[0].ID, c[0].Attempts, 6001, true)
 		return err
 	})
 	eq(t, "superseded retry", ok, false)
 	eq(t, "third claim", c3[0].Attempts, 3)
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		ok, err = tx.RetryOutbox(ctx, 1<<40, 1, 1)
+		ok, err = tx.RetryOutbox(ctx, 1<<40, 1, 1, true)
 		return err
 	})
 	eq(t, "retry of an unknown entry", ok, false)
+
+	// Released uncharged (never tried): the claim's attempt is taken back.
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		ok, err = tx.RetryOutbox(ctx, got[1].ID, c3[1].Attempts, 7000, false)
+		return err
+	})
+	eq(t, "uncharged release", ok, true)
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		_, err = tx.AckOutbox(ctx, []uint64{got[0].ID})
+		return err
+	})
+	c = claimOutbox(t, s, 5, 10, 7000, 8000)
+	eq(t, "after an uncharged release", len(c), 1)
+	eq(t, "attempts after an uncharged release", c[0].Attempts, c3[1].Attempts)
 }
 
 // Claimers racing for one partition (several nodes on PostgreSQL): exactly
