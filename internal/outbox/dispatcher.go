@@ -211,10 +211,18 @@ func (d *Dispatcher) release() { <-d.slot }
 // takes over.
 func (d *Dispatcher) work(ctx context.Context, p int) {
 	defer d.wg.Done()
+	// again: poll once more when this worker is done, as the partition may
+	// have more (a full batch, entries appended meanwhile, or an entry
+	// dropped that blocked others). Only after it is marked idle, or the
+	// poll would skip it.
+	again := false
 	defer func() {
 		d.mu.Lock()
 		delete(d.busy, p)
 		d.mu.Unlock()
+		if again {
+			d.Notify()
+		}
 	}()
 	now := d.o.Now()
 	var claimed []store.OutboxEntry
@@ -228,9 +236,6 @@ func (d *Dispatcher) work(ctx context.Context, p int) {
 			d.log.Error("outbox: claim", "partition", p, "err", err)
 		}
 		return
-	}
-	if len(claimed) == d.o.Batch {
-		d.Notify() // more may wait behind this batch
 	}
 	// Entries claimed more often than the budget (earlier claimers crashed
 	// or were abandoned each time) are not handed over again.
@@ -251,9 +256,7 @@ func (d *Dispatcher) work(ctx context.Context, p int) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err == nil {
-		if d.settle(sctx, p, deliver, settlement{dropped: exhausted}) {
-			d.Notify() // entries appended behind this batch meanwhile
-		}
+		again = d.settle(sctx, p, deliver, settlement{dropped: exhausted})
 		return
 	}
 	// The leading entries the handler reports delivered are acknowledged;
@@ -266,8 +269,7 @@ func (d *Dispatcher) work(ctx context.Context, p int) {
 	}
 	delivered, rest := deliver[:k], deliver[k:]
 	if len(rest) == 0 {
-		d.settle(sctx, p, delivered, settlement{dropped: exhausted})
-		d.Notify()
+		again = d.settle(sctx, p, delivered, settlement{dropped: exhausted})
 		return
 	}
 	if ctx.Err() != nil {
@@ -279,9 +281,7 @@ func (d *Dispatcher) work(ctx context.Context, p int) {
 	head := rest[0]
 	if head.Attempts >= d.o.MaxAttempts {
 		d.log.Warn("outbox: handler failed", "partition", p, "id", head.ID, "attempt", head.Attempts, "err", err)
-		if d.settle(sctx, p, delivered, settlement{dropped: append(exhausted, head), untried: rest[1:], at: d.o.Now()}) {
-			d.Notify()
-		}
+		again = d.settle(sctx, p, delivered, settlement{dropped: append(exhausted, head), untried: rest[1:], at: d.o.Now()})
 		return
 	}
 	delay := d.backoff(head.Attempts)

@@ -232,7 +232,9 @@ func TestDeliversEveryEntryOnceInOrder(t *testing.T) {
 			var dispatched atomic.Int64
 			ds := make([]*outbox.Dispatcher, nodes)
 			for i, s := range stores {
-				ds[i], _ = start(t, s, rec.handle, outbox.Options{Batch: 8, Concurrency: 3, Poll: 20 * time.Millisecond,
+				// No polling to speak of: Notify and the workers' own
+				// wake-ups must carry every batch.
+				ds[i], _ = start(t, s, rec.handle, outbox.Options{Batch: 8, Concurrency: 3, Poll: time.Hour,
 					Metrics: outbox.Metrics{Dispatched: func(n int) { dispatched.Add(int64(n)) }}})
 			}
 			want := map[int][]uint64{}
@@ -341,7 +343,7 @@ func TestFailingHandlerRetriedThenDropped(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			s := e.open(t)(t)
 			ids := appendN(t, s, 6, 2) // partition 0: 3 entries, partition 1: 3
-			bad := ids[0][1] // the middle of partition 0's batch
+			bad := ids[0][1]           // the middle of partition 0's batch
 			var mu sync.Mutex
 			var calls []time.Time
 			rec := newRecorder()
