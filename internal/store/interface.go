@@ -29,6 +29,7 @@ type Tx interface {
 	UserEvents
 	Messages
 	Conversations
+	Outbox
 }
 
 // Accounts is the accounts table and the per-user counters kept on it.
@@ -264,4 +265,53 @@ type Conversations interface {
 	// RemoveFromConversationGroup is the reverse; data left with no mark and
 	// no group is removed.
 	RemoveFromConversationGroup(ctx context.Context, app AppID, owner string, id int64, convIDs []string, now int64) error
+}
+
+// Outbox is the durable outbox: events for consumers outside the process,
+// appended in the transaction of the change they announce (so they are
+// durable with it, or rolled back with it), dispatched after the commit at
+// least once, and deleted when delivered. Package outbox drives it.
+//
+// Claiming and leases. A claim runs in a write transaction and leases the
+// rows it returns: it sets leased_until and counts an attempt in the same
+// transaction, which then commits, so the lease outlives it. Claimers skip
+// leased rows; a dispatcher that crashes leaves its lease to expire and
+// another claim (on any node) takes the rows again. On PostgreSQL the claim
+// reads with FOR UPDATE SKIP LOCKED, so two nodes claiming at once never
+// both get a row; on SQLite the single writer serialises claims.
+//
+// Ordering. Per partition, entries are delivered in id order, and a
+// partition whose oldest entry is leased or waiting for its retry yields
+// nothing: a failing entry blocks the later entries of its partition until
+// it is delivered or dropped (head-of-line blocking, which is what "in order
+// per conversation" needs). A claim returns the partition's oldest entries
+// up to the first one that is not claimable. On PostgreSQL ids come from a
+// sequence, taken at insert time: a caller whose partition key needs commit
+// order must append after taking the lock that orders that key (e.g. after
+// AppendMessage, which locks the conversation), so that id order is commit
+// order for the key.
+type Outbox interface {
+	// AppendOutbox stores entries (ID, Attempts, NextAttemptAt and
+	// LeasedUntil are ignored) and returns them with their IDs.
+	AppendOutbox(ctx context.Context, entries []OutboxEntry) ([]OutboxEntry, error)
+	// ReadyOutboxPartitions returns up to limit partitions whose oldest
+	// entry is claimable at now, ascending. It takes no lock: a claim may
+	// still find nothing.
+	ReadyOutboxPartitions(ctx context.Context, now int64, limit int) ([]int, error)
+	// ClaimOutbox leases, until leaseUntil, up to limit of partition's
+	// oldest entries that are claimable at now (see Ordering) and returns
+	// them in id order with Attempts counted. Write transactions only.
+	ClaimOutbox(ctx context.Context, partition, limit int, now, leaseUntil int64) ([]OutboxEntry, error)
+	// AckOutbox deletes delivered (or dropped) entries and reports how many
+	// were still there.
+	AckOutbox(ctx context.Context, ids []uint64) (int64, error)
+	// RetryOutbox releases the lease of entry id and makes it claimable
+	// again at nextAt, provided it was not claimed again since the claim
+	// that counted attempts (false otherwise, or if it is gone). Unless
+	// charged, the claim's attempt is taken back: the entry was released
+	// without being tried (it came after the failing entry of its batch, or
+	// the dispatcher stopped).
+	RetryOutbox(ctx context.Context, id uint64, attempts int, nextAt int64, charged bool) (bool, error)
+	// OutboxStats counts the entries and finds the oldest.
+	OutboxStats(ctx context.Context) (OutboxStats, error)
 }

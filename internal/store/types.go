@@ -239,3 +239,29 @@ type ConversationPageQuery struct {
 	Offset     int
 	Limit      int // 0: no limit
 }
+
+// OutboxEntry is one event waiting in the durable outbox for a consumer
+// outside the process (webhooks, offline push). Times are unix milliseconds.
+type OutboxEntry struct {
+	ID  uint64 // assigned by AppendOutbox; ascending in commit order per partition key (see Outbox)
+	App AppID
+	// Partition groups the entries that must be delivered in order (e.g.
+	// a hash of the conversation); one dispatcher at a time holds a
+	// partition.
+	Partition int
+	Kind      string
+	Payload   []byte
+	CreatedAt int64
+	// Attempts is how many times the entry has been claimed, the claim
+	// that returned it included; it also fences RetryOutbox.
+	Attempts      int
+	NextAttemptAt int64
+	LeasedUntil   int64
+}
+
+// OutboxStats is the outbox's depth and the creation time of its oldest
+// entry (0 when empty).
+type OutboxStats struct {
+	Depth         int64
+	OldestCreated int64
+}

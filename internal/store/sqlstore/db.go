@@ -24,8 +24,9 @@ type Dialect struct {
 	Name string
 	// Numbered placeholders ($1, $2...) instead of `?`.
 	NumberedPlaceholders bool
-	// LockRows appends FOR UPDATE to LockAccounts; an engine with a single
-	// writer has nothing to lock.
+	// LockRows appends FOR UPDATE to LockAccounts, and FOR UPDATE SKIP
+	// LOCKED to ClaimOutbox's read; an engine with a single writer has
+	// nothing to lock.
 	LockRows bool
 	// PrepareStatements keeps prepared statements per query; drivers that
 	// already cache statements per connection (pgx) leave it off.
