@@ -30,6 +30,10 @@ type NATSOptions struct {
 	ReconnectBufSize int
 	// DrainTimeout bounds Close's drain; default 5 s.
 	DrainTimeout time.Duration
+	// WriteTimeout bounds a write to the server (nats.go's flusher
+	// timeout, one minute by default there); a write that takes longer
+	// fails the connection, which then reconnects. Default 2 s.
+	WriteTimeout time.Duration
 	// Logger gets connection state changes and asynchronous errors;
 	// default slog.Default().
 	Logger *slog.Logger
@@ -82,6 +86,9 @@ func ConnectNATS(opts NATSOptions) (*NATS, error) {
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 5 * time.Second
 	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 2 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -105,6 +112,7 @@ func ConnectNATS(opts NATSOptions) (*NATS, error) {
 		}),
 		nats.ReconnectBufSize(opts.ReconnectBufSize),
 		nats.DrainTimeout(opts.DrainTimeout),
+		nats.FlusherTimeout(opts.WriteTimeout),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil { // nil: our own Close
 				b.log.Warn("nats disconnected, reconnecting", "err", err)
@@ -135,9 +143,11 @@ func ConnectNATS(opts NATSOptions) (*NATS, error) {
 
 // Publish implements Broker. nats.go copies data into its write buffer
 // (or its bounded reconnect buffer while disconnected) and a background
-// flusher sends it, so Publish does not wait for the network nor for any
-// subscriber; the NATS server drops a subscriber connection that cannot
-// keep up instead of slowing the publisher.
+// flusher sends it, so Publish does not wait for any subscriber: the NATS
+// server drops a subscriber connection that cannot keep up rather than
+// slow the publisher. It can wait for this node's own socket: when the
+// 32 KiB write buffer is full nats.go writes inline, for at most
+// WriteTimeout, after which the connection is failed and re-established.
 func (b *NATS) Publish(ctx context.Context, subject string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -355,6 +355,20 @@ func testInterest(t *testing.T, newBroker New) {
 	}
 	mu.Unlock()
 	in.Release(g)
+
+	// A failed Subscribe leaves no reference behind.
+	closed := newBroker(t, broker.Limits{})
+	if err := closed.Close(); err != nil {
+		t.Fatal(err)
+	}
+	in2 := broker.NewInterest(closed, func(string, []byte) {})
+	if err := in2.Acquire(g); !errors.Is(err, broker.ErrClosed) {
+		t.Fatalf("Acquire on a closed broker: %v", err)
+	}
+	in2.Release(g)
+	if in2.Len() != 0 || in2.Refs(g) != 0 {
+		t.Fatalf("after a failed Acquire: Len %d, Refs %d", in2.Len(), in2.Refs(g))
+	}
 }
 
 // counting wraps a Broker and fails if a subject ever has two live
