@@ -2,45 +2,18 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
-	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/postgres"
+	"github.com/parleyim/parley/internal/store/storetest"
 )
 
-// BenchmarkChangeLogFanout logs one event for each of 1,000 users in one
-// write (a profile change seen by 1,000 friends).
-//
-//	PARLEY_TEST_POSTGRES=postgres://... go test -run '^$' -bench ChangeLogFanout ./internal/store/postgres/
+// PARLEY_TEST_POSTGRES=postgres://... go test -run '^$' -bench ChangeLogFanout ./internal/store/postgres/
 func BenchmarkChangeLogFanout(b *testing.B) {
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, freshDatabase(b), 4)
+	db, err := postgres.Open(context.Background(), freshDatabase(b), 4)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	events := make([]store.UserEvent, 1000)
-	err = db.Write(ctx, func(tx store.Tx) error {
-		for i := range events {
-			u := fmt.Sprintf("friend%04d", i)
-			if _, err := tx.CreateAccount(ctx, 1, u, 1); err != nil {
-				return err
-			}
-			events[i] = store.UserEvent{App: 1, User: u, Kind: "profile.updated", Peers: []string{"star"}, Time: 2}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for range b.N {
-		if err := db.Write(ctx, func(tx store.Tx) error {
-			_, err := tx.AppendUserEvents(ctx, events)
-			return err
-		}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchChangeLogFanout(b, db)
 }

@@ -2,46 +2,19 @@ package sqlite_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 
-	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/store/storetest"
 )
 
-// BenchmarkChangeLogFanout logs one event for each of 1,000 users in one
-// write (a profile change seen by 1,000 friends), durable commit included.
-//
-//	go test -run '^$' -bench ChangeLogFanout ./internal/store/sqlite/
+// go test -run '^$' -bench ChangeLogFanout ./internal/store/sqlite/
 func BenchmarkChangeLogFanout(b *testing.B) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "p.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "p.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	events := make([]store.UserEvent, 1000)
-	err = db.Write(ctx, func(tx store.Tx) error {
-		for i := range events {
-			u := fmt.Sprintf("friend%04d", i)
-			if _, err := tx.CreateAccount(ctx, 1, u, 1); err != nil {
-				return err
-			}
-			events[i] = store.UserEvent{App: 1, User: u, Kind: "profile.updated", Peers: []string{"star"}, Time: 2}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for range b.N {
-		if err := db.Write(ctx, func(tx store.Tx) error {
-			_, err := tx.AppendUserEvents(ctx, events)
-			return err
-		}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchChangeLogFanout(b, db)
 }
