@@ -22,6 +22,9 @@ type wsClient struct {
 	nc      interface{ Close() error }
 	send    func(b []byte) error
 	answers chan map[string]any // closed when the connection ends
+	// pushes holds the latest pushes (older ones are dropped when nobody
+	// reads them, so the reader never blocks).
+	pushes chan map[string]any
 	// closeCode is the close code the server sent, once answers is closed
 	// (0 if the connection ended without a close frame).
 	closeCode atomic.Int32
@@ -33,7 +36,7 @@ func wsLogin(t *testing.T, addr, user string) *wsClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &wsClient{t: t, nc: nc, answers: make(chan map[string]any, 4096)}
+	c := &wsClient{t: t, nc: nc, answers: make(chan map[string]any, 4096), pushes: make(chan map[string]any, 256)}
 	var wmu sync.Mutex
 	c.send = func(b []byte) error {
 		wmu.Lock()
@@ -52,7 +55,16 @@ func wsLogin(t *testing.T, addr, user string) *wsClient {
 				return
 			}
 			var f map[string]any
-			if json.Unmarshal(msg, &f) == nil && f["id"] != nil {
+			if json.Unmarshal(msg, &f) != nil {
+				continue
+			}
+			switch {
+			case f["push"] != nil:
+				select {
+				case c.pushes <- f:
+				default:
+				}
+			case f["id"] != nil:
 				c.answers <- f
 			}
 		}

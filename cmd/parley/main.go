@@ -32,6 +32,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/config"
 	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/internal/tlsreload"
@@ -333,7 +334,18 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	node, err := server.New(ctx, st, apps, logger, serverOptions(cfg))
+	opts := serverOptions(cfg)
+	if cfg.NATS.URL != "" {
+		// A node of a cluster: pushes reach the clients on every node. A
+		// NATS server that cannot be reached stops the start.
+		b, err := broker.ConnectNATS(broker.NATSOptions{URL: cfg.NATS.URL, Name: "parley " + cfg.Listen, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("nats %s: %w", config.MaskDSN(cfg.NATS.URL), err)
+		}
+		defer b.Close()
+		opts.Broker = b
+	}
+	node, err := server.New(ctx, st, apps, logger, opts)
 	if err != nil {
 		return err
 	}

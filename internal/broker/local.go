@@ -245,3 +245,12 @@ func (b *Local) Close() error {
 	}
 	return err
 }
+
+// HasSubscribers reports whether subject has a subscriber now. A publisher
+// on one node may skip encoding a message nobody would receive; a broker
+// spanning nodes cannot know, so only Local offers it.
+func (b *Local) HasSubscribers(subject string) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.subs[subject]) > 0
+}

@@ -42,12 +42,20 @@ type Config struct {
 	// pointer only comes from a Config built by hand.
 	RequestLogSample *float64    `toml:"request_log_sample"`
 	Store            StoreConfig `toml:"store"`
+	NATS             NATSConfig  `toml:"nats"`
 	Apps             []AppConfig `toml:"apps"`
 
 	env envApp // the app-from-flags-or-environment settings while applying
 }
 
 // StoreConfig selects the storage engine.
+// NATSConfig joins this node to a cluster: pushes go through the NATS
+// server (or cluster) at URL to every node with a session of their user.
+// Empty: one node, an in-process broker.
+type NATSConfig struct {
+	URL string `toml:"url"`
+}
+
 type StoreConfig struct {
 	Driver   string `toml:"driver"` // "sqlite" (default) or "postgres"
 	DSN      string `toml:"dsn"`    // PostgreSQL connection string

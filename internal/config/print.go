@@ -16,6 +16,7 @@ func (c Config) Masked() Config {
 	m := c
 	m.env = envApp{}
 	m.Store.DSN = MaskDSN(c.Store.DSN)
+	m.NATS.URL = MaskDSN(c.NATS.URL)
 	m.Apps = make([]AppConfig, len(c.Apps))
 	for i, a := range c.Apps {
 		a.SecretKey = MaskSecret(a.SecretKey)

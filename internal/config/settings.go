@@ -120,6 +120,9 @@ var Settings = []Setting{
 	{Flag: "postgres-dsn", Env: "PARLEY_POSTGRES_DSN", Key: "store.dsn", Group: GroupStore, Type: "string", DefaultDoc: "none", Secret: true,
 		Usage: "PostgreSQL connection string (URL or key=value) for store postgres",
 		apply: func(c *Config, v string) error { c.Store.DSN = v; return nil }},
+	{Flag: "nats-url", Env: "PARLEY_NATS_URL", Key: "nats.url", Group: GroupStore, Type: "string", DefaultDoc: "none (one node)", Secret: true,
+		Usage: "NATS server(s) of a cluster (nats://host:4222, comma-separated for several): pushes reach the clients on every node; empty for one node",
+		apply: func(c *Config, v string) error { c.NATS.URL = v; return nil }},
 	{Key: "store.max_conns", Group: GroupStore, Type: "integer", Default: "32",
 		Usage: "PostgreSQL connection pool size; 0 means the default",
 		apply: func(c *Config, v string) error {

@@ -76,8 +76,10 @@ type conn struct {
 	pending  int // requests read and not answered (queued or running)
 	reqBytes int // their bytes
 	working  bool
-	preLogin int   // frames read before the login succeeded
-	shard    uint8 // of Gateway.conns, set once at the upgrade
+	preLogin int    // frames read before the login succeeded
+	shard    uint8  // of Gateway.conns, set once at the upgrade
+	id       uint64 // this node's number for it (envelope origins)
+	subject  string // the broker subject it holds an interest in, once logged in
 
 	// Set once at login under mu, read by the worker afterwards.
 	session   *presence.Session
@@ -514,8 +516,13 @@ func (c *conn) shutdown() {
 	// its queue is out; its write deadline bounds how long that takes.
 	flusherCloses := c.flushing
 	reason, code := c.endReason, c.endCode
+	subject := c.subject
+	c.subject = ""
 	c.mu.Unlock()
 	c.cancel()
+	if subject != "" {
+		c.g.interest.Release(subject)
+	}
 	if t != nil {
 		t.Stop()
 	}

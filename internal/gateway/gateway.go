@@ -18,6 +18,7 @@ import (
 
 	"github.com/parleyim/parley/internal/account"
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
@@ -44,6 +45,9 @@ type Gateway struct {
 
 	// Metrics counts what the connection bounds refuse; nil records nothing.
 	Metrics *Metrics
+	// Broker carries pushes to the nodes with sessions of their user; nil
+	// is an in-process broker (one node).
+	Broker broker.Broker
 
 	heartbeat        time.Duration
 	loginTimeout     time.Duration
@@ -56,6 +60,9 @@ type Gateway struct {
 	metrics          *Metrics
 	conns            connSet
 	draining         atomic.Bool
+	nodeID           uint64 // this node in envelopes, random per start
+	interest         *broker.Interest
+	nextConnID       atomic.Uint64
 }
 
 // Options tunes timing and bounds; zero values take the protocol's defaults.
@@ -96,6 +103,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 		g.metrics = NewMetrics(nil)
 	}
 	g.limiter = newUserLimiter()
+	g.initDelivery()
 	g.ops = map[string]opFunc{}
 	g.userOps()
 	g.friendOps()
@@ -133,7 +141,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout)}
+	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout), id: g.nextConnID.Add(1)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	g.conns.add(c)
 	go c.serve()
@@ -302,6 +310,13 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 		g.Presence.Remove(k)
 		k.Endpoint.Kick(reason)
 	}
+	if !gone {
+		if err := g.subscribe(c, c.app.SDKAppID, d.UserID); err != nil {
+			// Without the subscription this session would hear nothing.
+			g.Presence.Remove(s)
+			return nil, err
+		}
+	}
 	return map[string]any{
 		"userID":          d.UserID,
 		"serverTime":      time.Now().Unix(),
@@ -335,14 +350,11 @@ func (g *Gateway) deliver(e event.Event) {
 	if e.Seq == 0 {
 		return
 	}
-	sessions := g.Presence.Sessions(e.App, e.User)
-	if len(sessions) == 0 {
+	subject := broker.UserSubject(e.App, e.User)
+	if !g.mayListen(subject) {
 		return
 	}
-	frame := PushFrame(string(e.Kind), e.Seq, pushData(e))
-	for _, s := range sessions {
-		s.Endpoint.Push(frame)
-	}
+	g.publish(e.App, e.User, subject, nil, PushFrame(string(e.Kind), e.Seq, pushData(e)))
 }
 
 type userIDs struct {

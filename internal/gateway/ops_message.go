@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/message"
@@ -269,19 +270,19 @@ func (g *Gateway) deliverMessage(e event.Event) {
 	default:
 		return
 	}
+	// Encoded once, for every user and node.
 	var frame []byte
 	for i, user := range append([]string{e.User}, e.Peers...) {
 		if i > 0 && user == e.User {
 			continue
 		}
-		for _, s := range g.Presence.Sessions(e.App, user) {
-			if e.Origin != nil && s.Endpoint == e.Origin {
-				continue
-			}
-			if frame == nil {
-				frame = PushFrame(string(e.Kind), 0, data)
-			}
-			s.Endpoint.Push(frame)
+		subject := broker.UserSubject(e.App, user)
+		if !g.mayListen(subject) {
+			continue
 		}
+		if frame == nil {
+			frame = PushFrame(string(e.Kind), 0, data)
+		}
+		g.publish(e.App, user, subject, e.Origin, frame)
 	}
 }

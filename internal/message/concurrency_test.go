@@ -1,14 +1,8 @@
 package message_test
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,6 +18,7 @@ import (
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/store/storetest"
 )
 
 // engines runs fn on a fresh SQLite store and, when PARLEY_TEST_POSTGRES
@@ -39,33 +34,7 @@ func engines(t *testing.T, fn func(t *testing.T, st store.Store)) {
 		fn(t, st)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		admin := os.Getenv("PARLEY_TEST_POSTGRES")
-		if admin == "" {
-			t.Skip("PARLEY_TEST_POSTGRES not set")
-		}
-		var b [8]byte
-		rand.Read(b[:])
-		name := "parley_msg_test_" + hex.EncodeToString(b[:])
-		exec := func(q string) error {
-			db, err := sql.Open("pgx", admin)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_, err = db.ExecContext(ctx, q)
-			return err
-		}
-		if err := exec("CREATE DATABASE " + name); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-		dsn := admin + " dbname=" + name
-		if u, err := url.Parse(admin); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-			u.Path = "/" + name
-			dsn = u.String()
-		}
+		dsn := storetest.FreshPostgres(t)
 		st, err := postgres.Open(t.Context(), dsn, 16)
 		if err != nil {
 			t.Fatal(err)

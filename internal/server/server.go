@@ -21,6 +21,7 @@ import (
 
 	"github.com/parleyim/parley/internal/account"
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/config"
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/event"
@@ -82,6 +83,9 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 // Options tunes a node; the zero value is production's defaults.
 type Options struct {
 	Gateway gateway.Options
+	// Broker carries pushes between the nodes of a cluster (NATS); nil is
+	// an in-process broker for one node. The node does not close it.
+	Broker broker.Broker
 	// EventRetention is how long change-log entries are kept for clients
 	// to resync from (default 30 days).
 	EventRetention time.Duration
@@ -171,9 +175,13 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Gateway = &gateway.Gateway{
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
 		Messages: n.Messages, Presence: n.Presence, Logger: logger, Conversations: n.Conversations,
-		Metrics: gateway.NewMetrics(reg),
+		Metrics: gateway.NewMetrics(reg), Broker: opts.Broker,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "parley_broker_dropped_total",
+		Help: "Pushes the broker dropped for a subscriber that fell behind (its clients resync by seq).",
+	}, func() float64 { return float64(n.Gateway.Broker.Dropped()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "parley_gateway_sessions", Help: "Client sessions logged in on this node.",
 	}, func() float64 { return float64(n.Presence.Count()) }))

@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+
+	"github.com/parleyim/parley/internal/broker"
+)
+
+// Delivery across nodes: a push for a user is published once, as an
+// envelope carrying the finished WebSocket frame, on the user's subject;
+// every node with a session of that user is subscribed to the subject (an
+// Interest taken at login and given back when the connection closes) and
+// writes the frame to its local sessions. With the in-process broker this
+// is the one node; with NATS it is every node behind the load balancer. At
+// most once: a client that misses a push sees the gap in seqs and resyncs
+// (sync, msg.history), the protocol's contract.
+
+// listenerCheck is offered by a broker that knows whether a subject has a
+// subscriber (the in-process one): a node then skips encoding pushes for
+// users nobody is connected as.
+type listenerCheck interface{ HasSubscribers(subject string) bool }
+
+func (g *Gateway) initDelivery() {
+	if g.Broker == nil {
+		g.Broker = broker.NewLocal(broker.LocalOptions{})
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	g.nodeID = binary.BigEndian.Uint64(b[:]) | 1 // never 0
+	g.interest = broker.NewInterest(g.Broker, g.onEnvelope)
+}
+
+// mayListen reports whether a push on subject could reach anyone.
+func (g *Gateway) mayListen(subject string) bool {
+	if lc, ok := g.Broker.(listenerCheck); ok {
+		return lc.HasSubscribers(subject)
+	}
+	return true
+}
+
+// publish sends frame to every session of user on every node, except the
+// connection origin (nil: none) the change came from.
+func (g *Gateway) publish(app uint64, user, subject string, origin any, frame []byte) {
+	env := envelope{app: app, user: user, node: g.nodeID, frame: frame}
+	if c, ok := origin.(*conn); ok {
+		env.origin = c.id
+	}
+	if err := g.Broker.Publish(context.Background(), subject, env.encode()); err != nil {
+		g.Logger.Warn("broker publish failed: the user's clients resync by seq", "subject", subject, "error", err.Error())
+	}
+}
+
+// onEnvelope writes a published push to this node's sessions of its user.
+func (g *Gateway) onEnvelope(subject string, data []byte) {
+	env, err := decodeEnvelope(data)
+	if err != nil {
+		g.Logger.Warn("broker: dropped a malformed envelope", "subject", subject)
+		return
+	}
+	for _, s := range g.Presence.Sessions(env.app, env.user) {
+		if env.origin != 0 && env.node == g.nodeID {
+			if c, ok := s.Endpoint.(*conn); ok && c.id == env.origin {
+				continue
+			}
+		}
+		s.Endpoint.Push(env.frame)
+	}
+}
+
+// subscribe takes c's interest in its user's subject once its login is
+// registered; the connection gives it back when it closes.
+func (g *Gateway) subscribe(c *conn, app uint64, user string) error {
+	subject := broker.UserSubject(app, user)
+	if err := g.interest.Acquire(subject); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		// shutdown ran meanwhile and saw nothing to give back.
+		c.mu.Unlock()
+		g.interest.Release(subject)
+		return nil
+	}
+	c.subject = subject
+	c.mu.Unlock()
+	return nil
+}
