@@ -21,9 +21,7 @@ const root = ".."
 // pendingSettings are PARLEY_* names the deployment files set before the
 // server reads them, each with why. Keep it short: a name here is one the
 // setting check cannot vouch for.
-var pendingSettings = map[string]string{
-	"PARLEY_NATS_URL": "cross-node delivery over NATS arrives with the delivery-core work",
-}
+var pendingSettings = map[string]string{}
 
 var settingName = regexp.MustCompile(`PARLEY_[A-Z0-9][A-Z0-9_]*`)
 
