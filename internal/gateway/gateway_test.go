@@ -28,7 +28,28 @@ type client struct {
 	mu     sync.Mutex
 	next   int
 	frames chan map[string]any
+	// held are frames read while waiting for an answer, in arrival order;
+	// they come before anything still in frames.
+	held   []map[string]any
 	closed chan struct{}
+}
+
+// nextFrame returns the next frame in arrival order within d.
+func (c *client) nextFrame(d time.Duration) (map[string]any, bool) {
+	c.mu.Lock()
+	if len(c.held) > 0 {
+		f := c.held[0]
+		c.held = c.held[1:]
+		c.mu.Unlock()
+		return f, true
+	}
+	c.mu.Unlock()
+	select {
+	case f := <-c.frames:
+		return f, true
+	case <-time.After(d):
+		return nil, false
+	}
 }
 
 func dial(t *testing.T, s *resttest.Server) *client {
@@ -66,13 +87,11 @@ func (c *client) sendRaw(b string) {
 // next frame within 5 s.
 func (c *client) frame() map[string]any {
 	c.t.Helper()
-	select {
-	case f := <-c.frames:
-		return f
-	case <-time.After(5 * time.Second):
+	f, ok := c.nextFrame(5 * time.Second)
+	if !ok {
 		c.t.Fatal("no frame within 5s")
 	}
-	return nil
+	return f
 }
 
 // call sends a request and returns its response; pushes that arrive first
@@ -85,14 +104,28 @@ func (c *client) call(op string, data any) (code int, out map[string]any) {
 	c.mu.Unlock()
 	b, _ := json.Marshal(map[string]any{"v": 1, "id": id, "op": op, "data": data})
 	c.sendRaw(string(b))
+	// Frames before the answer are kept, in order, ahead of later ones.
 	var pushes []map[string]any
 	defer func() {
-		for _, p := range pushes {
-			c.frames <- p
-		}
+		c.mu.Lock()
+		c.held = append(pushes, c.held...)
+		c.mu.Unlock()
 	}()
+	deadline := time.Now().Add(5 * time.Second)
 	for {
-		f := c.frame()
+		c.mu.Lock()
+		var f map[string]any
+		if len(c.held) > 0 {
+			f, c.held = c.held[0], c.held[1:]
+		}
+		c.mu.Unlock()
+		if f == nil {
+			select {
+			case f = <-c.frames:
+			case <-time.After(time.Until(deadline)):
+				c.t.Fatalf("no answer to %s within 5s", op)
+			}
+		}
 		if f["id"] == id {
 			d, _ := f["data"].(map[string]any)
 			return int(f["code"].(float64)), d
@@ -103,15 +136,14 @@ func (c *client) call(op string, data any) (code int, out map[string]any) {
 
 func (c *client) push(kind string) map[string]any {
 	c.t.Helper()
-	deadline := time.After(5 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
-		select {
-		case f := <-c.frames:
-			if f["push"] == kind {
-				return f
-			}
-		case <-deadline:
+		f, ok := c.nextFrame(time.Until(deadline))
+		if !ok {
 			c.t.Fatalf("no %s push within 5s", kind)
+		}
+		if f["push"] == kind {
+			return f
 		}
 	}
 }
@@ -252,13 +284,10 @@ func TestUserSigExpiryKicks(t *testing.T) {
 	if code, _ := c.call("login", map[string]any{"userID": "alice", "userSig": sig, "platform": "Mac"}); code != 0 {
 		t.Fatalf("login: %d", code)
 	}
-	select {
-	case f := <-c.frames:
-		if f["push"] != "kicked" || f["data"].(map[string]any)["reason"] != "usersig_expired" {
-			t.Fatalf("got %v", f)
-		}
-	case <-time.After(6 * time.Second):
+	if f, ok := c.nextFrame(6 * time.Second); !ok {
 		t.Fatal("not kicked when the UserSig expired")
+	} else if f["push"] != "kicked" || f["data"].(map[string]any)["reason"] != "usersig_expired" {
+		t.Fatalf("got %v", f)
 	}
 	c.waitClosed()
 }

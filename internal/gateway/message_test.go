@@ -14,15 +14,14 @@ func text(s string) map[string]any {
 
 func (c *client) noPush(kind string) {
 	c.t.Helper()
-	deadline := time.After(300 * time.Millisecond)
+	deadline := time.Now().Add(300 * time.Millisecond)
 	for {
-		select {
-		case f := <-c.frames:
-			if f["push"] == kind {
-				c.t.Fatalf("unexpected %s push: %v", kind, f)
-			}
-		case <-deadline:
+		f, ok := c.nextFrame(time.Until(deadline))
+		if !ok {
 			return
+		}
+		if f["push"] == kind {
+			c.t.Fatalf("unexpected %s push: %v", kind, f)
 		}
 	}
 }
