@@ -19,14 +19,21 @@ type Interest struct {
 	subs map[string]*interestEntry
 }
 
+// An entry is held per subscribed subject for as long as it is subscribed
+// (per online user, in the gateway), so it keeps no channel it no longer
+// needs: ready becomes the shared closed channel once Subscribe returned,
+// and gone exists only while the last Release unsubscribes.
 type interestEntry struct {
 	refs    int
 	closing bool          // the last Release is unsubscribing it
 	ready   chan struct{} // closed when Subscribe has returned (sub or err set)
-	gone    chan struct{} // closed when the entry has left the map
+	gone    chan struct{} // made with closing; closed when the entry has left the map
 	sub     Subscription
 	err     error
 }
+
+// closedChan stands for every ready channel that has been closed.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // NewInterest returns an Interest that subscribes on b and hands every
 // message to fn with its subject, under the contract of Broker.Subscribe.
@@ -43,29 +50,36 @@ func (in *Interest) Acquire(subject string) error {
 		e := in.subs[subject]
 		switch {
 		case e == nil:
-			e = &interestEntry{refs: 1, ready: make(chan struct{}), gone: make(chan struct{})}
+			e = &interestEntry{refs: 1, ready: make(chan struct{})}
 			in.subs[subject] = e
 			in.mu.Unlock()
 			sub, err := in.b.Subscribe(subject, func(data []byte) { in.fn(subject, data) })
 			in.mu.Lock()
 			e.sub, e.err = sub, err
 			if err != nil {
+				// Waiters hold references to this entry only through
+				// ready: they get the error and hold nothing.
 				delete(in.subs, subject)
-				close(e.gone)
 			}
 			close(e.ready)
+			e.ready = closedChan // waiters already hold the one just closed
 			in.mu.Unlock()
 			return err
 		case e.closing:
 			// Wait for the unsubscribe to finish, then subscribe anew,
 			// so that the old and new subscriptions never overlap.
+			gone := e.gone
 			in.mu.Unlock()
-			<-e.gone
+			<-gone
 		default:
 			e.refs++
+			ready := e.ready
 			in.mu.Unlock()
-			<-e.ready
-			return e.err // written before ready was closed
+			<-ready
+			in.mu.Lock()
+			err := e.err // written before ready was closed
+			in.mu.Unlock()
+			return err
 		}
 	}
 }
@@ -94,6 +108,7 @@ func (in *Interest) Release(subject string) {
 		return
 	}
 	e.closing = true
+	e.gone = make(chan struct{})
 	in.mu.Unlock()
 
 	// An error here (the connection is closed) leaves nothing to undo: a
