@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/parleyim/parley/internal/broker/brokertest"
 )
 
 // Two parley processes on one PostgreSQL database and one NATS server
@@ -19,21 +19,12 @@ func TestTwoNodesOverNATS(t *testing.T) {
 	if os.Getenv("PARLEY_E2E_STORE") != "postgres" {
 		t.Skip("several nodes need the shared PostgreSQL store (PARLEY_E2E_STORE=postgres)")
 	}
-	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server did not start")
-	}
-	defer ns.Shutdown()
+	ns := brokertest.StartNATS(t, 0)
 	env := appEnv(t, "PARLEY_CLIENT_RATE_LIMIT=0", "PARLEY_NATS_URL="+ns.ClientURL())
 	a := start(t, freeAddr(t), env, "--data", t.TempDir())
 	b := start(t, freeAddr(t), env, "--data", t.TempDir())
-	run := time.Now().Format("150405.000")
-	run = strings.ReplaceAll(run, ".", "")
-	alice, bob := "alice"+run, "bob"+run
+	u := runUsers("alice", "bob")
+	alice, bob := u[0], u[1]
 	rest := newClient(t, a.addr, appA, keyA, "admin")
 	rest.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{alice, bob}})
 	ca, cb := wsLogin(t, a.addr, alice), wsLogin(t, b.addr, bob)

@@ -94,8 +94,8 @@ func TestKillNineKeepsAcknowledgedMessages(t *testing.T) {
 	addr := freeAddr(t)
 	env := appEnv(t, "PARLEY_CLIENT_RATE_LIMIT=0")
 	p := start(t, addr, env, "--data", data)
-	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)
-	alice, bob := "alice"+run, "bob"+run
+	u := runUsers("alice", "bob")
+	alice, bob := u[0], u[1]
 	newClient(t, addr, appA, keyA, "admin").mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{alice, bob}})
 
 	c := wsLogin(t, addr, alice)

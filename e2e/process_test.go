@@ -195,6 +195,17 @@ func appEnv(t *testing.T, extra ...string) []string {
 	return append(append(env, extra...), storeEnv(t)...)
 }
 
+// runUsers suffixes names with this run's number: on PostgreSQL the process
+// tests share one database, so each run needs users of its own.
+func runUsers(names ...string) []string {
+	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n + run
+	}
+	return out
+}
+
 func storeEnv(t *testing.T) []string {
 	if os.Getenv("PARLEY_E2E_STORE") != "postgres" {
 		return nil

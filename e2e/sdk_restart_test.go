@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -64,8 +63,8 @@ func TestSDKCatchesUpAfterServerKill(t *testing.T) {
 	env := appEnv(t, "PARLEY_CLIENT_RATE_LIMIT=0")
 	p := start(t, addr, env, "--data", data)
 	c := newClient(t, addr, appA, keyA, "admin")
-	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)
-	alice, bob, carol := "alice"+run, "bob"+run, "carol"+run
+	u := runUsers("alice", "bob", "carol")
+	alice, bob, carol := u[0], u[1], u[2]
 	c.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{alice, bob, carol}})
 	for _, u := range []string{bob, carol} {
 		c.mustOK("profile/portrait_set", map[string]any{"From_Account": u, "ProfileItem": []map[string]any{{"Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_AllowAny"}}})

@@ -22,9 +22,8 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	env := appEnv(t, "PARLEY_CLIENT_RATE_LIMIT=0")
 	p := start(t, addr, env, "--data", data)
 	rest := newClient(t, addr, appA, keyA, "admin")
-	// Names of this run only: on PostgreSQL the process tests share one database.
-	run := fmt.Sprint(time.Now().UnixNano() % 1_000_000)
-	alice, bob := "alice"+run, "bob"+run
+	u := runUsers("alice", "bob")
+	alice, bob := u[0], u[1]
 	rest.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{alice, bob}})
 	var socks []*wsClient
 	for _, u := range []string{alice, bob, alice} {

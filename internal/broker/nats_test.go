@@ -10,30 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/broker/brokertest"
 )
-
-// startNATS runs a NATS server in process on 127.0.0.1 (port 0: a random
-// one, unless port is given, to restart a server where clients expect it).
-func startNATS(t *testing.T, port int) *server.Server {
-	t.Helper()
-	if port == 0 {
-		port = server.RANDOM_PORT
-	}
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server did not start")
-	}
-	t.Cleanup(s.Shutdown)
-	return s
-}
 
 func connect(t *testing.T, url, name string, limits broker.Limits) *broker.NATS {
 	t.Helper()
@@ -50,7 +29,7 @@ func connect(t *testing.T, url, name string, limits broker.Limits) *broker.NATS 
 }
 
 func TestNATS(t *testing.T) {
-	s := startNATS(t, 0)
+	s := brokertest.StartNATS(t, 0)
 	n := 0
 	brokertest.Run(t, func(t *testing.T, limits broker.Limits) broker.Broker {
 		n++
@@ -61,7 +40,7 @@ func TestNATS(t *testing.T) {
 // Two nodes are two Brokers on one NATS server: a publish on either
 // reaches the subscribers of both, and each publisher's order holds.
 func TestNATSTwoNodes(t *testing.T) {
-	s := startNATS(t, 0)
+	s := brokertest.StartNATS(t, 0)
 	a := connect(t, s.ClientURL(), "node-a", broker.Limits{})
 	b := connect(t, s.ClientURL(), "node-b", broker.Limits{})
 	subject := broker.GroupSubject(1, "team")
@@ -124,7 +103,7 @@ func TestNATSTwoNodes(t *testing.T) {
 // subscriptions are re-established, and messages flow again. What was
 // published during the outage may be lost (at most once).
 func TestNATSReconnect(t *testing.T) {
-	s := startNATS(t, 0)
+	s := brokertest.StartNATS(t, 0)
 	port := s.Addr().(*net.TCPAddr).Port
 	url := s.ClientURL()
 	a := connect(t, url, "node-a", broker.Limits{})
@@ -148,7 +127,7 @@ func TestNATSReconnect(t *testing.T) {
 	// During the outage Publish buffers (bounded) or fails; neither blocks.
 	_ = a.Publish(context.Background(), subject, []byte("during"))
 
-	startNATS(t, port)
+	brokertest.StartNATS(t, port)
 	waitFor(t, func() bool { return a.Connected() && b.Connected() })
 	// The SUB was replayed on reconnect; publish until it is heard, since
 	// b's replay and a's publishes race on the new server.

@@ -2,12 +2,8 @@ package outbox_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,6 +17,7 @@ import (
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/store/storetest"
 )
 
 const app store.AppID = 1400000001
@@ -51,7 +48,7 @@ func engines(t *testing.T) []engine {
 		return es
 	}
 	return append(es, engine{"postgres", func(t *testing.T) func(t *testing.T) store.Store {
-		db := freshDatabase(t, dsn)
+		db := storetest.FreshPostgres(t)
 		return func(t *testing.T) store.Store {
 			s, err := postgres.Open(t.Context(), db, 8)
 			if err != nil {
@@ -61,38 +58,6 @@ func engines(t *testing.T) []engine {
 			return s
 		}
 	}})
-}
-
-func freshDatabase(t *testing.T, admin string) string {
-	t.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	name := "parley_test_" + hex.EncodeToString(b[:])
-	exec := func(q string) error {
-		db, err := sql.Open("pgx", admin)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_, err = db.ExecContext(ctx, q)
-		return err
-	}
-	if err := exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // appendN appends n entries spread over parts partitions, in writes of 10,

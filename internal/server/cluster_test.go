@@ -13,10 +13,10 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
-	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/broker"
+	"github.com/parleyim/parley/internal/broker/brokertest"
 	"github.com/parleyim/parley/internal/resttest"
 	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/internal/store/postgres"
@@ -108,15 +108,7 @@ func TestMessageCrossesNodes(t *testing.T) {
 			return b, b
 		}},
 		{"nats", func(t *testing.T) (broker.Broker, broker.Broker) {
-			ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, NoLog: true, NoSigs: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ns.Start()
-			if !ns.ReadyForConnections(10 * time.Second) {
-				t.Fatal("nats server did not start")
-			}
-			t.Cleanup(ns.Shutdown)
+			ns := brokertest.StartNATS(t, 0)
 			connect := func(name string) broker.Broker {
 				b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
 				if err != nil {
