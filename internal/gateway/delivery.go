@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"time"
 
 	"github.com/parleyim/parley/internal/broker"
 )
@@ -48,7 +49,14 @@ func (g *Gateway) publish(app uint64, user, subject string, origin any, frame []
 		env.origin = c.id
 	}
 	if err := g.Broker.Publish(context.Background(), subject, env.encode()); err != nil {
-		g.Logger.Warn("broker publish failed: the user's clients resync by seq", "subject", subject, "error", err.Error())
+		// While the broker is unreachable every push fails: one line a
+		// second says so, the rest are counted in it.
+		failed := g.publishFailures.Add(1)
+		now := time.Now().UnixNano()
+		if last := g.publishLogged.Load(); now-last >= int64(time.Second) && g.publishLogged.CompareAndSwap(last, now) {
+			g.Logger.Warn("broker publish failed: the users' clients resync by seq", "subject", subject,
+				"error", err.Error(), "failures_so_far", failed)
+		}
 	}
 }
 

@@ -63,6 +63,8 @@ type Gateway struct {
 	nodeID           uint64 // this node in envelopes, random per start
 	interest         *broker.Interest
 	nextConnID       atomic.Uint64
+	publishFailures  atomic.Uint64 // broker publishes that failed
+	publishLogged    atomic.Int64  // unix ns of the last failure logged
 }
 
 // Options tunes timing and bounds; zero values take the protocol's defaults.
