@@ -40,6 +40,9 @@ type Service struct {
 	Store  store.Store
 	Events *event.Bus
 	Now    func() time.Time
+	// States records session state changes for the outbox (state.go); nil
+	// records none.
+	States *StateRecorder
 }
 
 func (s *Service) now() int64 {

@@ -397,6 +397,7 @@ func (c *conn) Kick(reason string) {
 	if c.ending(endKicked, 0) {
 		c.g.metrics.kicked(reason)
 		c.logSession("session kicked", slog.String("reason", reason))
+		c.stateKicked(reason)
 	}
 	c.sendAndClose(PushFrame("kicked", 0, map[string]string{"reason": reason}))
 }
@@ -537,6 +538,7 @@ func (c *conn) shutdown() {
 				attrs = append(attrs, slog.Int("code", int(code)))
 			}
 			c.logSession("session disconnected", attrs...)
+			c.stateDisconnected(reason)
 		}
 	}
 	if !flusherCloses {

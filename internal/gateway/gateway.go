@@ -22,6 +22,7 @@ import (
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/profile"
@@ -144,7 +145,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout), id: g.nextConnID.Add(1)}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.ctx, c.cancel = context.WithCancel(hook.FromClient(context.Background()))
 	g.conns.add(c)
 	go c.serve()
 }
@@ -318,6 +319,9 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 			g.Presence.Remove(s)
 			return nil, err
 		}
+	}
+	if !gone {
+		c.stateLogin(kicked)
 	}
 	return map[string]any{
 		"userID":          d.UserID,

@@ -34,6 +34,7 @@ func (g *Gateway) logout(_ context.Context, c *conn, _ json.RawMessage) (any, er
 	g.Presence.Remove(s)
 	if c.ending(endLogout, 0) {
 		c.logSession("session logout")
+		c.stateLogout()
 	}
 	// The answer is the connection's last frame (Gateway.run): nothing
 	// queued after it runs, and the socket closes once it is written.

@@ -202,6 +202,7 @@ type Service struct {
 	Store  store.Store
 	Events *event.Bus
 	Now    func() time.Time
+	Attachments
 }
 
 func (s *Service) now() time.Time {
@@ -258,6 +259,9 @@ type Delivery struct {
 func (s *Service) SendC2C(ctx context.Context, a *app.App, req SendRequest) (Sent, error) {
 	if req.To == "" {
 		return Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
+	}
+	if sent, done, err := s.beforeSend(ctx, a, &req); done {
+		return sent, err
 	}
 	out, err := s.send(ctx, a, req, []string{req.To})
 	if err != nil {
@@ -362,6 +366,11 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 				return err
 			}
 			d.Sent.Message, d.Sent.Duplicate = stored, dup
+			if !dup {
+				if err := s.outboxSent(ctx, tx, a, stored, req.Admin); err != nil {
+					return err
+				}
+			}
 			if req.HideFromSender && !dup && req.From != d.To {
 				if _, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, req.From, stored.ConvKey, []uint64{stored.Seq}); err != nil {
 					return err
@@ -380,6 +389,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	if err != nil {
 		return nil, err
 	}
+	s.outboxCommitted(a, outboxKindSent)
 	for i := range out {
 		d := &out[i]
 		if d.Err != nil || d.Sent.Dropped {

@@ -67,11 +67,15 @@ func (s *Service) MarkRead(ctx context.Context, a *app.App, user, peer string, s
 		if seq == 0 || seq > c.LastSeq {
 			seq = c.LastSeq
 		}
-		return tx.SetReadSeq(ctx, a.SDKAppID, user, key, seq)
+		if err := tx.SetReadSeq(ctx, a.SDKAppID, user, key, seq); err != nil {
+			return err
+		}
+		return s.outboxRead(ctx, tx, a, user, peer, max(seq, c.ReadSeq))
 	})
 	if err != nil || c.ConvKey == "" {
 		return err
 	}
+	s.outboxCommitted(a, outboxKindRead)
 	// The cursor never moves back: the receipt names where it is.
 	seq = max(seq, c.ReadSeq)
 	// Addressed to the peer (a receipt) with user's other devices also told.
@@ -127,11 +131,15 @@ func (s *Service) Recall(ctx context.Context, a *app.App, by, peer, msgKey strin
 			return errcode.New(CodeRecallTooLate, "Err_Msg_Recall_Time_Limit_Exceeded")
 		}
 		m.Status, m.Version = store.MessageRecalled, m.Version+1
-		return tx.UpdateMessage(ctx, m)
+		if err := tx.UpdateMessage(ctx, m); err != nil {
+			return err
+		}
+		return s.outboxRecalled(ctx, tx, a, m, by)
 	})
 	if err != nil {
 		return store.Message{}, err
 	}
+	s.outboxCommitted(a, outboxKindRecalled)
 	s.publish(a, event.MessageRecalled, &m, origin)
 	return m, nil
 }

@@ -54,14 +54,18 @@ func (s *Service) SendReceipts(ctx context.Context, a *app.App, reader, peer str
 			return nil
 		}
 		fresh, err := tx.AddMessageReceipts(ctx, a.SDKAppID, conv, seqs, now.UnixMilli())
+		if err != nil {
+			return err
+		}
 		for _, seq := range fresh {
 			added = append(added, byseq[seq])
 		}
-		return err
+		return s.outboxReceipt(ctx, tx, a, reader, peer, added)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.outboxCommitted(a, outboxKindReceipt)
 	if acked == nil {
 		acked = []string{}
 	}

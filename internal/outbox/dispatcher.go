@@ -25,8 +25,9 @@ type Metrics struct {
 	Dispatched func(n int) // entries delivered and acknowledged
 	Retried    func(n int) // failed entries scheduled again (the failing one of a batch)
 	Dropped    func(n int) // entries given up after MaxAttempts
-	// Depth reports, after each poll, how many entries wait and how old the
-	// oldest is.
+	// Depth reports how many entries wait and how old the oldest is, after
+	// a poll, at most once per Poll interval (a poll per commit under load
+	// must not count the table each time).
 	Depth func(depth int64, oldest time.Duration)
 }
 
@@ -68,6 +69,9 @@ type Dispatcher struct {
 	wg      sync.WaitGroup
 
 	dispatched, retried, dropped atomic.Int64
+	// lastDepth is when Depth was last reported; only the polling
+	// goroutine (Run's or Flush's, never both) touches it.
+	lastDepth time.Time
 }
 
 // storeTimeout bounds the acknowledgement and release writes, which run even
@@ -157,16 +161,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 }
 
 // poll finds the partitions with a claimable head and starts a worker for
-// each that has none, as concurrency slots allow.
-func (d *Dispatcher) poll(ctx context.Context) {
+// each that has none, as concurrency slots allow. It returns how many it
+// started.
+func (d *Dispatcher) poll(ctx context.Context) (started int) {
 	now := d.o.Now()
 	var parts []int
 	var stats store.OutboxStats
+	depth := d.o.Metrics.Depth != nil && now.Sub(d.lastDepth) >= d.o.Poll
 	err := d.st.Read(ctx, func(tx store.Tx) (err error) {
 		if parts, err = tx.ReadyOutboxPartitions(ctx, now.UnixMilli(), d.o.MaxPartitions); err != nil {
 			return err
 		}
-		if d.o.Metrics.Depth != nil {
+		if depth {
 			stats, err = tx.OutboxStats(ctx)
 		}
 		return err
@@ -175,9 +181,10 @@ func (d *Dispatcher) poll(ctx context.Context) {
 		if ctx.Err() == nil {
 			d.log.Error("outbox: poll", "err", err)
 		}
-		return
+		return 0
 	}
-	if fn := d.o.Metrics.Depth; fn != nil {
+	if fn := d.o.Metrics.Depth; depth {
+		d.lastDepth = now
 		var age time.Duration
 		if stats.Depth > 0 {
 			age = max(0, now.Sub(time.UnixMilli(stats.OldestCreated)))
@@ -194,14 +201,48 @@ func (d *Dispatcher) poll(ctx context.Context) {
 		select {
 		case d.slot <- struct{}{}:
 		case <-ctx.Done():
-			return
+			return started
 		}
 		d.mu.Lock()
 		d.busy[p] = true
 		d.mu.Unlock()
 		d.wg.Add(1)
+		started++
 		go d.work(ctx, p)
 	}
+	return started
+}
+
+// Flush dispatches the entries that are ready, until none is or ctx ends:
+// a node calls it once Run has returned, on shutdown, so what its last
+// writes appended is delivered before it exits rather than after the next
+// start. Entries waiting for a retry, or leased by another node, are left.
+// It returns how many entries it dispatched; it must not run with Run.
+func (d *Dispatcher) Flush(ctx context.Context) (int64, error) {
+	d.mu.Lock()
+	if d.running {
+		d.mu.Unlock()
+		return 0, errors.New("outbox: flush while the dispatcher runs")
+	}
+	d.running = true
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.running = false
+		d.mu.Unlock()
+	}()
+	start := d.dispatched.Load()
+	for ctx.Err() == nil {
+		before := d.Stats()
+		n := d.poll(ctx)
+		d.wg.Wait()
+		// Stop when nothing was ready, or a round settled nothing (the
+		// store fails): the rest waits for the next start.
+		if n == 0 || d.Stats() == before {
+			break
+		}
+	}
+	return d.dispatched.Load() - start, ctx.Err()
 }
 
 func (d *Dispatcher) release() { <-d.slot }

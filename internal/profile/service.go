@@ -10,6 +10,8 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/hook"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -18,6 +20,11 @@ import (
 type Service struct {
 	Store  store.Store
 	Events *event.Bus
+	// Outbox appends the profile-set entries consumers want; nil appends
+	// none.
+	Outbox *outbox.Producer
+	// Hook is asked before a profile is set; nil allows.
+	Hook *hook.Runner
 }
 
 // Item is one tag and its raw JSON value as a client sent it.
@@ -108,6 +115,9 @@ func (s *Service) Set(ctx context.Context, a *app.App, user string, items []Item
 
 // SetValues stores already validated values.
 func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values map[string]store.Value) error {
+	if err := s.beforeSet(ctx, a, user, values); err != nil {
+		return err
+	}
 	var events []event.Event
 	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
 		ok, err := tx.AccountExists(ctx, a.SDKAppID, user)
@@ -120,6 +130,9 @@ func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values
 		if err := tx.SetProfileValues(ctx, a.SDKAppID, user, values); err != nil {
 			return err
 		}
+		if err := s.outboxSet(ctx, tx, a, user, values); err != nil {
+			return err
+		}
 		events, err = ChangeEvents(ctx, tx, a, user)
 		return err
 	})
@@ -127,6 +140,9 @@ func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values
 		return err
 	}
 	s.Events.Publish(events...)
+	if s.Outbox.Wants(a.SDKAppID, outbox.KindProfileSet) {
+		s.Outbox.Committed()
+	}
 	return nil
 }
 

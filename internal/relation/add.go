@@ -6,6 +6,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/store"
 )
@@ -74,9 +75,13 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 		}
 	}
 
+	if err := s.beforeAdd(ctx, a, from, items, opt, pre); err != nil {
+		return nil, err
+	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	meta := pairMeta{actor: from, initiator: from, cmd: outbox.CmdFriendAdd, force: opt.Force}
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, meta, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		w, err := s.loadAddState(ctx, tx, a, from, peers)
 		if err != nil {
@@ -99,11 +104,12 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 			events = append(events, ev...)
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
 	s.Events.Publish(events...)
+	s.outboxCommitted(a, events)
 	return results, nil
 }
 

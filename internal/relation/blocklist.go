@@ -39,7 +39,7 @@ func (s *Service) AddBlocks(ctx context.Context, a *app.App, from string, peers 
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {
@@ -105,11 +105,12 @@ func (s *Service) AddBlocks(ctx context.Context, a *app.App, from string, peers 
 			_, err = tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqBlock)
 		}
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
 	s.Events.Publish(events...)
+	s.outboxCommitted(a, events)
 	return results, nil
 }
 
@@ -124,7 +125,7 @@ func (s *Service) DeleteBlocks(ctx context.Context, a *app.App, from string, pee
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -152,11 +153,12 @@ func (s *Service) DeleteBlocks(ctx context.Context, a *app.App, from string, pee
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
 	s.Events.Publish(events...)
+	s.outboxCommitted(a, events)
 	return results, nil
 }
 

@@ -30,7 +30,7 @@ func (s *Service) DeleteFriends(ctx context.Context, a *app.App, from string, pe
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -55,11 +55,12 @@ func (s *Service) DeleteFriends(ctx context.Context, a *app.App, from string, pe
 			events = append(events, ev...)
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
 	s.Events.Publish(events...)
+	s.outboxCommitted(a, events)
 	return results, nil
 }
 
@@ -76,7 +77,7 @@ func (s *Service) DeleteAllFriends(ctx context.Context, a *app.App, from string,
 		return bad("Err_SNS_FriendDeleteAll_DeleteType_Invalid")
 	}
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
 		events = nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -96,11 +97,12 @@ func (s *Service) DeleteAllFriends(ctx context.Context, a *app.App, from string,
 			events = append(events, ev...)
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return err
 	}
 	s.Events.Publish(events...)
+	s.outboxCommitted(a, events)
 	return nil
 }
 

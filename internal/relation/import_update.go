@@ -8,6 +8,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -104,7 +105,7 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from, initiator: from, cmd: outbox.CmdFriendImport, force: true}, func(tx store.Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {
@@ -172,11 +173,12 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 		ev, err := bumpVersions(ctx, tx, a, from, len(events) > 0, changedCustom, changedLists)
 		events = append(events, ev...)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
 	s.Events.Publish(events...)
+	s.outboxCommitted(a, events)
 	return results, nil
 }
 

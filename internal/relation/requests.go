@@ -6,6 +6,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -50,8 +51,15 @@ func (s *Service) AcceptRequest(ctx context.Context, a *app.App, user, from stri
 	if len(remark) > MaxRemarkBytes {
 		return bad("Err_SNS_FriendResponse_Remark_Too_Long")
 	}
+	action := responseAgree
+	if addBack {
+		action = responseAgreeAndAdd
+	}
+	if err := s.beforeResponse(ctx, a, user, from, action, remark); err != nil {
+		return err
+	}
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: user, initiator: from, cmd: outbox.CmdFriendResponse}, func(tx store.Tx) error {
 		events = nil
 		if err := tx.LockAccounts(ctx, a.SDKAppID, user, from); err != nil {
 			return err
@@ -118,16 +126,20 @@ func (s *Service) AcceptRequest(ctx context.Context, a *app.App, user, from stri
 			return tx.PutFriend(ctx, f)
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return err
 	}
 	s.Events.Publish(events...)
+	s.outboxCommitted(a, events)
 	return nil
 }
 
 // RefuseRequest drops from's request to user.
 func (s *Service) RefuseRequest(ctx context.Context, a *app.App, user, from string) error {
+	if err := s.beforeResponse(ctx, a, user, from, responseReject, ""); err != nil {
+		return err
+	}
 	return s.dropRequest(ctx, a, from, user)
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/hook"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -21,6 +23,11 @@ type Service struct {
 	Store  store.Store
 	Events *event.Bus
 	Now    func() time.Time
+	// Outbox appends the friend and blocklist entries consumers want; nil
+	// appends none.
+	Outbox *outbox.Producer
+	// Hook is asked before a client's friend add or response; nil allows.
+	Hook *hook.Runner
 }
 
 func (s *Service) now() int64 {

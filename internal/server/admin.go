@@ -66,6 +66,7 @@ func (n *Node) ServeWithAdmin(ctx context.Context, ln, admin net.Listener) error
 		go func() { errc <- srv.Serve(listeners[i]) }()
 	}
 	go n.RunMaintenance(ctx)
+	stopOutbox := n.StartOutbox(ctx)
 	var failed error
 	select {
 	case failed = <-errc:
@@ -86,6 +87,9 @@ func (n *Node) ServeWithAdmin(ctx context.Context, ln, admin net.Listener) error
 	var sockets, forced int
 	wg.Go(func() { sockets, forced = n.Gateway.Shutdown(shutdownCtx) })
 	wg.Wait()
+	// Last, so the sessions' final state changes and the writes of the
+	// requests just drained are in it.
+	stopOutbox()
 	// Collect the Serve results still pending (http.ErrServerClosed after
 	// a Shutdown), keeping the first real failure.
 	pending := len(servers)

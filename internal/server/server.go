@@ -26,7 +26,9 @@ import (
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/gateway"
+	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/relation"
@@ -61,6 +63,15 @@ type Node struct {
 
 	// Conversations is the conversation list as each user sees it.
 	Conversations *conversation.Service
+
+	// Consumers is the registry of outbox consumers (webhooks, offline
+	// push): entries are written only for kinds registered there.
+	Consumers *outbox.Consumers
+	// Outbox dispatches the outbox to Consumers while the node serves, and
+	// flushes it on shutdown.
+	Outbox *outbox.Dispatcher
+	// States writes session state changes to the outbox.
+	States *account.StateRecorder
 }
 
 // OpenStore opens the engine the config selects.
@@ -117,6 +128,17 @@ type Options struct {
 	// failures are logged whenever it is above 0). nil, the default, logs
 	// every call; 0 logs none; it must be within [0, 1].
 	RequestLogSample *float64
+
+	// Consumers receive the outbox's entries; nil is an empty registry
+	// (Node.Consumers) that may be filled later. With no consumer of a
+	// kind for an app, no entry of it is written.
+	Consumers *outbox.Consumers
+	// Outbox tunes the dispatcher (outbox.Options; Metrics and Logger are
+	// the node's).
+	Outbox outbox.Options
+	// Hook is asked before a one-to-one message, a client's friend add or
+	// response and a profile change are written; nil asks nothing.
+	Hook *hook.Runner
 }
 
 // requestLogSample resolves RequestLogSample's default.
@@ -155,11 +177,21 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Apps: registry, Store: st, Events: event.NewBus(), Logger: logger}
-	n.Accounts = &account.Service{Store: st, Events: n.Events}
-	n.Profiles = &profile.Service{Store: st, Events: n.Events}
-	n.Relations = &relation.Service{Store: st, Events: n.Events}
-	n.Messages = &message.Service{Store: st, Events: n.Events}
+	n := &Node{Apps: registry, Store: st, Events: event.NewBus(), Logger: logger, Consumers: opts.Consumers}
+	if n.Consumers == nil {
+		n.Consumers = &outbox.Consumers{}
+	}
+	reg := prometheus.NewRegistry()
+	producer, err := n.buildOutbox(reg, opts.Outbox)
+	if err != nil {
+		return nil, err
+	}
+	n.States = account.NewStateRecorder(st, producer, logger)
+	n.Accounts = &account.Service{Store: st, Events: n.Events, States: n.States}
+	n.Profiles = &profile.Service{Store: st, Events: n.Events, Outbox: producer, Hook: opts.Hook}
+	n.Relations = &relation.Service{Store: st, Events: n.Events, Outbox: producer, Hook: opts.Hook}
+	n.Messages = &message.Service{Store: st, Events: n.Events,
+		Attachments: message.Attachments{Outbox: producer, Hook: opts.Hook}}
 	n.Conversations = &conversation.Service{Store: st, Events: n.Events}
 	for _, a := range apps {
 		if err := n.Accounts.EnsureAdmins(ctx, a); err != nil {
@@ -167,7 +199,6 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 		}
 	}
 
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	observeStore(reg, st)
 	verifier := usersig.NewVerifier(10_000)

@@ -1,0 +1,175 @@
+package outbox
+
+import "encoding/json"
+
+// Event kinds the domain services append, and their payloads (the entry's
+// Payload is the JSON encoding of the payload type named by each kind). The
+// payloads carry what the Tencent after-callbacks need, with Tencent's field
+// names, so a webhook consumer adds CallbackCommand and sends them as they
+// are; EventTime is Unix milliseconds, a JSON number.
+//
+// The kinds are stored strings: renaming one strands the entries queued
+// under the old name, so they only ever get new siblings.
+const (
+	// KindMessageSent: a one-to-one message was stored (MessageSent;
+	// C2C.CallbackAfterSendMsg). Partition: the conversation, so a
+	// conversation's messages come in seq order.
+	KindMessageSent = "c2c.sent"
+	// KindMessageRecalled: a one-to-one message was recalled
+	// (MessageRecalled; C2C.CallbackAfterMsgWithDraw). Partition: the
+	// conversation.
+	KindMessageRecalled = "c2c.recalled"
+	// KindMessageRead: a user reported a conversation read up to a time
+	// (MessageRead; C2C.CallbackAfterMsgReport). Partition: the
+	// conversation.
+	KindMessageRead = "c2c.read"
+	// KindMessageReceipt: a user sent per-message read receipts
+	// (MessageReceipt). Partition: the conversation.
+	KindMessageReceipt = "c2c.receipt"
+	// KindFriendAdded and KindFriendDeleted: friend rows were added or
+	// removed (Pairs; Sns.CallbackFriendAdd / FriendDelete). Partition: the
+	// acting user.
+	KindFriendAdded   = "sns.friend_added"
+	KindFriendDeleted = "sns.friend_deleted"
+	// KindBlockAdded and KindBlockDeleted: blocklist rows were added or
+	// removed (Pairs; Sns.CallbackBlackListAdd / BlackListDelete).
+	// Partition: the acting user.
+	KindBlockAdded   = "sns.block_added"
+	KindBlockDeleted = "sns.block_deleted"
+	// KindProfileSet: a user's profile was set (ProfileSet;
+	// Profile.CallbackPortraitSet). Partition: the user.
+	KindProfileSet = "profile.set"
+	// KindStateChanged: a session logged in, logged out, was kicked or was
+	// disconnected (StateChange; State.StateChange). Partition: the user.
+	KindStateChanged = "state.changed"
+)
+
+// Kinds lists every kind above, for configuration checks.
+var Kinds = []string{KindMessageSent, KindMessageRecalled, KindMessageRead, KindMessageReceipt, KindFriendAdded,
+	KindFriendDeleted, KindBlockAdded, KindBlockDeleted, KindProfileSet, KindStateChanged}
+
+// MessageSent is the payload of KindMessageSent.
+type MessageSent struct {
+	From      string `json:"From_Account"`
+	To        string `json:"To_Account"`
+	MsgSeq    uint64 `json:"MsgSeq"`
+	MsgRandom uint32 `json:"MsgRandom"`
+	MsgTime   int64  `json:"MsgTime"` // Unix seconds
+	MsgKey    string `json:"MsgKey"`
+	// MsgBody is the stored body (after any before-send rewrite).
+	MsgBody         json.RawMessage `json:"MsgBody"`
+	CloudCustomData string          `json:"CloudCustomData,omitempty"`
+	// OnlineOnlyFlag is always 0: online-only messages are not stored.
+	OnlineOnlyFlag int `json:"OnlineOnlyFlag"`
+	// OptPlatform is "RESTAPI" for a message sent through the REST API,
+	// empty for a client's.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	EventTime   int64  `json:"EventTime"`
+}
+
+// MessageRecalled is the payload of KindMessageRecalled.
+type MessageRecalled struct {
+	From      string `json:"From_Account"` // the message's sender
+	To        string `json:"To_Account"`
+	MsgKey    string `json:"MsgKey"`
+	Operator  string `json:"Operator_Account,omitempty"` // who recalled it, when not the sender
+	EventTime int64  `json:"EventTime"`
+}
+
+// MessageRead is the payload of KindMessageRead.
+type MessageRead struct {
+	Report string `json:"Report_Account"`
+	Peer   string `json:"Peer_Account"`
+	// LastReadTime is the time (Unix seconds) of the newest message read.
+	LastReadTime int64  `json:"LastReadTime"`
+	ReadSeq      uint64 `json:"ReadSeq"`
+	EventTime    int64  `json:"EventTime"`
+}
+
+// MessageReceipt is the payload of KindMessageReceipt.
+type MessageReceipt struct {
+	Reader    string   `json:"Report_Account"`
+	Peer      string   `json:"Peer_Account"` // the messages' sender
+	MsgKeys   []string `json:"MsgKeyList"`
+	EventTime int64    `json:"EventTime"`
+}
+
+// Pair is one row of a relationship callback's PairList.
+type Pair struct {
+	From      string `json:"From_Account"`
+	To        string `json:"To_Account"`
+	Initiator string `json:"Initiator_Account,omitempty"` // friend adds only
+}
+
+// Client commands of Pairs.ClientCmd (friend adds).
+const (
+	CmdFriendAdd      = "friend_add"
+	CmdFriendResponse = "friend_response"
+	CmdFriendImport   = "friend_import"
+)
+
+// Pairs is the payload of the friend and blocklist kinds: every row added
+// or removed by one call, From_Account owning the row.
+type Pairs struct {
+	Pairs []Pair `json:"PairList"`
+	// ClientCmd says which call added friends (CmdFriend*); empty for the
+	// other kinds.
+	ClientCmd string `json:"ClientCmd,omitempty"`
+	// Admin is the admin that made the call through REST, empty for a
+	// client's request.
+	Admin string `json:"Admin_Account,omitempty"`
+	// ForceFlag is 1 when the add skipped the targets' AllowType.
+	ForceFlag int   `json:"ForceFlag,omitempty"`
+	EventTime int64 `json:"EventTime"`
+}
+
+// ProfileItem is one tag of ProfileSet.
+type ProfileItem struct {
+	Tag   string `json:"Tag"`
+	Value any    `json:"Value"` // string or integer
+}
+
+// ProfileSet is the payload of KindProfileSet.
+type ProfileSet struct {
+	Operator  string        `json:"Operator_Account"`
+	From      string        `json:"From_Account"`
+	Items     []ProfileItem `json:"ProfileItem"`
+	EventTime int64         `json:"EventTime"`
+}
+
+// State actions and reasons of StateChange, Tencent's words.
+const (
+	ActionLogin      = "Login"
+	ActionLogout     = "Logout"
+	ActionDisconnect = "Disconnect"
+
+	ReasonRegister   = "Register"   // login
+	ReasonUnregister = "Unregister" // logout
+	ReasonKicked     = "Kicked"     // logout: pushed out (another login, REST kick, UserSig expiry)
+	ReasonLinkClose  = "LinkClose"  // disconnect: the socket ended
+	ReasonTimeOut    = "TimeOut"    // disconnect: heartbeat missed
+)
+
+// StateInfo is StateChange's Info object.
+type StateInfo struct {
+	Action string `json:"Action"`
+	User   string `json:"To_Account"`
+	Reason string `json:"Reason"`
+}
+
+// KickedDevice names a platform a login pushed out.
+type KickedDevice struct {
+	Platform string `json:"Platform"`
+}
+
+// StateChange is the payload of KindStateChanged.
+type StateChange struct {
+	Info StateInfo `json:"Info"`
+	// OptPlatform is the session's platform.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	// KickedDevice lists the platforms a login pushed out.
+	KickedDevice []KickedDevice `json:"KickedDevice,omitempty"`
+	// KickReason is Parley's cause of a kick (presence.Kick*).
+	KickReason string `json:"KickReason,omitempty"`
+	EventTime  int64  `json:"EventTime"`
+}
