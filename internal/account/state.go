@@ -97,15 +97,19 @@ func (r *StateRecorder) Dropped() int64 { return r.dropped.Load() }
 func (r *StateRecorder) Written() int64 { return r.written.Load() }
 
 // Run writes queued changes until ctx ends, then writes what is still
-// queued (bounded by flushTimeout) and returns.
+// queued (bounded by flushTimeout) and returns. A write under way when ctx
+// ends is not cancelled: stopping must not lose the changes it carries.
 func (r *StateRecorder) Run(ctx context.Context, flushTimeout time.Duration) {
 	defer close(r.done)
+	base := context.WithoutCancel(ctx)
 	for {
 		select {
 		case e := <-r.queue:
-			r.write(ctx, e)
+			wctx, cancel := context.WithTimeout(base, stateWriteTimeout)
+			r.write(wctx, e)
+			cancel()
 		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+			fctx, cancel := context.WithTimeout(base, flushTimeout)
 			defer cancel()
 			for {
 				select {
@@ -118,6 +122,9 @@ func (r *StateRecorder) Run(ctx context.Context, flushTimeout time.Duration) {
 		}
 	}
 }
+
+// stateWriteTimeout bounds one write of state changes.
+const stateWriteTimeout = 10 * time.Second
 
 // Done is closed when Run has returned.
 func (r *StateRecorder) Done() <-chan struct{} { return r.done }
