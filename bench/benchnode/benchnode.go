@@ -20,7 +20,9 @@ import (
 	"strings"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/server"
+	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
 )
 
@@ -46,6 +48,16 @@ func Serve(appID uint64, key string, extra func(mux *http.ServeMux, node *server
 	if err != nil {
 		log.Fatal(err)
 	}
+	// As Serve does: the outbox dispatcher runs (idle without consumers).
+	// PARLEY_BENCH_OUTBOX=c2c.sent registers a consumer of that kind that
+	// only counts, to measure what writing and dispatching entries costs.
+	if kind := os.Getenv("PARLEY_BENCH_OUTBOX"); kind != "" {
+		if err := node.Consumers.Register(outbox.Consumer{Name: "bench", Kinds: []string{kind},
+			Deliver: func(context.Context, store.OutboxEntry) error { return nil }}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	defer node.StartOutbox(ctx)()
 	mux := http.NewServeMux()
 	mux.Handle("/", node.Handler)
 	if extra != nil {
