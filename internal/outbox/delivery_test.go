@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +111,19 @@ func TestConsumerGetsSendsInOrderAndAfterACrash(t *testing.T) {
 				}
 			}
 			waitFor(t, "carol's messages", 20*time.Second, func() bool { return len(delivered.get("carol>bob")) == n })
+			// and acknowledged: her partition is empty (a partition with
+			// entries is ready for a claim far enough in the future).
+			carols := outbox.PartitionOf(app, message.ConvKey("carol", "bob"))
+			waitFor(t, "carol's entries acknowledged", 20*time.Second, func() bool {
+				var parts []int
+				if err := nodeA.Read(t.Context(), func(tx store.Tx) (err error) {
+					parts, err = tx.ReadyOutboxPartitions(t.Context(), time.Now().Add(24*time.Hour).UnixMilli(), outbox.Partitions)
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return !slices.Contains(parts, carols)
+			})
 			<-stuck
 			if got := delivered.get("carol>bob"); !ascending(got, n) {
 				t.Fatalf("carol's conversation delivered as %v, want 1..%d in order", got, n)
