@@ -62,10 +62,14 @@ type Session struct {
 // RecordState queues a state change of a session: action and reason are
 // outbox.Action* and outbox.Reason*, kickReason Parley's cause of a kick,
 // kicked the platforms a login pushed out. It never blocks, and does
-// nothing when the service has no recorder or nobody wants the change.
+// nothing when there is no service or recorder, or nobody wants the
+// change.
 func (s *Service) RecordState(sess Session, action, reason, kickReason string, kicked ...string) {
+	if s == nil || s.States == nil {
+		return
+	}
 	r := s.States
-	if r == nil || !r.outbox.Wants(sess.App, outbox.KindStateChanged) {
+	if !r.outbox.Wants(sess.App, outbox.KindStateChanged) {
 		return
 	}
 	now := time.Now()

@@ -136,19 +136,29 @@ func TestShutdownFlushesTheOutbox(t *testing.T) {
 	base, logs, stop := startWithConsumer(t, rec)
 	restCall(t, base, "im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{"alice", "bob"}})
 	login(t, base, "alice")
+	login(t, base, "alice") // the same platform again: the first is kicked
+	bob := login(t, base, "bob")
+	logout, _ := json.Marshal(map[string]any{"v": 1, "id": "2", "op": "logout"})
+	if err := wsutil.WriteClientText(bob, logout); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wsutil.ReadServerText(bob); err != nil {
+		t.Fatal(err)
+	}
 	if out := restCall(t, base, "openim/sendmsg", map[string]any{"From_Account": "bob", "To_Account": "alice", "MsgRandom": 1,
 		"MsgBody": []any{map[string]any{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": "hi"}}}}); resttest.Int(out["ErrorCode"]) != 0 {
 		t.Fatalf("send: %v", out)
 	}
 	stop()
 	got := strings.Join(rec.kinds(), " ")
-	for _, want := range []string{"state.changed:Login/Register", outbox.KindMessageSent, "state.changed:Disconnect/LinkClose"} {
+	for _, want := range []string{"state.changed:Login/Register", "state.changed:Logout/Kicked", "state.changed:Logout/Unregister",
+		outbox.KindMessageSent, "state.changed:Disconnect/LinkClose"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("consumer got %q, want %s among them (the disconnect only the shutdown flush delivers)", got, want)
 		}
 	}
 	r := logs.Record("outbox flushed")
-	if r == nil || r["left_for_next_start"] != 0.0 || r["dispatched_since_start"] != 3.0 {
+	if r == nil || r["left_for_next_start"] != 0.0 || r["dispatched_since_start"] != 7.0 {
 		t.Fatalf("flush log %v", r)
 	}
 }
