@@ -16,7 +16,9 @@ type fn struct {
 	send func(ctx context.Context) (hook.Verdict, error)
 }
 
-func (f fn) BeforeSendMessage(ctx context.Context, _ hook.Message) (hook.Verdict, error) { return f.send(ctx) }
+func (f fn) BeforeSendMessage(ctx context.Context, _ hook.Message) (hook.Verdict, error) {
+	return f.send(ctx)
+}
 
 func code(err error) int {
 	var ce *errcode.Error
@@ -44,7 +46,9 @@ func TestRunnerPolicies(t *testing.T) {
 		{"reject without a code", func(context.Context) (hook.Verdict, error) { return hook.Verdict{Action: hook.Reject}, nil }, false, hook.Reject, hook.CodeRejected},
 		{"late, allow", func(context.Context) (hook.Verdict, error) { <-hang; return hook.AllowVerdict, nil }, false, hook.Allow, 0},
 		{"late, deny", func(context.Context) (hook.Verdict, error) { <-hang; return hook.AllowVerdict, nil }, true, hook.Reject, hook.CodeTimeout},
-		{"failed, deny", func(context.Context) (hook.Verdict, error) { return hook.Verdict{Action: hook.Drop}, errors.New("down") }, true, hook.Reject, hook.CodeTimeout},
+		{"failed, deny", func(context.Context) (hook.Verdict, error) {
+			return hook.Verdict{Action: hook.Drop}, errors.New("down")
+		}, true, hook.Reject, hook.CodeTimeout},
 		{"panic, allow", func(context.Context) (hook.Verdict, error) { panic("bug") }, false, hook.Allow, 0},
 	}
 	for _, c := range cases {

@@ -36,12 +36,6 @@ func (l *seqLog) add(e store.OutboxEntry) {
 	l.n++
 }
 
-func (l *seqLog) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.n
-}
-
 func (l *seqLog) get(conv string) []uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -36,10 +36,6 @@ type Options struct {
 	Batch          int           // entries per claim: 100
 	Concurrency    int           // handler calls in flight: 4
 	Poll           time.Duration // poll interval besides Notify: 1 s
-	// Linger is how long a Notify waits before the poll it causes, so that
-	// the entries of the commits meanwhile are claimed and acknowledged in
-	// one batch rather than a write each: 20 ms; negative polls at once.
-	Linger time.Duration
 	Lease          time.Duration // lease of a claim: 30 s
 	HandlerTimeout time.Duration // bound of one handler call: 10 s, < Lease
 	MaxAttempts    int           // handler calls per entry: 8
@@ -47,9 +43,13 @@ type Options struct {
 	MaxBackoff     time.Duration // longest retry delay: 5 min
 	// MaxPartitions bounds the partitions looked at per poll: 1024.
 	MaxPartitions int
-	Metrics       Metrics
-	Logger        *slog.Logger
-	Now           func() time.Time // for tests
+	// Linger is how long a Notify waits before the poll it causes, so that
+	// the entries of the commits meanwhile are claimed and acknowledged in
+	// one batch rather than a write each: 20 ms; negative polls at once.
+	Linger  time.Duration
+	Metrics Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time // for tests
 }
 
 // Stats are the dispatcher's counters since New.
