@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,13 @@ func (h *scriptedHook) BeforeFriendAdd(_ context.Context, r hook.FriendAdd) (hoo
 func (h *scriptedHook) BeforeFriendResponse(_ context.Context, r hook.FriendResponse) (hook.Verdict, error) {
 	if r.To == "erin" {
 		return hook.RejectWith(38002, "not erin"), nil
+	}
+	return hook.AllowVerdict, nil
+}
+
+func (h *scriptedHook) BeforeProfileSet(_ context.Context, p hook.ProfileSet) (hook.Verdict, error) {
+	if p.Items["Tag_Profile_IM_Nick"].Str == "forbidden" {
+		return hook.RejectWith(40999, "nick not allowed"), nil
 	}
 	return hook.AllowVerdict, nil
 }
@@ -221,5 +229,29 @@ func TestFriendHooksAskOnlyForClientRequests(t *testing.T) {
 	erin.call("friend.add", map[string]any{"userID": "alice", "addType": "both", "addSource": "AddSource_Type_web"})
 	if code, out := alice.call("friend_request.accept", map[string]any{"userID": "erin", "type": "agree_and_add"}); code != 38002 {
 		t.Fatalf("accepting erin: %d %v, want the hook's 38002", code, out)
+	}
+}
+
+// The profile hook refuses a change on both doors; nothing is written.
+func TestProfileHookOnBothDoors(t *testing.T) {
+	s, _ := startHooked(t, false)
+	alice := dial(t, s)
+	alice.login(s, "alice", "Web")
+	set := func(nick string) int {
+		return resttest.Code(s.Call("profile/portrait_set", map[string]any{"From_Account": "alice",
+			"ProfileItem": []map[string]any{{"Tag": "Tag_Profile_IM_Nick", "Value": nick}}}))
+	}
+	if code := set("Al"); code != 0 {
+		t.Fatalf("allowed nick: %d", code)
+	}
+	if code := set("forbidden"); code != 40999 {
+		t.Fatalf("REST: %d, want the hook's 40999", code)
+	}
+	if code, out := alice.call("user.setSelf", map[string]any{"nickName": "forbidden"}); code != 40999 {
+		t.Fatalf("gateway: %d %v, want the hook's 40999", code, out)
+	}
+	out := s.Call("profile/portrait_get", map[string]any{"To_Account": []string{"alice"}, "TagList": []string{"Tag_Profile_IM_Nick"}})
+	if !strings.Contains(fmt.Sprint(out), "Al") || strings.Contains(fmt.Sprint(out), "forbidden") {
+		t.Fatalf("alice's profile %v, want the allowed nick only", out)
 	}
 }
