@@ -41,10 +41,10 @@ func startCluster3(t *testing.T) *cluster3 {
 	return c
 }
 
-// TestThreeNodesOverRealNATS: a message from a client on node A reaches its
+// TestCluster3CrossNodeDelivery: a message from a client on node A reaches its
 // peer on node C, and a friend request made over REST on node B reaches
 // both users' devices, on A and on C.
-func TestThreeNodesOverRealNATS(t *testing.T) {
+func TestCluster3CrossNodeDelivery(t *testing.T) {
 	c := startCluster3(t)
 	a, b, cc := c.nodes[0], c.nodes[1], c.nodes[2]
 	u := runUsers("alice", "carol")
@@ -65,13 +65,13 @@ func TestThreeNodesOverRealNATS(t *testing.T) {
 	waitPush(t, onC, "friend_request.added", alice)
 }
 
-// TestThreeNodesSurviveNodeKill: pairs of Go SDK clients spread over the
+// TestCluster3NodeKillUnderLoad: pairs of Go SDK clients spread over the
 // three nodes send numbered messages without pause; node B is killed with
 // SIGKILL mid-stream. Its clients reconnect to A or C, and every receiver
 // ends with every message its sender had acknowledged, each once, in order
 // (sends cut off by the kill are sent again with the same client message
 // ID, so a retry of a stored message is not a second one).
-func TestThreeNodesSurviveNodeKill(t *testing.T) {
+func TestCluster3NodeKillUnderLoad(t *testing.T) {
 	c := startCluster3(t)
 	l := startLoad(t, c, 6)
 	l.runUntilDelivered(t, 300)
@@ -100,12 +100,12 @@ func TestThreeNodesSurviveNodeKill(t *testing.T) {
 	t.Logf("%d clients moved off the killed node", len(onKilled))
 }
 
-// TestThreeNodesSurviveNATSRestart: the same load while the NATS server is
+// TestCluster3NATSRestartUnderLoad: the same load while the NATS server is
 // stopped and started again on the same port. Pushes published during the
 // outage are lost (delivery is at most once); the receivers fill the gap
 // from history by seq when the next push shows it, so again nothing is
 // lost, repeated or reordered.
-func TestThreeNodesSurviveNATSRestart(t *testing.T) {
+func TestCluster3NATSRestartUnderLoad(t *testing.T) {
 	c := startCluster3(t)
 	l := startLoad(t, c, 6)
 	l.runUntilDelivered(t, 300)
