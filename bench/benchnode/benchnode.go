@@ -28,6 +28,12 @@ import (
 // benchmark-only handlers (memory figures, profiles) beside the node's. The
 // first line on stdout is the listening address.
 func Serve(appID uint64, key string, extra func(mux *http.ServeMux, node *server.Node)) {
+	ServeWith(appID, key, server.Options{}, extra)
+}
+
+// ServeWith is Serve with node options: a benchmark's setup, such as the
+// synthetic group directory of bench/fanout.
+func ServeWith(appID uint64, key string, opts server.Options, extra func(mux *http.ServeMux, node *server.Node)) {
 	server.TuneRuntime()
 	dir, err := os.MkdirTemp("", "parley-bench")
 	if err != nil {
@@ -42,7 +48,7 @@ func Serve(appID uint64, key string, extra func(mux *http.ServeMux, node *server
 	a := app.New(appID, key, "admin")
 	a.RateLimits = map[string]float64{}
 	a.ClientRateLimits = app.ClientRateLimits{}
-	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
 	if err != nil {
 		log.Fatal(err)
 	}

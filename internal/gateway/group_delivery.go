@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/parleyim/parley/internal/broker"
 )
@@ -163,35 +165,114 @@ func (g *Gateway) leaveGroups(c *conn, app uint64, user string) {
 	}
 }
 
-// onGroupEnvelope writes a group event to this node's member sessions.
+// onGroupEnvelope queues a group event for this node's member sessions.
+// It returns at once: the group's deliverer (one goroutine per group, while
+// it has events queued) writes them, in order. When events arrive faster
+// than the deliverer goes through the members, they queue, and the next
+// pass gives each session all of them at once, so its flusher writes them
+// in one system call instead of one each: under load, the cost per delivery
+// falls instead of the queue growing.
 func (g *Gateway) onGroupEnvelope(subject string, data []byte) {
 	env, err := decodeGroupEnvelope(data)
 	if err != nil {
 		g.Logger.Warn("broker: dropped a malformed group envelope", "subject", subject)
 		return
 	}
-	members := g.groups.members(groupKey{env.app, env.group})
-	if len(members) == 0 {
+	k := groupKey{env.app, env.group}
+	sh := g.groups.groupShard(k)
+	sh.mu.Lock()
+	lg := sh.m[k]
+	if lg == nil || len(lg.members) == 0 {
+		sh.mu.Unlock()
 		return
 	}
-	var listed map[string]struct{}
-	if env.mode != groupToAll {
-		listed = make(map[string]struct{}, len(env.users))
-		for _, u := range env.users {
-			listed[u] = struct{}{}
-		}
+	if len(lg.pending) >= maxQueuedGroupEvents || lg.pendingBytes+len(env.frame) > maxQueuedGroupBytes {
+		sh.mu.Unlock()
+		g.groupEventDropped(subject)
+		return
 	}
-	skipOrigin := env.origin != 0 && env.node == g.nodeID
-	for _, m := range members {
-		if skipOrigin && m.c.id == env.origin {
-			continue
+	lg.pending = append(lg.pending, env)
+	lg.pendingBytes += len(env.frame)
+	start := !lg.delivering
+	lg.delivering = true
+	sh.mu.Unlock()
+	if start {
+		go g.deliverGroup(sh, lg)
+	}
+}
+
+// Bounds of the events queued on a node for one group's deliverer; past
+// them an event is dropped (its members resync by seq), as a broker drops
+// for a subscriber that falls behind.
+const (
+	maxQueuedGroupEvents = 1024
+	maxQueuedGroupBytes  = 4 << 20
+)
+
+// deliverGroup writes lg's queued events to its member sessions until none
+// is left. No lock is held while pushing.
+func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
+	for {
+		sh.mu.Lock()
+		if len(lg.pending) == 0 {
+			lg.delivering = false
+			lg.pending = nil
+			sh.mu.Unlock()
+			return
 		}
-		if listed != nil {
-			if _, in := listed[m.user]; in != (env.mode == groupOnly) {
-				continue
+		batch := lg.pending
+		lg.pending, lg.pendingBytes = nil, 0
+		members := lg.memberList()
+		sh.mu.Unlock()
+		g.pushGroupEvents(members, batch)
+	}
+}
+
+// pushGroupEvents gives each member session the events of batch meant for
+// it, in order, one session after the other.
+func (g *Gateway) pushGroupEvents(members []groupMember, batch []groupEnvelope) {
+	type filter struct {
+		origin uint64 // the connection not to send it to; 0 none
+		only   bool
+		listed map[string]struct{}
+	}
+	filters := make([]filter, len(batch))
+	for i, env := range batch {
+		if env.origin != 0 && env.node == g.nodeID {
+			filters[i].origin = env.origin
+		}
+		if env.mode != groupToAll {
+			filters[i].only = env.mode == groupOnly
+			filters[i].listed = make(map[string]struct{}, len(env.users))
+			for _, u := range env.users {
+				filters[i].listed[u] = struct{}{}
 			}
 		}
-		m.c.Push(env.frame)
+	}
+	for _, m := range members {
+		for i := range batch {
+			f := &filters[i]
+			if f.origin != 0 && m.c.id == f.origin {
+				continue
+			}
+			if f.listed != nil {
+				if _, in := f.listed[m.user]; in != f.only {
+					continue
+				}
+			}
+			m.c.Push(batch[i].frame)
+		}
+	}
+}
+
+// groupEventDropped counts an event dropped for a group's full queue and
+// logs at most one line a second about it.
+func (g *Gateway) groupEventDropped(subject string) {
+	dropped := g.groups.dropped.Add(1)
+	now := time.Now().UnixNano()
+	if last := g.groups.droppedLogged.Load(); now-last >= int64(time.Second) && g.groups.droppedLogged.CompareAndSwap(last, now) {
+		g.Logger.Warn("group delivery behind: events dropped, the members resync by seq", "subject", subject,
+			"dropped_so_far", dropped)
 	}
 }
 
@@ -206,9 +287,11 @@ type groupKey struct {
 // only. Lock order: a user shard, then a group shard; delivery takes only a
 // group shard, and for no longer than a copy of a group's member list.
 type groupIndex struct {
-	seed   maphash.Seed
-	users  [groupIndexShards]userShard
-	groups [groupIndexShards]groupShard
+	dropped       atomic.Uint64 // group events dropped for a full queue
+	droppedLogged atomic.Int64  // unix ns of the last line about it
+	seed          maphash.Seed
+	users         [groupIndexShards]userShard
+	groups        [groupIndexShards]groupShard
 }
 
 const groupIndexShards = 64
@@ -255,6 +338,12 @@ type localGroup struct {
 	snapshot []groupMember
 	held     bool          // this node holds an interest in the group's subject
 	syncing  chan struct{} // non-nil while one goroutine aligns held with members
+
+	// Events heard and not yet handed to the member sessions, and whether
+	// the deliverer goroutine exists (see onGroupEnvelope).
+	pending      []groupEnvelope
+	pendingBytes int
+	delivering   bool
 }
 
 type groupMember struct {
@@ -461,10 +550,16 @@ func (x *groupIndex) members(k groupKey) []groupMember {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	lg := sh.m[k]
-	if lg == nil || len(lg.members) == 0 {
+	if lg == nil {
 		return nil
 	}
-	if lg.snapshot == nil {
+	return lg.memberList()
+}
+
+// memberList is members as a list, built once per change; the group's
+// shard lock must be held.
+func (lg *localGroup) memberList() []groupMember {
+	if lg.snapshot == nil && len(lg.members) > 0 {
 		s := make([]groupMember, 0, len(lg.members))
 		for c, u := range lg.members {
 			s = append(s, groupMember{c, u})
