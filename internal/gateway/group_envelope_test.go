@@ -43,3 +43,48 @@ func TestGroupEnvelopeRoundTripAndTruncation(t *testing.T) {
 		}
 	}
 }
+
+// A membership change that arrives while the user's groups are being read
+// wins over the read, whether or not the read saw it.
+func TestGroupIndexReplaysChangesMadeDuringTheRead(t *testing.T) {
+	x := newGroupIndex()
+	k := userKey{1, "alice"}
+	c := &conn{id: 1}
+	e, start, touched := x.connect(c, k, true)
+	if e == nil || len(touched) != 0 {
+		t.Fatal("first session of a user must read the directory")
+	}
+	x.change(k, "left", false)  // committed after the read saw alice in it
+	x.change(k, "joined", true) // committed after the read, which missed it
+	x.change(k, "both", true)   // joined and left during the read
+	x.change(k, "both", false)
+	if _, retry := x.loaded(e, k, start, []string{"left", "kept", "both"}); retry {
+		t.Fatal("retry without overflow")
+	}
+	for group, want := range map[string]int{"left": 0, "joined": 1, "kept": 1, "both": 0} {
+		if got := len(x.members(groupKey{1, group})); got != want {
+			t.Errorf("%s: %d member sessions, want %d", group, got, want)
+		}
+	}
+	// A second session joins the known groups without a read.
+	c2 := &conn{id: 2}
+	if e, _, touched := x.connect(c2, k, true); e != nil || len(touched) != 2 {
+		t.Fatalf("second session: read %v, touched %v", e != nil, touched)
+	}
+	if got := len(x.members(groupKey{1, "kept"})); got != 2 {
+		t.Fatalf("kept: %d member sessions, want 2", got)
+	}
+	x.disconnect(c, k)
+	x.disconnect(c2, k)
+	if got := len(x.members(groupKey{1, "kept"})); got != 0 {
+		t.Fatalf("kept after both left: %d member sessions", got)
+	}
+	// Too many changes during a read make the reader read again.
+	e, start, _ = x.connect(c, k, true)
+	for range maxPendingChanges + 1 {
+		x.change(k, "flap", true)
+	}
+	if _, retry := x.loaded(e, k, start, nil); !retry {
+		t.Fatal("overflowed change record not reported")
+	}
+}
