@@ -39,6 +39,10 @@ type NodeConfig struct {
 	// NATSURL makes the node a cluster member: pushes go through NATS, as
 	// with PARLEY_NATS_URL. Empty is the in-process broker.
 	NATSURL string
+	// Options are the node's options: a benchmark's setup, such as the
+	// synthetic group directory of bench/fanout (a broker from NATSURL
+	// takes Options.Broker's place).
+	Options server.Options
 }
 
 // ServeWith is Serve on the store and broker cfg names: the same assembly
@@ -63,7 +67,7 @@ func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)
 		log.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var opts server.Options
+	opts := cfg.Options
 	if cfg.NATSURL != "" {
 		b, err := broker.ConnectNATS(broker.NATSOptions{URL: cfg.NATSURL, Name: "parley bench", Logger: logger})
 		if err != nil {

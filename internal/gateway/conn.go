@@ -521,7 +521,7 @@ func (c *conn) shutdown() {
 	c.mu.Unlock()
 	c.cancel()
 	if subject != "" {
-		c.g.interest.Release(subject)
+		c.g.unsubscribe(c, subject)
 	}
 	if t != nil {
 		t.Stop()

@@ -48,6 +48,9 @@ type Gateway struct {
 	// Broker carries pushes to the nodes with sessions of their user; nil
 	// is an in-process broker (one node).
 	Broker broker.Broker
+	// Groups says which groups a user is in at login (group delivery,
+	// group_delivery.go); nil: no groups until JoinedGroup says otherwise.
+	Groups GroupDirectory
 
 	heartbeat        time.Duration
 	loginTimeout     time.Duration
@@ -62,6 +65,7 @@ type Gateway struct {
 	draining         atomic.Bool
 	nodeID           uint64 // this node in envelopes, random per start
 	interest         *broker.Interest
+	groups           *groupIndex
 	nextConnID       atomic.Uint64
 	publishFailures  atomic.Uint64 // broker publishes that failed
 	publishLogged    atomic.Int64  // unix ns of the last failure logged

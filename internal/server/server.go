@@ -86,6 +86,9 @@ type Options struct {
 	// Broker carries pushes between the nodes of a cluster (NATS); nil is
 	// an in-process broker for one node. The node does not close it.
 	Broker broker.Broker
+	// Groups says which groups a user is a member of when it logs in, for
+	// group delivery (gateway.GroupDirectory); nil: none.
+	Groups gateway.GroupDirectory
 	// EventRetention is how long change-log entries are kept for clients
 	// to resync from (default 30 days).
 	EventRetention time.Duration
@@ -176,6 +179,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
 		Messages: n.Messages, Presence: n.Presence, Logger: logger, Conversations: n.Conversations,
 		Metrics: gateway.NewMetrics(reg), Broker: opts.Broker,
+		Groups: opts.Groups,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
