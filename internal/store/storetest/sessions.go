@@ -38,7 +38,9 @@ func renewNode(t *testing.T, s store.Store, node uint64, until int64) bool {
 
 func liveSessions(t *testing.T, s store.Store, app store.AppID, user string, now int64) []store.SessionRow {
 	t.Helper()
-	return get(t, s, func(ctx context.Context, tx store.Tx) ([]store.SessionRow, error) { return tx.LiveSessions(ctx, app, user, now) })
+	return get(t, s, func(ctx context.Context, tx store.Tx) ([]store.SessionRow, error) {
+		return tx.LiveSessions(ctx, app, user, now)
+	})
 }
 
 func sessionConns(rows []store.SessionRow) []uint64 {
