@@ -399,4 +399,3 @@ func pushData(e event.Event) any {
 	}
 	return userIDs{ids}
 }
-
