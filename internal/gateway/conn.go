@@ -527,7 +527,7 @@ func (c *conn) shutdown() {
 		t.Stop()
 	}
 	if s != nil {
-		c.g.Presence.Remove(s)
+		c.g.leave(s)
 		if reason != endLogout && reason != endKicked {
 			if reason == "" {
 				reason = "connection_lost"

@@ -25,6 +25,7 @@ type envelope struct {
 const (
 	envelopeUser  = 1
 	envelopeGroup = 2
+	envelopeKick  = 3
 )
 
 var errEnvelope = errors.New("gateway: malformed envelope")
@@ -144,6 +145,51 @@ func decodeGroupEnvelope(b []byte) (groupEnvelope, error) {
 	}
 	e.frame = b
 	if len(e.frame) == 0 {
+		return e, errEnvelope
+	}
+	return e, nil
+}
+
+// A kick envelope is a control message for one node, published on that
+// node's subject (broker.NodeSubject): end the session conn of user with
+// reason. The cluster's session directory decided it (a login on another
+// node pushed the session out, or a REST kick); the receiving node only
+// carries it out. Naming the connection, not the user, keeps a late kick
+// from ending a session that logged in after the decision.
+//
+//	kind=3(1) app(8) len(user)(1) user conn(8) reason...
+type kickEnvelope struct {
+	app    uint64
+	user   string
+	conn   uint64
+	reason string
+}
+
+func (e kickEnvelope) encode() []byte {
+	b := make([]byte, 0, 18+len(e.user)+len(e.reason))
+	b = append(b, envelopeKick)
+	b = binary.BigEndian.AppendUint64(b, e.app)
+	b = append(b, byte(len(e.user)))
+	b = append(b, e.user...)
+	b = binary.BigEndian.AppendUint64(b, e.conn)
+	return append(b, e.reason...)
+}
+
+func decodeKickEnvelope(b []byte) (kickEnvelope, error) {
+	var e kickEnvelope
+	if len(b) < 10 || b[0] != envelopeKick {
+		return e, errEnvelope
+	}
+	e.app = binary.BigEndian.Uint64(b[1:9])
+	n := int(b[9])
+	b = b[10:]
+	if len(b) < n+8 {
+		return e, errEnvelope
+	}
+	e.user = string(b[:n])
+	e.conn = binary.BigEndian.Uint64(b[n : n+8])
+	e.reason = string(b[n+8:])
+	if e.reason == "" {
 		return e, errEnvelope
 	}
 	return e, nil
