@@ -39,7 +39,9 @@ const entryColumns = `SELECT l.conv_key, l.peer, l.last_seq, l.last_time, l.read
 
 const entryQuery = entryColumns + ` WHERE ` + inListCond
 
-func listArgs(app store.AppID, owner string) []any { return []any{int64(app), owner, int64(app), owner} }
+func listArgs(app store.AppID, owner string) []any {
+	return []any{int64(app), owner, int64(app), owner}
+}
 
 // perKeyUnread is how many keys are looked up one by one for their unread
 // count before counting the whole list is cheaper.
