@@ -69,11 +69,9 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 	m.Receiver = ""
 	excluded := boolInt(m.Flags&store.MessageExcludedFromUnread != 0)
 	var excludedUpto int64
-	err := t.queryRow(ctx, `UPDATE groups SET last_seq = last_seq + 1,
-		last_time = CASE WHEN ? = 1 OR last_time > ? THEN last_time ELSE ? END,
-		unread_excluded = unread_excluded + ?
+	err := t.queryRow(ctx, `UPDATE groups SET last_seq = last_seq + 1, unread_excluded = unread_excluded + ?
 		WHERE app_id = ? AND group_id = ? RETURNING last_seq, unread_excluded`,
-		boolInt(m.Flags&store.MessageExcludedFromLast != 0), m.SentAt, m.SentAt, excluded, app, group).Scan(&m.Seq, &excludedUpto)
+		excluded, app, group).Scan(&m.Seq, &excludedUpto)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, false, store.ErrNoGroup
 	}
@@ -96,7 +94,16 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 		ON CONFLICT (app_id, group_id, sender, client_key) DO NOTHING`,
 		app, group, m.Seq, m.Sender, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
 		senderCount, excludedUpto)
-	if err != nil || n == 1 {
+	if err != nil {
+		return m, false, err
+	}
+	if n == 1 {
+		// The last time moves only for a message that is stored (a retry
+		// leaves it), and never back (imported messages keep old times).
+		if m.Flags&store.MessageExcludedFromLast == 0 {
+			_, err = t.exec(ctx, `UPDATE groups SET last_time = ? WHERE app_id = ? AND group_id = ? AND last_time < ?`,
+				m.SentAt, app, group, m.SentAt)
+		}
 		return m, false, err
 	}
 	// A retry: give back the seq and the counters (the group row is this
