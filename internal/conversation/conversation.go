@@ -614,3 +614,72 @@ func changed(a *app.App, owner string, kind event.Kind, ids []string) []event.Ev
 }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+// MaxSyncPage is the most views conversation.sync returns at once.
+const MaxSyncPage = 100
+
+// SyncPage is the answer of Sync: the views of owner that changed after
+// the version asked for, in version order.
+type SyncPage struct {
+	// Changed are views still in the list; Deleted the IDs of those taken
+	// out of it since.
+	Changed []Conversation
+	Deleted []string
+	// Version is where the next Sync starts: the last view's version, or,
+	// once Finished, owner's current version.
+	Version  uint64
+	Finished bool
+}
+
+// Sync returns owner's conversations whose view changed after version
+// (pin, draft, read cursor, deletion, a new one-to-one message), at most
+// limit (0 or more than MaxSyncPage: MaxSyncPage), so a client that knew
+// the list at some version catches up without loading it whole. A new
+// group message changes no member's view (no write per member): a group
+// conversation's lastSeq is read with its view, and the client learns new
+// group messages from their pushes, or from the group's lastSeq in
+// conversation.get.
+func (s *Service) Sync(ctx context.Context, a *app.App, owner string, version uint64, limit int) (SyncPage, error) {
+	if limit < 0 {
+		return SyncPage{}, badParam("count must not be negative (at most %d)", MaxSyncPage)
+	}
+	if limit == 0 || limit > MaxSyncPage {
+		limit = MaxSyncPage
+	}
+	var out SyncPage
+	err := s.Store.Read(ctx, func(tx store.Tx) error {
+		out = SyncPage{Version: version}
+		if err := requireAccount(ctx, tx, a, owner); err != nil {
+			return err
+		}
+		// The current version first: a change committed after it has a
+		// later version, so reading it before the views loses nothing.
+		current, err := tx.ConversationVersion(ctx, a.SDKAppID, owner)
+		if err != nil {
+			return err
+		}
+		entries, err := tx.ConversationsChangedAfter(ctx, a.SDKAppID, owner, version, limit+1)
+		if err != nil {
+			return err
+		}
+		out.Finished = len(entries) <= limit
+		if !out.Finished {
+			entries = entries[:limit]
+		}
+		var in []store.ConversationEntry
+		for _, e := range entries {
+			out.Version = max(out.Version, e.Version)
+			if e.InList {
+				in = append(in, e)
+			} else if id, ok := convid.FromKey(owner, e.ConvKey); ok {
+				out.Deleted = append(out.Deleted, id.String())
+			}
+		}
+		if out.Finished {
+			out.Version = max(out.Version, current)
+		}
+		out.Changed, err = decorate(ctx, tx, a, owner, in, false)
+		return err
+	})
+	return out, err
+}
