@@ -105,8 +105,9 @@ func unread(t *testing.T, svc *message.Service, a *app.App, user string, id conv
 // TestGroupSendRules: members send, others are refused (10007) unless
 // admins, an unknown group is 10010, a retry is the first message, and an
 // AVChatRoom stores nothing.
-func TestGroupSendRules(t *testing.T) {
-	st := openSQLite(t)
+func TestGroupSendRules(t *testing.T) { engines(t, testGroupSendRules) }
+
+func testGroupSendRules(t *testing.T, st store.Store) {
 	svc, a := setup(t, st, "alice", "bob", "outsider", "admin")
 	a.Admins = []string{"admin"}
 	groupFixture(t, st, a, "g1", message.GroupPublic, []string{"alice", "bob"})
@@ -153,8 +154,9 @@ func TestGroupSendRules(t *testing.T) {
 
 // TestGroupHistoryBeforeJoin: a Work or Public member sees only what came
 // after their join; a Meeting or Community member sees it all.
-func TestGroupHistoryBeforeJoin(t *testing.T) {
-	st := openSQLite(t)
+func TestGroupHistoryBeforeJoin(t *testing.T) { engines(t, testGroupHistoryBeforeJoin) }
+
+func testGroupHistoryBeforeJoin(t *testing.T, st store.Store) {
 	svc, a := setup(t, st, "alice", "late")
 	for _, c := range []struct {
 		groupType string
@@ -199,8 +201,9 @@ func TestGroupHistoryBeforeJoin(t *testing.T) {
 // TestUnreadExclusionsByKind: one-to-one unread leaves out own, flagged,
 // recalled and deleted messages; group unread leaves out own and flagged
 // ones only (recalled and deleted ones still count until read).
-func TestUnreadExclusionsByKind(t *testing.T) {
-	st := openSQLite(t)
+func TestUnreadExclusionsByKind(t *testing.T) { engines(t, testUnreadExclusionsByKind) }
+
+func testUnreadExclusionsByKind(t *testing.T, st store.Store) {
 	svc, a := setup(t, st, "alice", "bob")
 	groupFixture(t, st, a, "g1", message.GroupPublic, []string{"alice", "bob"})
 
