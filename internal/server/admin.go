@@ -86,6 +86,7 @@ func (n *Node) ServeWithAdmin(ctx context.Context, ln, admin net.Listener) error
 	var sockets, forced int
 	wg.Go(func() { sockets, forced = n.Gateway.Shutdown(shutdownCtx) })
 	wg.Wait()
+	n.LeaveCluster(shutdownCtx)
 	// Collect the Serve results still pending (http.ErrServerClosed after
 	// a Shutdown), keeping the first real failure.
 	pending := len(servers)

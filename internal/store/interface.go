@@ -30,6 +30,7 @@ type Tx interface {
 	Messages
 	Conversations
 	Outbox
+	Sessions
 }
 
 // Accounts is the accounts table and the per-user counters kept on it.
@@ -345,4 +346,47 @@ type Outbox interface {
 	RetryOutbox(ctx context.Context, id uint64, attempts int, nextAt int64, charged bool) (bool, error)
 	// OutboxStats counts the entries and finds the oldest.
 	OutboxStats(ctx context.Context) (OutboxStats, error)
+}
+
+// Sessions is the cluster session directory: every client instance logged
+// in on any node sharing the database, and the nodes themselves with how
+// long each is known to be alive. It is what makes the multi-instance login
+// policy, kicks and online status cluster-wide (package presence drives it).
+//
+// Liveness. A node renews its row (RenewNode) well within its lease; the
+// sessions of a node whose alive_until has passed are ignored by every read
+// (LiveSessions, OnlineSessions), as if gone, and PruneNodes, run by any
+// node, deletes them. A node leaving cleanly deletes its own (DeleteNode).
+// Times are unix milliseconds.
+//
+// Serialisation. A login reads the user's live sessions and writes the
+// outcome in one write transaction after LockAccounts on the user, so two
+// logins of one user on different nodes see each other (on SQLite the
+// single writer does the same).
+type Sessions interface {
+	// PutSession stores s (a row with the same Node and Conn is replaced)
+	// with Seq one more than the highest of s.User's rows, and returns it.
+	PutSession(ctx context.Context, s SessionRow) (SessionRow, error)
+	// LiveSessions returns user's sessions on nodes alive at now, oldest
+	// first.
+	LiveSessions(ctx context.Context, app AppID, user string, now int64) ([]SessionRow, error)
+	// OnlineSessions returns, per user of users that has any, their
+	// sessions on nodes alive at now, oldest first; up to 500 users are
+	// read in one statement.
+	OnlineSessions(ctx context.Context, app AppID, users []string, now int64) (map[string][]SessionRow, error)
+	// DeleteSessions removes the sessions keys name (absent ones are
+	// ignored) and reports how many there were.
+	DeleteSessions(ctx context.Context, keys []SessionKey) (int64, error)
+	// DeleteUserSessions removes every session of user, on any node alive
+	// or not, and returns them.
+	DeleteUserSessions(ctx context.Context, app AppID, user string) ([]SessionRow, error)
+	// RenewNode sets node alive until aliveUntil, creating its row; it
+	// reports whether the row was there (false: first start, or the node
+	// was pruned as dead and its sessions are gone).
+	RenewNode(ctx context.Context, node uint64, aliveUntil int64) (existed bool, err error)
+	// DeleteNode removes node and its sessions.
+	DeleteNode(ctx context.Context, node uint64) error
+	// PruneNodes removes the nodes not alive at now and their sessions,
+	// and reports how many sessions went.
+	PruneNodes(ctx context.Context, now int64) (int64, error)
 }
