@@ -145,14 +145,33 @@ type UserEvents interface {
 	ListFriendOf(ctx context.Context, app AppID, user string, limit int) ([]string, error)
 }
 
-// Messages is the message and conversation tables.
+// Messages is the message and conversation tables, for every kind of
+// conversation: each method takes a conversation's storage key (package
+// convid) and the engine routes it, one-to-one conversations to their
+// tables (messages, conversations, user_conversations: one shared state
+// and two views), groups to theirs (group_messages, groups,
+// group_members: one stored copy of each message and a view per member
+// that no message writes).
 type Messages interface {
 	// AppendMessage stores m as the next message of its conversation and
-	// returns it with Seq set, creating the conversation (and both
-	// participants' views) on its first message. If the sender already sent
-	// a message with m.ClientKey in this conversation, that message is
-	// returned instead and nothing is written (dup is true).
+	// returns it with Seq set. A one-to-one conversation (and both
+	// participants' views) is created on its first message, and both
+	// views' versions are bumped; a group must exist (ErrNoGroup) and no
+	// member's row is written but the sender's (its own-message counter).
+	// If the sender already sent a message with m.ClientKey in this
+	// conversation, that message is returned instead and nothing is
+	// written (dup is true).
 	AppendMessage(ctx context.Context, m Message) (stored Message, dup bool, err error)
+	// CreateGroup stores a group with no message yet; false if it exists.
+	CreateGroup(ctx context.Context, g Group) (bool, error)
+	Group(ctx context.Context, app AppID, groupID string) (Group, bool, error)
+	// JoinGroup makes user a member from the group's current last seq
+	// (their join seq and read cursor), out of their list until the next
+	// message; false if they already are one (nothing changes) or there is
+	// no such group.
+	JoinGroup(ctx context.Context, app AppID, groupID, user string, now int64) (bool, error)
+	// LeaveGroup removes user's membership and view.
+	LeaveGroup(ctx context.Context, app AppID, groupID, user string) (bool, error)
 	// MessagesInRange returns the messages of a conversation with seq in
 	// [from, to], ascending, at most limit.
 	MessagesInRange(ctx context.Context, app AppID, convKey string, from, to uint64, limit int) ([]Message, error)
@@ -167,7 +186,9 @@ type Messages interface {
 	// listed), with unread counted from seqs.
 	Conversations(ctx context.Context, app AppID, owner string) ([]Conversation, error)
 	Conversation(ctx context.Context, app AppID, owner, convKey string) (Conversation, bool, error)
-	// SetReadSeq moves owner's read cursor forward (never back).
+	// SetReadSeq moves owner's read cursor forward (never back), at most to
+	// the conversation's last seq. A group member's cursor move reads two
+	// index entries whatever the number of messages it passes.
 	SetReadSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
 	// PruneMessages deletes messages that expired before now (unix s).
 	PruneMessages(ctx context.Context, now int64) (int64, error)
@@ -182,7 +203,8 @@ type Messages interface {
 	// many were newly removed. Seqs with no stored message are ignored.
 	DeleteMessagesFor(ctx context.Context, app AppID, owner, convKey string, seqs []uint64) (int64, error)
 	// SetClearedSeq moves owner's cleared cursor forward to seq (never
-	// back): every message up to seq is gone from owner's history.
+	// back): every message up to seq is gone from owner's history (and,
+	// in a group, read).
 	SetClearedSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
 
 	// SetRecvOpts sets owner's receive option for each of peers
@@ -228,8 +250,17 @@ type Conversations interface {
 	ConversationUnreadTotal(ctx context.Context, app AppID, owner string) (int, error)
 	// ShowConversation puts the conversation with peer into owner's list:
 	// it creates owner's view if there is none (a conversation without a
-	// message yet) and undoes a deletion.
+	// message yet) and undoes a deletion. A group view (peer "") exists
+	// only while owner is a member; without one nothing changes.
 	ShowConversation(ctx context.Context, app AppID, owner, convKey, peer string) error
+	// ConversationVersion is owner's current conversation version: the
+	// version of their latest view change (0 before any).
+	ConversationVersion(ctx context.Context, app AppID, owner string) (uint64, error)
+	// ConversationsChangedAfter returns up to limit of owner's views whose
+	// last change has a version > after, in version order, those deleted
+	// from the list included (InList false). A new group message changes
+	// no member's version: the group's last seq is read with the view.
+	ConversationsChangedAfter(ctx context.Context, app AppID, owner string, after uint64, limit int) ([]ConversationEntry, error)
 	// SetConversationPin pins (pinnedAt > 0) or unpins owner's view.
 	SetConversationPin(ctx context.Context, app AppID, owner, convKey string, pinnedAt int64) error
 	// SetConversationDraft stores owner's draft ("" clears it).

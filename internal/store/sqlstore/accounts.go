@@ -51,6 +51,7 @@ var accountTables = []struct {
 	{"conversation_group_members", []string{"owner"}},
 	{"conversation_groups", []string{"owner"}},
 	{"c2c_recv_opts", []string{"owner", "peer"}},
+	{"group_members", []string{"user_id"}},
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {
