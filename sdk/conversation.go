@@ -436,8 +436,9 @@ type ConversationSyncResult struct {
 // afterVersion (0: all), at most count per call (0 or more than 100:
 // 100), from the server's per-user conversation version: a device that
 // kept the list catches up without reading it whole. Pass the answer's
-// Version until IsFinished. A new group message changes no member's view:
-// its group conversation is learnt from the message itself.
+// Version until IsFinished. A message changes no view's version (only a
+// conversation's first creates views): new messages are learnt from their
+// pushes, or from the head of GetConversationList, ordered by last message.
 func (cm *ConversationManager) SyncConversations(ctx context.Context, afterVersion uint64, count int) (ConversationSyncResult, error) {
 	if count < 0 {
 		return ConversationSyncResult{}, newError(ErrCodeInvalidParameters, "count must not be negative")

@@ -632,13 +632,14 @@ type SyncPage struct {
 }
 
 // Sync returns owner's conversations whose view changed after version
-// (pin, draft, read cursor, deletion, a new one-to-one message), at most
-// limit (0 or more than MaxSyncPage: MaxSyncPage), so a client that knew
-// the list at some version catches up without loading it whole. A new
-// group message changes no member's view (no write per member): a group
-// conversation's lastSeq is read with its view, and the client learns new
-// group messages from their pushes, or from the group's lastSeq in
-// conversation.get.
+// (pin, draft, read cursor, deletion, a new conversation), at most limit
+// (0 or more than MaxSyncPage: MaxSyncPage), so a client that knew the list
+// at some version catches up without loading it whole. A message changes no
+// view's version: a group's writes nothing per member, and a one-to-one
+// message after the conversation's first would cost two clock and two view
+// writes per message. A conversation's lastSeq is read with its view, and a
+// client learns of new messages from their pushes, or from the head of the
+// list (ordered by last message), or from conversation.get.
 func (s *Service) Sync(ctx context.Context, a *app.App, owner string, version uint64, limit int) (SyncPage, error) {
 	if limit < 0 {
 		return SyncPage{}, badParam("count must not be negative (at most %d)", MaxSyncPage)

@@ -254,8 +254,9 @@ func testGroupConversationList(t *testing.T, s store.Store) {
 
 // testConversationVersions: every change of a user's view takes the next
 // version of that user; ConversationsChangedAfter returns the views
-// changed since a version, deleted ones included, and a group message
-// changes no member's version.
+// changed since a version, deleted ones included, and a message changes no
+// version (a group's, or a one-to-one message after the conversation's
+// first).
 func testConversationVersions(t *testing.T, s store.Store) {
 	version := func(owner string) uint64 {
 		t.Helper()
@@ -300,6 +301,13 @@ func testConversationVersions(t *testing.T, s store.Store) {
 	})
 	eq(t, "a group message changes no member's version", version("alice"), uint64(3))
 	eq(t, "nor the sender's", version("bob"), uint64(2))
+	// Nor does a later one-to-one message: only the first, which creates
+	// both views, gives them a version.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return appendMessages(ctx, tx, convMsg(app1, "bob", "alice", 3500), convMsg(app1, "alice", "bob", 3600))
+	})
+	eq(t, "a later one-to-one message changes no version", version("alice"), uint64(3))
+	eq(t, "of either side", version("bob"), uint64(2))
 
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
 		return all(
