@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/convid"
@@ -277,6 +278,17 @@ func (g *Gateway) deliverMessage(e event.Event) {
 		data = map[string]any{"conversationID": id.String(), "userID": m.Receiver, "clearedSeq": m.Seq}
 	default:
 		return
+	}
+	if group, ok := strings.CutPrefix(m.ConvKey, convid.GroupKey("")); ok {
+		switch e.Kind {
+		case event.MessageNew, event.MessageModified, event.MessageRecalled:
+			// Every member hears it, through the group's subject: one
+			// publish whatever the group's size.
+			if err := g.PublishGroup(e.App, group, GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}); err != nil {
+				g.Logger.Error("group push refused", "app", e.App, "group", group, "kind", e.Kind, "err", err)
+			}
+			return
+		}
 	}
 	// Encoded once, for every user and node.
 	var frame []byte

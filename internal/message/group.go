@@ -35,8 +35,9 @@ type GroupSendRequest struct {
 // counted. No member's row is written but the sender's own-message
 // counter, so a send costs the same in a group of 3 or of 100,000.
 //
-// The new message is published to the sender's devices; the fan-out to
-// every member is the group delivery's (the broker's group subjects).
+// The new message is published once for the whole group: the gateway's
+// group delivery carries it to every online member session on every node
+// (the broker's group subjects), the sender's other devices included.
 func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendRequest) (Sent, error) {
 	m, err := s.compose(a, req.From, req.Random, req.ClientMsgID, req.Content, sendFlags(req.ExcludeFromUnread, req.ExcludeFromLast, false))
 	if err != nil {
@@ -100,4 +101,16 @@ func (s *Service) ConversationOf(ctx context.Context, a *app.App, user string, i
 		view.Unread = 0
 	}
 	return view, ok, err
+}
+
+// UserGroups returns the groups user is a member of in app: what the
+// gateway's group delivery subscribes a logging-in user's sessions to
+// (gateway.GroupDirectory).
+func (s *Service) UserGroups(ctx context.Context, app uint64, user string) ([]string, error) {
+	var groups []string
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		groups, err = tx.MemberGroups(ctx, store.AppID(app), user)
+		return err
+	})
+	return groups, err
 }

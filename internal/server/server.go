@@ -91,7 +91,8 @@ type Options struct {
 	// without, it is this node's alone and costs no store write.
 	Broker broker.Broker
 	// Groups says which groups a user is a member of when it logs in, for
-	// group delivery (gateway.GroupDirectory); nil: none.
+	// group delivery (gateway.GroupDirectory); nil: the store's members
+	// (message.Service.UserGroups).
 	Groups gateway.GroupDirectory
 	// EventRetention is how long change-log entries are kept for clients
 	// to resync from (default 30 days).
@@ -179,11 +180,15 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	observeStore(reg, st)
 	verifier := usersig.NewVerifier(10_000)
 	n.Presence = presence.NewRegistry()
+	groups := opts.Groups
+	if groups == nil {
+		groups = n.Messages // the members of the store's groups
+	}
 	n.Gateway = &gateway.Gateway{
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
 		Messages: n.Messages, Presence: n.Presence, Logger: logger, Conversations: n.Conversations,
 		Metrics: gateway.NewMetrics(reg), Broker: opts.Broker, ClusterPresence: opts.Broker != nil,
-		Groups: opts.Groups,
+		Groups: groups,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
 	if dir := n.Gateway.Directory(); dir != nil {

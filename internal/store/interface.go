@@ -155,8 +155,9 @@ type UserEvents interface {
 type Messages interface {
 	// AppendMessage stores m as the next message of its conversation and
 	// returns it with Seq set. A one-to-one conversation (and both
-	// participants' views) is created on its first message, and both
-	// views' versions are bumped; a group must exist (ErrNoGroup) and no
+	// participants' views) is created on its first message, which bumps
+	// both views' versions (later messages change no version); a group
+	// must exist (ErrNoGroup) and no
 	// member's row is written but the sender's (its own-message counter).
 	// If the sender already sent a message with m.ClientKey in this
 	// conversation, that message is returned instead and nothing is
@@ -172,6 +173,10 @@ type Messages interface {
 	JoinGroup(ctx context.Context, app AppID, groupID, user string, now int64) (bool, error)
 	// LeaveGroup removes user's membership and view.
 	LeaveGroup(ctx context.Context, app AppID, groupID, user string) (bool, error)
+	// MemberGroups returns the IDs of the groups user is a member of,
+	// ascending (an indexed read: it is on the login's path, for group
+	// delivery).
+	MemberGroups(ctx context.Context, app AppID, user string) ([]string, error)
 	// MessagesInRange returns the messages of a conversation with seq in
 	// [from, to], ascending, at most limit.
 	MessagesInRange(ctx context.Context, app AppID, convKey string, from, to uint64, limit int) ([]Message, error)

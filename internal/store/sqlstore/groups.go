@@ -59,6 +59,23 @@ func (t *txn) LeaveGroup(ctx context.Context, app store.AppID, groupID, user str
 	return n == 1, err
 }
 
+func (t *txn) MemberGroups(ctx context.Context, app store.AppID, user string) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT group_id FROM group_members WHERE app_id = ? AND user_id = ? ORDER BY group_id`, int64(app), user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
 // appendGroupMessage takes the group's next seq (the UPDATE locks the
 // group row until the transaction ends, so seqs are strictly ascending
 // with no gaps in commit order), bumps the sender's own-message counter

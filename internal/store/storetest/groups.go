@@ -250,6 +250,16 @@ func testGroupConversationList(t *testing.T, s store.Store) {
 		[]string{g1, "c2c:alice:carol", "c2c:alice:bob", "group:g2"})
 	eq(t, "shown group not without empty", page(store.ConversationPageQuery{PinnedFirst: true}),
 		[]string{g1, "c2c:alice:carol", "c2c:alice:bob"})
+
+	// The groups a user is in, for group delivery at login.
+	groups := func(user string) []string {
+		t.Helper()
+		return get(t, s, func(ctx context.Context, tx store.Tx) ([]string, error) { return tx.MemberGroups(ctx, app1, user) })
+	}
+	eq(t, "alice's groups", groups("alice"), []string{"g1", "g2"})
+	eq(t, "a user in none", len(groups("nobody")), 0)
+	write(t, s, func(ctx context.Context, tx store.Tx) error { _, err := tx.LeaveGroup(ctx, app1, "g1", "alice"); return err })
+	eq(t, "after leaving g1", groups("alice"), []string{"g2"})
 }
 
 // testConversationVersions: every change of a user's view takes the next
