@@ -258,7 +258,10 @@ func testGroupConversationList(t *testing.T, s store.Store) {
 	}
 	eq(t, "alice's groups", groups("alice"), []string{"g1", "g2"})
 	eq(t, "a user in none", len(groups("nobody")), 0)
-	write(t, s, func(ctx context.Context, tx store.Tx) error { _, err := tx.LeaveGroup(ctx, app1, "g1", "alice"); return err })
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.LeaveGroup(ctx, app1, "g1", "alice")
+		return err
+	})
 	eq(t, "after leaving g1", groups("alice"), []string{"g2"})
 }
 
