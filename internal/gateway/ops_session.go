@@ -109,8 +109,9 @@ func (g *Gateway) register(ctx context.Context, s *presence.Session, limit int, 
 	}
 	return g.directory.Login(ctx, s, limit, func(ctx context.Context, tx store.Tx) error {
 		// Under the account lock: a kick's revocation has either committed
-		// (this login is refused) or not begun, and then its deletion of
-		// the user's sessions comes after this login's row.
+		// (this login is refused) or not begun, and then its kick of the
+		// user's sessions (deleted here, marked on other nodes) comes after
+		// this login's row.
 		from, err := tx.UserSigsValidFrom(ctx, s.App, s.User)
 		if err != nil {
 			return err
