@@ -90,6 +90,10 @@ type Options struct {
 	MaxOutboundBytes int
 	// MaxAnswerBytes caps one answer (DefaultMaxAnswerBytes).
 	MaxAnswerBytes int
+	// PresenceRenewEvery is how often a node of a cluster renews its
+	// liveness in the session directory and ends the sessions kicked
+	// there whose envelope it missed (presence.DefaultRenewEvery).
+	PresenceRenewEvery time.Duration
 }
 
 type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
@@ -117,7 +121,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	}
 	g.limiter = newUserLimiter()
 	g.initDelivery()
-	g.initPresence()
+	g.initPresence(opt)
 	g.ops = map[string]opFunc{}
 	g.userOps()
 	g.friendOps()

@@ -51,20 +51,30 @@ var errUserSigVoided = errcode.New(CodeUserSigExpired, "ERR_USER_SIG_EXPIRED: th
 // the store's session directory applies it to every node's sessions in the
 // login's transaction, and the sessions it pushes out on other nodes are
 // kicked there: a kick envelope on the node's subject, which every node
-// subscribes to at start. A node missing that envelope (at most once, like
-// every push) leaves the session connected but out of the directory; it no
-// longer counts for the policy or online status.
+// subscribes to at start. The envelope is at most once, like every push, but
+// the kick is not: the deciding transaction marked the session's row kicked
+// with the reason, so a node that missed the envelope (a NATS restart, a
+// subscriber over its bound) finds the mark on its next liveness renewal,
+// or at once when its broker reconnects, and ends the session then
+// (presence.Directory.CatchUpKicks).
 
-func (g *Gateway) initPresence() {
+func (g *Gateway) initPresence(opt Options) {
 	if !g.ClusterPresence {
 		return
 	}
-	g.directory = &presence.Directory{Store: g.Store, Node: g.nodeID, Local: g.Presence, Logger: g.Logger}
+	g.directory = &presence.Directory{Store: g.Store, Node: g.nodeID, Local: g.Presence, Logger: g.Logger,
+		RenewEvery: opt.PresenceRenewEvery}
+	// Envelopes published while this node was cut off from NATS are lost:
+	// catch up with the marks as soon as it is back, not at the next
+	// renewal. The hook must not block; Wake does not.
+	if r, ok := g.Broker.(interface{ OnReconnect(func()) }); ok {
+		r.OnReconnect(g.directory.Wake)
+	}
 	sub, err := g.Broker.Subscribe(broker.NodeSubject(nodeName(g.nodeID)), g.onNodeEnvelope)
 	if err != nil {
-		// Only a closed broker refuses; the node then hears no kicks from
-		// the others, which the log says.
-		g.Logger.Error("presence: subscribing to this node's subject failed: kicks from other nodes are not heard", "error", err.Error())
+		// Only a closed broker refuses; the node then hears no kick
+		// envelopes and ends kicked sessions at its renewals only.
+		g.Logger.Error("presence: subscribing to this node's subject failed: kicks from other nodes are carried out at each renewal only", "error", err.Error())
 		return
 	}
 	g.nodeSub = sub
@@ -99,8 +109,9 @@ func (g *Gateway) register(ctx context.Context, s *presence.Session, limit int, 
 	}
 	return g.directory.Login(ctx, s, limit, func(ctx context.Context, tx store.Tx) error {
 		// Under the account lock: a kick's revocation has either committed
-		// (this login is refused) or not begun, and then its deletion of
-		// the user's sessions comes after this login's row.
+		// (this login is refused) or not begun, and then its kick of the
+		// user's sessions (deleted here, marked on other nodes) comes after
+		// this login's row.
 		from, err := tx.UserSigsValidFrom(ctx, s.App, s.User)
 		if err != nil {
 			return err
@@ -125,7 +136,9 @@ func (g *Gateway) leave(s *presence.Session) {
 }
 
 // kick carries out k: this node's sessions are told directly, the other
-// nodes' through a kick envelope on each node's subject. No lock is held.
+// nodes' through a kick envelope on each node's subject (the fast path: the
+// directory's marks make the kick happen without it, a renewal later). No
+// lock is held.
 func (g *Gateway) kick(k presence.Kicks) {
 	for _, s := range k.Local {
 		s.Endpoint.Kick(k.Reason)
@@ -133,21 +146,21 @@ func (g *Gateway) kick(k presence.Kicks) {
 	for _, r := range k.Remote {
 		env := kickEnvelope{app: uint64(r.App), user: r.User, conn: r.Conn, reason: k.Reason}
 		if err := g.Broker.Publish(context.Background(), broker.NodeSubject(nodeName(r.Node)), env.encode()); err != nil {
-			g.Logger.Warn("presence: a kick for another node was not sent: the session stays connected there, out of the directory",
+			g.Logger.Warn("presence: a kick for another node was not sent: that node ends the session at its next renewal",
 				"node", nodeName(r.Node), "sdkappid", r.App, "user", r.User, "reason", k.Reason, "error", err.Error())
 		}
 	}
 }
 
 // onNodeEnvelope carries out a kick another node decided for a session of
-// this node.
+// this node, and has its marked row deleted.
 func (g *Gateway) onNodeEnvelope(data []byte) {
 	env, err := decodeKickEnvelope(data)
 	if err != nil {
 		g.Logger.Warn("broker: dropped a malformed node envelope")
 		return
 	}
-	if s := g.Presence.Take(env.app, env.user, env.conn); s != nil {
+	if s := g.directory.TakeKicked(env.app, env.user, env.conn); s != nil {
 		s.Endpoint.Kick(env.reason)
 	}
 }

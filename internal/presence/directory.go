@@ -11,11 +11,18 @@ import (
 
 // Directory timing: a node renews its liveness every DefaultRenewEvery for
 // DefaultNodeTTL, so it survives two missed renewals (a slow database, a
-// long GC) before the other nodes stop counting its sessions.
+// long GC) before the other nodes stop counting its sessions. A dead node's
+// sessions marked kicked are kept DefaultKickRetention after the kick, so a
+// node cut off for up to that long still ends them when it comes back.
 const (
-	DefaultRenewEvery = 10 * time.Second
-	DefaultNodeTTL    = 30 * time.Second
+	DefaultRenewEvery    = 10 * time.Second
+	DefaultNodeTTL       = 30 * time.Second
+	DefaultKickRetention = time.Hour
 )
+
+// kickBatch bounds the marked rows one statement reads and one write
+// deletes when this node catches up with its kicks.
+const kickBatch = 500
 
 // Directory makes presence cluster-wide: every session of every node sharing
 // the store is a row of its session directory (store.Sessions), so the
@@ -28,6 +35,15 @@ const (
 // under the user's account lock, so concurrent logins of a user serialise
 // (on SQLite, the single writer does the same) and each sees the other's.
 // The broker is at most once; it only carries the kicks that follow.
+//
+// Kicks are durable. A session pushed out on another node, or kicked by
+// REST, is not deleted by the deciding transaction but marked kicked with
+// the reason and time (store.Sessions): from the commit on it counts for
+// no policy and no online status. The owning node ends it when the kick
+// envelope arrives (TakeKicked, the fast path) and otherwise on its next
+// liveness pass or broker reconnect, which reads its marked rows
+// (CatchUpKicks, the slow path), so a lost envelope delays a kick by at
+// most RenewEvery. Either way the row is deleted once the session is told.
 //
 // Liveness: the node's row in the nodes table is renewed every RenewEvery
 // for NodeTTL (Run); a node that stops renewing (crashed, cut off) has its
@@ -44,9 +60,10 @@ type Directory struct {
 	Node   uint64
 	Local  *Registry
 	Logger *slog.Logger
-	// RenewEvery and NodeTTL: zero takes the defaults.
-	RenewEvery time.Duration
-	NodeTTL    time.Duration
+	// RenewEvery, NodeTTL and KickRetention: zero takes the defaults.
+	RenewEvery    time.Duration
+	NodeTTL       time.Duration
+	KickRetention time.Duration
 
 	// leaving holds the sessions that ended on this node and whose rows
 	// are not deleted yet: ends are batched into one write (a drained node
@@ -55,6 +72,9 @@ type Directory struct {
 	mu       sync.Mutex
 	leaving  []store.SessionKey
 	flushing bool // a flusher goroutine is running; it exits when leaving is empty
+
+	wakeOnce sync.Once
+	wake     chan struct{} // Wake's signal to Run: catch up with kicks now
 }
 
 // Remote is a session on another node that must be kicked there.
@@ -74,6 +94,28 @@ func (d *Directory) ttl() time.Duration {
 		return d.NodeTTL
 	}
 	return DefaultNodeTTL
+}
+
+func (d *Directory) kickRetention() time.Duration {
+	if d.KickRetention > 0 {
+		return d.KickRetention
+	}
+	return DefaultKickRetention
+}
+
+func (d *Directory) wakeCh() chan struct{} {
+	d.wakeOnce.Do(func() { d.wake = make(chan struct{}, 1) })
+	return d.wake
+}
+
+// Wake asks Run to catch up with this node's kicks now rather than at the
+// next renewal: the broker reconnected, and envelopes sent meanwhile were
+// lost. It never blocks (a broker's callback calls it); wakes coalesce.
+func (d *Directory) Wake() {
+	select {
+	case d.wakeCh() <- struct{}{}:
+	default:
+	}
 }
 
 func (d *Directory) renewEvery() time.Duration {
@@ -101,22 +143,29 @@ func (d *Directory) renew(ctx context.Context) (existed bool, err error) {
 	return existed, err
 }
 
-// Run renews this node's liveness and prunes dead nodes until ctx ends.
+// Run renews this node's liveness, catches up with its kicks and prunes
+// dead nodes every RenewEvery, and catches up with its kicks whenever woken
+// (Wake), until ctx ends.
 func (d *Directory) Run(ctx context.Context) {
 	t := time.NewTicker(d.renewEvery())
 	defer t.Stop()
+	wake := d.wakeCh()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			d.Maintain(ctx)
+		case <-wake:
+			d.catchUp(ctx)
 		}
 	}
 }
 
-// Maintain is one liveness pass: renew this node (re-announcing its
-// sessions if its row had been pruned) and prune the nodes past their TTL.
+// Maintain is one liveness pass: renew this node, end its sessions marked
+// kicked whose envelope it missed (before re-announcing its sessions if its
+// row had been pruned, so a kicked one is not announced again), and prune
+// the nodes past their TTL.
 func (d *Directory) Maintain(ctx context.Context) {
 	existed, err := d.renew(ctx)
 	if err != nil {
@@ -124,18 +173,82 @@ func (d *Directory) Maintain(ctx context.Context) {
 			"error", err.Error(), "ttl", d.ttl())
 		return
 	}
+	d.catchUp(ctx)
 	if !existed {
 		d.reannounce(ctx)
 	}
 	var pruned int64
+	now := time.Now()
 	if err := d.Store.Write(ctx, func(tx store.Tx) (err error) {
-		pruned, err = tx.PruneNodes(ctx, nowMillis())
+		pruned, err = tx.PruneNodes(ctx, now.UnixMilli(), now.Add(-d.kickRetention()).UnixMilli())
 		return err
 	}); err != nil {
 		d.logger().Warn("presence: pruning dead nodes failed", "error", err.Error())
 	} else if pruned > 0 {
 		d.logger().Info("presence: removed the sessions of nodes that stopped renewing", "sessions", pruned)
 	}
+}
+
+func (d *Directory) catchUp(ctx context.Context) {
+	n, err := d.CatchUpKicks(ctx)
+	if err != nil {
+		d.logger().Warn("presence: reading this node's kicked sessions failed; retried at the next renewal",
+			"error", err.Error(), "every", d.renewEvery())
+	}
+	if n > 0 {
+		d.logger().Info("presence: ended sessions kicked by another node whose kick envelope was lost", "sessions", n)
+	}
+}
+
+// CatchUpKicks ends this node's sessions that the directory marks kicked
+// (their envelope was lost, or is still on its way), each told the recorded
+// reason, then deletes those rows, kickBatch at a time until none is left.
+// It reports how many sessions it ended; a marked row whose session has
+// already ended here is only deleted. Endpoint.Kick does not block, and no
+// lock is held across the store calls.
+func (d *Directory) CatchUpKicks(ctx context.Context) (int, error) {
+	ended := 0
+	for {
+		var rows []store.SessionRow
+		if err := d.Store.Read(ctx, func(tx store.Tx) (err error) {
+			rows, err = tx.KickedSessions(ctx, d.Node, kickBatch)
+			return err
+		}); err != nil {
+			return ended, err
+		}
+		if len(rows) == 0 {
+			return ended, nil
+		}
+		keys := make([]store.SessionKey, len(rows))
+		for i, r := range rows {
+			keys[i] = store.SessionKey{Node: r.Node, Conn: r.Conn}
+			if s := d.Local.Take(uint64(r.App), r.User, r.Conn); s != nil {
+				s.Endpoint.Kick(r.KickedReason)
+				ended++
+			}
+		}
+		// Deleted only after the sessions were told: a failure here leaves
+		// the rows for the next pass, whose Take finds nothing to tell.
+		if err := d.Store.Write(ctx, func(tx store.Tx) error {
+			_, err := tx.DeleteSessions(ctx, keys)
+			return err
+		}); err != nil {
+			return ended, err
+		}
+		if len(rows) < kickBatch {
+			return ended, nil
+		}
+	}
+}
+
+// TakeKicked unregisters user's session conn of this node, kicked by
+// another node's decision whose envelope just arrived, and returns it for
+// the caller to tell (nil if it has ended meanwhile). Its marked row is
+// deleted soon either way, batched with the ended sessions (Leave).
+func (d *Directory) TakeKicked(app uint64, user string, conn uint64) *Session {
+	s := d.Local.Take(app, user, conn)
+	d.forget(store.SessionKey{Node: d.Node, Conn: conn})
+	return s
 }
 
 // reannounce writes every local session again after this node's rows were
@@ -172,9 +285,11 @@ func (d *Directory) row(s *Session) store.SessionRow {
 // sessions on every node, all in one write transaction after locking the
 // user's account; guard, if not nil, runs first in it (the gateway checks
 // the UserSig was not voided by a kick, so a login racing a kick either
-// sees the kick or is seen by it). The sessions pushed out are deleted from
-// the directory in the same transaction and returned, this node's ones
-// unregistered here. On an error nothing is registered.
+// sees the kick or is seen by it). The sessions pushed out are returned,
+// this node's ones unregistered here and deleted from the directory in the
+// same transaction, the other nodes' marked kicked there with the reason
+// (so they count no more, even if the kick envelope is lost). On an error
+// nothing is registered.
 func (d *Directory) Login(ctx context.Context, s *Session, limit int, guard func(ctx context.Context, tx store.Tx) error) (Kicks, error) {
 	d.Local.Insert(s)
 	left := d.takeLeaving()
@@ -205,12 +320,20 @@ func (d *Directory) Login(ctx context.Context, s *Session, limit int, guard func
 		}
 		var idx []int
 		idx, reason = PushedOut(platforms, s.Platform, limit)
-		keys := make([]store.SessionKey, len(idx))
-		for i, j := range idx {
+		var own, others []store.SessionKey
+		for _, j := range idx {
 			out = append(out, live[j])
-			keys[i] = store.SessionKey{Node: live[j].Node, Conn: live[j].Conn}
+			k := store.SessionKey{Node: live[j].Node, Conn: live[j].Conn}
+			if k.Node == d.Node {
+				own = append(own, k)
+			} else {
+				others = append(others, k)
+			}
 		}
-		if _, err := tx.DeleteSessions(ctx, keys); err != nil {
+		if _, err := tx.DeleteSessions(ctx, own); err != nil {
+			return err
+		}
+		if _, err := tx.MarkSessionsKicked(ctx, others, reason, nowMillis()); err != nil {
 			return err
 		}
 		_, err = tx.PutSession(ctx, d.row(s))
@@ -250,8 +373,13 @@ func (d *Directory) Leave(s *Session) {
 		return
 	}
 	d.Local.Remove(s)
+	d.forget(store.SessionKey{Node: d.Node, Conn: s.ID})
+}
+
+// forget queues the deletion of this node's row k (see Leave).
+func (d *Directory) forget(k store.SessionKey) {
 	d.mu.Lock()
-	d.leaving = append(d.leaving, store.SessionKey{Node: d.Node, Conn: s.ID})
+	d.leaving = append(d.leaving, k)
 	start := !d.flushing
 	d.flushing = true
 	d.mu.Unlock()
@@ -305,14 +433,16 @@ func (d *Directory) flushLeaving() {
 	}
 }
 
-// KickUser deletes every session of user from the directory, on every node,
-// and returns them to be kicked with reason: this node's (every local
-// session of the user, also one whose login is still committing) and the
-// other nodes'.
+// KickUser ends every session of user in the directory, on every node, and
+// returns them to be kicked with reason: this node's (every local session
+// of the user, also one whose login is still committing; their rows are
+// deleted) and the other nodes' (marked kicked, so they count no more and
+// their nodes end them even if the kick envelope is lost). A session marked
+// kicked already keeps its first reason and is not returned.
 func (d *Directory) KickUser(ctx context.Context, app uint64, user, reason string) (Kicks, error) {
 	var rows []store.SessionRow
 	err := d.Store.Write(ctx, func(tx store.Tx) (err error) {
-		rows, err = tx.DeleteUserSessions(ctx, store.AppID(app), user)
+		rows, err = tx.KickUserSessions(ctx, store.AppID(app), user, d.Node, reason, nowMillis())
 		return err
 	})
 	if err != nil {

@@ -9,7 +9,9 @@ import (
 
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/store"
+	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/store/storetest"
 )
 
 func TestPushedOut(t *testing.T) {
@@ -154,4 +156,145 @@ func TestDirectoryLoginRefused(t *testing.T) {
 	if online, _ := d.Online(ctx, 1, []string{"u"}); len(online) != 0 {
 		t.Fatalf("online after a refused login: %v", online)
 	}
+}
+
+// engines runs fn on a fresh store of each engine: SQLite always,
+// PostgreSQL when PARLEY_TEST_POSTGRES names a server.
+func engines(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, openStore(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(context.Background(), storetest.FreshPostgres(t), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		fn(t, st)
+	})
+}
+
+func kickedWith(s *presence.Session) []string { return s.Endpoint.(*endpoint).kicked }
+
+// Kicks decided on node B for sessions of node A, whose envelopes never
+// reach A: the sessions count for nobody from the decision on, and node A's
+// next pass ends each with its reason, once; a kick heard in time
+// (TakeKicked) leaves nothing for the pass.
+func TestDirectoryKicksWithoutEnvelope(t *testing.T) {
+	engines(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		a := &presence.Directory{Store: st, Node: 1, Local: presence.NewRegistry()}
+		b := &presence.Directory{Store: st, Node: 2, Local: presence.NewRegistry()}
+		for _, d := range []*presence.Directory{a, b} {
+			if err := d.Register(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var onA []*presence.Session
+		for i := range 3 {
+			s := session(uint64(i+1), "u", "Android")
+			if _, err := a.Login(ctx, s, 3, nil); err != nil {
+				t.Fatal(err)
+			}
+			onA = append(onA, s)
+		}
+		mac := session(7, "w", "Mac")
+		if _, err := a.Login(ctx, mac, 3, nil); err != nil {
+			t.Fatal(err)
+		}
+		k, err := b.Login(ctx, session(1, "u", "Android"), 3, nil)
+		if err != nil || len(k.Remote) != 1 || k.Remote[0].Conn != 1 {
+			t.Fatalf("4th login on node B: %+v, %v", k, err)
+		}
+		if k, err := b.KickUser(ctx, 1, "w", presence.KickRESTAPI); err != nil || len(k.Remote) != 1 {
+			t.Fatalf("REST kick on node B: %+v, %v", k, err)
+		}
+		online, err := b.Online(ctx, 1, []string{"u", "w"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(online["u"], []string{"Android", "Android", "Android"}) || len(online) != 1 {
+			t.Fatalf("online before node A's pass: %v", online)
+		}
+		if len(kickedWith(onA[0])) != 0 || len(a.Local.Sessions(1, "u")) != 3 {
+			t.Fatal("node A ended a session before its pass")
+		}
+
+		a.Maintain(ctx)
+		if got := kickedWith(onA[0]); !slices.Equal(got, []string{presence.KickMultipleDevice}) {
+			t.Fatalf("pushed-out session told %v", got)
+		}
+		if got := kickedWith(mac); !slices.Equal(got, []string{presence.KickRESTAPI}) {
+			t.Fatalf("REST-kicked session told %v", got)
+		}
+		if len(kickedWith(onA[1]))+len(kickedWith(onA[2])) != 0 || len(a.Local.Sessions(1, "u")) != 2 || a.Local.Sessions(1, "w") != nil {
+			t.Fatalf("node A after its pass: %d of u's sessions, w's %v", len(a.Local.Sessions(1, "u")), a.Local.Sessions(1, "w"))
+		}
+		a.Maintain(ctx)
+		if n, err := a.CatchUpKicks(ctx); err != nil || n != 0 || len(kickedWith(onA[0])) != 1 {
+			t.Fatalf("passes after the kicks: ended %d (%v), told %v", n, err, kickedWith(onA[0]))
+		}
+
+		// The fast path: node A hears this one and takes the session; the
+		// pass after finds nothing to tell it.
+		k, err = b.Login(ctx, session(2, "u", "Android"), 3, nil)
+		if err != nil || len(k.Remote) != 1 || k.Remote[0].Conn != 2 {
+			t.Fatalf("5th login on node B: %+v, %v", k, err)
+		}
+		if s := a.TakeKicked(1, "u", 2); s != onA[1] {
+			t.Fatalf("TakeKicked = %v", s)
+		}
+		if n, err := a.CatchUpKicks(ctx); err != nil || n != 0 {
+			t.Fatalf("pass after a heard kick ended %d (%v)", n, err)
+		}
+	})
+}
+
+// A node cut off past its lease is pruned by another, but its sessions
+// marked kicked meanwhile survive the prune: back, it ends those first and
+// announces only the others again.
+func TestDirectoryKicksSurvivePrune(t *testing.T) {
+	engines(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		a := &presence.Directory{Store: st, Node: 1, Local: presence.NewRegistry()}
+		b := &presence.Directory{Store: st, Node: 2, Local: presence.NewRegistry()}
+		for _, d := range []*presence.Directory{a, b} {
+			if err := d.Register(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		web, mac := session(1, "u", "Web"), session(2, "u", "Mac")
+		for _, s := range []*presence.Session{web, mac} {
+			if _, err := a.Login(ctx, s, 1, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if k, err := b.Login(ctx, session(1, "u", "Web"), 1, nil); err != nil || len(k.Remote) != 1 {
+			t.Fatalf("Web login on node B: %+v, %v", k, err)
+		}
+		// Node A's lease lapses; node B's pass prunes it.
+		if err := st.Write(ctx, func(tx store.Tx) error {
+			_, err := tx.RenewNode(ctx, 1, 1)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b.Maintain(ctx)
+		if online, _ := b.Online(ctx, 1, []string{"u"}); !slices.Equal(online["u"], []string{"Web"}) {
+			t.Fatalf("online with node A pruned: %v", online)
+		}
+
+		a.Maintain(ctx)
+		if got := kickedWith(web); !slices.Equal(got, []string{presence.KickMultipleAccount}) {
+			t.Fatalf("node A back: its pushed-out Web session told %v", got)
+		}
+		if len(kickedWith(mac)) != 0 {
+			t.Fatalf("node A back: its Mac session told %v", kickedWith(mac))
+		}
+		online, err := b.Online(ctx, 1, []string{"u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(online["u"], []string{"Web", "Mac"}) {
+			t.Fatalf("online after node A came back: %v, want node B's Web and node A's Mac announced again", online)
+		}
+	})
 }

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +43,12 @@ func clusterNode(t *testing.T, dsn string, b broker.Broker) *httptest.Server {
 // clusterNodeOf is clusterNode that also returns the node.
 func clusterNodeOf(t *testing.T, dsn string, b broker.Broker) (*server.Node, *httptest.Server) {
 	t.Helper()
+	return clusterNodeWith(t, dsn, server.Options{Broker: b})
+}
+
+// clusterNodeWith is clusterNodeOf with opts (their Broker included).
+func clusterNodeWith(t *testing.T, dsn string, opts server.Options) (*server.Node, *httptest.Server) {
+	t.Helper()
 	st, err := postgres.Open(context.Background(), dsn, 8)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +56,7 @@ func clusterNodeOf(t *testing.T, dsn string, b broker.Broker) (*server.Node, *ht
 	t.Cleanup(func() { st.Close() })
 	a := app.New(resttest.SDKAppID, resttest.Key, resttest.Admin)
 	a.RateLimits = map[string]float64{}
-	n, err := server.New(context.Background(), st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{Broker: b})
+	n, err := server.New(context.Background(), st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,5 +411,206 @@ func TestPresenceOfDeadNode(t *testing.T) {
 	}
 	if code := onA.call("ping", nil); code != 0 {
 		t.Fatalf("node A's session: ping code %v", code)
+	}
+}
+
+// lossyBroker is a broker that loses every message on a node subject (the
+// kick envelopes), as a NATS restart or a subscriber over its bound would,
+// and passes everything else on. It keeps the reconnect hook and Flush of
+// the broker it wraps.
+type lossyBroker struct {
+	broker.Broker
+	lost atomic.Int64
+}
+
+func (b *lossyBroker) Publish(ctx context.Context, subject string, data []byte) error {
+	if strings.HasPrefix(subject, nodeSubjectPrefix) {
+		b.lost.Add(1)
+		return nil
+	}
+	return b.Broker.Publish(ctx, subject, data)
+}
+
+func (b *lossyBroker) OnReconnect(fn func()) {
+	if r, ok := b.Broker.(interface{ OnReconnect(func()) }); ok {
+		r.OnReconnect(fn)
+	}
+}
+
+func (b *lossyBroker) Flush(ctx context.Context) error {
+	if f, ok := b.Broker.(interface{ Flush(context.Context) error }); ok {
+		return f.Flush(ctx)
+	}
+	return nil
+}
+
+// nodeSubjectPrefix is what every node subject (broker.NodeSubject) starts
+// with; the tests check envelopes were lost, so a change shows.
+const nodeSubjectPrefix = "parley.n."
+
+// lossyCluster starts two nodes on dsn whose kick envelopes are all lost,
+// each renewing its liveness every renew and running its maintenance loop
+// for the test's duration.
+func lossyCluster(t *testing.T, dsn string, shared broker.Broker, renew time.Duration) (lossy *lossyBroker, na, nb *server.Node, a, b *httptest.Server) {
+	t.Helper()
+	lossy = &lossyBroker{Broker: shared}
+	opts := server.Options{Broker: lossy, Gateway: gateway.Options{PresenceRenewEvery: renew}}
+	na, a = clusterNodeWith(t, dsn, opts)
+	nb, b = clusterNodeWith(t, dsn, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, n := range []*server.Node{na, nb} {
+		wg.Go(func() { n.RunMaintenance(ctx) })
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return lossy, na, nb, a, b
+}
+
+// A session pushed out on another node whose kick envelope is lost stops
+// counting at once, for the login policy and query_online_status, while it
+// is still connected; its node ends it with the decided reason at its next
+// liveness pass, and the pass after finds nothing more to do.
+func TestPushedOutSessionWithLostEnvelope(t *testing.T) {
+	dsn := storetest.FreshPostgres(t)
+	shared := broker.NewLocal(broker.LocalOptions{})
+	t.Cleanup(func() { shared.Close() })
+	// Renewals far apart: only the explicit passes below run the slow path.
+	lossy, nodeA, _, a, b := lossyCluster(t, dsn, shared, time.Hour)
+	before := time.Now().Add(-10 * time.Second)
+
+	oldest := loginAs(t, a, "lost", "Android", before)
+	second := loginAs(t, a, "lost", "Android", before)
+	third := loginAs(t, a, "lost", "Android", before)
+	loginAs(t, b, "lost", "Android", before)
+	if lossy.lost.Load() == 0 {
+		t.Fatal("the kick envelope was not sent")
+	}
+	if code := oldest.call("ping", nil); code != 0 {
+		t.Fatalf("pushed-out session before its node's pass: ping code %v (the envelope was meant to be lost)", code)
+	}
+	for name, hs := range map[string]*httptest.Server{"A": a, "B": b} {
+		if got := onlineStatus(t, hs, "lost")["lost"]; got != "Online Android,Android,Android" {
+			t.Fatalf("status on node %s with the pushed-out session still connected: %q", name, got)
+		}
+	}
+	// The policy does not count it either: a 5th login pushes out the
+	// second, not the already pushed-out oldest again.
+	loginAs(t, b, "lost", "Android", before)
+	if code := third.call("ping", nil); code != 0 {
+		t.Fatalf("third session after the 5th login: ping code %v", code)
+	}
+
+	ended, err := nodeA.Gateway.Directory().CatchUpKicks(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended != 2 {
+		t.Fatalf("node A's pass ended %d sessions, want 2", ended)
+	}
+	for i, c := range []*client{oldest, second} {
+		if r := c.kicked(); r != "multiple_device" {
+			t.Fatalf("pushed-out session %d kicked with %q, want multiple_device", i+1, r)
+		}
+	}
+	if code := third.call("ping", nil); code != 0 {
+		t.Fatalf("third session after node A's pass: ping code %v", code)
+	}
+	if ended, err := nodeA.Gateway.Directory().CatchUpKicks(t.Context()); err != nil || ended != 0 {
+		t.Fatalf("a second pass ended %d sessions (error %v), want none: the marks are deleted", ended, err)
+	}
+	if got := onlineStatus(t, a, "lost")["lost"]; got != "Online Android,Android,Android" {
+		t.Fatalf("status after node A's pass: %q", got)
+	}
+}
+
+// With every kick envelope lost, a node's periodic liveness renewal ends
+// its sessions pushed out by a login on another node (multiple_device,
+// multiple_account) and kicked by REST on another node (rest_api); the
+// REST kick takes the user offline at once.
+func TestKicksAcrossNodesSurviveLostEnvelopes(t *testing.T) {
+	dsn := storetest.FreshPostgres(t)
+	for _, tc := range clusterBrokers {
+		t.Run(tc.name, func(t *testing.T) {
+			ba, _ := tc.brokers(t)
+			lossy, _, _, a, b := lossyCluster(t, dsn, ba, 100*time.Millisecond)
+			suffix := tc.name[:4]
+			before := time.Now().Add(-10 * time.Second)
+
+			user := "dev" + suffix
+			oldest := loginAs(t, a, user, "Android", before)
+			loginAs(t, a, user, "Android", before)
+			loginAs(t, a, user, "Android", before)
+			fourth := loginAs(t, b, user, "Android", before)
+			w1 := loginAs(t, a, "web"+suffix, "Web", before)
+			loginAs(t, b, "web"+suffix, "Web", before)
+			if r := oldest.kicked(); r != "multiple_device" {
+				t.Fatalf("oldest Android on node A kicked with %q, want multiple_device", r)
+			}
+			if r := w1.kicked(); r != "multiple_account" {
+				t.Fatalf("Web on node A kicked with %q, want multiple_account", r)
+			}
+			if code := fourth.call("ping", nil); code != 0 {
+				t.Fatalf("the 4th login on node B: ping code %v", code)
+			}
+
+			onB := "onb" + suffix
+			far := loginAs(t, b, onB, "iOS", before)
+			farther := loginAs(t, b, onB, "Mac", before)
+			adminCall(t, a, "im_open_login_svc/kick", map[string]any{"UserID": onB})
+			if got := onlineStatus(t, a, onB)[onB]; got != "Offline " {
+				t.Fatalf("status right after the REST kick: %q", got)
+			}
+			for _, c := range []*client{far, farther} {
+				if r := c.kicked(); r != "rest_api" {
+					t.Fatalf("REST kick on node A: session on node B kicked with %q, want rest_api", r)
+				}
+			}
+			if n := lossy.lost.Load(); n < 4 {
+				t.Fatalf("%d kick envelopes lost, want at least 4 (the test must not pass through them)", n)
+			}
+		})
+	}
+}
+
+// A node cut off from NATS misses the kick envelopes sent meanwhile; when
+// its connection comes back it ends those sessions at once, without
+// waiting for its next renewal.
+func TestKicksCaughtUpOnBrokerReconnect(t *testing.T) {
+	dsn := storetest.FreshPostgres(t)
+	ns := brokertest.StartNATS(t, 0)
+	port := ns.Addr().(*net.TCPAddr).Port
+	connect := func(name string) broker.Broker {
+		b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler),
+			ReconnectWait: 20 * time.Millisecond, MaxReconnectWait: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	// Every kick envelope is lost; renewals never come in the test.
+	renewNever := gateway.Options{PresenceRenewEvery: time.Hour}
+	ba, bb := &lossyBroker{Broker: connect("a")}, &lossyBroker{Broker: connect("b")}
+	na, a := clusterNodeWith(t, dsn, server.Options{Broker: ba, Gateway: renewNever})
+	nb, b := clusterNodeWith(t, dsn, server.Options{Broker: bb, Gateway: renewNever})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, n := range []*server.Node{na, nb} {
+		wg.Go(func() { n.RunMaintenance(ctx) })
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	before := time.Now().Add(-10 * time.Second)
+	web := loginAs(t, a, "recon", "Web", before)
+	loginAs(t, b, "recon", "Web", before)
+	if code := web.call("ping", nil); code != 0 || bb.lost.Load() == 0 {
+		t.Fatalf("pushed-out Web session before the reconnect: ping code %v, envelopes lost %d", code, bb.lost.Load())
+	}
+
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	brokertest.StartNATS(t, port)
+	if r := web.kicked(); r != "multiple_account" {
+		t.Fatalf("after the reconnect the pushed-out session was kicked with %q, want multiple_account", r)
 	}
 }

@@ -364,34 +364,56 @@ type Outbox interface {
 // node, deletes them. A node leaving cleanly deletes its own (DeleteNode).
 // Times are unix milliseconds.
 //
+// Kicks. A session another node must end is not deleted but marked kicked
+// (MarkSessionsKicked, KickUserSessions) in the deciding transaction, with
+// the reason and time: a marked row is ignored by LiveSessions and
+// OnlineSessions at once, and stays until its node, having ended the
+// session, deletes it (DeleteSessions). The node finds its marked rows with
+// KickedSessions, so a kick whose broker message was lost is still carried
+// out. A mark is final: marking again keeps the first reason.
+//
 // Serialisation. A login reads the user's live sessions and writes the
 // outcome in one write transaction after LockAccounts on the user, so two
 // logins of one user on different nodes see each other (on SQLite the
 // single writer does the same).
 type Sessions interface {
-	// PutSession stores s (a row with the same Node and Conn is replaced)
-	// with Seq one more than the highest of s.User's rows, and returns it.
+	// PutSession stores s (a row with the same Node and Conn is replaced,
+	// keeping its kick mark if it has one) with Seq one more than the
+	// highest of s.User's rows, and returns it. s's KickedReason and
+	// KickedAt are not written.
 	PutSession(ctx context.Context, s SessionRow) (SessionRow, error)
-	// LiveSessions returns user's sessions on nodes alive at now, oldest
-	// first.
+	// LiveSessions returns user's sessions on nodes alive at now that are
+	// not marked kicked, oldest first.
 	LiveSessions(ctx context.Context, app AppID, user string, now int64) ([]SessionRow, error)
 	// OnlineSessions returns, per user of users that has any, their
-	// sessions on nodes alive at now, oldest first; up to 500 users are
-	// read in one statement.
+	// sessions on nodes alive at now that are not marked kicked, oldest
+	// first; up to 500 users are read in one statement.
 	OnlineSessions(ctx context.Context, app AppID, users []string, now int64) (map[string][]SessionRow, error)
-	// DeleteSessions removes the sessions keys name (absent ones are
-	// ignored) and reports how many there were.
+	// DeleteSessions removes the sessions keys name, marked or not (absent
+	// ones are ignored), and reports how many there were.
 	DeleteSessions(ctx context.Context, keys []SessionKey) (int64, error)
-	// DeleteUserSessions removes every session of user, on any node alive
-	// or not, and returns them.
-	DeleteUserSessions(ctx context.Context, app AppID, user string) ([]SessionRow, error)
+	// MarkSessionsKicked marks the sessions keys name kicked with reason
+	// at at, except those absent or marked already, and reports how many
+	// it marked.
+	MarkSessionsKicked(ctx context.Context, keys []SessionKey, reason string, at int64) (int64, error)
+	// KickUserSessions ends every session of user, on any node alive or
+	// not: those of node (the caller's, which ends them itself) are
+	// deleted, the others not marked yet are marked kicked with reason at
+	// at. It returns the rows it deleted or marked, with the mark.
+	KickUserSessions(ctx context.Context, app AppID, user string, node uint64, reason string, at int64) ([]SessionRow, error)
+	// KickedSessions returns up to limit of node's sessions marked kicked,
+	// the oldest marks first.
+	KickedSessions(ctx context.Context, node uint64, limit int) ([]SessionRow, error)
 	// RenewNode sets node alive until aliveUntil, creating its row; it
 	// reports whether the row was there (false: first start, or the node
-	// was pruned as dead and its sessions are gone).
+	// was pruned as dead and its live sessions are gone).
 	RenewNode(ctx context.Context, node uint64, aliveUntil int64) (existed bool, err error)
-	// DeleteNode removes node and its sessions.
+	// DeleteNode removes node and its sessions, marked ones included.
 	DeleteNode(ctx context.Context, node uint64) error
-	// PruneNodes removes the nodes not alive at now and their sessions,
-	// and reports how many sessions went.
-	PruneNodes(ctx context.Context, now int64) (int64, error)
+	// PruneNodes removes the nodes not alive at now, their unmarked
+	// sessions, and those of their marked sessions kicked before
+	// kickedBefore, and reports how many sessions went. Marks kept longer
+	// let a node that was cut off past its lease, and comes back, still
+	// end those sessions before it announces the others again.
+	PruneNodes(ctx context.Context, now, kickedBefore int64) (int64, error)
 }

@@ -14,6 +14,12 @@ type SessionRow struct {
 	// Seq orders one user's logins: PutSession gives one more than the
 	// user's highest. Oldest first is ascending Seq.
 	Seq uint64
+	// KickedReason is empty for a live session. Set, the session was
+	// pushed out or kicked (at KickedAt, unix milliseconds) by a decision
+	// its node must still carry out, telling the client this reason; such
+	// a row counts as online for nobody (Sessions, Kicks).
+	KickedReason string
+	KickedAt     int64
 }
 
 // SessionKey names one session of the directory.

@@ -23,11 +23,12 @@ func (t *txn) DeleteNode(ctx context.Context, node uint64) error {
 	return err
 }
 
-func (t *txn) PruneNodes(ctx context.Context, now int64) (int64, error) {
+func (t *txn) PruneNodes(ctx context.Context, now, kickedBefore int64) (int64, error) {
 	// Sessions without a live node row go too: those of nodes already
 	// deleted, whose rows a racing login may have written after the
-	// node's own cleanup.
-	n, err := t.execAffected(ctx, `DELETE FROM sessions WHERE node_id NOT IN (SELECT node_id FROM nodes WHERE alive_until > ?)`, now)
+	// node's own cleanup. Recently marked ones stay (store.Sessions).
+	n, err := t.execAffected(ctx, `DELETE FROM sessions WHERE node_id NOT IN (SELECT node_id FROM nodes WHERE alive_until > ?)
+		AND (kicked_reason = '' OR kicked_at < ?)`, now, kickedBefore)
 	if err != nil {
 		return 0, err
 	}

@@ -9,12 +9,21 @@ import (
 
 // The sessions table: the cluster session directory (store.Sessions). Node
 // and connection IDs are unsigned 64-bit numbers kept in BIGINT columns as
-// their two's-complement bit pattern.
+// their two's-complement bit pattern. kicked_reason is '' for a live
+// session, else the reason of a kick its node has still to carry out
+// (migration 0012).
 
-const sessionColumns = `s.app_id, s.user_id, s.node_id, s.conn_id, s.platform, s.instance, s.login_at, s.login_seq`
+const sessionColumns = `s.app_id, s.user_id, s.node_id, s.conn_id, s.platform, s.instance, s.login_at, s.login_seq, s.kicked_reason, s.kicked_at`
 
-// liveJoin keeps only the sessions of nodes alive at the bound time.
+// returningSessions is sessionColumns for RETURNING, where SQLite names no
+// table alias: the bare column names.
+const returningSessions = ` RETURNING app_id, user_id, node_id, conn_id, platform, instance, login_at, login_seq, kicked_reason, kicked_at`
+
+// liveJoin keeps only the sessions of nodes alive at the bound time that
+// are not marked kicked: a marked session is gone for everyone but its
+// node, which has still to end it.
 const liveJoin = ` FROM sessions s JOIN nodes n ON n.node_id = s.node_id AND n.alive_until > ? `
+const notKicked = ` AND s.kicked_reason = '' `
 
 func (t *txn) PutSession(ctx context.Context, s store.SessionRow) (store.SessionRow, error) {
 	if t.readOnly {
@@ -23,7 +32,9 @@ func (t *txn) PutSession(ctx context.Context, s store.SessionRow) (store.Session
 	var seq int64
 	// The seq is computed in the statement: under the account lock a
 	// login holds (or SQLite's single writer) no other login of the user
-	// runs between the MAX and the insert.
+	// runs between the MAX and the insert. A replaced row keeps its kick
+	// mark: a node re-announcing its sessions does not revive one that was
+	// kicked meanwhile.
 	err := t.queryRow(ctx, `INSERT INTO sessions (node_id, conn_id, app_id, user_id, platform, instance, login_at, login_seq)
 		SELECT ?, ?, ?, ?, ?, ?, ?, COALESCE(MAX(login_seq), 0) + 1 FROM sessions WHERE app_id = ? AND user_id = ?
 		ON CONFLICT (node_id, conn_id) DO UPDATE SET app_id = excluded.app_id, user_id = excluded.user_id,
@@ -38,7 +49,7 @@ func (t *txn) PutSession(ctx context.Context, s store.SessionRow) (store.Session
 }
 
 func (t *txn) LiveSessions(ctx context.Context, app store.AppID, user string, now int64) ([]store.SessionRow, error) {
-	rows, err := t.query(ctx, `SELECT `+sessionColumns+liveJoin+`WHERE s.app_id = ? AND s.user_id = ?
+	rows, err := t.query(ctx, `SELECT `+sessionColumns+liveJoin+`WHERE s.app_id = ? AND s.user_id = ?`+notKicked+`
 		ORDER BY s.login_seq, s.node_id, s.conn_id`, now, int64(app), user)
 	if err != nil {
 		return nil, err
@@ -57,7 +68,7 @@ func (t *txn) OnlineSessions(ctx context.Context, app store.AppID, users []strin
 		for _, u := range part {
 			args = append(args, u)
 		}
-		rows, err := t.query(ctx, `SELECT `+sessionColumns+liveJoin+`WHERE s.app_id = ? AND s.user_id IN `+inList(len(part))+`
+		rows, err := t.query(ctx, `SELECT `+sessionColumns+liveJoin+`WHERE s.app_id = ? AND s.user_id IN `+inList(len(part))+notKicked+`
 			ORDER BY s.user_id, s.login_seq, s.node_id, s.conn_id`, args...)
 		if err != nil {
 			return nil, err
@@ -85,13 +96,54 @@ func (t *txn) DeleteSessions(ctx context.Context, keys []store.SessionKey) (int6
 	return n, nil
 }
 
-func (t *txn) DeleteUserSessions(ctx context.Context, app store.AppID, user string) ([]store.SessionRow, error) {
+func (t *txn) MarkSessionsKicked(ctx context.Context, keys []store.SessionKey, reason string, at int64) (int64, error) {
+	var n int64
+	for _, k := range keys {
+		// Only a live row: the first decision's reason is the one the
+		// client is told, whichever kick its node carries out first.
+		d, err := t.execAffected(ctx, `UPDATE sessions SET kicked_reason = ?, kicked_at = ?
+			WHERE node_id = ? AND conn_id = ? AND kicked_reason = ''`, reason, at, int64(k.Node), int64(k.Conn))
+		if err != nil {
+			return n, err
+		}
+		n += d
+	}
+	return n, nil
+}
+
+func (t *txn) KickUserSessions(ctx context.Context, app store.AppID, user string, node uint64, reason string, at int64) ([]store.SessionRow, error) {
 	if t.readOnly {
 		return nil, errReadOnly
 	}
-	// SQLite's RETURNING names no table alias: the bare column names.
-	rows, err := t.query(ctx, `DELETE FROM sessions WHERE app_id = ? AND user_id = ?
-		RETURNING app_id, user_id, node_id, conn_id, platform, instance, login_at, login_seq`, int64(app), user)
+	rows, err := t.query(ctx, `DELETE FROM sessions WHERE app_id = ? AND user_id = ? AND node_id = ?`+returningSessions,
+		int64(app), user, int64(node))
+	if err != nil {
+		return nil, err
+	}
+	own, err := scanSessions(rows)
+	if err != nil {
+		return nil, err
+	}
+	for i := range own {
+		own[i].KickedReason, own[i].KickedAt = reason, at
+	}
+	rows, err = t.query(ctx, `UPDATE sessions SET kicked_reason = ?, kicked_at = ?
+		WHERE app_id = ? AND user_id = ? AND node_id <> ? AND kicked_reason = ''`+returningSessions,
+		reason, at, int64(app), user, int64(node))
+	if err != nil {
+		return nil, err
+	}
+	marked, err := scanSessions(rows)
+	if err != nil {
+		return nil, err
+	}
+	return append(own, marked...), nil
+}
+
+func (t *txn) KickedSessions(ctx context.Context, node uint64, limit int) ([]store.SessionRow, error) {
+	// The literal predicate matches the partial index sessions_kicked.
+	rows, err := t.query(ctx, `SELECT `+sessionColumns+` FROM sessions s WHERE s.node_id = ? AND s.kicked_reason <> ''
+		ORDER BY s.kicked_at, s.conn_id LIMIT ?`, int64(node), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +156,7 @@ func scanSessions(rows *sql.Rows) ([]store.SessionRow, error) {
 	for rows.Next() {
 		var s store.SessionRow
 		var app, node, conn, seq int64
-		if err := rows.Scan(&app, &s.User, &node, &conn, &s.Platform, &s.Instance, &s.LoginAt, &seq); err != nil {
+		if err := rows.Scan(&app, &s.User, &node, &conn, &s.Platform, &s.Instance, &s.LoginAt, &seq, &s.KickedReason, &s.KickedAt); err != nil {
 			return nil, err
 		}
 		s.App, s.Node, s.Conn, s.Seq = store.AppID(app), uint64(node), uint64(conn), uint64(seq)

@@ -126,7 +126,7 @@ func testSessionsNodeLiveness(t *testing.T, s store.Store) {
 
 	var pruned int64
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		pruned, err = tx.PruneNodes(ctx, 150)
+		pruned, err = tx.PruneNodes(ctx, 150, 0)
 		return err
 	})
 	eq(t, "pruned sessions", pruned, int64(1))
@@ -147,8 +147,7 @@ func testSessionsNodeLiveness(t *testing.T, s store.Store) {
 	}
 }
 
-// Deleting by key removes those sessions only; deleting a user's sessions
-// returns them, from every node, dead ones included.
+// Deleting by key removes those sessions only, marked or not.
 func testSessionsDelete(t *testing.T, s store.Store) {
 	renewNode(t, s, nodeA, 1000)
 	renewNode(t, s, nodeB, 10)
@@ -156,28 +155,15 @@ func testSessionsDelete(t *testing.T, s store.Store) {
 		putSession(t, s, store.SessionRow{App: app1, User: "alice", Node: node, Conn: uint64(i + 1), Platform: "Android"})
 	}
 	putSession(t, s, store.SessionRow{App: app1, User: "bob", Node: nodeA, Conn: 9, Platform: "Android"})
+	markKicked(t, s, []store.SessionKey{{Node: nodeB, Conn: 2}}, "multiple_device", 5)
 	var n int64
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		n, err = tx.DeleteSessions(ctx, []store.SessionKey{{Node: nodeA, Conn: 1}, {Node: nodeA, Conn: 42}})
+		n, err = tx.DeleteSessions(ctx, []store.SessionKey{{Node: nodeA, Conn: 1}, {Node: nodeA, Conn: 42}, {Node: nodeB, Conn: 2}})
 		return err
 	})
-	eq(t, "deleted by key", n, int64(1))
-	eq(t, "left at 0", sessionConns(liveSessions(t, s, app1, "alice", 0)), []uint64{2, 3})
-
-	var gone []store.SessionRow
-	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		gone, err = tx.DeleteUserSessions(ctx, app1, "alice")
-		return err
-	})
-	keys := map[store.SessionKey]bool{}
-	for _, g := range gone {
-		if g.User != "alice" || g.App != app1 || g.Platform != "Android" {
-			t.Fatalf("returned row %+v", g)
-		}
-		keys[store.SessionKey{Node: g.Node, Conn: g.Conn}] = true
-	}
-	eq(t, "user's deleted sessions", keys, map[store.SessionKey]bool{{Node: nodeB, Conn: 2}: true, {Node: nodeA, Conn: 3}: true})
-	eq(t, "alice left", len(liveSessions(t, s, app1, "alice", 0)), 0)
+	eq(t, "deleted by key", n, int64(2))
+	eq(t, "left at 0", sessionConns(liveSessions(t, s, app1, "alice", 0)), []uint64{3})
+	eq(t, "node B's marks after the delete", len(kickedSessions(t, s, nodeB, 10)), 0)
 	eq(t, "bob stays", sessionConns(liveSessions(t, s, app1, "bob", 0)), []uint64{9})
 
 	// Writes refused in a read.
@@ -188,6 +174,146 @@ func testSessionsDelete(t *testing.T, s store.Store) {
 	if err == nil {
 		t.Fatal("PutSession in a read succeeded")
 	}
+	err = s.Read(t.Context(), func(tx store.Tx) error {
+		_, err := tx.KickUserSessions(t.Context(), app1, "bob", nodeB, "rest_api", 1)
+		return err
+	})
+	if err == nil {
+		t.Fatal("KickUserSessions in a read succeeded")
+	}
+}
+
+func markKicked(t *testing.T, s store.Store, keys []store.SessionKey, reason string, at int64) int64 {
+	t.Helper()
+	var n int64
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		n, err = tx.MarkSessionsKicked(ctx, keys, reason, at)
+		return err
+	})
+	return n
+}
+
+func kickedSessions(t *testing.T, s store.Store, node uint64, limit int) []store.SessionRow {
+	t.Helper()
+	return get(t, s, func(ctx context.Context, tx store.Tx) ([]store.SessionRow, error) {
+		return tx.KickedSessions(ctx, node, limit)
+	})
+}
+
+// A session marked kicked counts for nobody at once (not live, not online)
+// but stays for its node, which finds it among its marked rows, oldest mark
+// first, with the reason and time, until it deletes it; marking again keeps
+// the first reason; re-putting the row (a node announcing its sessions
+// again) keeps the mark.
+func testSessionsMarkKicked(t *testing.T, s store.Store) {
+	renewNode(t, s, nodeA, 1000)
+	renewNode(t, s, nodeB, 1000)
+	var rows []store.SessionRow
+	for i := range 4 {
+		rows = append(rows, putSession(t, s, store.SessionRow{App: app1, User: "alice", Node: nodeA, Conn: uint64(i + 1), Platform: "Android", LoginAt: int64(i)}))
+	}
+	putSession(t, s, store.SessionRow{App: app1, User: "alice", Node: nodeB, Conn: 1, Platform: "Android"})
+
+	n := markKicked(t, s, []store.SessionKey{{Node: nodeA, Conn: 3}, {Node: nodeA, Conn: 99}}, "multiple_account", 20)
+	eq(t, "marked", n, int64(1))
+	n = markKicked(t, s, []store.SessionKey{{Node: nodeA, Conn: 1}, {Node: nodeA, Conn: 3}}, "multiple_device", 30)
+	eq(t, "marked again (conn 3 already was)", n, int64(1))
+
+	eq(t, "live after the marks", sessionConns(liveSessions(t, s, app1, "alice", 500)), []uint64{2, 4, 1})
+	online := get(t, s, func(ctx context.Context, tx store.Tx) (map[string][]store.SessionRow, error) {
+		return tx.OnlineSessions(ctx, app1, []string{"alice"}, 500)
+	})
+	eq(t, "online after the marks", sessionConns(online["alice"]), []uint64{2, 4, 1})
+
+	want3, want1 := rows[2], rows[0]
+	want3.KickedReason, want3.KickedAt = "multiple_account", 20
+	want1.KickedReason, want1.KickedAt = "multiple_device", 30
+	eq(t, "node A's marked rows", kickedSessions(t, s, nodeA, 10), []store.SessionRow{want3, want1})
+	eq(t, "node A's first marked row", kickedSessions(t, s, nodeA, 1), []store.SessionRow{want3})
+	eq(t, "node B's marked rows", len(kickedSessions(t, s, nodeB, 10)), 0)
+
+	again := putSession(t, s, rows[2])
+	marked := kickedSessions(t, s, nodeA, 10)
+	if len(marked) != 2 || marked[0].Conn != 3 || marked[0].KickedReason != "multiple_account" || marked[0].Seq != again.Seq {
+		t.Fatalf("after re-putting a marked row: %+v", marked)
+	}
+	eq(t, "live after the re-put", sessionConns(liveSessions(t, s, app1, "alice", 500)), []uint64{2, 4, 1})
+}
+
+// Kicking a user deletes its sessions of the kicking node, marks those of
+// every other node, alive or not, with the reason, leaves rows marked
+// already as they were, and returns what it deleted or marked; other users
+// and apps are untouched.
+func testSessionsKickUser(t *testing.T, s store.Store) {
+	renewNode(t, s, nodeA, 1000)
+	renewNode(t, s, nodeB, 10)
+	const nodeC uint64 = 0x8000_0000_0000_0000
+	renewNode(t, s, nodeC, 1000)
+	for i, node := range []uint64{nodeA, nodeB, nodeA, nodeC} {
+		putSession(t, s, store.SessionRow{App: app1, User: "alice", Node: node, Conn: uint64(i + 1), Platform: "Android"})
+	}
+	putSession(t, s, store.SessionRow{App: app1, User: "bob", Node: nodeC, Conn: 9, Platform: "Android"})
+	putSession(t, s, store.SessionRow{App: app2, User: "alice", Node: nodeC, Conn: 10, Platform: "Android"})
+	markKicked(t, s, []store.SessionKey{{Node: nodeC, Conn: 4}}, "multiple_device", 5)
+
+	var gone []store.SessionRow
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		gone, err = tx.KickUserSessions(ctx, app1, "alice", nodeA, "rest_api", 50)
+		return err
+	})
+	got := map[store.SessionKey]string{}
+	for _, g := range gone {
+		if g.User != "alice" || g.App != app1 || g.Platform != "Android" || g.KickedAt != 50 {
+			t.Fatalf("returned row %+v", g)
+		}
+		got[store.SessionKey{Node: g.Node, Conn: g.Conn}] = g.KickedReason
+	}
+	eq(t, "kicked sessions", got, map[store.SessionKey]string{
+		{Node: nodeA, Conn: 1}: "rest_api", {Node: nodeB, Conn: 2}: "rest_api", {Node: nodeA, Conn: 3}: "rest_api"})
+	eq(t, "alice live", len(liveSessions(t, s, app1, "alice", 0)), 0)
+	eq(t, "node A keeps no mark (it kicks its own)", len(kickedSessions(t, s, nodeA, 10)), 0)
+	b := kickedSessions(t, s, nodeB, 10)
+	if len(b) != 1 || b[0].Conn != 2 || b[0].KickedReason != "rest_api" || b[0].KickedAt != 50 {
+		t.Fatalf("node B's marked rows: %+v", b)
+	}
+	c := kickedSessions(t, s, nodeC, 10)
+	if len(c) != 1 || c[0].Conn != 4 || c[0].KickedReason != "multiple_device" || c[0].KickedAt != 5 {
+		t.Fatalf("node C's marked rows (the earlier mark stands): %+v", c)
+	}
+	eq(t, "bob stays", sessionConns(liveSessions(t, s, app1, "bob", 0)), []uint64{9})
+	eq(t, "app2 alice stays", sessionConns(liveSessions(t, s, app2, "alice", 0)), []uint64{10})
+}
+
+// Pruning a dead node keeps its sessions marked kicked at or after
+// kickedBefore (so the node, back from a partition, still ends them) and
+// deletes its other ones; a clean leave deletes the marked ones too.
+func testSessionsPruneKeepsRecentKicks(t *testing.T, s store.Store) {
+	renewNode(t, s, nodeA, 1000)
+	renewNode(t, s, nodeB, 100)
+	for conn := range uint64(3) {
+		putSession(t, s, store.SessionRow{App: app1, User: "alice", Node: nodeB, Conn: conn + 1, Platform: "Android"})
+	}
+	putSession(t, s, store.SessionRow{App: app1, User: "alice", Node: nodeA, Conn: 1, Platform: "Android"})
+	markKicked(t, s, []store.SessionKey{{Node: nodeB, Conn: 1}}, "multiple_device", 40)
+	markKicked(t, s, []store.SessionKey{{Node: nodeB, Conn: 2}}, "rest_api", 60)
+	markKicked(t, s, []store.SessionKey{{Node: nodeA, Conn: 1}}, "rest_api", 10)
+
+	var pruned int64
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		pruned, err = tx.PruneNodes(ctx, 200, 50)
+		return err
+	})
+	eq(t, "pruned sessions (node B's live one and its old mark)", pruned, int64(2))
+	b := kickedSessions(t, s, nodeB, 10)
+	if len(b) != 1 || b[0].Conn != 2 || b[0].KickedReason != "rest_api" {
+		t.Fatalf("node B's marks after the prune: %+v", b)
+	}
+	eq(t, "live node A's old mark stays", sessionConns(kickedSessions(t, s, nodeA, 10)), []uint64{1})
+	if renewNode(t, s, nodeB, 1000) {
+		t.Fatal("pruned node B reports an existing row")
+	}
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteNode(ctx, nodeB) })
+	eq(t, "node B's marks after it left", len(kickedSessions(t, s, nodeB, 10)), 0)
 }
 
 // Logins of one user racing on several writers, each under the user's
