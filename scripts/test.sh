@@ -2,7 +2,8 @@
 # The whole test suite: every package under the race detector, the store
 # suite on both engines (a local PostgreSQL is installed and started if
 # needed), and the process tests (kill -9 durability, config files) against
-# both engines as well.
+# both engines as well; on PostgreSQL they include the cluster tests, with a
+# real nats-server (installed with `go install` if there is none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,25 @@ fi
 
 DSN=$(scripts/postgres-test-db.sh | tail -n1)
 export PARLEY_TEST_POSTGRES="$DSN" PARLEY_REQUIRE_POSTGRES=1
+
+# The cluster process tests start a real nats-server: PARLEY_E2E_NATS_SERVER,
+# else the one on PATH or in $GOPATH/bin, else the version go.mod pins, built
+# from the Go module proxy. PARLEY_REQUIRE_NATS=1 makes them fail rather than
+# skip without it.
+NATS_SERVER=${PARLEY_E2E_NATS_SERVER:-$(command -v nats-server || true)}
+GOBIN_DIR=$(go env GOBIN)
+GOBIN_DIR=${GOBIN_DIR:-$(go env GOPATH | cut -d: -f1)/bin}
+if [[ -z $NATS_SERVER && -x $GOBIN_DIR/nats-server ]]; then
+	NATS_SERVER=$GOBIN_DIR/nats-server
+fi
+if [[ -z $NATS_SERVER ]]; then
+	NATS_VERSION=$(go list -m -f '{{.Version}}' github.com/nats-io/nats-server/v2)
+	echo "== installing nats-server $NATS_VERSION (go install)"
+	go install "github.com/nats-io/nats-server/v2@$NATS_VERSION"
+	NATS_SERVER=$GOBIN_DIR/nats-server
+fi
+export PARLEY_E2E_NATS_SERVER="$NATS_SERVER" PARLEY_REQUIRE_NATS=1
+echo "== nats-server: $("$NATS_SERVER" --version)"
 
 echo "== go vet"
 go vet ./...

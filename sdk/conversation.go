@@ -8,8 +8,30 @@ import (
 	"sync"
 )
 
-// c2cPrefix starts the ID of a one-to-one conversation.
-const c2cPrefix = "c2c_"
+// c2cPrefix and groupPrefix start the ID of a one-to-one and of a group
+// conversation.
+const (
+	c2cPrefix   = "c2c_"
+	groupPrefix = "group_"
+)
+
+// C2CConversationID is the ID of the one-to-one conversation with userID.
+func C2CConversationID(userID string) string { return c2cPrefix + userID }
+
+// GroupConversationID is the ID of group groupID's conversation.
+func GroupConversationID(groupID string) string { return groupPrefix + groupID }
+
+// ParseConversationID reads a conversation ID: its type and its target
+// (the user ID or the group ID); ok is false for anything else.
+func ParseConversationID(id string) (t ConversationType, target string, ok bool) {
+	if userID, found := strings.CutPrefix(id, c2cPrefix); found && userID != "" {
+		return ConversationC2C, userID, true
+	}
+	if groupID, found := strings.CutPrefix(id, groupPrefix); found && groupID != "" {
+		return ConversationGroup, groupID, true
+	}
+	return 0, "", false
+}
 
 // ConversationType is a conversation's kind (V2TIM_C2C, V2TIM_GROUP).
 type ConversationType int
@@ -24,10 +46,11 @@ const (
 // (V2TIMConversation). The server keeps it: every device of the user sees
 // the same list.
 type Conversation struct {
-	// ConversationID is "c2c_<userID>".
+	// ConversationID is "c2c_<userID>" or "group_<groupID>".
 	ConversationID string
 	Type           ConversationType
-	UserID         string // the other user
+	UserID         string // the other user ("" for a group)
+	GroupID        string // the group ("" for a one-to-one conversation)
 	// UnreadCount counts the other user's messages after the user's read
 	// position (not those excluded from the count, not recalled ones).
 	UnreadCount int
@@ -105,6 +128,7 @@ type wireConversation struct {
 	ConversationID string       `json:"conversationID"`
 	Type           string       `json:"type"`
 	UserID         string       `json:"userID"`
+	GroupID        string       `json:"groupID"`
 	LastSeq        uint64       `json:"lastSeq"`
 	LastTimeMs     flexInt      `json:"lastTimeMs"`
 	ReadSeq        uint64       `json:"readSeq"`
@@ -137,12 +161,18 @@ func (w *wireConversation) conversation(me string) *Conversation {
 		ConversationGroupList: w.GroupNames, RecvOpt: ReceiveMessageOpt(w.RecvOpt),
 	}
 	if w.Type == "group" {
-		c.Type = ConversationGroup
+		c.Type, c.GroupID, c.UserID = ConversationGroup, w.GroupID, ""
+		if c.ConversationID == "" {
+			c.ConversationID = GroupConversationID(w.GroupID)
+		}
+		if c.GroupID == "" {
+			_, c.GroupID, _ = ParseConversationID(c.ConversationID)
+		}
 	}
 	if c.ConversationID == "" {
-		c.ConversationID = c2cPrefix + w.UserID
+		c.ConversationID = C2CConversationID(w.UserID)
 	}
-	if c.UserID == "" {
+	if c.UserID == "" && c.Type == ConversationC2C {
 		c.UserID = strings.TrimPrefix(c.ConversationID, c2cPrefix)
 	}
 	if w.LastMessage != nil {
@@ -352,8 +382,8 @@ func (cm *ConversationManager) GetConversationListByIDs(ctx context.Context, con
 		return nil, newError(ErrCodeInvalidParameters, "conversationIDs: 1 to %d", MaxConversationBatch)
 	}
 	for _, id := range conversationIDs {
-		if userID, ok := strings.CutPrefix(id, c2cPrefix); !ok || userID == "" {
-			return nil, newError(ErrCodeInvalidParameters, "conversationID %q: want c2c_<userID>", id)
+		if _, _, ok := ParseConversationID(id); !ok {
+			return nil, newError(ErrCodeInvalidParameters, "conversationID %q: want c2c_<userID> or group_<groupID>", id)
 		}
 	}
 	s, err := cm.m.current()
@@ -383,7 +413,58 @@ func (cm *ConversationManager) GetConversationListByIDs(ctx context.Context, con
 }
 
 func emptyConversation(id string) *Conversation {
-	return &Conversation{ConversationID: id, Type: ConversationC2C, UserID: strings.TrimPrefix(id, c2cPrefix)}
+	t, target, _ := ParseConversationID(id)
+	if t == ConversationGroup {
+		return &Conversation{ConversationID: id, Type: ConversationGroup, GroupID: target}
+	}
+	return &Conversation{ConversationID: id, Type: ConversationC2C, UserID: target}
+}
+
+// ConversationSyncResult is one page of SyncConversations.
+type ConversationSyncResult struct {
+	// Changed are the conversations whose view changed (still in the
+	// list); DeletedConversationIDs those taken out of it.
+	Changed                []*Conversation
+	DeletedConversationIDs []string
+	// Version is what to pass as afterVersion next; IsFinished says the
+	// device is up to date at Version.
+	Version    uint64
+	IsFinished bool
+}
+
+// SyncConversations returns the conversations whose view changed after
+// afterVersion (0: all), at most count per call (0 or more than 100:
+// 100), from the server's per-user conversation version: a device that
+// kept the list catches up without reading it whole. Pass the answer's
+// Version until IsFinished. A message changes no view's version (only a
+// conversation's first creates views): new messages are learnt from their
+// pushes, or from the head of GetConversationList, ordered by last message.
+func (cm *ConversationManager) SyncConversations(ctx context.Context, afterVersion uint64, count int) (ConversationSyncResult, error) {
+	if count < 0 {
+		return ConversationSyncResult{}, newError(ErrCodeInvalidParameters, "count must not be negative")
+	}
+	s, err := cm.m.current()
+	if err != nil {
+		return ConversationSyncResult{}, err
+	}
+	var ans struct {
+		Conversations []wireConversation `json:"conversations"`
+		Deleted       []string           `json:"deletedConversationIDs"`
+		Version       uint64             `json:"version"`
+		IsFinished    bool               `json:"isFinished"`
+	}
+	if _, err := cm.m.callSess(ctx, s, "conversation.sync", map[string]any{"afterVersion": afterVersion, "count": count}, &ans); err != nil {
+		return ConversationSyncResult{}, err
+	}
+	out := ConversationSyncResult{Changed: make([]*Conversation, len(ans.Conversations)), DeletedConversationIDs: ans.Deleted,
+		Version: ans.Version, IsFinished: ans.IsFinished}
+	for i := range ans.Conversations {
+		out.Changed[i] = ans.Conversations[i].conversation(s.userID)
+	}
+	if out.DeletedConversationIDs == nil {
+		out.DeletedConversationIDs = []string{}
+	}
+	return out, nil
 }
 
 // GetTotalUnreadMessageCount returns the unread count of all

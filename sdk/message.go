@@ -93,7 +93,7 @@ type Message struct {
 }
 
 // ConversationID returns the message's conversation ("c2c_<userID>").
-func (m *Message) ConversationID() string { return c2cPrefix + m.UserID }
+func (m *Message) ConversationID() string { return C2CConversationID(m.UserID) }
 
 // ElemType returns the type of the first element.
 func (m *Message) ElemType() ElemType {

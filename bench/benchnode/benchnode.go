@@ -7,68 +7,20 @@ package benchnode
 
 import (
 	"bufio"
-	"context"
-	"fmt"
-	"io"
 	"log"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
-	"github.com/parleyim/parley/internal/app"
-	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/server"
-	"github.com/parleyim/parley/internal/store"
-	"github.com/parleyim/parley/internal/store/sqlite"
 )
 
 // Serve runs a node for appID/key until the process ends. extra adds
 // benchmark-only handlers (memory figures, profiles) beside the node's. The
 // first line on stdout is the listening address.
 func Serve(appID uint64, key string, extra func(mux *http.ServeMux, node *server.Node)) {
-	server.TuneRuntime()
-	dir, err := os.MkdirTemp("", "parley-bench")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	a := app.New(appID, key, "admin")
-	a.RateLimits = map[string]float64{}
-	a.ClientRateLimits = app.ClientRateLimits{}
-	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	// As Serve does: the outbox dispatcher runs (idle without consumers).
-	// PARLEY_BENCH_OUTBOX=c2c.sent registers a consumer of that kind that
-	// only counts, to measure what writing and dispatching entries costs.
-	if kind := os.Getenv("PARLEY_BENCH_OUTBOX"); kind != "" {
-		if err := node.Consumers.Register(outbox.Consumer{Name: "bench", Kinds: []string{kind},
-			Deliver: func(context.Context, store.OutboxEntry) error { return nil }}); err != nil {
-			log.Fatal(err)
-		}
-	}
-	defer node.StartOutbox(ctx)()
-	mux := http.NewServeMux()
-	mux.Handle("/", node.Handler)
-	if extra != nil {
-		extra(mux, node)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(ln.Addr().String())
-	log.Fatal((&http.Server{Handler: mux}).Serve(ln))
+	ServeWith(NodeConfig{AppID: appID, Key: key}, extra)
 }
 
 // Start runs this executable again with args (which must make it call

@@ -6,6 +6,14 @@
 // the end-to-end latency (send to the receiver's push).
 //
 //	go run ./bench/messaging [-pairs 200] [-window 8] [-d 10s]
+//
+// With -store postgres the nodes share a fresh PostgreSQL database (created
+// next to -dsn's, dropped at the end); -nodes N runs N node processes on it
+// and a real nats-server process between them (-nats uses it with one node
+// too). Pair i's sender is on node i mod N and its receiver on the next
+// node, so with N > 1 every message crosses NATS:
+//
+//	go run ./bench/messaging -store postgres -dsn URL -nodes 3 [-pg-conns 24]
 package main
 
 import (
@@ -19,6 +27,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"sync"
@@ -43,21 +52,91 @@ func main() {
 	pairs := flag.Int("pairs", 200, "sender/receiver pairs")
 	window := flag.Int("window", 8, "messages in flight per sender")
 	dur := flag.Duration("d", 10*time.Second, "how long senders send")
+	var cl cluster
+	flag.IntVar(&cl.nodes, "nodes", 1, "node processes (more than one needs -store postgres)")
+	flag.StringVar(&cl.store, "store", "sqlite", "sqlite (embedded, one node) or postgres")
+	flag.StringVar(&cl.dsn, "dsn", os.Getenv("PARLEY_BENCH_POSTGRES"), "PostgreSQL admin DSN for -store postgres (the run's database is created next to it)")
+	flag.IntVar(&cl.pgConns, "pg-conns", 24, "PostgreSQL connections of all nodes together, split evenly")
+	flag.BoolVar(&cl.nats, "nats", false, "pushes through a nats-server even with one node (always with several)")
+	flag.StringVar(&cl.natsServer, "nats-server", "", "nats-server executable (default: PATH, then $GOPATH/bin)")
+	natsURL := flag.String("nats-url", "", "(internal, server role) NATS URL")
 	flag.Parse()
 	if *role == "server" {
-		runServer()
+		runServer(cl.dsn, cl.pgConns, *natsURL)
 		return
 	}
-	runMain(*pairs, *window, *dur)
+	runMain(*pairs, *window, *dur, cl)
 }
 
-func runServer() {
-	benchnode.Serve(appID, key, func(mux *http.ServeMux, _ *server.Node) {
+// cluster is what the measured nodes run on.
+type cluster struct {
+	nodes      int
+	store      string
+	dsn        string
+	pgConns    int
+	nats       bool
+	natsServer string
+}
+
+// runServer is one node; in the server role dsn is the run's database and
+// pgConns this node's share.
+func runServer(dsn string, pgConns int, natsURL string) {
+	extra := func(mux *http.ServeMux, _ *server.Node) {
 		if os.Getenv("PARLEY_BENCH_PPROF") != "" {
 			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 			fmt.Fprintln(os.Stderr, "pprof enabled")
 		}
-	})
+	}
+	if dsn == "" && natsURL == "" {
+		benchnode.Serve(appID, key, extra)
+		return
+	}
+	benchnode.ServeWith(benchnode.NodeConfig{AppID: appID, Key: key, PostgresDSN: dsn, PostgresConns: pgConns, NATSURL: natsURL}, extra)
+}
+
+// startNodes starts the nodes (and nats-server) cl asks for and returns
+// their addresses, the processes to measure (nodes first, then
+// nats-server, if any) and a function that stops them all.
+func startNodes(cl cluster) (addrs []string, procs []*exec.Cmd, stop func()) {
+	var cleanups []func()
+	stop = func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	args := []string{"-role", "server"}
+	switch cl.store {
+	case "sqlite":
+		if cl.nodes != 1 || cl.nats {
+			log.Fatal("several nodes (and -nats) need -store postgres: the embedded store is one node's")
+		}
+	case "postgres":
+		if cl.dsn == "" {
+			log.Fatal("-store postgres needs -dsn or PARLEY_BENCH_POSTGRES")
+		}
+		dsn, drop := benchnode.FreshPostgresDB(cl.dsn)
+		cleanups = append(cleanups, drop)
+		args = append(args, "-dsn", dsn, "-pg-conns", fmt.Sprint(max(1, cl.pgConns/cl.nodes)))
+	default:
+		log.Fatalf("unknown -store %q", cl.store)
+	}
+	var natsProc *exec.Cmd
+	if cl.nodes > 1 || cl.nats {
+		url, cmd := benchnode.StartNATS(benchnode.FindNATSServer(cl.natsServer))
+		natsProc = cmd
+		cleanups = append(cleanups, func() { cmd.Process.Kill(); cmd.Wait() })
+		args = append(args, "-nats-url", url)
+	}
+	for range cl.nodes {
+		addr, cmd := benchnode.Start(args...)
+		cleanups = append(cleanups, func() { cmd.Process.Kill(); cmd.Wait() })
+		addrs = append(addrs, addr)
+		procs = append(procs, cmd)
+	}
+	if natsProc != nil {
+		procs = append(procs, natsProc)
+	}
+	return addrs, procs, stop
 }
 
 // peer is one raw protocol connection with a reader goroutine.
@@ -135,6 +214,15 @@ func numberAfter(b []byte, marker string) uint64 {
 	return n
 }
 
+// stats reads each process's CPU and memory from outside.
+func stats(procs []*exec.Cmd) []benchnode.ProcStat {
+	out := make([]benchnode.ProcStat, len(procs))
+	for i, p := range procs {
+		out[i] = benchnode.Stat(p.Process.Pid)
+	}
+	return out
+}
+
 type receiver struct {
 	mu      sync.Mutex
 	nextSeq uint64
@@ -143,19 +231,24 @@ type receiver struct {
 	lat     []time.Duration
 }
 
-func runMain(pairs, window int, dur time.Duration) {
+func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	server.TuneRuntime() // the generator allocates per message too
-	addr, srv := benchnode.Start("-role", "server")
-	defer srv.Process.Kill()
+	addrs, procs, stopNodes := startNodes(cl)
+	defer stopNodes()
+	broker := "in-process broker"
+	if len(procs) > len(addrs) {
+		broker = "a nats-server process"
+	}
 	fmt.Printf("messaging benchmark: %d pairs, %d in flight per sender, %s of sending, %s, GOMAXPROCS=%d\n",
 		pairs, window, dur, runtime.Version(), runtime.GOMAXPROCS(0))
+	fmt.Printf("%d node(s) on %s, pushes through %s; senders on node i mod %d, receivers on the next\n", len(addrs), cl.store, broker, len(addrs))
 
 	receivers := make([]*receiver, pairs)
 	senders := make([]*peer, pairs)
 	for i := 0; i < pairs; i++ {
 		r := &receiver{nextSeq: 1}
 		receivers[i] = r
-		dial(addr, fmt.Sprintf("rcv%05d", i), func(msg []byte) {
+		dial(addrs[(i+1)%len(addrs)], fmt.Sprintf("rcv%05d", i), func(msg []byte) {
 			// Byte scanning, not JSON decoding: the generator shares the two
 			// cores with the server it measures.
 			seq := numberAfter(msg, `"seq":`)
@@ -170,13 +263,13 @@ func runMain(pairs, window int, dur time.Duration) {
 			r.lat = append(r.lat, lat)
 			r.mu.Unlock()
 		})
-		senders[i] = dial(addr, fmt.Sprintf("snd%05d", i), nil)
+		senders[i] = dial(addrs[i%len(addrs)], fmt.Sprintf("snd%05d", i), nil)
 	}
 
 	var sent atomic.Int64
 	var wg sync.WaitGroup
 	loadBefore := benchnode.LoadAverage()
-	before := benchnode.Stat(srv.Process.Pid)
+	before := stats(procs)
 	start := time.Now()
 	stop := start.Add(dur)
 	for i, s := range senders {
@@ -219,7 +312,7 @@ func runMain(pairs, window int, dur time.Duration) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	deliverTime := time.Since(start)
-	after := benchnode.Stat(srv.Process.Pid)
+	after := stats(procs)
 	var all []time.Duration
 	bad := 0
 	for _, r := range receivers {
@@ -233,11 +326,25 @@ func runMain(pairs, window int, dur time.Duration) {
 	fmt.Printf("end-to-end latency (send to receiver's push): p50 %s p99 %s max %s\n",
 		pct(0.5).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
 	fmt.Printf("lost: %d, out of order or duplicated: %d\n", total-delivered, bad)
-	cpu := after.CPUSeconds - before.CPUSeconds
-	fmt.Printf("server CPU: %.2f s for %d messages = %.3f s per 1,000 messages persisted and delivered\n", cpu, delivered, cpu*1000/float64(max(delivered, 1)))
-	fmt.Printf("server RSS (from outside): %d KB at the end, peak %d KB\n", after.RSSKB, after.PeakRSSKB)
+	perK := func(cpu float64) float64 { return cpu * 1000 / float64(max(delivered, 1)) }
+	var nodesCPU float64
+	for i := range addrs {
+		nodesCPU += after[i].CPUSeconds - before[i].CPUSeconds
+	}
+	fmt.Printf("server CPU: %.2f s for %d messages = %.3f s per 1,000 messages persisted and delivered (all %d node(s))\n",
+		nodesCPU, delivered, perK(nodesCPU), len(addrs))
+	if len(procs) > len(addrs) {
+		n := len(addrs)
+		natsCPU := after[n].CPUSeconds - before[n].CPUSeconds
+		fmt.Printf("nats-server CPU: %.2f s = %.3f s per 1,000 messages; RSS %d KB at the end, peak %d KB\n",
+			natsCPU, perK(natsCPU), after[n].RSSKB, after[n].PeakRSSKB)
+	}
+	for i := range addrs {
+		fmt.Printf("node %d RSS (from outside): %d KB at the end, peak %d KB\n", i, after[i].RSSKB, after[i].PeakRSSKB)
+	}
 	fmt.Printf("load average (1 min): %s before, %s after\n", loadBefore, benchnode.LoadAverage())
 	if total != delivered || bad != 0 {
+		stopNodes() // os.Exit skips the deferred call
 		os.Exit(1)
 	}
 }

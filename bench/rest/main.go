@@ -1,8 +1,11 @@
 // Command rest benchmarks the REST door end to end: it starts a Parley node
 // in this process on a loopback listener (SQLite in a temporary directory,
 // or PostgreSQL), drives it over real HTTP with concurrent clients, and
-// prints requests/s and latency percentiles for friend_add, friend_check and
-// friend_get. The load generator shares the machine's cores with the server.
+// prints requests/s and latency percentiles for friend_add, sendmsg,
+// friend_check and friend_get. The node runs in a child process (this
+// executable again, with -role server), so the server's CPU per request is
+// read from outside it (/proc), apart from the load generator's; the load
+// generator still shares the machine's cores with the server.
 //
 //	go run ./bench/rest [-store sqlite|postgres] [-dsn URL] [-users 20000] [-c 64] [-d 10s]
 package main
@@ -21,14 +24,18 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/parleyim/parley/bench/benchnode"
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/internal/store"
@@ -43,47 +50,27 @@ func main() {
 	users := flag.Int("users", 20000, "accounts to create")
 	conc := flag.Int("c", 64, "concurrent HTTP clients")
 	dur := flag.Duration("d", 10*time.Second, "duration of each phase")
-	profile := flag.String("cpuprofile", "", "write a CPU profile of the friend_check phase to this file")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the server during the friend_check phase to this file")
+	role := flag.String("role", "bench", "bench, or server (the child process the bench starts)")
+	appFlag := flag.Uint64("app", 0, "SDKAppID (server role)")
+	keyFlag := flag.String("key", "", "secret key (server role)")
 	flag.Parse()
 
-	server.TuneRuntime() // as the parley binary does
-	ctx := context.Background()
-	var st store.Store
-	var err error
-	switch *storeKind {
-	case "sqlite":
-		dir, _ := os.MkdirTemp("", "parley-bench")
-		defer os.RemoveAll(dir)
-		st, err = sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
-	case "postgres":
-		st, err = postgres.Open(ctx, *dsn, 64)
-	default:
-		err = fmt.Errorf("unknown store %q", *storeKind)
+	if *role == "server" {
+		serve(*storeKind, *dsn, *appFlag, *keyFlag, *profile)
+		return
 	}
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer st.Close()
-
 	// A fresh SDKAppID per run keeps runs against one PostgreSQL database
 	// from seeing each other's data.
 	appID := uint64(1_500_000_000 + rand.IntN(100_000_000))
 	key := fmt.Sprintf("%064x", rand.Uint64())
-	a := app.New(appID, key, "admin")
-	a.RateLimits = map[string]float64{}
-	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go (&http.Server{Handler: node.Handler}).Serve(ln)
+	addr, srv := benchnode.Start("-role", "server", "-store", *storeKind, "-dsn", *dsn,
+		"-app", fmt.Sprint(appID), "-key", key, "-cpuprofile", *profile)
+	defer func() { srv.Process.Signal(syscall.SIGTERM); srv.Wait() }()
 
 	sig, _ := usersig.Generate(appID, key, "admin", 86400, time.Now())
 	q := url.Values{"sdkappid": {fmt.Sprint(appID)}, "identifier": {"admin"}, "usersig": {sig}, "random": {"1"}, "contenttype": {"json"}}.Encode()
-	b := &bench{addr: ln.Addr().String(), query: q,
+	b := &bench{addr: addr, query: q, pid: srv.Process.Pid,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 
 	fmt.Printf("store=%s users=%d clients=%d phase=%s GOMAXPROCS=%d %s\n", *storeKind, *users, *conc, *dur, runtime.GOMAXPROCS(0), runtime.Version())
@@ -96,7 +83,7 @@ func main() {
 		b.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": batch})
 	}
 	fmt.Printf("setup: imported %d accounts in %s\n\n", *users, time.Since(t0).Round(time.Millisecond))
-	fmt.Printf("%-14s %10s %10s %10s %10s %10s %8s\n", "api", "requests", "req/s", "p50", "p99", "max", "errors")
+	fmt.Printf("%-14s %10s %10s %10s %10s %10s %8s %12s %6s\n", "api", "requests", "req/s", "p50", "p99", "max", "errors", "srv ms/1000", "load")
 
 	n := *users
 	var next atomic.Int64
@@ -110,27 +97,76 @@ func main() {
 		to := (from + n/3 + off) % n
 		return "sns/friend_add", fmt.Appendf(nil, `{"From_Account":%q,"AddFriendItem":[{"To_Account":%q,"AddSource":"AddSource_Type_bench"}],"ForceAddFlags":1}`, uid(from), uid(to))
 	})
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-	}
+	// sendmsg: an admin send between a distinct pair per request (each
+	// conversation's seq row is its own, as between independent users).
+	var sent atomic.Int64
+	b.phase("sendmsg", *conc, *dur, func(r *rand.Rand) (string, []byte) {
+		k := int(sent.Add(1) - 1)
+		from := k % n
+		to := (from + 1 + k/n) % n
+		return "openim/sendmsg", fmt.Appendf(nil, `{"SyncOtherMachine":2,"From_Account":%q,"To_Account":%q,"MsgRandom":%d,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"bench"}}]}`, uid(from), uid(to), r.Uint32())
+	})
 	b.phase("friend_check", *conc, *dur, func(r *rand.Rand) (string, []byte) {
 		from := r.IntN(n)
 		return "sns/friend_check", fmt.Appendf(nil, `{"From_Account":%q,"To_Account":[%q],"CheckType":"CheckResult_Type_Both"}`, uid(from), uid((from+1)%n))
 	})
-	pprof.StopCPUProfile()
 	b.phase("friend_get", *conc, *dur, func(r *rand.Rand) (string, []byte) {
 		return "sns/friend_get", fmt.Appendf(nil, `{"From_Account":%q,"StartIndex":0}`, uid(r.IntN(n)))
 	})
+}
+
+// serve runs the node under test (the child process) until it is killed.
+// With a profile path the friend_check phase is not singled out any more:
+// the profile covers the child's whole run and is written on SIGTERM.
+func serve(storeKind, dsn string, appID uint64, key, profile string) {
+	server.TuneRuntime() // as the parley binary does
+	ctx := context.Background()
+	var st store.Store
+	var err error
+	switch storeKind {
+	case "sqlite":
+		dir, _ := os.MkdirTemp("", "parley-bench")
+		defer os.RemoveAll(dir)
+		st, err = sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
+	case "postgres":
+		st, err = postgres.Open(ctx, dsn, 64)
+	default:
+		err = fmt.Errorf("unknown store %q", storeKind)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+
+	a := app.New(appID, key, "admin")
+	a.RateLimits = map[string]float64{}
+	node, err := server.New(ctx, st, []*app.App{a}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM)
+		go func() { <-sigs; pprof.StopCPUProfile(); f.Close(); os.Exit(0) }()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ln.Addr().String())
+	log.Fatal((&http.Server{Handler: node.Handler}).Serve(ln))
 }
 
 func uid(i int) string { return fmt.Sprintf("user%06d", i) }
 
 type bench struct {
 	addr, query string
+	pid         int // the server's, for its CPU time
 	client      *http.Client
 }
 
@@ -157,6 +193,7 @@ func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Ra
 	var wg sync.WaitGroup
 	lat := make([][]time.Duration, conc)
 	var errs atomic.Int64
+	cpu0 := benchnode.Stat(b.pid).CPUSeconds
 	stop := time.Now().Add(d)
 	start := time.Now()
 	for w := 0; w < conc; w++ {
@@ -185,9 +222,12 @@ func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Ra
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := benchnode.Stat(b.pid).CPUSeconds - cpu0
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(float64(len(all))*p))] }
-	fmt.Printf("%-14s %10d %10.0f %10s %10s %10s %8d\n", name, len(all), float64(len(all))/elapsed.Seconds(),
-		pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond), errs.Load())
+	load, _, _ := strings.Cut(benchnode.LoadAverage(), " ")
+	fmt.Printf("%-14s %10d %10.0f %10s %10s %10s %8d %12.0f %6s\n", name, len(all), float64(len(all))/elapsed.Seconds(),
+		pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond), errs.Load(),
+		cpu*1000*1000/float64(len(all)), load)
 }

@@ -56,10 +56,11 @@ type NATS struct {
 	log          *slog.Logger
 	closedCh     chan struct{}
 
-	mu      sync.Mutex
-	subs    map[*natsSub]struct{}
-	retired uint64 // drops of the subscriptions that have ended
-	closed  bool
+	mu          sync.Mutex
+	subs        map[*natsSub]struct{}
+	retired     uint64 // drops of the subscriptions that have ended
+	closed      bool
+	onReconnect []func()
 }
 
 type natsSub struct {
@@ -120,6 +121,12 @@ func ConnectNATS(opts NATSOptions) (*NATS, error) {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			b.log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+			b.mu.Lock()
+			hooks := b.onReconnect
+			b.mu.Unlock()
+			for _, fn := range hooks {
+				fn()
+			}
 		}),
 		nats.ClosedHandler(func(*nats.Conn) { close(b.closedCh) }),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
@@ -287,6 +294,16 @@ func (b *NATS) isClosed() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.closed
+}
+
+// OnReconnect has fn called each time the connection is re-established,
+// after nats.go re-sent the subscriptions: what was published meanwhile was
+// lost, and a subscriber that keeps durable state elsewhere can catch up.
+// fn runs on nats.go's callback goroutine and must not block.
+func (b *NATS) OnReconnect(fn func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onReconnect = append(b.onReconnect[:len(b.onReconnect):len(b.onReconnect)], fn)
 }
 
 // Connected reports whether the connection to NATS is up (for readiness:

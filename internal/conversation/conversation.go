@@ -14,18 +14,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parleyim/parley/internal/account"
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
-	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 )
 
-// Conversation types, as the REST API numbers them.
+// Conversation types, as the REST API numbers them: convid.Kind's values,
+// untyped so that each door's wire type takes them.
 const (
 	TypeC2C   = 1
 	TypeGroup = 2
+)
+
+// The REST numbering and convid's kinds must not drift apart.
+var (
+	_ = [1]int{}[TypeC2C-int(convid.KindC2C)]
+	_ = [1]int{}[TypeGroup-int(convid.KindGroup)]
 )
 
 // Limits from the spec and the seeds.
@@ -78,42 +84,28 @@ func (s *Service) pageSize() int {
 	return DefaultPageSize
 }
 
-// ID is a conversation as its owner names it.
-type ID struct {
-	Type   int    // TypeC2C or TypeGroup
-	Target string // the peer's user ID, or the group ID
-}
+// ID is a conversation as its owner names it (package convid: the one
+// typed identity the message core, the list and both doors share).
+type ID = convid.ID
 
 // C2C is the conversation with peer.
-func C2C(peer string) ID { return ID{TypeC2C, peer} }
+func C2C(peer string) ID { return convid.C2C(peer) }
 
-func (id ID) String() string {
-	if id.Type == TypeGroup {
-		return "group_" + id.Target
-	}
-	return "c2c_" + id.Target
-}
-
-// ParseID reads c2c_<userID> or group_<groupID>.
+// ParseID reads c2c_<userID> or group_<groupID>; a malformed ID is 50002.
 func ParseID(s string) (ID, error) {
-	if peer, ok := strings.CutPrefix(s, "c2c_"); ok {
-		if !account.ValidUserID(peer) {
-			return ID{}, badParam("invalid conversation ID %q: not a valid UserID after c2c_", s)
-		}
-		return C2C(peer), nil
+	id, err := convid.Parse(s)
+	if err != nil {
+		return ID{}, badParam("%v", err)
 	}
-	if group, ok := strings.CutPrefix(s, "group_"); ok && group != "" && len(group) <= 48 {
-		return ID{TypeGroup, group}, nil
-	}
-	return ID{}, badParam("invalid conversation ID %q: c2c_<userID> or group_<groupID>", s)
+	return id, nil
 }
 
 func badParam(format string, args ...any) *errcode.Error {
 	return errcode.Newf(errcode.RecentContactBadParam, "Err_Conversation_Param: "+format, args...)
 }
 
-// noGroup is the answer for a group conversation: Parley has no groups yet,
-// so no group ID resolves.
+// noGroup is the answer for a group conversation of a group owner is not
+// a member of (or that does not exist).
 func noGroup(id ID) *errcode.Error {
 	return errcode.Newf(errcode.RecentContactBadGroupID, "Err_Conversation_Group_Not_Exist: %s", id)
 }
@@ -127,7 +119,8 @@ type Result struct {
 
 // Conversation is one conversation of a user's list.
 type Conversation struct {
-	ID string // c2c_<peer>
+	ID   string // c2c_<peer> or group_<groupID>
+	Conv ID     // the same, typed
 	store.ConversationEntry
 	Marks      uint64
 	CustomMark string
@@ -187,11 +180,14 @@ func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []str
 func decorate(ctx context.Context, tx store.Tx, a *app.App, owner string, entries []store.ConversationEntry, all bool) ([]Conversation, error) {
 	out := make([]Conversation, len(entries))
 	ids := make([]string, len(entries))
-	peers := make([]string, len(entries))
+	peers := make([]string, 0, len(entries))
 	for i, e := range entries {
-		out[i] = Conversation{ID: C2C(e.Peer).String(), ConversationEntry: e}
+		id, _ := convid.FromKey(owner, e.ConvKey)
+		out[i] = Conversation{ID: id.String(), Conv: id, ConversationEntry: e}
 		ids[i] = out[i].ID
-		peers[i] = e.Peer
+		if id.Kind == convid.KindC2C {
+			peers = append(peers, e.Peer)
+		}
 	}
 	if len(out) == 0 {
 		return out, nil
@@ -207,7 +203,9 @@ func decorate(ctx context.Context, tx store.Tx, a *app.App, owner string, entrie
 		return nil, err
 	}
 	for i := range out {
-		out[i].RecvOpt = opts[out[i].Peer]
+		if out[i].Conv.Kind == convid.KindC2C {
+			out[i].RecvOpt = opts[out[i].Peer]
+		}
 	}
 	var marks []store.ConversationMark
 	if all {
@@ -322,32 +320,46 @@ type ListPage struct {
 }
 
 // The client cursor is the position of the last conversation returned:
-// "<pinned 0|1>.<last time ms>.<peer>" (a UserID has no dot). The next page
-// starts strictly after it, so a conversation that moves to the top between
-// pages (a new message) is past the cursor and is learnt from its push, and
-// a deleted one does not shift the rest: nothing is repeated or skipped
-// that did not move.
+// "<pinned 0|1>.<last time ms>.<peer>" for a one-to-one conversation (a
+// UserID has no dot) and "<pinned>.<last time ms>.g.<groupID>" for a group
+// (no UserID is "g.…", so the two cannot be confused). The next page
+// starts strictly after it (a keyset: no OFFSET), so a conversation that
+// moves to the top between pages (a new message) is past the cursor and is
+// learnt from its push, and a deleted one does not shift the rest: nothing
+// is repeated or skipped that did not move.
 func encodeCursor(c *Conversation) string {
 	p := "0"
 	if c.Pinned() {
 		p = "1"
 	}
-	return p + "." + strconv.FormatInt(c.LastTime, 10) + "." + c.Peer
+	target := c.Conv.Target
+	if c.Conv.Kind == convid.KindGroup {
+		target = "g." + target
+	}
+	return p + "." + strconv.FormatInt(c.LastTime, 10) + "." + target
 }
 
 func decodeCursor(s string) (*store.ConversationPos, error) {
 	if s == "" {
 		return nil, nil
 	}
+	bad := badParam("invalid nextSeq %q: pass the nextSeq of the previous page, or \"\" for the first", s)
 	parts := strings.SplitN(s, ".", 3)
-	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") || !account.ValidUserID(parts[2]) {
-		return nil, badParam("invalid nextSeq %q: pass the nextSeq of the previous page, or \"\" for the first", s)
+	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") {
+		return nil, bad
+	}
+	id := C2C(parts[2])
+	if g, ok := strings.CutPrefix(parts[2], "g."); ok {
+		id = convid.Group(g)
+	}
+	if _, err := convid.Parse(id.String()); err != nil {
+		return nil, bad
 	}
 	t, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil || t < 0 {
-		return nil, badParam("invalid nextSeq %q: pass the nextSeq of the previous page, or \"\" for the first", s)
+		return nil, bad
 	}
-	return &store.ConversationPos{Pinned: parts[0] == "1", LastTime: t, Peer: parts[2]}, nil
+	return &store.ConversationPos{Pinned: parts[0] == "1", LastTime: t, ConvID: id.String()}, nil
 }
 
 // ListPage returns one page of owner's list in the list's order (pinned
@@ -408,9 +420,7 @@ func (s *Service) Get(ctx context.Context, a *app.App, owner string, ids []strin
 		if err != nil {
 			return nil, err
 		}
-		if id.Type == TypeC2C {
-			keys = append(keys, message.ConvKey(owner, id.Target))
-		}
+		keys = append(keys, id.Key(owner))
 	}
 	var found []Conversation
 	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
@@ -604,3 +614,73 @@ func changed(a *app.App, owner string, kind event.Kind, ids []string) []event.Ev
 }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+// MaxSyncPage is the most views conversation.sync returns at once.
+const MaxSyncPage = 100
+
+// SyncPage is the answer of Sync: the views of owner that changed after
+// the version asked for, in version order.
+type SyncPage struct {
+	// Changed are views still in the list; Deleted the IDs of those taken
+	// out of it since.
+	Changed []Conversation
+	Deleted []string
+	// Version is where the next Sync starts: the last view's version, or,
+	// once Finished, owner's current version.
+	Version  uint64
+	Finished bool
+}
+
+// Sync returns owner's conversations whose view changed after version
+// (pin, draft, read cursor, deletion, a new conversation), at most limit
+// (0 or more than MaxSyncPage: MaxSyncPage), so a client that knew the list
+// at some version catches up without loading it whole. A message changes no
+// view's version: a group's writes nothing per member, and a one-to-one
+// message after the conversation's first would cost two clock and two view
+// writes per message. A conversation's lastSeq is read with its view, and a
+// client learns of new messages from their pushes, or from the head of the
+// list (ordered by last message), or from conversation.get.
+func (s *Service) Sync(ctx context.Context, a *app.App, owner string, version uint64, limit int) (SyncPage, error) {
+	if limit < 0 {
+		return SyncPage{}, badParam("count must not be negative (at most %d)", MaxSyncPage)
+	}
+	if limit == 0 || limit > MaxSyncPage {
+		limit = MaxSyncPage
+	}
+	var out SyncPage
+	err := s.Store.Read(ctx, func(tx store.Tx) error {
+		out = SyncPage{Version: version}
+		if err := requireAccount(ctx, tx, a, owner); err != nil {
+			return err
+		}
+		// The current version first: a change committed after it has a
+		// later version, so reading it before the views loses nothing.
+		current, err := tx.ConversationVersion(ctx, a.SDKAppID, owner)
+		if err != nil {
+			return err
+		}
+		entries, err := tx.ConversationsChangedAfter(ctx, a.SDKAppID, owner, version, limit+1)
+		if err != nil {
+			return err
+		}
+		out.Finished = len(entries) <= limit
+		if !out.Finished {
+			entries = entries[:limit]
+		}
+		var in []store.ConversationEntry
+		for _, e := range entries {
+			out.Version = max(out.Version, e.Version)
+			if e.InList {
+				in = append(in, e)
+			} else if id, ok := convid.FromKey(owner, e.ConvKey); ok {
+				out.Deleted = append(out.Deleted, id.String())
+			}
+		}
+		if out.Finished {
+			out.Version = max(out.Version, current)
+		}
+		out.Changed, err = decorate(ctx, tx, a, owner, in, false)
+		return err
+	})
+	return out, err
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/message"
+	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
 )
 
@@ -30,6 +31,7 @@ type fixture struct {
 	a     *app.App
 	svc   *conversation.Service
 	msgs  *message.Service
+	st    store.Store
 	clock atomic.Int64
 
 	mu     sync.Mutex
@@ -50,6 +52,7 @@ func newFixture(t *testing.T, users ...string) *fixture {
 	now := func() time.Time { return time.UnixMilli(f.clock.Load()) }
 	f.svc = &conversation.Service{Store: st, Events: bus, Now: now}
 	f.msgs = &message.Service{Store: st, Events: bus, Now: now}
+	f.st = st
 	t.Cleanup(bus.Subscribe(func(e event.Event) {
 		if e.Message == nil {
 			f.mu.Lock()

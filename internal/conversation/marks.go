@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/store"
@@ -73,7 +74,7 @@ func checkItemID(raw string) (string, *errcode.Error) {
 	if err != nil {
 		return "", errcode.As(err, errcode.RecentContactInternal)
 	}
-	if id.Type == TypeGroup {
+	if id.Kind == convid.KindGroup {
 		return "", noGroup(id)
 	}
 	return id.String(), nil
@@ -231,7 +232,7 @@ func (s *Service) SearchMarks(ctx context.Context, a *app.App, owner string, raw
 		if err != nil {
 			return MarkData{}, err
 		}
-		if id.Type == TypeC2C {
+		if id.Kind == convid.KindC2C {
 			ids = append(ids, id.String())
 		}
 	}

@@ -4,24 +4,11 @@ import (
 	"context"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
-	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 )
-
-// c2cOnly parses a conversation ID that must name a one-to-one
-// conversation (the only kind with a list entry so far).
-func c2cOnly(raw string) (ID, error) {
-	id, err := ParseID(raw)
-	if err != nil {
-		return ID{}, err
-	}
-	if id.Type != TypeC2C {
-		return ID{}, noGroup(id)
-	}
-	return id, nil
-}
 
 // entry returns owner's list entry for key, if the conversation is in the
 // list.
@@ -33,11 +20,35 @@ func entry(ctx context.Context, tx store.Tx, a *app.App, owner, key string) (sto
 	return es[0], true, nil
 }
 
-// show puts the conversation into owner's list. A conversation that has no
-// view yet may only be started with an existing user.
-func show(ctx context.Context, tx store.Tx, a *app.App, owner string, id ID, key string) error {
+// member checks that owner has a view of a group conversation: they are a
+// member of the group. Any other group ID does not resolve (51007).
+func member(ctx context.Context, tx store.Tx, a *app.App, owner string, id ID) error {
+	if id.Kind != convid.KindGroup {
+		return nil
+	}
+	_, ok, err := tx.Conversation(ctx, a.SDKAppID, owner, id.Key(owner))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return noGroup(id)
+	}
+	return nil
+}
+
+// show puts the conversation into owner's list. A one-to-one conversation
+// that has no view yet may only be started with an existing user; a group
+// conversation needs owner's membership.
+func show(ctx context.Context, tx store.Tx, a *app.App, owner string, id ID) error {
+	key := id.Key(owner)
 	if _, ok, err := entry(ctx, tx, a, owner, key); err != nil || ok {
 		return err
+	}
+	if id.Kind == convid.KindGroup {
+		if err := member(ctx, tx, a, owner, id); err != nil {
+			return err
+		}
+		return tx.ShowConversation(ctx, a.SDKAppID, owner, key, "")
 	}
 	exists, err := tx.AccountExists(ctx, a.SDKAppID, id.Target)
 	if err != nil {
@@ -53,12 +64,15 @@ func show(ctx context.Context, tx store.Tx, a *app.App, owner string, id ID, key
 // conversation that is not in the list (deleted, or before any message) puts
 // it there.
 func (s *Service) Pin(ctx context.Context, a *app.App, owner, rawID string, pinned bool) error {
-	id, err := c2cOnly(rawID)
+	id, err := ParseID(rawID)
 	if err != nil {
 		return err
 	}
-	key := message.ConvKey(owner, id.Target)
+	key := id.Key(owner)
 	return s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+		if err := member(ctx, tx, a, owner, id); err != nil {
+			return err
+		}
 		e, ok, err := entry(ctx, tx, a, owner, key)
 		if err != nil {
 			return err
@@ -74,7 +88,7 @@ func (s *Service) Pin(ctx context.Context, a *app.App, owner, rawID string, pinn
 				return err
 			}
 		} else {
-			if err := show(ctx, tx, a, owner, id, key); err != nil {
+			if err := show(ctx, tx, a, owner, id); err != nil {
 				return err
 			}
 			if err := tx.SetConversationPin(ctx, a.SDKAppID, owner, key, s.now().UnixMilli()); err != nil {
@@ -89,15 +103,18 @@ func (s *Service) Pin(ctx context.Context, a *app.App, owner, rawID string, pinn
 // SetDraft stores owner's draft of a conversation ("" clears it), synced to
 // owner's devices.
 func (s *Service) SetDraft(ctx context.Context, a *app.App, owner, rawID, text string) error {
-	id, err := c2cOnly(rawID)
+	id, err := ParseID(rawID)
 	if err != nil {
 		return err
 	}
 	if len(text) > MaxDraftBytes {
 		return badParam("draft: at most %d bytes", MaxDraftBytes)
 	}
-	key := message.ConvKey(owner, id.Target)
+	key := id.Key(owner)
 	return s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+		if err := member(ctx, tx, a, owner, id); err != nil {
+			return err
+		}
 		e, ok, err := entry(ctx, tx, a, owner, key)
 		if err != nil {
 			return err
@@ -106,7 +123,7 @@ func (s *Service) SetDraft(ctx context.Context, a *app.App, owner, rawID, text s
 			return nil
 		}
 		if text != "" {
-			if err := show(ctx, tx, a, owner, id, key); err != nil {
+			if err := show(ctx, tx, a, owner, id); err != nil {
 				return err
 			}
 		}
@@ -121,30 +138,36 @@ func (s *Service) SetDraft(ctx context.Context, a *app.App, owner, rawID, text s
 // Delete takes conversations out of owner's list: unpinned, draft and unread
 // gone, until a newer message brings one back. With clearHistory their
 // messages so far are also gone from owner's history (the peer keeps
-// theirs). Group conversations, which Parley does not have, answer 51007.
-// Deleting a conversation that is not in the list succeeds.
+// theirs). A group conversation needs owner's membership (51007 for any
+// other group ID); the membership itself stays. Deleting a conversation
+// that is not in the list succeeds.
 func (s *Service) Delete(ctx context.Context, a *app.App, owner string, rawIDs []string, clearHistory bool) ([]Result, error) {
 	if len(rawIDs) == 0 || len(rawIDs) > MaxBatch {
 		return nil, badParam("1 to %d conversation IDs", MaxBatch)
 	}
 	results := make([]Result, len(rawIDs))
-	keys := make([]string, len(rawIDs))
+	ids := make([]ID, len(rawIDs))
 	for i, raw := range rawIDs {
 		results[i].ID = raw
-		id, err := c2cOnly(raw)
+		id, err := ParseID(raw)
 		if err != nil {
 			results[i].Err = errcode.As(err, errcode.RecentContactInternal)
 			continue
 		}
-		keys[i] = message.ConvKey(owner, id.Target)
+		ids[i] = id
 	}
 	err := s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
 		var gone []string
-		for i, key := range keys {
-			if key == "" {
+		for i, id := range ids {
+			if id.IsZero() {
 				continue
 			}
-			was, err := tx.DeleteConversation(ctx, a.SDKAppID, owner, key, clearHistory)
+			results[i].Err = nil
+			if err := member(ctx, tx, a, owner, id); err != nil {
+				results[i].Err = errcode.As(err, errcode.RecentContactInternal)
+				continue
+			}
+			was, err := tx.DeleteConversation(ctx, a.SDKAppID, owner, id.Key(owner), clearHistory)
 			if err != nil {
 				return err
 			}

@@ -522,13 +522,13 @@ func (c *conn) shutdown() {
 	c.mu.Unlock()
 	c.cancel()
 	if subject != "" {
-		c.g.interest.Release(subject)
+		c.g.unsubscribe(c, subject)
 	}
 	if t != nil {
 		t.Stop()
 	}
 	if s != nil {
-		c.g.Presence.Remove(s)
+		c.g.leave(s)
 		if reason != endLogout && reason != endKicked {
 			if reason == "" {
 				reason = "connection_lost"

@@ -31,6 +31,7 @@ func (g *Gateway) initDelivery() {
 	rand.Read(b[:])
 	g.nodeID = binary.BigEndian.Uint64(b[:]) | 1 // never 0
 	g.interest = broker.NewInterest(g.Broker, g.onEnvelope)
+	g.groups = newGroupIndex()
 }
 
 // mayListen reports whether a push on subject could reach anyone.
@@ -48,7 +49,23 @@ func (g *Gateway) publish(app uint64, user, subject string, origin any, frame []
 	if c, ok := origin.(*conn); ok {
 		env.origin = c.id
 	}
-	if err := g.Broker.Publish(context.Background(), subject, env.encode()); err != nil {
+	g.publishBytes(subject, env.encode())
+}
+
+// PublishUser sends frame (a complete WebSocket frame, see PushFrame) to
+// every session of user on every node. One encode and one publish; a node
+// that knows nobody listens (the in-process broker) skips even those.
+func (g *Gateway) PublishUser(app uint64, user string, frame []byte) {
+	subject := broker.UserSubject(app, user)
+	if !g.mayListen(subject) {
+		return
+	}
+	g.publish(app, user, subject, nil, frame)
+}
+
+// publishBytes publishes an encoded envelope on subject.
+func (g *Gateway) publishBytes(subject string, data []byte) {
+	if err := g.Broker.Publish(context.Background(), subject, data); err != nil {
 		// While the broker is unreachable every push fails: one line a
 		// second says so, the rest are counted in it.
 		failed := g.publishFailures.Add(1)
@@ -60,8 +77,13 @@ func (g *Gateway) publish(app uint64, user, subject string, origin any, frame []
 	}
 }
 
-// onEnvelope writes a published push to this node's sessions of its user.
+// onEnvelope writes a published push to this node's sessions of its user,
+// or of its group.
 func (g *Gateway) onEnvelope(subject string, data []byte) {
+	if len(data) > 0 && data[0] == envelopeGroup {
+		g.onGroupEnvelope(subject, data)
+		return
+	}
 	env, err := decodeEnvelope(data)
 	if err != nil {
 		g.Logger.Warn("broker: dropped a malformed envelope", "subject", subject)
@@ -77,21 +99,38 @@ func (g *Gateway) onEnvelope(subject string, data []byte) {
 	}
 }
 
-// subscribe takes c's interest in its user's subject once its login is
-// registered; the connection gives it back when it closes.
+// subscribe takes c's interest in its user's subject and makes it a member
+// of the user's groups once its login is registered; the connection gives
+// both back when it closes (unsubscribe).
 func (g *Gateway) subscribe(c *conn, app uint64, user string) error {
 	subject := broker.UserSubject(app, user)
 	if err := g.interest.Acquire(subject); err != nil {
+		return err
+	}
+	if err := g.joinGroups(c, app, user); err != nil {
+		g.interest.Release(subject)
 		return err
 	}
 	c.mu.Lock()
 	if c.closed {
 		// shutdown ran meanwhile and saw nothing to give back.
 		c.mu.Unlock()
-		g.interest.Release(subject)
+		g.unsubscribe(c, subject)
 		return nil
 	}
 	c.subject = subject
 	c.mu.Unlock()
 	return nil
+}
+
+// unsubscribe gives back what subscribe took for c: its groups and its
+// interest in subject, its user's.
+func (g *Gateway) unsubscribe(c *conn, subject string) {
+	c.mu.Lock()
+	s := c.session
+	c.mu.Unlock()
+	if s != nil {
+		g.leaveGroups(c, s.App, s.User)
+	}
+	g.interest.Release(subject)
 }

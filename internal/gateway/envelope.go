@@ -11,7 +11,7 @@ import (
 // WebSocket frame, encoded once by the node that made the change and written
 // as is to every session of the user on every node.
 //
-//	version(1) app(8) len(user)(1) user node(8) origin(8) frame...
+//	kind=1(1) app(8) len(user)(1) user node(8) origin(8) frame...
 type envelope struct {
 	app    uint64
 	user   string
@@ -20,13 +20,19 @@ type envelope struct {
 	frame  []byte
 }
 
-const envelopeVersion = 1
+// The first byte of an envelope says which kind it is; a node drops a kind
+// it does not know (a newer node's) as malformed rather than misreading it.
+const (
+	envelopeUser  = 1
+	envelopeGroup = 2
+	envelopeKick  = 3
+)
 
 var errEnvelope = errors.New("gateway: malformed envelope")
 
 func (e envelope) encode() []byte {
 	b := make([]byte, 0, 26+len(e.user)+len(e.frame))
-	b = append(b, envelopeVersion)
+	b = append(b, envelopeUser)
 	b = binary.BigEndian.AppendUint64(b, e.app)
 	b = append(b, byte(len(e.user)))
 	b = append(b, e.user...)
@@ -39,7 +45,7 @@ func (e envelope) encode() []byte {
 // subscriber bytes it may keep but not change).
 func decodeEnvelope(b []byte) (envelope, error) {
 	var e envelope
-	if len(b) < 10 || b[0] != envelopeVersion {
+	if len(b) < 10 || b[0] != envelopeUser {
 		return e, errEnvelope
 	}
 	e.app = binary.BigEndian.Uint64(b[1:9])
@@ -53,6 +59,137 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	e.origin = binary.BigEndian.Uint64(b[n+8 : n+16])
 	e.frame = b[n+16:]
 	if len(e.frame) == 0 {
+		return e, errEnvelope
+	}
+	return e, nil
+}
+
+// A group envelope is one event for the online members of a group, published
+// once on the group's subject whatever the number of members: every node
+// with a member online writes the frame to each of its member sessions. The
+// user list narrows who hears it without any per-member work on the sender:
+// with mode "only" just the listed members (a targeted message), with
+// mode "except" everyone but them (muted, blocked); its length is the
+// caller's list, bounded by MaxGroupPushUsers, never the group's size.
+//
+//	kind=2(1) app(8) len(group)(1) group node(8) origin(8)
+//	mode(1) count(2) (len(user)(1) user)*count frame...
+type groupEnvelope struct {
+	app    uint64
+	group  string
+	node   uint64
+	origin uint64
+	mode   byte // groupToAll, groupOnly or groupExcept
+	users  []string
+	frame  []byte
+}
+
+const (
+	groupToAll  = 0
+	groupOnly   = 1
+	groupExcept = 2
+)
+
+func (e groupEnvelope) encode() []byte {
+	n := 30 + len(e.group) + len(e.frame)
+	for _, u := range e.users {
+		n += 1 + len(u)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, envelopeGroup)
+	b = binary.BigEndian.AppendUint64(b, e.app)
+	b = append(b, byte(len(e.group)))
+	b = append(b, e.group...)
+	b = binary.BigEndian.AppendUint64(b, e.node)
+	b = binary.BigEndian.AppendUint64(b, e.origin)
+	b = append(b, e.mode)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(e.users)))
+	for _, u := range e.users {
+		b = append(b, byte(len(u)))
+		b = append(b, u...)
+	}
+	return append(b, e.frame...)
+}
+
+// decodeGroupEnvelope parses b; the frame aliases b.
+func decodeGroupEnvelope(b []byte) (groupEnvelope, error) {
+	var e groupEnvelope
+	if len(b) < 10 || b[0] != envelopeGroup {
+		return e, errEnvelope
+	}
+	e.app = binary.BigEndian.Uint64(b[1:9])
+	n := int(b[9])
+	b = b[10:]
+	if len(b) < n+19 {
+		return e, errEnvelope
+	}
+	e.group = string(b[:n])
+	e.node = binary.BigEndian.Uint64(b[n : n+8])
+	e.origin = binary.BigEndian.Uint64(b[n+8 : n+16])
+	e.mode = b[n+16]
+	count := int(binary.BigEndian.Uint16(b[n+17 : n+19]))
+	b = b[n+19:]
+	if e.mode > groupExcept || (e.mode == groupToAll && count != 0) {
+		return e, errEnvelope
+	}
+	if count > 0 {
+		e.users = make([]string, count)
+	}
+	for i := range count {
+		if len(b) < 1 || len(b) < 1+int(b[0]) {
+			return e, errEnvelope
+		}
+		l := int(b[0])
+		e.users[i] = string(b[1 : 1+l])
+		b = b[1+l:]
+	}
+	e.frame = b
+	if len(e.frame) == 0 {
+		return e, errEnvelope
+	}
+	return e, nil
+}
+
+// A kick envelope is a control message for one node, published on that
+// node's subject (broker.NodeSubject): end the session conn of user with
+// reason. The cluster's session directory decided it (a login on another
+// node pushed the session out, or a REST kick); the receiving node only
+// carries it out. Naming the connection, not the user, keeps a late kick
+// from ending a session that logged in after the decision.
+//
+//	kind=3(1) app(8) len(user)(1) user conn(8) reason...
+type kickEnvelope struct {
+	app    uint64
+	user   string
+	conn   uint64
+	reason string
+}
+
+func (e kickEnvelope) encode() []byte {
+	b := make([]byte, 0, 18+len(e.user)+len(e.reason))
+	b = append(b, envelopeKick)
+	b = binary.BigEndian.AppendUint64(b, e.app)
+	b = append(b, byte(len(e.user)))
+	b = append(b, e.user...)
+	b = binary.BigEndian.AppendUint64(b, e.conn)
+	return append(b, e.reason...)
+}
+
+func decodeKickEnvelope(b []byte) (kickEnvelope, error) {
+	var e kickEnvelope
+	if len(b) < 10 || b[0] != envelopeKick {
+		return e, errEnvelope
+	}
+	e.app = binary.BigEndian.Uint64(b[1:9])
+	n := int(b[9])
+	b = b[10:]
+	if len(b) < n+8 {
+		return e, errEnvelope
+	}
+	e.user = string(b[:n])
+	e.conn = binary.BigEndian.Uint64(b[n : n+8])
+	e.reason = string(b[n+8:])
+	if e.reason == "" {
 		return e, errEnvelope
 	}
 	return e, nil

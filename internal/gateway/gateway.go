@@ -49,6 +49,14 @@ type Gateway struct {
 	// Broker carries pushes to the nodes with sessions of their user; nil
 	// is an in-process broker (one node).
 	Broker broker.Broker
+	// Groups says which groups a user is in at login (group delivery,
+	// group_delivery.go); nil: no groups until JoinedGroup says otherwise.
+	Groups GroupDirectory
+	// ClusterPresence keeps sessions in the store's session directory
+	// (presence.Directory) so the login policy, kicks and online status
+	// cover every node sharing the store; kicks of sessions on other nodes
+	// travel on the broker. Off, presence is this node's Registry alone.
+	ClusterPresence bool
 
 	heartbeat        time.Duration
 	loginTimeout     time.Duration
@@ -63,6 +71,9 @@ type Gateway struct {
 	draining         atomic.Bool
 	nodeID           uint64 // this node in envelopes, random per start
 	interest         *broker.Interest
+	groups           *groupIndex
+	directory        *presence.Directory // nil unless ClusterPresence
+	nodeSub          broker.Subscription
 	nextConnID       atomic.Uint64
 	publishFailures  atomic.Uint64 // broker publishes that failed
 	publishLogged    atomic.Int64  // unix ns of the last failure logged
@@ -80,6 +91,10 @@ type Options struct {
 	MaxOutboundBytes int
 	// MaxAnswerBytes caps one answer (DefaultMaxAnswerBytes).
 	MaxAnswerBytes int
+	// PresenceRenewEvery is how often a node of a cluster renews its
+	// liveness in the session directory and ends the sessions kicked
+	// there whose envelope it missed (presence.DefaultRenewEvery).
+	PresenceRenewEvery time.Duration
 }
 
 type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
@@ -107,6 +122,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	}
 	g.limiter = newUserLimiter()
 	g.initDelivery()
+	g.initPresence(opt)
 	g.ops = map[string]opFunc{}
 	g.userOps()
 	g.friendOps()
@@ -271,10 +287,14 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	if err := g.Accounts.SignUp(ctx, c.app, d.UserID); err != nil {
 		return nil, err
 	}
-	if valid, err := g.Accounts.UserSigValid(ctx, c.app, d.UserID, ticket.Time); err != nil {
-		return nil, err
-	} else if !valid {
-		return nil, errcode.New(CodeUserSigExpired, "ERR_USER_SIG_EXPIRED: this UserSig was voided when the user was kicked; log in with a new one")
+	// On one node the voided-UserSig check is a read here; with the session
+	// directory it runs inside the login's transaction (sessionGuard).
+	if g.directory == nil {
+		if valid, err := g.Accounts.UserSigValid(ctx, c.app, d.UserID, ticket.Time); err != nil {
+			return nil, err
+		} else if !valid {
+			return nil, errUserSigVoided
+		}
 	}
 	var seq uint64
 	if err := g.Store.Read(ctx, func(tx store.Tx) (err error) {
@@ -283,7 +303,7 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	}); err != nil {
 		return nil, err
 	}
-	s := &presence.Session{App: c.app.SDKAppID, User: d.UserID, Platform: d.Platform, Instance: d.InstanceID, LoginAt: time.Now(), Endpoint: c}
+	s := &presence.Session{ID: c.id, App: c.app.SDKAppID, User: d.UserID, Platform: d.Platform, Instance: d.InstanceID, LoginAt: time.Now(), Endpoint: c}
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -298,30 +318,38 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 		c.expiry = time.AfterFunc(wait, func() { c.Kick(presence.KickUserSigExpired) })
 	}
 	c.mu.Unlock()
+	kicks, err := g.register(ctx, s, c.app.Login.Limit(d.Platform), ticket.Time)
+	if err != nil {
+		// Nothing was registered: the connection is not logged in.
+		c.mu.Lock()
+		c.session = nil
+		if c.expiry != nil {
+			c.expiry.Stop()
+			c.expiry = nil
+		}
+		c.mu.Unlock()
+		return nil, err
+	}
 	outcome = loginOK
 	c.logSession("session login")
-	kicked, reason := g.Presence.Add(s, c.app.Login.Limit(d.Platform))
 	c.mu.Lock()
 	gone := c.closing
 	c.mu.Unlock()
 	if gone {
 		// The socket died while logging in; its shutdown ran before the
 		// session was registered, so the registration is undone here.
-		g.Presence.Remove(s)
+		g.leave(s)
 	}
-	for _, k := range kicked {
-		g.Presence.Remove(k)
-		k.Endpoint.Kick(reason)
-	}
+	g.kick(kicks)
 	if !gone {
 		if err := g.subscribe(c, c.app.SDKAppID, d.UserID); err != nil {
 			// Without the subscription this session would hear nothing.
-			g.Presence.Remove(s)
+			g.leave(s)
 			return nil, err
 		}
 	}
 	if !gone {
-		c.stateLogin(kicked)
+		c.stateLogin(kicks)
 	}
 	return map[string]any{
 		"userID":          d.UserID,
@@ -332,16 +360,6 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	}, nil
 }
 
-// Kick ends every session of user on this node with reason, returning how
-// many there were.
-func (g *Gateway) Kick(app uint64, user, reason string) int {
-	sessions := g.Presence.RemoveAll(app, user)
-	for _, s := range sessions {
-		s.Endpoint.Kick(reason)
-	}
-	return len(sessions)
-}
-
 // deliver sends a logged event to every online instance of its user. The
 // frame is encoded once; each connection only queues the same bytes.
 func (g *Gateway) deliver(e event.Event) {
@@ -350,7 +368,19 @@ func (g *Gateway) deliver(e event.Event) {
 		return
 	}
 	if e.Kind == event.AccountDeleted {
-		g.Kick(e.App, e.User, presence.KickRESTAPI)
+		if g.directory == nil {
+			g.Kick(context.Background(), e.App, e.User, presence.KickRESTAPI)
+			return
+		}
+		// The user's sessions may be on any node: the directory is a store
+		// write, not for the bus's goroutine.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), g.requestTimeout)
+			defer cancel()
+			if _, err := g.Kick(ctx, e.App, e.User, presence.KickRESTAPI); err != nil {
+				g.Logger.Warn("kicking a deleted account's sessions failed", "sdkappid", e.App, "user", e.User, "error", err.Error())
+			}
+		}()
 		return
 	}
 	if e.Seq == 0 {
@@ -380,14 +410,4 @@ func pushData(e event.Event) any {
 		ids = []string{}
 	}
 	return userIDs{ids}
-}
-
-// Online returns the platforms of user's sessions on this node.
-func (g *Gateway) Online(app uint64, user string) []string {
-	sessions := g.Presence.Sessions(app, user)
-	out := make([]string, len(sessions))
-	for i, s := range sessions {
-		out[i] = s.Platform
-	}
-	return out
 }

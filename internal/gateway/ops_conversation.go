@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/parleyim/parley/internal/conversation"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/store"
@@ -13,6 +14,7 @@ import (
 func (g *Gateway) conversationOps() {
 	g.ops["conversation.list"] = g.conversationList
 	g.ops["conversation.get"] = g.conversationGet
+	g.ops["conversation.sync"] = g.conversationSync
 	g.ops["conversation.totalUnread"] = g.conversationTotalUnread
 	g.ops["conversation.pin"] = g.conversationPin
 	g.ops["conversation.delete"] = g.conversationDelete
@@ -28,9 +30,10 @@ func (g *Gateway) conversationOps() {
 
 // Conversation is one entry of the conversation list (V2TIMConversation).
 type Conversation struct {
-	ConversationID string   `json:"conversationID"` // c2c_<peer>
-	Type           string   `json:"type"`           // c2c
-	UserID         string   `json:"userID"`
+	ConversationID string   `json:"conversationID"` // c2c_<peer> or group_<groupID>
+	Type           string   `json:"type"`           // c2c or group
+	UserID         string   `json:"userID"`         // the peer ("" for a group)
+	GroupID        string   `json:"groupID,omitempty"`
 	LastSeq        uint64   `json:"lastSeq"`
 	LastTimeMs     int64    `json:"lastTimeMs"`
 	ReadSeq        uint64   `json:"readSeq"`
@@ -57,10 +60,13 @@ func (g *Gateway) wireConversations(ctx context.Context, c *conn, convs []conver
 	out := make([]Conversation, len(convs))
 	for i := range convs {
 		cv := &convs[i]
-		out[i] = Conversation{ConversationID: cv.ID, Type: "c2c", UserID: cv.Peer, LastSeq: cv.LastSeq, LastTimeMs: cv.LastTime,
+		out[i] = Conversation{ConversationID: cv.ID, Type: cv.Conv.Kind.String(), UserID: cv.Peer, LastSeq: cv.LastSeq, LastTimeMs: cv.LastTime,
 			ReadSeq: cv.ReadSeq, UnreadCount: cv.Unread, Pinned: cv.Pinned(), DraftText: cv.Draft, DraftTimeMs: cv.DraftTime,
 			MarkList: conversation.MarkList(cv.Marks), CustomMark: cv.CustomMark, GroupNames: cv.Groups,
 			RecvOpt: cv.RecvOpt}
+		if cv.Conv.Kind == convid.KindGroup {
+			out[i].GroupID = cv.Conv.Target
+		}
 		if out[i].GroupNames == nil {
 			out[i].GroupNames = []string{}
 		}
@@ -142,6 +148,33 @@ func (g *Gateway) conversationGet(ctx context.Context, c *conn, data json.RawMes
 		return nil, err
 	}
 	return map[string]any{"conversations": out}, nil
+}
+
+// conversationSync answers the conversations whose view changed after
+// afterVersion (a bounded page, in version order): a client that kept the
+// list at a version catches up without paging it whole.
+func (g *Gateway) conversationSync(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		AfterVersion uint64 `json:"afterVersion"`
+		Count        int    `json:"count"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	page, err := g.Conversations.Sync(ctx, c.app, c.session.User, d.AfterVersion, d.Count)
+	if err != nil {
+		return nil, err
+	}
+	out, err := g.wireConversations(ctx, c, page.Changed)
+	if err != nil {
+		return nil, err
+	}
+	deleted := page.Deleted
+	if deleted == nil {
+		deleted = []string{}
+	}
+	return map[string]any{"conversations": out, "deletedConversationIDs": deleted, "version": page.Version,
+		"isFinished": page.Finished}, nil
 }
 
 func (g *Gateway) conversationTotalUnread(ctx context.Context, c *conn, _ json.RawMessage) (any, error) {

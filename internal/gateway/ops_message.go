@@ -3,8 +3,10 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/parleyim/parley/internal/broker"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/message"
@@ -25,6 +27,8 @@ type Message struct {
 	Version int             `json:"version"`
 	Flags   int             `json:"flags"`
 	Body    json.RawMessage `json:"body"`
+	// GroupID is set on a group message (then To is "").
+	GroupID string `json:"groupID,omitempty"`
 	// IsPeerRead is in msg.history answers, on messages sent with a read
 	// receipt requested (flags & 4): the receiver sent a msg.receipt.
 	IsPeerRead *bool `json:"isPeerRead,omitempty"`
@@ -39,8 +43,12 @@ func wireMessage(m store.Message) Message {
 	if len(body) == 0 || m.Status == store.MessageRecalled {
 		body = json.RawMessage(`{"MsgBody":[]}`)
 	}
-	return Message{MsgKey: message.MsgKey(m), From: m.Sender, To: m.Receiver, Seq: m.Seq, Random: m.Random,
+	w := Message{MsgKey: message.MsgKey(m), From: m.Sender, To: m.Receiver, Seq: m.Seq, Random: m.Random,
 		TimeMs: m.SentAt, Status: status, Version: m.Version, Flags: m.Flags, Body: body}
+	if id, ok := convid.FromKey(m.Sender, m.ConvKey); ok && id.Kind == convid.KindGroup {
+		w.GroupID = id.Target
+	}
+	return w
 }
 
 func (g *Gateway) messageOps() {
@@ -266,9 +274,21 @@ func (g *Gateway) deliverMessage(e event.Event) {
 		// To the user who deleted: userID is the conversation's peer.
 		data = map[string]any{"userID": m.Receiver, "msgKeys": e.MsgKeys}
 	case event.ConversationCleared:
-		data = map[string]any{"conversationID": "c2c_" + m.Receiver, "userID": m.Receiver, "clearedSeq": m.Seq}
+		id, _ := convid.FromKey(e.User, m.ConvKey)
+		data = map[string]any{"conversationID": id.String(), "userID": m.Receiver, "clearedSeq": m.Seq}
 	default:
 		return
+	}
+	if group, ok := strings.CutPrefix(m.ConvKey, convid.GroupKey("")); ok {
+		switch e.Kind {
+		case event.MessageNew, event.MessageModified, event.MessageRecalled:
+			// Every member hears it, through the group's subject: one
+			// publish whatever the group's size.
+			if err := g.PublishGroup(e.App, group, GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}); err != nil {
+				g.Logger.Error("group push refused", "app", e.App, "group", group, "kind", e.Kind, "err", err)
+			}
+			return
+		}
 	}
 	// Encoded once, for every user and node.
 	var frame []byte

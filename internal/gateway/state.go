@@ -20,11 +20,15 @@ func (c *conn) recordState(action, reason, kickReason string, kicked ...string) 
 	c.g.Accounts.RecordState(account.Session{App: s.App, User: s.User, Platform: s.Platform}, action, reason, kickReason, kicked...)
 }
 
-// stateLogin records a login and the platforms it pushed out.
-func (c *conn) stateLogin(kicked []*presence.Session) {
-	platforms := make([]string, len(kicked))
-	for i, k := range kicked {
-		platforms[i] = k.Platform
+// stateLogin records a login and the platforms it pushed out, on this
+// node or others.
+func (c *conn) stateLogin(k presence.Kicks) {
+	platforms := make([]string, 0, len(k.Local)+len(k.Remote))
+	for _, s := range k.Local {
+		platforms = append(platforms, s.Platform)
+	}
+	for _, r := range k.Remote {
+		platforms = append(platforms, r.Platform)
 	}
 	c.recordState(outbox.ActionLogin, outbox.ReasonRegister, "", platforms...)
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/outbox"
@@ -100,8 +101,12 @@ func (s *Service) outboxSent(ctx context.Context, tx store.Tx, a *app.App, m sto
 	return err
 }
 
-// outboxRecalled appends the recall entry of m, recalled by by.
+// outboxRecalled appends the recall entry of m, recalled by by (one-to-one
+// messages: group recalls are not C2C.CallbackAfterMsgWithDraw).
 func (s *Service) outboxRecalled(ctx context.Context, tx store.Tx, a *app.App, m store.Message, by string) error {
+	if !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageRecalled) || convid.KeyKind(m.ConvKey) != convid.KindC2C {
+		return nil
+	}
 	p := outbox.MessageRecalled{From: m.Sender, To: m.Receiver, MsgKey: MsgKey(m), EventTime: s.now().UnixMilli()}
 	if by != m.Sender {
 		p.Operator = by
@@ -110,19 +115,22 @@ func (s *Service) outboxRecalled(ctx context.Context, tx store.Tx, a *app.App, m
 	return err
 }
 
-// outboxRead appends the read-report entry of user reading the
-// conversation with peer up to seq.
-func (s *Service) outboxRead(ctx context.Context, tx store.Tx, a *app.App, user, peer string, seq uint64) error {
+// outboxRead appends the read-report entry of user reading the one-to-one
+// conversation id up to seq (groups have no C2C.CallbackAfterMsgReport).
+func (s *Service) outboxRead(ctx context.Context, tx store.Tx, a *app.App, user string, id convid.ID, seq uint64) error {
+	if id.Kind != convid.KindC2C || !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageRead) {
+		return nil
+	}
 	now := s.now()
-	p := outbox.MessageRead{Report: user, Peer: peer, LastReadTime: now.Unix(), ReadSeq: seq, EventTime: now.UnixMilli()}
-	_, err := s.Outbox.Add(ctx, tx, a.SDKAppID, outbox.KindMessageRead, ConvKey(user, peer), p)
+	p := outbox.MessageRead{Report: user, Peer: id.Target, LastReadTime: now.Unix(), ReadSeq: seq, EventTime: now.UnixMilli()}
+	_, err := s.Outbox.Add(ctx, tx, a.SDKAppID, outbox.KindMessageRead, ConvKey(user, id.Target), p)
 	return err
 }
 
 // outboxReceipt appends the receipt entry of reader's receipts for peer's
 // messages keys.
 func (s *Service) outboxReceipt(ctx context.Context, tx store.Tx, a *app.App, reader, peer string, keys []string) error {
-	if len(keys) == 0 {
+	if len(keys) == 0 || !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageReceipt) {
 		return nil
 	}
 	p := outbox.MessageReceipt{Reader: reader, Peer: peer, MsgKeys: keys, EventTime: s.now().UnixMilli()}

@@ -1,7 +1,11 @@
-// Package message owns one-to-one messages: validation of the message body,
-// the sending rules (relationship check, blocklist), per-conversation seqs,
-// idempotent sends, history, read cursors and recall. The REST API and the
-// client gateway both send through it.
+// Package message is the one message core: validation of the message body,
+// idempotent appends with a server seq per conversation, history, read
+// cursors, recall, modification and per-user views, for every kind of
+// conversation (convid.ID), with what differs per kind in a small Policy
+// (policy.go): who may send (the one-to-one relationship rules, or group
+// membership), whose views exist, what counts as unread, whether history
+// before a join is visible, whether messages are stored at all. The REST
+// API and the client gateway both send through it.
 package message
 
 import (
@@ -16,6 +20,7 @@ import (
 	"time"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/store"
@@ -101,13 +106,9 @@ func (c Content) Validate() ([]byte, error) {
 	return b, nil
 }
 
-// ConvKey names the conversation of two users, the same from both sides.
-func ConvKey(a, b string) string {
-	if b < a {
-		a, b = b, a
-	}
-	return "c2c:" + a + ":" + b
-}
+// ConvKey is the storage key of the conversation of two users, the same
+// from both sides (convid.C2CKey).
+func ConvKey(a, b string) string { return convid.C2CKey(a, b) }
 
 // MsgKey is the handle clients and the REST API quote for a message:
 // seq_random_time, as Tencent's C2C MsgKey.
@@ -160,6 +161,23 @@ func parseKeys(raw []string) ([]msgKey, error) {
 		keys[i] = k
 	}
 	return keys, nil
+}
+
+// lockedLookupIn is lockedLookup in any conversation. In a group the
+// lock is the message's sender's account: every change of a message takes
+// it before the read that decides, whoever makes the change.
+func lockedLookupIn(ctx context.Context, tx store.Tx, a *app.App, by string, c conv, k msgKey) (store.Message, bool, error) {
+	if c.id.Kind == convid.KindC2C {
+		return lockedLookup(ctx, tx, a, by, c.id.Target, c.key, k)
+	}
+	m, ok, err := lookup(ctx, tx, a.SDKAppID, c.key, k)
+	if err != nil || !ok {
+		return m, ok, err
+	}
+	if err := tx.LockAccounts(ctx, a.SDKAppID, m.Sender); err != nil {
+		return store.Message{}, false, err
+	}
+	return lookup(ctx, tx, a.SDKAppID, c.key, k)
 }
 
 // lockedLookup is lookup for a write that changes the message: it first
@@ -280,27 +298,45 @@ func (s *Service) SendC2CBatch(ctx context.Context, a *app.App, req SendRequest,
 	return s.send(ctx, a, req, tos)
 }
 
-func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []string) ([]Delivery, error) {
-	body, err := req.Content.Validate()
+// compose validates a message to send and builds it, with no
+// conversation yet: the part of a send every kind of conversation shares.
+// The client key is the sender's idempotency key: their ClientMsgID, or
+// else the random and a hash of the body.
+func (s *Service) compose(a *app.App, from string, random uint32, clientMsgID string, content Content, flags int) (store.Message, error) {
+	body, err := content.Validate()
 	if err != nil {
-		return nil, err
+		return store.Message{}, err
 	}
 	now := s.now()
-	base := store.Message{App: a.SDKAppID, Sender: req.From, Random: req.Random, SentAt: now.UnixMilli(), Body: body,
-		ExpiresAt: now.Add(retention(a)).Unix()}
-	if req.ExcludeFromUnread {
-		base.Flags |= store.MessageExcludedFromUnread
-	}
-	if req.ExcludeFromLast {
-		base.Flags |= store.MessageExcludedFromLast
-	}
-	if req.NeedReadReceipt {
-		base.Flags |= store.MessageNeedReadReceipt
-	}
-	base.ClientKey = req.ClientMsgID
-	if base.ClientKey == "" {
+	m := store.Message{App: a.SDKAppID, Sender: from, Random: random, SentAt: now.UnixMilli(), Body: body,
+		ExpiresAt: now.Add(retention(a)).Unix(), Flags: flags, ClientKey: clientMsgID}
+	if m.ClientKey == "" {
 		sum := sha256.Sum256(body)
-		base.ClientKey = "r" + strconv.FormatUint(uint64(req.Random), 10) + ":" + hex.EncodeToString(sum[:8])
+		m.ClientKey = "r" + strconv.FormatUint(uint64(random), 10) + ":" + hex.EncodeToString(sum[:8])
+	}
+	return m, nil
+}
+
+// sendFlags are the stored flags a send asks for.
+func sendFlags(excludeFromUnread, excludeFromLast, needReadReceipt bool) int {
+	flags := 0
+	if excludeFromUnread {
+		flags |= store.MessageExcludedFromUnread
+	}
+	if excludeFromLast {
+		flags |= store.MessageExcludedFromLast
+	}
+	if needReadReceipt {
+		flags |= store.MessageNeedReadReceipt
+	}
+	return flags
+}
+
+func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []string) ([]Delivery, error) {
+	base, err := s.compose(a, req.From, req.Random, req.ClientMsgID, req.Content,
+		sendFlags(req.ExcludeFromUnread, req.ExcludeFromLast, req.NeedReadReceipt))
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Delivery, len(tos))
 	for i, to := range tos {
@@ -456,6 +492,22 @@ func retention(a *app.App) time.Duration {
 // origin) about m.
 func (s *Service) publish(a *app.App, kind event.Kind, m *store.Message, origin any) {
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: kind, User: m.Receiver, Peers: []string{m.Sender}, Message: m, Origin: origin})
+}
+
+// publishChange tells the users of m's conversation about a change of m:
+// both users of a one-to-one conversation; in a group, the sender and the
+// user who made the change (the fan-out to every member is the group
+// delivery's, on the broker's group subjects).
+func (s *Service) publishChange(a *app.App, kind event.Kind, m *store.Message, by string, origin any) {
+	if convid.KeyKind(m.ConvKey) != convid.KindGroup {
+		s.publish(a, kind, m, origin)
+		return
+	}
+	e := event.Event{App: a.SDKAppID, Kind: kind, User: m.Sender, Message: m, Origin: origin}
+	if by != m.Sender {
+		e.Peers = []string{by}
+	}
+	s.Events.Publish(e)
 }
 
 // publishNew delivers a new message to its receiver (unless they do not

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/store"
@@ -90,6 +91,13 @@ func (s *Service) Modify(ctx context.Context, a *app.App, by, peer, msgKey strin
 // has them; peer keeps them). User's other devices get msg.deleted. It
 // returns the keys of the messages deleted.
 func (s *Service) DeleteForMe(ctx context.Context, a *app.App, user, peer string, msgKeys []string, origin any) ([]string, error) {
+	return s.DeleteForMeIn(ctx, a, user, convid.C2C(peer), msgKeys, origin)
+}
+
+// DeleteForMeIn is DeleteForMe in any conversation (of a group, as a
+// member). A deleted group message still counts as unread until read: the
+// group's unread count is arithmetic on counters (Policy.Unread).
+func (s *Service) DeleteForMeIn(ctx context.Context, a *app.App, user string, id convid.ID, msgKeys []string, origin any) ([]string, error) {
 	if len(msgKeys) == 0 || len(msgKeys) > MaxDeletePerCall {
 		return nil, errcode.Newf(CodeInvalidRequest, "Err_Msg_Delete_Count: give 1 to %d messages of one conversation", MaxDeletePerCall)
 	}
@@ -97,31 +105,43 @@ func (s *Service) DeleteForMe(ctx context.Context, a *app.App, user, peer string
 	if err != nil {
 		return nil, err
 	}
-	conv := ConvKey(user, peer)
 	var deleted []string
+	var c conv
 	err = s.Store.Write(ctx, func(tx store.Tx) error {
 		deleted = deleted[:0]
+		if c, err = resolve(ctx, tx, a, user, id, false); err != nil {
+			return err
+		}
 		seqs := make([]uint64, 0, len(keys))
 		for i, k := range keys {
-			m, ok, err := lookup(ctx, tx, a.SDKAppID, conv, k)
+			m, ok, err := lookup(ctx, tx, a.SDKAppID, c.key, k)
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if !ok || m.Seq < c.historyFloor() {
 				return errcode.Newf(CodeNoSuchMessage, "Err_Msg_Delete_Message_Not_Exist: %s", msgKeys[i])
 			}
 			seqs = append(seqs, m.Seq)
 			deleted = append(deleted, MsgKey(m))
 		}
-		_, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, user, conv, seqs)
+		_, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, user, c.key, seqs)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	m := &store.Message{App: a.SDKAppID, ConvKey: conv, Sender: user, Receiver: peer}
+	m := &store.Message{App: a.SDKAppID, ConvKey: c.key, Sender: user, Receiver: c2cPeer(id)}
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageDeleted, User: user, Message: m, MsgKeys: deleted, Origin: origin})
 	return deleted, nil
+}
+
+// c2cPeer is the peer of a one-to-one conversation ("" for a group): the
+// Receiver of the events that name a conversation by its peer.
+func c2cPeer(id convid.ID) string {
+	if id.Kind == convid.KindC2C {
+		return id.Target
+	}
+	return ""
 }
 
 // ClearHistory clears user's history of the conversation with peer, up to
@@ -129,21 +149,32 @@ func (s *Service) DeleteForMe(ctx context.Context, a *app.App, user, peer string
 // devices get conversation.cleared. It returns the cleared seq (0: there
 // was no conversation).
 func (s *Service) ClearHistory(ctx context.Context, a *app.App, user, peer string, origin any) (uint64, error) {
-	conv := ConvKey(user, peer)
+	return s.ClearHistoryIn(ctx, a, user, convid.C2C(peer), origin)
+}
+
+// ClearHistoryIn is ClearHistory of any conversation; what a group member
+// clears is also read.
+func (s *Service) ClearHistoryIn(ctx context.Context, a *app.App, user string, id convid.ID, origin any) (uint64, error) {
 	var seq uint64
+	var key string
 	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		c, ok, err := tx.Conversation(ctx, a.SDKAppID, user, conv)
+		seq = 0
+		rc, err := resolve(ctx, tx, a, user, id, false)
+		if err != nil {
+			return err
+		}
+		key = rc.key
+		c, ok, err := tx.Conversation(ctx, a.SDKAppID, user, key)
 		if err != nil || !ok {
-			seq = 0
 			return err
 		}
 		seq = max(c.LastSeq, c.ClearedSeq)
-		return tx.SetClearedSeq(ctx, a.SDKAppID, user, conv, seq)
+		return tx.SetClearedSeq(ctx, a.SDKAppID, user, key, seq)
 	})
 	if err != nil || seq == 0 {
 		return 0, err
 	}
-	m := &store.Message{App: a.SDKAppID, ConvKey: conv, Seq: seq, Sender: user, Receiver: peer}
+	m := &store.Message{App: a.SDKAppID, ConvKey: key, Seq: seq, Sender: user, Receiver: c2cPeer(id)}
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.ConversationCleared, User: user, Message: m, Origin: origin})
 	return seq, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/store"
@@ -17,6 +18,14 @@ import (
 // read receipt requested carry PeerRead: whether the receiver sent a
 // receipt for that message (SendReceipts; the read cursor does not count).
 func (s *Service) History(ctx context.Context, a *app.App, user, peer string, from uint64, ascending bool, limit int) ([]store.Message, error) {
+	return s.HistoryIn(ctx, a, user, convid.C2C(peer), from, ascending, limit)
+}
+
+// HistoryIn is History of any conversation: of a group, user must be a
+// member (10007) and sees messages from before their join only when the
+// group's policy shows them; a group whose messages are not stored has no
+// history.
+func (s *Service) HistoryIn(ctx context.Context, a *app.App, user string, id convid.ID, from uint64, ascending bool, limit int) ([]store.Message, error) {
 	// limit is a page size: 0 is a full page, more than a page is a page;
 	// a negative one is the caller's mistake.
 	if limit < 0 {
@@ -25,14 +34,19 @@ func (s *Service) History(ctx context.Context, a *app.App, user, peer string, fr
 	if limit == 0 || limit > MaxHistoryPage {
 		limit = MaxHistoryPage
 	}
-	q := store.MessageQuery{ConvKey: ConvKey(user, peer), Viewer: user, Limit: limit}
-	if ascending {
-		q.MinSeq = from
-	} else {
-		q.MaxSeq, q.Descending = from, true
-	}
 	var out []store.Message
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx store.Tx) error {
+		c, err := resolve(ctx, tx, a, user, id, false)
+		if err != nil || !c.policy.Stored {
+			return err
+		}
+		q := store.MessageQuery{ConvKey: c.key, Viewer: user, Limit: limit}
+		if ascending {
+			q.MinSeq = from
+		} else {
+			q.MaxSeq, q.Descending = from, true
+		}
+		q.MinSeq = max(q.MinSeq, c.historyFloor())
 		if out, err = tx.QueryMessages(ctx, a.SDKAppID, q); err != nil {
 			return err
 		}
@@ -56,31 +70,47 @@ func (s *Service) Conversations(ctx context.Context, a *app.App, user string) ([
 // (0: its last message). The peer's devices learn it as a read receipt, and
 // user's other devices that it was read.
 func (s *Service) MarkRead(ctx context.Context, a *app.App, user, peer string, seq uint64, origin any) error {
-	key := ConvKey(user, peer)
-	var c store.Conversation
+	return s.MarkReadIn(ctx, a, user, convid.C2C(peer), seq, origin)
+}
+
+// MarkReadIn is MarkRead in any conversation. In a group (user must be a
+// member) the cursor move costs the same whatever the group's size and
+// the number of messages it passes, and only user's own devices are told.
+func (s *Service) MarkReadIn(ctx context.Context, a *app.App, user string, id convid.ID, seq uint64, origin any) error {
+	var c conv
+	var view store.Conversation
 	err := s.Store.Write(ctx, func(tx store.Tx) error {
 		var ok bool
 		var err error
-		if c, ok, err = tx.Conversation(ctx, a.SDKAppID, user, key); err != nil || !ok {
+		if c, err = resolve(ctx, tx, a, user, id, false); err != nil {
 			return err
 		}
-		if seq == 0 || seq > c.LastSeq {
-			seq = c.LastSeq
-		}
-		if err := tx.SetReadSeq(ctx, a.SDKAppID, user, key, seq); err != nil {
+		if view, ok, err = tx.Conversation(ctx, a.SDKAppID, user, c.key); err != nil || !ok {
+			view = store.Conversation{}
 			return err
 		}
-		return s.outboxRead(ctx, tx, a, user, peer, max(seq, c.ReadSeq))
+		if seq == 0 || seq > view.LastSeq {
+			seq = view.LastSeq
+		}
+		if err := tx.SetReadSeq(ctx, a.SDKAppID, user, c.key, seq); err != nil {
+			return err
+		}
+		return s.outboxRead(ctx, tx, a, user, id, max(seq, view.ReadSeq))
 	})
-	if err != nil || c.ConvKey == "" {
+	if err != nil || view.ConvKey == "" {
 		return err
 	}
 	s.outboxCommitted(a, outboxKindRead)
 	// The cursor never moves back: the receipt names where it is.
-	seq = max(seq, c.ReadSeq)
+	seq = max(seq, view.ReadSeq)
+	if id.Kind == convid.KindGroup {
+		m := &store.Message{App: a.SDKAppID, ConvKey: c.key, Seq: seq, Sender: user, SentAt: s.now().UnixMilli()}
+		s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageRead, User: user, Message: m, Origin: origin})
+		return nil
+	}
 	// Addressed to the peer (a receipt) with user's other devices also told.
-	m := &store.Message{App: a.SDKAppID, ConvKey: key, Seq: seq, Sender: user, Receiver: peer, SentAt: s.now().UnixMilli()}
-	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageRead, User: peer, Peers: []string{user}, Message: m, Origin: origin})
+	m := &store.Message{App: a.SDKAppID, ConvKey: c.key, Seq: seq, Sender: user, Receiver: id.Target, SentAt: s.now().UnixMilli()}
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageRead, User: id.Target, Peers: []string{user}, Message: m, Origin: origin})
 	return nil
 }
 
@@ -104,20 +134,28 @@ func (s *Service) MarkReadUntil(ctx context.Context, a *app.App, user, peer stri
 // admin) may recall, within the app's recall window (admins have no
 // window).
 func (s *Service) Recall(ctx context.Context, a *app.App, by, peer, msgKey string, admin bool, origin any) (store.Message, error) {
+	return s.RecallIn(ctx, a, by, convid.C2C(peer), msgKey, admin, origin)
+}
+
+// RecallIn is Recall in any conversation; in a group, by must be a member
+// unless admin.
+func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid.ID, msgKey string, admin bool, origin any) (store.Message, error) {
 	k, err := parseKey(msgKey)
 	if err != nil {
 		return store.Message{}, err
 	}
-	key := ConvKey(by, peer)
 	window := a.RecallWindow
 	if window <= 0 {
 		window = DefaultRecallWindow
 	}
 	var m store.Message
 	err = s.Store.Write(ctx, func(tx store.Tx) error {
+		c, err := resolve(ctx, tx, a, by, id, admin)
+		if err != nil {
+			return err
+		}
 		var ok bool
-		var err error
-		if m, ok, err = lockedLookup(ctx, tx, a, by, peer, key, k); err != nil {
+		if m, ok, err = lockedLookupIn(ctx, tx, a, by, c, k); err != nil {
 			return err
 		}
 		switch {
@@ -140,7 +178,7 @@ func (s *Service) Recall(ctx context.Context, a *app.App, by, peer, msgKey strin
 		return store.Message{}, err
 	}
 	s.outboxCommitted(a, outboxKindRecalled)
-	s.publish(a, event.MessageRecalled, &m, origin)
+	s.publishChange(a, event.MessageRecalled, &m, by, origin)
 	return m, nil
 }
 
@@ -162,9 +200,13 @@ func (s *Service) LastMessages(ctx context.Context, a *app.App, user string, con
 	return out, err
 }
 
+// lastMessage pages back from the conversation's last seq. In a group the
+// list shows the last message since the join, whatever the policy says of
+// the history before it.
 func lastMessage(ctx context.Context, tx store.Tx, a *app.App, user string, c store.Conversation) (*store.Message, error) {
-	for before := c.LastSeq; before > c.ClearedSeq; {
-		page, err := tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: c.ConvKey, Viewer: user, MaxSeq: before,
+	floor := max(c.ClearedSeq, c.JoinSeq)
+	for before := c.LastSeq; before > floor; {
+		page, err := tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: c.ConvKey, Viewer: user, MinSeq: floor + 1, MaxSeq: before,
 			Descending: true, Limit: 20})
 		if err != nil || len(page) == 0 {
 			return nil, err

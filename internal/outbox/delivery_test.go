@@ -169,9 +169,13 @@ func TestFlush(t *testing.T) {
 	for _, e := range engines(t) {
 		t.Run(e.name, func(t *testing.T) {
 			st := e.open(t)(t)
+			// Handlers of different partitions run concurrently.
+			var mu sync.Mutex
 			fail := true
 			var got []uint64
 			d, err := outbox.New(st, func(_ context.Context, es []store.OutboxEntry) error {
+				mu.Lock()
+				defer mu.Unlock()
 				if fail {
 					return errors.New("down")
 				}
@@ -188,13 +192,18 @@ func TestFlush(t *testing.T) {
 			if err != nil || n != 0 {
 				t.Fatalf("flush with a failing handler: %d %v, want none", n, err)
 			}
+			mu.Lock()
 			fail = false
+			mu.Unlock()
 			appendN(t, st, 30, 5)
 			// The 3 partitions whose head failed wait for their retry; the
 			// 2 others deliver all their entries, batch after batch.
 			n, err = d.Flush(t.Context())
-			if err != nil || n != int64(len(got)) || n == 0 {
-				t.Fatalf("flush: %d %v, handler got %d", n, err, len(got))
+			mu.Lock()
+			delivered := len(got)
+			mu.Unlock()
+			if err != nil || n != int64(delivered) || n == 0 {
+				t.Fatalf("flush: %d %v, handler got %d", n, err, delivered)
 			}
 			if left := depth(t, st); left+n != 60 {
 				t.Fatalf("%d left after flushing %d of 60", left, n)

@@ -1,8 +1,14 @@
-// Package presence tracks which instances of which users are online on this
-// node, applies the multi-instance login policy, and answers online-status
-// queries. It never does network I/O itself: it hands the sessions to kick
-// back to the caller, which talks to them after the registry's lock is
-// released.
+// Package presence tracks which instances of which users are online, applies
+// the multi-instance login policy, and answers online-status queries.
+//
+// The Registry holds the sessions of this node (their endpoints: where a push
+// or a kick is written). On one node it is the whole truth and applies the
+// policy itself (Add). In a cluster the Directory keeps every node's sessions
+// in the shared store and applies the same policy (PushedOut) to all of them
+// inside the login's transaction; the Registry then only maps this node's
+// sessions to their endpoints. Neither talks to a client or another node:
+// they hand back whom to kick, and the caller does the I/O after every lock
+// is released.
 package presence
 
 import (
@@ -29,6 +35,10 @@ type Endpoint interface {
 
 // Session is one logged-in instance.
 type Session struct {
+	// ID names the session on its node (the connection's number), so
+	// another node can ask for it to be kicked; 0 for sessions that need
+	// no such name (tests of the registry alone).
+	ID       uint64
 	App      uint64
 	User     string
 	Platform string
@@ -77,39 +87,78 @@ func (r *Registry) shard(app uint64, user string) *shard {
 	return &r.shards[h%shardCount]
 }
 
-// Add registers s and returns the sessions it pushes out: the oldest ones
-// of its platform beyond limit, each with the reason to give it.
+// Add registers s and returns the sessions it pushes out (PushedOut: the
+// oldest ones of its platform beyond limit), each with the reason to give
+// it. This is the policy of a node alone; a cluster's Directory applies it
+// over every node's sessions and registers with Insert.
 func (r *Registry) Add(s *Session, limit int) (kicked []*Session, reason string) {
-	if limit < 1 {
-		limit = 1
-	}
 	k := userKey{s.App, s.User}
 	sh := r.shard(s.App, s.User)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	list := sh.users[k]
-	same := 0
-	for _, o := range list {
-		if o.Platform == s.Platform {
-			same++
-		}
+	platforms := make([]string, len(list))
+	for i, o := range list {
+		platforms[i] = o.Platform
 	}
-	// list is in login order, so the first ones of the platform are the oldest.
+	out, reason := PushedOut(platforms, s.Platform, limit)
 	keep := list[:0:0]
-	for _, o := range list {
-		if o.Platform == s.Platform && same >= limit {
+	for i, o := range list {
+		if len(out) > 0 && out[0] == i {
 			kicked = append(kicked, o)
-			same--
+			out = out[1:]
 			continue
 		}
 		keep = append(keep, o)
 	}
 	sh.users[k] = append(keep, s)
-	reason = KickMultipleDevice
-	if s.Platform == "Web" {
-		reason = KickMultipleAccount
-	}
 	return kicked, reason
+}
+
+// Insert registers s without applying the policy (the Directory has).
+func (r *Registry) Insert(s *Session) {
+	k := userKey{s.App, s.User}
+	sh := r.shard(s.App, s.User)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	// A new slice: the registry never changes one it has handed out.
+	list := sh.users[k]
+	sh.users[k] = append(list[:len(list):len(list)], s)
+}
+
+// Take unregisters and returns user's session with ID id on this node; nil
+// if there is none (it ended meanwhile).
+func (r *Registry) Take(app uint64, user string, id uint64) *Session {
+	k := userKey{app, user}
+	sh := r.shard(app, user)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	list := sh.users[k]
+	i := slices.IndexFunc(list, func(s *Session) bool { return s.ID == id })
+	if i < 0 {
+		return nil
+	}
+	s := list[i]
+	if len(list) == 1 {
+		delete(sh.users, k)
+	} else {
+		sh.users[k] = slices.Delete(slices.Clone(list), i, i+1)
+	}
+	return s
+}
+
+// All returns every session on this node, in no particular order.
+func (r *Registry) All() []*Session {
+	var out []*Session
+	for i := range r.shards {
+		sh := &r.shards[i]
+		sh.mu.RLock()
+		for _, l := range sh.users {
+			out = append(out, l...)
+		}
+		sh.mu.RUnlock()
+	}
+	return out
 }
 
 // Remove unregisters s; it is a no-op for a session already removed.

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/parleyim/parley/internal/conversation"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 )
 
@@ -57,18 +57,21 @@ type contactItem struct {
 func (ci contactItem) id() string {
 	switch ci.Type {
 	case conversation.TypeC2C:
-		return "c2c_" + ci.To_Account
+		return convid.C2C(ci.To_Account).String()
 	case conversation.TypeGroup:
-		return "group_" + ci.ToGroupId
+		return convid.Group(ci.ToGroupId).String()
 	}
 	return ""
 }
 
-func contactOf(id string) contactItem {
-	if peer, ok := strings.CutPrefix(id, "c2c_"); ok {
-		return contactItem{Type: conversation.TypeC2C, To_Account: peer}
+// contactOf is the item naming a conversation ID the service returned
+// (so one that parses).
+func contactOf(raw string) contactItem {
+	id, _ := convid.Parse(raw)
+	if id.Kind == convid.KindGroup {
+		return contactItem{Type: conversation.TypeGroup, ToGroupId: id.Target}
 	}
-	return contactItem{Type: conversation.TypeGroup, ToGroupId: strings.TrimPrefix(id, "group_")}
+	return contactItem{Type: conversation.TypeC2C, To_Account: id.Target}
 }
 
 type sessionItem struct {
@@ -113,7 +116,12 @@ func (s *Server) recentGetList(c *call) (response, error) {
 	}
 	for i := range page.Items {
 		cv := &page.Items[i]
-		resp.SessionItem[i] = sessionItem{Type: conversation.TypeC2C, To_Account: cv.Peer, MsgTime: conversation.MsgTime(cv)}
+		resp.SessionItem[i] = sessionItem{Type: int(cv.Conv.Kind), MsgTime: conversation.MsgTime(cv)}
+		if cv.Conv.Kind == convid.KindGroup {
+			resp.SessionItem[i].GroupId = cv.Conv.Target
+		} else {
+			resp.SessionItem[i].To_Account = cv.Peer
+		}
 		if cv.Pinned() {
 			resp.SessionItem[i].TopFlag = 1
 		}
@@ -141,7 +149,7 @@ func (s *Server) recentDelete(c *call) (response, error) {
 		if req.To_Account == "" {
 			return nil, recentBad("To_Account is required for a one-to-one conversation")
 		}
-		id = "c2c_" + req.To_Account
+		id = convid.C2C(req.To_Account).String()
 	case conversation.TypeGroup:
 		if req.ToGroupid == "" {
 			return nil, recentBad("ToGroupid is required for a group conversation")

@@ -70,10 +70,12 @@ type Server struct {
 }
 
 // Sessions is the view of online clients the REST door needs: kicking a
-// user and reading online status.
+// user and reading online status, for every node of the cluster.
 type Sessions interface {
-	Kick(app uint64, user, reason string) int
-	Online(app uint64, user string) []string // platforms of the user's sessions, oldest first
+	Kick(ctx context.Context, app uint64, user, reason string) (int, error)
+	// Online returns, per user of users that is online, the platforms of
+	// their sessions, oldest first; users offline are absent.
+	Online(ctx context.Context, app uint64, users []string) (map[string][]string, error)
 }
 
 // route is one command and the codes its service reports with.

@@ -32,7 +32,11 @@ func (s *Server) kick(c *call) (response, error) {
 	if !exists {
 		return nil, errcode.New(errcode.AccountNotExist, "Err_TLS_PT_Open_Login_Account_Not_Exist")
 	}
-	s.Sessions.Kick(c.app.SDKAppID, user, presence.KickRESTAPI)
+	// Every session of the user, on whichever node, is closed: the session
+	// directory finds them in one write.
+	if _, err := s.Sessions.Kick(c.ctx, c.app.SDKAppID, user, presence.KickRESTAPI); err != nil {
+		return nil, err
+	}
 	return ok(), nil
 }
 
@@ -73,6 +77,11 @@ func (s *Server) queryState(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One read for all of them, answered for the whole cluster.
+	online, err := s.Sessions.Online(c.ctx, c.app.SDKAppID, req.To_Account)
+	if err != nil {
+		return nil, err
+	}
 	resp := &struct {
 		QueryResult []stateItem
 		ErrorList   []stateError `json:",omitempty"`
@@ -83,7 +92,7 @@ func (s *Server) queryState(c *call) (response, error) {
 			resp.ErrorList = append(resp.ErrorList, stateError{u, errcode.AccountNotExist})
 			continue
 		}
-		platforms := s.Sessions.Online(c.app.SDKAppID, u)
+		platforms := online[u]
 		it := stateItem{To_Account: u, Status: "Offline", State: "Offline"}
 		if len(platforms) > 0 {
 			it.Status, it.State = "Online", "Online"

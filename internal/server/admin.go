@@ -87,6 +87,7 @@ func (n *Node) ServeWithAdmin(ctx context.Context, ln, admin net.Listener) error
 	var sockets, forced int
 	wg.Go(func() { sockets, forced = n.Gateway.Shutdown(shutdownCtx) })
 	wg.Wait()
+	n.LeaveCluster(shutdownCtx)
 	// Last, so the sessions' final state changes and the writes of the
 	// requests just drained are in it.
 	stopOutbox()

@@ -95,8 +95,16 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 type Options struct {
 	Gateway gateway.Options
 	// Broker carries pushes between the nodes of a cluster (NATS); nil is
-	// an in-process broker for one node. The node does not close it.
+	// an in-process broker for one node. The node does not close it. With a
+	// broker the node is part of a cluster: presence (the login policy,
+	// kicks, online status) is kept in the store's session directory for
+	// every node sharing the store (gateway.Gateway.ClusterPresence);
+	// without, it is this node's alone and costs no store write.
 	Broker broker.Broker
+	// Groups says which groups a user is a member of when it logs in, for
+	// group delivery (gateway.GroupDirectory); nil: the store's members
+	// (message.Service.UserGroups).
+	Groups gateway.GroupDirectory
 	// EventRetention is how long change-log entries are kept for clients
 	// to resync from (default 30 days).
 	EventRetention time.Duration
@@ -203,12 +211,23 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	observeStore(reg, st)
 	verifier := usersig.NewVerifier(10_000)
 	n.Presence = presence.NewRegistry()
+	groups := opts.Groups
+	if groups == nil {
+		groups = n.Messages // the members of the store's groups
+	}
 	n.Gateway = &gateway.Gateway{
 		Apps: registry, Store: st, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations,
 		Messages: n.Messages, Presence: n.Presence, Logger: logger, Conversations: n.Conversations,
-		Metrics: gateway.NewMetrics(reg), Broker: opts.Broker,
+		Metrics: gateway.NewMetrics(reg), Broker: opts.Broker, ClusterPresence: opts.Broker != nil,
+		Groups: groups,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
+	if dir := n.Gateway.Directory(); dir != nil {
+		// Alive before the first login, so other nodes count its sessions.
+		if err := dir.Register(ctx); err != nil {
+			return nil, fmt.Errorf("presence: registering this node in the session directory: %w", err)
+		}
+	}
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "parley_broker_dropped_total",
 		Help: "Pushes the broker dropped for a subscriber that fell behind (its clients resync by seq).",
@@ -249,7 +268,12 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 
 // RunMaintenance prunes change-log entries older than the retention, once an
 // hour, until ctx ends. Clients further behind than that are told to reload.
+// In a cluster it also keeps this node alive in the session directory and
+// prunes the nodes that stopped renewing.
 func (n *Node) RunMaintenance(ctx context.Context) {
+	if dir := n.Gateway.Directory(); dir != nil {
+		go dir.Run(ctx)
+	}
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -298,6 +322,23 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return n.ServeWithAdmin(ctx, ln, admin)
+}
+
+// LeaveCluster deletes this node and its sessions from the session
+// directory, once its connections are closed, so the other nodes stop
+// counting them at once instead of after the TTL. Without a cluster it does
+// nothing.
+func (n *Node) LeaveCluster(ctx context.Context) {
+	dir := n.Gateway.Directory()
+	if dir == nil {
+		return
+	}
+	// Its own bound: the drain before it may have used up the caller's.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := dir.Stop(ctx); err != nil {
+		n.Logger.Warn("presence: leaving the session directory failed; other nodes ignore this node's sessions after the TTL", "error", err.Error())
+	}
 }
 
 // TuneRuntime sets the garbage collector for a chat server unless the

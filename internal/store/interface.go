@@ -30,6 +30,7 @@ type Tx interface {
 	Messages
 	Conversations
 	Outbox
+	Sessions
 }
 
 // Accounts is the accounts table and the per-user counters kept on it.
@@ -144,14 +145,38 @@ type UserEvents interface {
 	ListFriendOf(ctx context.Context, app AppID, user string, limit int) ([]string, error)
 }
 
-// Messages is the message and conversation tables.
+// Messages is the message and conversation tables, for every kind of
+// conversation: each method takes a conversation's storage key (package
+// convid) and the engine routes it, one-to-one conversations to their
+// tables (messages, conversations, user_conversations: one shared state
+// and two views), groups to theirs (group_messages, groups,
+// group_members: one stored copy of each message and a view per member
+// that no message writes).
 type Messages interface {
 	// AppendMessage stores m as the next message of its conversation and
-	// returns it with Seq set, creating the conversation (and both
-	// participants' views) on its first message. If the sender already sent
-	// a message with m.ClientKey in this conversation, that message is
-	// returned instead and nothing is written (dup is true).
+	// returns it with Seq set. A one-to-one conversation (and both
+	// participants' views) is created on its first message, which bumps
+	// both views' versions (later messages change no version); a group
+	// must exist (ErrNoGroup) and no
+	// member's row is written but the sender's (its own-message counter).
+	// If the sender already sent a message with m.ClientKey in this
+	// conversation, that message is returned instead and nothing is
+	// written (dup is true).
 	AppendMessage(ctx context.Context, m Message) (stored Message, dup bool, err error)
+	// CreateGroup stores a group with no message yet; false if it exists.
+	CreateGroup(ctx context.Context, g Group) (bool, error)
+	Group(ctx context.Context, app AppID, groupID string) (Group, bool, error)
+	// JoinGroup makes user a member from the group's current last seq
+	// (their join seq and read cursor), out of their list until the next
+	// message; false if they already are one (nothing changes) or there is
+	// no such group.
+	JoinGroup(ctx context.Context, app AppID, groupID, user string, now int64) (bool, error)
+	// LeaveGroup removes user's membership and view.
+	LeaveGroup(ctx context.Context, app AppID, groupID, user string) (bool, error)
+	// MemberGroups returns the IDs of the groups user is a member of,
+	// ascending (an indexed read: it is on the login's path, for group
+	// delivery).
+	MemberGroups(ctx context.Context, app AppID, user string) ([]string, error)
 	// MessagesInRange returns the messages of a conversation with seq in
 	// [from, to], ascending, at most limit.
 	MessagesInRange(ctx context.Context, app AppID, convKey string, from, to uint64, limit int) ([]Message, error)
@@ -166,7 +191,9 @@ type Messages interface {
 	// listed), with unread counted from seqs.
 	Conversations(ctx context.Context, app AppID, owner string) ([]Conversation, error)
 	Conversation(ctx context.Context, app AppID, owner, convKey string) (Conversation, bool, error)
-	// SetReadSeq moves owner's read cursor forward (never back).
+	// SetReadSeq moves owner's read cursor forward (never back), at most to
+	// the conversation's last seq. A group member's cursor move reads two
+	// index entries whatever the number of messages it passes.
 	SetReadSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
 	// PruneMessages deletes messages that expired before now (unix s).
 	PruneMessages(ctx context.Context, now int64) (int64, error)
@@ -181,7 +208,8 @@ type Messages interface {
 	// many were newly removed. Seqs with no stored message are ignored.
 	DeleteMessagesFor(ctx context.Context, app AppID, owner, convKey string, seqs []uint64) (int64, error)
 	// SetClearedSeq moves owner's cleared cursor forward to seq (never
-	// back): every message up to seq is gone from owner's history.
+	// back): every message up to seq is gone from owner's history (and,
+	// in a group, read).
 	SetClearedSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
 
 	// SetRecvOpts sets owner's receive option for each of peers
@@ -227,8 +255,17 @@ type Conversations interface {
 	ConversationUnreadTotal(ctx context.Context, app AppID, owner string) (int, error)
 	// ShowConversation puts the conversation with peer into owner's list:
 	// it creates owner's view if there is none (a conversation without a
-	// message yet) and undoes a deletion.
+	// message yet) and undoes a deletion. A group view (peer "") exists
+	// only while owner is a member; without one nothing changes.
 	ShowConversation(ctx context.Context, app AppID, owner, convKey, peer string) error
+	// ConversationVersion is owner's current conversation version: the
+	// version of their latest view change (0 before any).
+	ConversationVersion(ctx context.Context, app AppID, owner string) (uint64, error)
+	// ConversationsChangedAfter returns up to limit of owner's views whose
+	// last change has a version > after, in version order, those deleted
+	// from the list included (InList false). A new group message changes
+	// no member's version: the group's last seq is read with the view.
+	ConversationsChangedAfter(ctx context.Context, app AppID, owner string, after uint64, limit int) ([]ConversationEntry, error)
 	// SetConversationPin pins (pinnedAt > 0) or unpins owner's view.
 	SetConversationPin(ctx context.Context, app AppID, owner, convKey string, pinnedAt int64) error
 	// SetConversationDraft stores owner's draft ("" clears it).
@@ -314,4 +351,69 @@ type Outbox interface {
 	RetryOutbox(ctx context.Context, id uint64, attempts int, nextAt int64, charged bool) (bool, error)
 	// OutboxStats counts the entries and finds the oldest.
 	OutboxStats(ctx context.Context) (OutboxStats, error)
+}
+
+// Sessions is the cluster session directory: every client instance logged
+// in on any node sharing the database, and the nodes themselves with how
+// long each is known to be alive. It is what makes the multi-instance login
+// policy, kicks and online status cluster-wide (package presence drives it).
+//
+// Liveness. A node renews its row (RenewNode) well within its lease; the
+// sessions of a node whose alive_until has passed are ignored by every read
+// (LiveSessions, OnlineSessions), as if gone, and PruneNodes, run by any
+// node, deletes them. A node leaving cleanly deletes its own (DeleteNode).
+// Times are unix milliseconds.
+//
+// Kicks. A session another node must end is not deleted but marked kicked
+// (MarkSessionsKicked, KickUserSessions) in the deciding transaction, with
+// the reason and time: a marked row is ignored by LiveSessions and
+// OnlineSessions at once, and stays until its node, having ended the
+// session, deletes it (DeleteSessions). The node finds its marked rows with
+// KickedSessions, so a kick whose broker message was lost is still carried
+// out. A mark is final: marking again keeps the first reason.
+//
+// Serialisation. A login reads the user's live sessions and writes the
+// outcome in one write transaction after LockAccounts on the user, so two
+// logins of one user on different nodes see each other (on SQLite the
+// single writer does the same).
+type Sessions interface {
+	// PutSession stores s (a row with the same Node and Conn is replaced,
+	// keeping its kick mark if it has one) with Seq one more than the
+	// highest of s.User's rows, and returns it. s's KickedReason and
+	// KickedAt are not written.
+	PutSession(ctx context.Context, s SessionRow) (SessionRow, error)
+	// LiveSessions returns user's sessions on nodes alive at now that are
+	// not marked kicked, oldest first.
+	LiveSessions(ctx context.Context, app AppID, user string, now int64) ([]SessionRow, error)
+	// OnlineSessions returns, per user of users that has any, their
+	// sessions on nodes alive at now that are not marked kicked, oldest
+	// first; up to 500 users are read in one statement.
+	OnlineSessions(ctx context.Context, app AppID, users []string, now int64) (map[string][]SessionRow, error)
+	// DeleteSessions removes the sessions keys name, marked or not (absent
+	// ones are ignored), and reports how many there were.
+	DeleteSessions(ctx context.Context, keys []SessionKey) (int64, error)
+	// MarkSessionsKicked marks the sessions keys name kicked with reason
+	// at at, except those absent or marked already, and reports how many
+	// it marked.
+	MarkSessionsKicked(ctx context.Context, keys []SessionKey, reason string, at int64) (int64, error)
+	// KickUserSessions ends every session of user, on any node alive or
+	// not: those of node (the caller's, which ends them itself) are
+	// deleted, the others not marked yet are marked kicked with reason at
+	// at. It returns the rows it deleted or marked, with the mark.
+	KickUserSessions(ctx context.Context, app AppID, user string, node uint64, reason string, at int64) ([]SessionRow, error)
+	// KickedSessions returns up to limit of node's sessions marked kicked,
+	// the oldest marks first.
+	KickedSessions(ctx context.Context, node uint64, limit int) ([]SessionRow, error)
+	// RenewNode sets node alive until aliveUntil, creating its row; it
+	// reports whether the row was there (false: first start, or the node
+	// was pruned as dead and its live sessions are gone).
+	RenewNode(ctx context.Context, node uint64, aliveUntil int64) (existed bool, err error)
+	// DeleteNode removes node and its sessions, marked ones included.
+	DeleteNode(ctx context.Context, node uint64) error
+	// PruneNodes removes the nodes not alive at now, their unmarked
+	// sessions, and those of their marked sessions kicked before
+	// kickedBefore, and reports how many sessions went. Marks kept longer
+	// let a node that was cut off past its lease, and comes back, still
+	// end those sessions before it announces the others again.
+	PruneNodes(ctx context.Context, now, kickedBefore int64) (int64, error)
 }

@@ -1,5 +1,7 @@
 package store
 
+import "errors"
+
 // AppID is a tenant's SDKAppID. Every row carries it: data of different apps
 // never mixes.
 type AppID = uint64
@@ -99,15 +101,17 @@ type UserEvent struct {
 	Time  int64
 }
 
-// Message is one stored one-to-one message. Body is the message content as
-// the API carries it (elements, cloud custom data, offline push info),
-// stored opaquely.
+// Message is one stored message of any kind of conversation. Body is the
+// message content as the API carries it (elements, cloud custom data,
+// offline push info), stored opaquely. ConvKey is the conversation's
+// storage key (package convid): a one-to-one message's is c2c:<a>:<b>, a
+// group message's group:<groupID>, stored once for the whole group.
 type Message struct {
 	App       AppID
 	ConvKey   string
 	Seq       uint64
 	Sender    string
-	Receiver  string
+	Receiver  string // the peer of a one-to-one message; "" in a group
 	Random    uint32
 	ClientKey string // the sender's idempotency key
 	SentAt    int64  // unix milliseconds
@@ -141,7 +145,9 @@ const (
 	RecvOptMax        = RecvOptNotNotify
 )
 
-// Conversation is one user's view of a conversation with its shared state.
+// Conversation is one user's view of a conversation with its shared state:
+// of a one-to-one conversation (Peer set) or of a group the user is a
+// member of (Peer "", ConvKey group:<groupID>).
 type Conversation struct {
 	App        AppID
 	Owner      string
@@ -153,7 +159,36 @@ type Conversation struct {
 	ClearedSeq uint64 // messages up to here are gone for Owner
 	HiddenSeq  uint64 // deleted from the list up to here; a newer message brings it back
 	PinnedAt   int64
-	Unread     int
+	// JoinSeq is the group's last seq when Owner joined (0 for one-to-one
+	// conversations): later messages are theirs; whether earlier ones are
+	// visible is the group type's policy (package message).
+	JoinSeq uint64
+	// Version is the owner's conversation version of the view's last
+	// change (ConversationsChangedAfter).
+	Version uint64
+	// Unread counts the messages after ReadSeq that count for Owner. Of a
+	// one-to-one conversation: the peer's messages, not recalled, not
+	// excluded from unread, not deleted by Owner, after the cleared seq
+	// (counted from the messages). Of a group, in O(1) from counters: every
+	// message after ReadSeq except Owner's own and those sent excluded from
+	// unread (recalled and deleted-for-me messages still count).
+	Unread int
+}
+
+// ErrNoGroup is AppendMessage's answer for a group conversation whose group
+// has no row.
+var ErrNoGroup = errors.New("store: no such group")
+
+// Group is the minimal stored state of a group: what the message core
+// needs (its type, for the policy, and its seq). Group management keeps
+// the rest.
+type Group struct {
+	App       AppID
+	ID        string
+	Type      string // Tencent's group type: Private (Work), Public, ChatRoom (Meeting), AVChatRoom, Community
+	LastSeq   uint64
+	LastTime  int64 // unix milliseconds of the last message not excluded from being last
+	CreatedAt int64 // unix seconds
 }
 
 // MessageQuery selects messages of one conversation (QueryMessages).
@@ -183,6 +218,9 @@ type ConversationEntry struct {
 	Conversation
 	Draft     string
 	DraftTime int64 // unix milliseconds
+	// InList is false only in ConversationsChangedAfter's answer, for a
+	// view deleted from the list since.
+	InList bool
 }
 
 // ConversationMark is the group/mark data of one conversation of Owner.
@@ -206,13 +244,14 @@ type ConversationGroup struct {
 
 // ConversationPos is a position in a conversation list's order: whether
 // the conversation is pinned, its last message time (unix ms, 0 without a
-// message) and its peer. Positions are unique per owner, so a page that
-// starts strictly after one neither repeats nor skips a conversation that
-// did not move.
+// message) and its conversation ID as the owner names it (c2c_<peer>,
+// group_<groupID>). Positions are unique per owner, so a page that starts
+// strictly after one neither repeats nor skips a conversation that did not
+// move.
 type ConversationPos struct {
 	Pinned   bool
 	LastTime int64
-	Peer     string
+	ConvID   string
 }
 
 // Pin selections of ConversationPageQuery.
@@ -224,7 +263,7 @@ const (
 
 // ConversationPageQuery selects one page of a user's conversation list in
 // its order: pinned first when PinnedFirst, then by last message time,
-// newest first, then by peer.
+// newest first, then by conversation ID (c2c_<peer>, group_<groupID>).
 type ConversationPageQuery struct {
 	PinnedFirst  bool
 	Pins         int  // PinsAny, PinsOnly, PinsExcluded

@@ -25,6 +25,8 @@ var Dialect = sqlstore.Dialect{
 	Name:                 "postgres",
 	NumberedPlaceholders: true,
 	LockRows:             true,
+	ArrayParams:          true,
+	RoundTrips:           true,
 	Retryable: func(err error) bool {
 		var pgErr *pgconn.PgError
 		// serialization_failure, deadlock_detected, unique_violation from two

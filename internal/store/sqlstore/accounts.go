@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/parleyim/parley/internal/store"
@@ -26,13 +27,9 @@ func (t *txn) AccountExists(ctx context.Context, app store.AppID, user string) (
 }
 
 func (t *txn) ExistingAccounts(ctx context.Context, app store.AppID, users []string) (map[string]bool, error) {
-	return chunked(users, func(chunk []string) (map[string]bool, error) {
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, int64(app))
-		for _, u := range chunk {
-			args = append(args, u)
-		}
-		return t.stringSet(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND user_id IN `+inList(len(chunk)), args...)
+	return t.chunked(users, func(chunk []string) (map[string]bool, error) {
+		cond, args := t.among("user_id", chunk)
+		return t.stringSet(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND `+cond, append([]any{int64(app)}, args...)...)
 	})
 }
 
@@ -54,6 +51,7 @@ var accountTables = []struct {
 	{"conversation_group_members", []string{"owner"}},
 	{"conversation_groups", []string{"owner"}},
 	{"c2c_recv_opts", []string{"owner", "peer"}},
+	{"group_members", []string{"user_id"}},
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {
@@ -90,6 +88,16 @@ func (t *txn) LockAccounts(ctx context.Context, app store.AppID, users ...string
 	// A fixed order keeps two writers locking the same pair from deadlocking.
 	sorted := append([]string(nil), users...)
 	sort.Strings(sorted)
+	if t.db.dialect.ArrayParams && len(sorted) > 1 {
+		// One statement for every account: rows are locked in the order
+		// the ORDER BY returns them, the same fixed order.
+		rows, err := t.query(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND user_id = ANY(?) ORDER BY user_id FOR UPDATE`,
+			int64(app), slices.Compact(sorted))
+		if err != nil {
+			return err
+		}
+		return rows.Close()
+	}
 	for i, u := range sorted {
 		if i > 0 && sorted[i-1] == u {
 			continue

@@ -7,16 +7,16 @@ import (
 )
 
 func (t *txn) BlockedAmong(ctx context.Context, app store.AppID, owner string, peers []string) (map[string]bool, error) {
-	return chunked(peers, func(chunk []string) (map[string]bool, error) {
-		return t.stringSet(ctx, `SELECT peer_id FROM blocklist WHERE app_id = ? AND owner_id = ? AND peer_id IN `+inList(len(chunk)),
-			appArgs(app, owner, chunk)...)
+	return t.chunked(peers, func(chunk []string) (map[string]bool, error) {
+		cond, args := t.among("peer_id", chunk)
+		return t.stringSet(ctx, `SELECT peer_id FROM blocklist WHERE app_id = ? AND owner_id = ? AND `+cond, append([]any{int64(app), owner}, args...)...)
 	})
 }
 
 func (t *txn) BlockedByAmong(ctx context.Context, app store.AppID, owner string, peers []string) (map[string]bool, error) {
-	return chunked(peers, func(chunk []string) (map[string]bool, error) {
-		return t.stringSet(ctx, `SELECT owner_id FROM blocklist WHERE app_id = ? AND peer_id = ? AND owner_id IN `+inList(len(chunk)),
-			appArgs(app, owner, chunk)...)
+	return t.chunked(peers, func(chunk []string) (map[string]bool, error) {
+		cond, args := t.among("owner_id", chunk)
+		return t.stringSet(ctx, `SELECT owner_id FROM blocklist WHERE app_id = ? AND peer_id = ? AND `+cond, append([]any{int64(app), owner}, args...)...)
 	})
 }
 

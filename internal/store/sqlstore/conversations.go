@@ -10,13 +10,38 @@ import (
 	"github.com/parleyim/parley/internal/store"
 )
 
-// A view is in its owner's list while it has no conversation row yet (a pin
-// or draft before the first message) or its last message is newer than the
-// deletion (hidden_seq).
-const entryQuery = `SELECT uc.conv_key, uc.peer, c.last_seq, c.last_time, uc.read_seq, uc.cleared_seq, uc.hidden_seq,
-	uc.pinned_at, uc.draft, uc.draft_time
+// listSource is every view of one owner as one relation l (arguments: app,
+// owner, app, owner): one-to-one views joined with their conversation's
+// shared row (none before the first message), and group memberships
+// joined with their group's row, so that a group's order and last message
+// come from the group row and a group message writes nothing per member.
+// conv_id is the conversation as the owner names it, the list order's
+// last key. A group view's unread is computed here; a one-to-one view's is
+// counted afterwards (fillUnread), for the rows returned only.
+const listSource = `(SELECT uc.conv_key, uc.peer, 'c2c_' || uc.peer AS conv_id, c.last_seq, c.last_time, uc.read_seq,
+		uc.cleared_seq, uc.hidden_seq, uc.pinned_at, uc.draft, uc.draft_time, uc.version, CAST(NULL AS BIGINT) AS unread
 	FROM user_conversations uc LEFT JOIN conversations c ON c.app_id = uc.app_id AND c.conv_key = uc.conv_key
-	WHERE uc.app_id = ? AND uc.owner = ? AND (c.last_seq IS NULL OR c.last_seq > uc.hidden_seq)`
+	WHERE uc.app_id = ? AND uc.owner = ?
+	UNION ALL
+	SELECT 'group:' || gm.group_id, '', 'group_' || gm.group_id, g.last_seq, g.last_time, gm.read_seq,
+		gm.cleared_seq, gm.hidden_seq, gm.pinned_at, gm.draft, gm.draft_time, gm.version, ` + groupUnreadExpr + `
+	FROM group_members gm JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
+	WHERE gm.app_id = ? AND gm.user_id = ?) l`
+
+// inListCond: a view is in its owner's list while it has no conversation
+// row yet (a pin or draft before the first message) or its last message is
+// newer than the deletion (hidden_seq; -1 on a group view shown before any
+// message since).
+const inListCond = `(l.last_seq IS NULL OR l.last_seq > l.hidden_seq)`
+
+const entryColumns = `SELECT l.conv_key, l.peer, l.last_seq, l.last_time, l.read_seq, l.cleared_seq, l.hidden_seq,
+	l.pinned_at, l.draft, l.draft_time, l.version, l.unread FROM ` + listSource
+
+const entryQuery = entryColumns + ` WHERE ` + inListCond
+
+func listArgs(app store.AppID, owner string) []any {
+	return []any{int64(app), owner, int64(app), owner}
+}
 
 // perKeyUnread is how many keys are looked up one by one for their unread
 // count before counting the whole list is cheaper.
@@ -30,12 +55,15 @@ func (t *txn) scanEntries(ctx context.Context, app store.AppID, owner string, ou
 	defer rows.Close()
 	for rows.Next() {
 		e := store.ConversationEntry{Conversation: store.Conversation{App: app, Owner: owner}}
-		var lastSeq, lastTime sql.NullInt64
-		if err := rows.Scan(&e.ConvKey, &e.Peer, &lastSeq, &lastTime, &e.ReadSeq, &e.ClearedSeq, &e.HiddenSeq,
-			&e.PinnedAt, &e.Draft, &e.DraftTime); err != nil {
+		var lastSeq, lastTime, unread sql.NullInt64
+		var hidden int64
+		if err := rows.Scan(&e.ConvKey, &e.Peer, &lastSeq, &lastTime, &e.ReadSeq, &e.ClearedSeq, &hidden,
+			&e.PinnedAt, &e.Draft, &e.DraftTime, &e.Version, &unread); err != nil {
 			return err
 		}
-		e.LastSeq, e.LastTime = uint64(lastSeq.Int64), lastTime.Int64
+		e.LastSeq, e.LastTime, e.Unread = uint64(lastSeq.Int64), lastTime.Int64, int(unread.Int64)
+		e.HiddenSeq = uint64(max(hidden, 0))
+		e.InList = !lastSeq.Valid || lastSeq.Int64 > hidden
 		*out = append(*out, e)
 	}
 	return rows.Err()
@@ -45,15 +73,15 @@ func (t *txn) ConversationEntries(ctx context.Context, app store.AppID, owner st
 	var out []store.ConversationEntry
 	all := keys == nil
 	if all {
-		if err := t.scanEntries(ctx, app, owner, &out, entryQuery, int64(app), owner); err != nil {
+		if err := t.scanEntries(ctx, app, owner, &out, entryQuery, listArgs(app, owner)...); err != nil {
 			return nil, err
 		}
 	}
 	for len(keys) > 0 {
 		part := keys[:min(len(keys), 200)]
 		keys = keys[len(part):]
-		args := append([]any{int64(app), owner}, convArgs(part)...)
-		if err := t.scanEntries(ctx, app, owner, &out, entryQuery+` AND uc.conv_key IN `+inList(len(part)), args...); err != nil {
+		args := append(listArgs(app, owner), convArgs(part)...)
+		if err := t.scanEntries(ctx, app, owner, &out, entryQuery+` AND l.conv_key IN `+inList(len(part)), args...); err != nil {
 			return nil, err
 		}
 	}
@@ -67,7 +95,8 @@ func (t *txn) ConversationEntries(ctx context.Context, app store.AppID, owner st
 func (t *txn) fillUnread(ctx context.Context, app store.AppID, owner string, out []store.ConversationEntry, all bool) error {
 	var counted []string
 	for _, e := range out {
-		if e.LastSeq > e.ClearedSeq {
+		// A group view's unread came with it (arithmetic on its rows).
+		if _, group := groupOf(e.ConvKey); !group && e.LastSeq > e.ClearedSeq {
 			counted = append(counted, e.ConvKey)
 		}
 	}
@@ -118,54 +147,57 @@ func (t *txn) fillUnread(ctx context.Context, app store.AppID, owner string, out
 		}
 	}
 	for i := range out {
-		out[i].Unread = unread[out[i].ConvKey]
+		if _, group := groupOf(out[i].ConvKey); !group {
+			out[i].Unread = unread[out[i].ConvKey]
+		}
 	}
 	return nil
 }
 
 // pinnedExpr and timeExpr are the list order's first two keys; the third
-// is uc.peer. The keyset condition repeats them (SQL cannot name a select
+// is l.conv_id. The keyset condition repeats them (SQL cannot name a select
 // alias in WHERE).
 const (
-	pinnedExpr = `(CASE WHEN uc.pinned_at > 0 THEN 1 ELSE 0 END)`
-	timeExpr   = `COALESCE(c.last_time, 0)`
+	pinnedExpr = `(CASE WHEN l.pinned_at > 0 THEN 1 ELSE 0 END)`
+	timeExpr   = `COALESCE(l.last_time, 0)`
 )
 
 // ConversationPage builds one statement: the list's membership rule
 // (entryQuery), q's filters as extra conditions, the keyset as a
-// comparison on (pinned, last time, peer), the order and LIMIT. Marks and
-// group membership are matched by the owner's conversation ID,
-// 'c2c_' || peer.
+// comparison on (pinned, last time, conversation ID), the order and
+// LIMIT. Marks and group membership are matched by the owner's
+// conversation ID. The only OFFSET is get_list's, and it skips only
+// conversations of the cursor's second (BeforeTime bounds the rest).
 func (t *txn) ConversationPage(ctx context.Context, app store.AppID, owner string, q store.ConversationPageQuery) ([]store.ConversationEntry, error) {
 	var b strings.Builder
-	args := []any{int64(app), owner}
+	args := listArgs(app, owner)
 	b.WriteString(entryQuery)
 	if !q.IncludeEmpty {
-		b.WriteString(` AND COALESCE(c.last_seq, 0) > uc.cleared_seq`)
+		b.WriteString(` AND COALESCE(l.last_seq, 0) > l.cleared_seq`)
 	}
 	switch q.Pins {
 	case store.PinsOnly:
-		b.WriteString(` AND uc.pinned_at > 0`)
+		b.WriteString(` AND l.pinned_at > 0`)
 	case store.PinsExcluded:
-		b.WriteString(` AND uc.pinned_at = 0`)
+		b.WriteString(` AND l.pinned_at = 0`)
 	}
 	if q.MarkType != 0 {
-		b.WriteString(` AND ((SELECT m.marks FROM conversation_marks m WHERE m.app_id = uc.app_id AND m.owner = uc.owner
-			AND m.conv_id = 'c2c_' || uc.peer) & ?) = ?`)
-		args = append(args, int64(q.MarkType), int64(q.MarkType))
+		b.WriteString(` AND ((SELECT m.marks FROM conversation_marks m WHERE m.app_id = ? AND m.owner = ?
+			AND m.conv_id = l.conv_id) & ?) = ?`)
+		args = append(args, int64(app), owner, int64(q.MarkType), int64(q.MarkType))
 	}
 	if q.GroupID != 0 {
-		b.WriteString(` AND EXISTS (SELECT 1 FROM conversation_group_members g WHERE g.app_id = uc.app_id AND g.owner = uc.owner
-			AND g.group_id = ? AND g.conv_id = 'c2c_' || uc.peer)`)
-		args = append(args, q.GroupID)
+		b.WriteString(` AND EXISTS (SELECT 1 FROM conversation_group_members g WHERE g.app_id = ? AND g.owner = ?
+			AND g.group_id = ? AND g.conv_id = l.conv_id)`)
+		args = append(args, int64(app), owner, q.GroupID)
 	}
 	if q.BeforeTime > 0 {
 		b.WriteString(` AND ` + timeExpr + ` < ?`)
 		args = append(args, q.BeforeTime)
 	}
 	if p := q.After; p != nil {
-		keyset := `(` + timeExpr + ` < ? OR (` + timeExpr + ` = ? AND uc.peer > ?))`
-		targs := []any{p.LastTime, p.LastTime, p.Peer}
+		keyset := `(` + timeExpr + ` < ? OR (` + timeExpr + ` = ? AND l.conv_id > ?))`
+		targs := []any{p.LastTime, p.LastTime, p.ConvID}
 		if q.PinnedFirst {
 			pinned := boolInt(p.Pinned)
 			b.WriteString(` AND (` + pinnedExpr + ` < ? OR (` + pinnedExpr + ` = ? AND ` + keyset + `))`)
@@ -179,13 +211,18 @@ func (t *txn) ConversationPage(ctx context.Context, app store.AppID, owner strin
 	if q.PinnedFirst {
 		b.WriteString(pinnedExpr + ` DESC, `)
 	}
-	b.WriteString(timeExpr + ` DESC, uc.peer`)
-	limit := int64(q.Limit)
-	if limit <= 0 {
-		limit = maxSQLInt
+	b.WriteString(timeExpr + ` DESC, l.conv_id`)
+	if q.Limit > 0 {
+		b.WriteString(` LIMIT ?`)
+		args = append(args, q.Limit)
+	} else if q.Offset > 0 {
+		b.WriteString(` LIMIT ?`)
+		args = append(args, maxSQLInt)
 	}
-	b.WriteString(` LIMIT ? OFFSET ?`)
-	args = append(args, limit, max(q.Offset, 0))
+	if q.Offset > 0 {
+		b.WriteString(` OFFSET ?`)
+		args = append(args, q.Offset)
+	}
 	var out []store.ConversationEntry
 	if err := t.scanEntries(ctx, app, owner, &out, b.String(), args...); err != nil {
 		return nil, err
@@ -194,36 +231,74 @@ func (t *txn) ConversationPage(ctx context.Context, app store.AppID, owner strin
 }
 
 func (t *txn) ConversationUnreadTotal(ctx context.Context, app store.AppID, owner string) (int, error) {
-	var n sql.NullInt64
+	var c2c, groups sql.NullInt64
 	err := t.queryRow(ctx, `SELECT CAST(SUM(unread) AS BIGINT) FROM (`+conversationQuery+` AND c.last_seq > uc.hidden_seq) AS list`,
-		int64(app), owner).Scan(&n)
-	return int(n.Int64), err
+		int64(app), owner).Scan(&c2c)
+	if err != nil {
+		return 0, err
+	}
+	// O(groups joined): each member row carries its counters.
+	err = t.queryRow(ctx, `SELECT CAST(SUM(`+groupUnreadExpr+`) AS BIGINT) FROM group_members gm
+		JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
+		WHERE gm.app_id = ? AND gm.user_id = ? AND g.last_seq > gm.hidden_seq`, int64(app), owner).Scan(&groups)
+	return int(c2c.Int64 + groups.Int64), err
 }
 
 func (t *txn) ShowConversation(ctx context.Context, app store.AppID, owner, convKey, peer string) error {
-	_, err := t.exec(ctx, `INSERT INTO user_conversations (app_id, owner, conv_key, peer) VALUES (?, ?, ?, ?)
-		ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET hidden_seq = 0`, int64(app), owner, convKey, peer)
-	return err
+	if g, ok := groupOf(convKey); ok {
+		n, err := t.execAffected(ctx, `UPDATE group_members SET hidden_seq = -1 WHERE app_id = ? AND group_id = ? AND user_id = ?`,
+			int64(app), g, owner)
+		if err != nil || n == 0 {
+			return err
+		}
+		return t.touchGroupView(ctx, app, g, owner)
+	}
+	if _, err := t.exec(ctx, `INSERT INTO user_conversations (app_id, owner, conv_key, peer) VALUES (?, ?, ?, ?)
+		ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET hidden_seq = 0`, int64(app), owner, convKey, peer); err != nil {
+		return err
+	}
+	return t.touchViews(ctx, app, convKey, owner)
+}
+
+// setView updates columns of owner's view of convKey, whichever kind, and
+// gives it a new version if it exists.
+func (t *txn) setView(ctx context.Context, app store.AppID, owner, convKey, set string, args ...any) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	if g, ok := groupOf(convKey); ok {
+		n, err := t.execAffected(ctx, `UPDATE group_members SET `+set+` WHERE app_id = ? AND group_id = ? AND user_id = ?`,
+			append(args, int64(app), g, owner)...)
+		if err != nil || n == 0 {
+			return err
+		}
+		return t.touchGroupView(ctx, app, g, owner)
+	}
+	n, err := t.execAffected(ctx, `UPDATE user_conversations SET `+set+` WHERE app_id = ? AND owner = ? AND conv_key = ?`,
+		append(args, int64(app), owner, convKey)...)
+	if err != nil || n == 0 {
+		return err
+	}
+	return t.touchViews(ctx, app, convKey, owner)
 }
 
 func (t *txn) SetConversationPin(ctx context.Context, app store.AppID, owner, convKey string, pinnedAt int64) error {
-	_, err := t.exec(ctx, `UPDATE user_conversations SET pinned_at = ? WHERE app_id = ? AND owner = ? AND conv_key = ?`,
-		pinnedAt, int64(app), owner, convKey)
-	return err
+	return t.setView(ctx, app, owner, convKey, `pinned_at = ?`, pinnedAt)
 }
 
 func (t *txn) SetConversationDraft(ctx context.Context, app store.AppID, owner, convKey, text string, at int64) error {
 	if text == "" {
 		at = 0
 	}
-	_, err := t.exec(ctx, `UPDATE user_conversations SET draft = ?, draft_time = ? WHERE app_id = ? AND owner = ? AND conv_key = ?`,
-		text, at, int64(app), owner, convKey)
-	return err
+	return t.setView(ctx, app, owner, convKey, `draft = ?, draft_time = ?`, text, at)
 }
 
 func (t *txn) DeleteConversation(ctx context.Context, app store.AppID, owner, convKey string, clearHistory bool) (bool, error) {
 	if t.readOnly {
 		return false, errReadOnly
+	}
+	if g, ok := groupOf(convKey); ok {
+		return t.deleteGroupConversation(ctx, app, g, owner, clearHistory)
 	}
 	var lastSeq sql.NullInt64
 	var hidden int64
@@ -238,6 +313,8 @@ func (t *txn) DeleteConversation(ctx context.Context, app store.AppID, owner, co
 	}
 	if !lastSeq.Valid {
 		// Never had a message: nothing for a later message to bring back.
+		// The row goes, so sync has no view to report; the deletion is on
+		// the owner's change log (conversation.deleted).
 		_, err := t.exec(ctx, `DELETE FROM user_conversations WHERE app_id = ? AND owner = ? AND conv_key = ?`, int64(app), owner, convKey)
 		return true, err
 	}
@@ -247,7 +324,59 @@ func (t *txn) DeleteConversation(ctx context.Context, app store.AppID, owner, co
 		cleared_seq = CASE WHEN ? = 1 AND cleared_seq < ? THEN ? ELSE cleared_seq END
 		WHERE app_id = ? AND owner = ? AND conv_key = ?`,
 		last, last, last, convFlag(clearHistory), last, last, int64(app), owner, convKey)
-	return last > hidden, err
+	if err != nil {
+		return false, err
+	}
+	return last > hidden, t.touchViews(ctx, app, convKey, owner)
+}
+
+// deleteGroupConversation is DeleteConversation for a membership: the view
+// stays (the membership is group management's), hidden, read and
+// optionally cleared up to the group's last seq.
+func (t *txn) deleteGroupConversation(ctx context.Context, app store.AppID, group, owner string, clearHistory bool) (bool, error) {
+	var last, hidden int64
+	err := t.queryRow(ctx, `SELECT g.last_seq, gm.hidden_seq FROM group_members gm
+		JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
+		WHERE gm.app_id = ? AND gm.group_id = ? AND gm.user_id = ?`, int64(app), group, owner).Scan(&last, &hidden)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := t.exec(ctx, `UPDATE group_members SET hidden_seq = ?, pinned_at = 0, draft = '', draft_time = 0,
+		cleared_seq = CASE WHEN ? = 1 AND cleared_seq < ? THEN ? ELSE cleared_seq END
+		WHERE app_id = ? AND group_id = ? AND user_id = ?`,
+		last, convFlag(clearHistory), last, last, int64(app), group, owner); err != nil {
+		return false, err
+	}
+	if _, err := t.setGroupRead(ctx, app, group, owner, uint64(last)); err != nil {
+		return false, err
+	}
+	return last > hidden, t.touchGroupView(ctx, app, group, owner)
+}
+
+func (t *txn) ConversationVersion(ctx context.Context, app store.AppID, owner string) (uint64, error) {
+	var v int64
+	err := t.queryRow(ctx, `SELECT version FROM conversation_clocks WHERE app_id = ? AND owner = ?`, int64(app), owner).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return uint64(v), err
+}
+
+// ConversationsChangedAfter reads both kinds of view by version: each arm
+// of listSource has an index on (owner, version).
+func (t *txn) ConversationsChangedAfter(ctx context.Context, app store.AppID, owner string, after uint64, limit int) ([]store.ConversationEntry, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []store.ConversationEntry
+	if err := t.scanEntries(ctx, app, owner, &out, entryColumns+` WHERE l.version > ? ORDER BY l.version LIMIT ?`,
+		append(listArgs(app, owner), seqBound(after, 0), limit)...); err != nil {
+		return nil, err
+	}
+	return out, t.fillUnread(ctx, app, owner, out, false)
 }
 
 // --- group/mark data -------------------------------------------------------

@@ -42,6 +42,17 @@ type Dialect struct {
 	// other requests share. Requests are still refused at the batch boundary
 	// once their context is done.
 	DetachStatements bool
+	// ArrayParams: the driver takes a []string argument as an array, so a
+	// set of IDs is one parameter (`col = ANY(?)`) instead of an IN list of
+	// its length. One statement text whatever the count: the server plans it
+	// once per connection instead of once per list length, and no chunking
+	// under a parameter limit is needed.
+	ArrayParams bool
+	// RoundTrips: every statement is a network round trip to a server, so
+	// a write that can be said in fewer statements should be (several rows in
+	// one statement, a CTE instead of two statements). An embedded engine
+	// pays a function call per statement and keeps the simpler forms.
+	RoundTrips bool
 }
 
 // Options configures a DB.
@@ -345,6 +356,20 @@ func inList(n int) string {
 	return "(" + strings.Repeat("?,", n-1) + "?)"
 }
 
+// among returns the condition that col is one of values, and its arguments:
+// `col = ANY(?)` with one array argument where the dialect has ArrayParams,
+// else `col IN (?,...)`.
+func (t *txn) among(col string, values []string) (string, []any) {
+	if t.db.dialect.ArrayParams {
+		return col + " = ANY(?)", []any{values}
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return col + " IN " + inList(len(values)), args
+}
+
 // stringSet runs a query whose single column is a user ID and returns the
 // IDs as a set.
 func (t *txn) stringSet(ctx context.Context, q string, args ...any) (map[string]bool, error) {
@@ -365,10 +390,14 @@ func (t *txn) stringSet(ctx context.Context, q string, args ...any) (map[string]
 }
 
 // chunked calls fn over peers in chunks small enough for any engine's
-// parameter limit and for the statement cache, merging the sets.
-func chunked(peers []string, fn func(chunk []string) (map[string]bool, error)) (map[string]bool, error) {
+// parameter limit and for the statement cache, merging the sets. With array
+// parameters the whole set is one chunk.
+func (t *txn) chunked(peers []string, fn func(chunk []string) (map[string]bool, error)) (map[string]bool, error) {
 	out := map[string]bool{}
-	const size = 500
+	size := 500
+	if t.db.dialect.ArrayParams {
+		size = max(len(peers), 1)
+	}
 	for len(peers) > 0 {
 		n := min(size, len(peers))
 		part, err := fn(peers[:n])

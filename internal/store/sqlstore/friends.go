@@ -41,16 +41,16 @@ func (t *txn) Friend(ctx context.Context, app store.AppID, owner, peer string) (
 }
 
 func (t *txn) FriendsAmong(ctx context.Context, app store.AppID, owner string, peers []string) (map[string]bool, error) {
-	return chunked(peers, func(chunk []string) (map[string]bool, error) {
-		return t.stringSet(ctx, `SELECT peer_id FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id IN `+inList(len(chunk)),
-			appArgs(app, owner, chunk)...)
+	return t.chunked(peers, func(chunk []string) (map[string]bool, error) {
+		cond, args := t.among("peer_id", chunk)
+		return t.stringSet(ctx, `SELECT peer_id FROM friends WHERE app_id = ? AND owner_id = ? AND `+cond, append([]any{int64(app), owner}, args...)...)
 	})
 }
 
 func (t *txn) FriendOfAmong(ctx context.Context, app store.AppID, owner string, peers []string) (map[string]bool, error) {
-	return chunked(peers, func(chunk []string) (map[string]bool, error) {
-		return t.stringSet(ctx, `SELECT owner_id FROM friends WHERE app_id = ? AND peer_id = ? AND owner_id IN `+inList(len(chunk)),
-			appArgs(app, owner, chunk)...)
+	return t.chunked(peers, func(chunk []string) (map[string]bool, error) {
+		cond, args := t.among("owner_id", chunk)
+		return t.stringSet(ctx, `SELECT owner_id FROM friends WHERE app_id = ? AND peer_id = ? AND `+cond, append([]any{int64(app), owner}, args...)...)
 	})
 }
 
@@ -132,15 +132,25 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 		}
 		custom = string(b)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO friends (app_id, owner_id, peer_id, remark, add_source, add_wording, add_time, remark_time, custom)
+	const upsert = `INSERT INTO friends (app_id, owner_id, peer_id, remark, add_source, add_wording, add_time, remark_time, custom)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (app_id, owner_id, peer_id) DO UPDATE SET remark = excluded.remark, add_source = excluded.add_source,
-			add_wording = excluded.add_wording, add_time = excluded.add_time, remark_time = excluded.remark_time, custom = excluded.custom`,
-		int64(f.App), f.Owner, f.Peer, f.Remark, f.AddSource, f.AddWording, f.AddTime, f.RemarkTime, custom); err != nil {
-		return err
-	}
-	if _, err := t.exec(ctx, `DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(f.App), f.Owner, f.Peer); err != nil {
-		return err
+			add_wording = excluded.add_wording, add_time = excluded.add_time, remark_time = excluded.remark_time, custom = excluded.custom`
+	row := []any{int64(f.App), f.Owner, f.Peer, f.Remark, f.AddSource, f.AddWording, f.AddTime, f.RemarkTime, custom}
+	if t.db.dialect.RoundTrips {
+		// The list memberships are replaced: cleared in the same statement
+		// (a data-modifying CTE) rather than a round trip of its own.
+		if _, err := t.exec(ctx, `WITH cleared AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?) `+upsert,
+			append([]any{int64(f.App), f.Owner, f.Peer}, row...)...); err != nil {
+			return err
+		}
+	} else {
+		if _, err := t.exec(ctx, upsert, row...); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(f.App), f.Owner, f.Peer); err != nil {
+			return err
+		}
 	}
 	for _, g := range f.Groups {
 		if _, err := t.exec(ctx, `INSERT INTO friend_list_members (app_id, owner_id, name, peer_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sort"
 	"strings"
 
 	"github.com/parleyim/parley/internal/store"
@@ -20,9 +21,40 @@ func scanMessage(app store.AppID, sc interface{ Scan(...any) error }) (store.Mes
 	return m, err
 }
 
+// groupMessageColumns reads a group_messages row in messageColumns' shape:
+// the storage key rebuilt, no receiver.
+const groupMessageColumns = `'group:' || group_id, seq, sender, '', random, client_key, sent_at, flags, status, version, body, expires_at`
+
+// groupKeyPrefix starts a group conversation's storage key (package
+// convid builds the keys; the engine only routes on this prefix).
+const groupKeyPrefix = "group:"
+
+// groupOf is the group ID of a group conversation's storage key.
+func groupOf(convKey string) (string, bool) {
+	return strings.CutPrefix(convKey, groupKeyPrefix)
+}
+
+// msgSource is where one conversation's messages are: the one-to-one table
+// keyed by conv_key, or the group table keyed by group_id.
+type msgSource struct {
+	table, keyCol, columns string
+	key                    string
+	group                  bool
+}
+
+func sourceOf(convKey string) msgSource {
+	if g, ok := groupOf(convKey); ok {
+		return msgSource{table: "group_messages", keyCol: "group_id", columns: groupMessageColumns, key: g, group: true}
+	}
+	return msgSource{table: "messages", keyCol: "conv_key", columns: messageColumns, key: convKey}
+}
+
 func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
 	if t.readOnly {
 		return m, false, errReadOnly
+	}
+	if _, ok := groupOf(m.ConvKey); ok {
+		return t.appendGroupMessage(ctx, m)
 	}
 	app := int64(m.App)
 	lastTime := m.SentAt
@@ -32,8 +64,10 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 		last_time = CASE WHEN ? = 1 OR last_time > ? THEN last_time ELSE ? END
 		WHERE app_id = ? AND conv_key = ? RETURNING last_seq`,
 		boolInt(m.Flags&store.MessageExcludedFromLast != 0), lastTime, lastTime, app, m.ConvKey).Scan(&m.Seq)
+	created := false
 	if errors.Is(err, sql.ErrNoRows) {
 		m.Seq = 1
+		created = true
 		if _, err := t.exec(ctx, `INSERT INTO conversations (app_id, conv_key, last_seq, last_time) VALUES (?, ?, 1, ?)`,
 			app, m.ConvKey, lastTime); err != nil {
 			return m, false, err
@@ -52,8 +86,19 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 	n, err := t.execAffected(ctx, `INSERT INTO messages (app_id, `+messageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (app_id, conv_key, sender, client_key) DO NOTHING`,
 		app, m.ConvKey, m.Seq, m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt)
-	if err != nil || n == 1 {
+	if err != nil {
 		return m, false, err
+	}
+	if n == 1 {
+		if created {
+			// Two new views: a version each, so a sync reports them. A later
+			// message changes no version (as in a group): bumping both users'
+			// clocks and views cost a quarter of the server's CPU per
+			// message; a client learns of new messages from msg.new, or from
+			// the list, whose order is by last message.
+			return m, false, t.touchViews(ctx, m.App, m.ConvKey, m.Sender, m.Receiver)
+		}
+		return m, false, nil
 	}
 	// A retry: give the seq back (the conversation row is this
 	// transaction's until it ends, so nobody else took a later one) and
@@ -91,21 +136,21 @@ func (t *txn) scanMessages(ctx context.Context, app store.AppID, q string, args 
 }
 
 func (t *txn) MessagesInRange(ctx context.Context, app store.AppID, convKey string, from, to uint64, limit int) ([]store.Message, error) {
-	return t.scanMessages(ctx, app, `SELECT `+messageColumns+` FROM messages WHERE app_id = ? AND conv_key = ? AND seq >= ? AND seq <= ?
-		ORDER BY seq LIMIT ?`, int64(app), convKey, from, to, limit)
+	src := sourceOf(convKey)
+	return t.scanMessages(ctx, app, `SELECT `+src.columns+` FROM `+src.table+` WHERE app_id = ? AND `+src.keyCol+` = ? AND seq >= ? AND seq <= ?
+		ORDER BY seq LIMIT ?`, int64(app), src.key, seqBound(from, 0), seqBound(to, 0), limit)
 }
 
 func (t *txn) LatestMessages(ctx context.Context, app store.AppID, convKey string, before uint64, limit int) ([]store.Message, error) {
-	if before == 0 {
-		before = 1<<63 - 1
-	}
-	return t.scanMessages(ctx, app, `SELECT `+messageColumns+` FROM messages WHERE app_id = ? AND conv_key = ? AND seq <= ?
-		ORDER BY seq DESC LIMIT ?`, int64(app), convKey, before, limit)
+	src := sourceOf(convKey)
+	return t.scanMessages(ctx, app, `SELECT `+src.columns+` FROM `+src.table+` WHERE app_id = ? AND `+src.keyCol+` = ? AND seq <= ?
+		ORDER BY seq DESC LIMIT ?`, int64(app), src.key, seqBound(before, maxSQLInt), limit)
 }
 
 func (t *txn) Message(ctx context.Context, app store.AppID, convKey string, seq uint64) (store.Message, bool, error) {
-	m, err := scanMessage(app, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE app_id = ? AND conv_key = ? AND seq = ?`,
-		int64(app), convKey, seq))
+	src := sourceOf(convKey)
+	m, err := scanMessage(app, t.queryRow(ctx, `SELECT `+src.columns+` FROM `+src.table+` WHERE app_id = ? AND `+src.keyCol+` = ? AND seq = ?`,
+		int64(app), src.key, seqBound(seq, 0)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Message{}, false, nil
 	}
@@ -113,8 +158,9 @@ func (t *txn) Message(ctx context.Context, app store.AppID, convKey string, seq 
 }
 
 func (t *txn) UpdateMessage(ctx context.Context, m store.Message) error {
-	_, err := t.exec(ctx, `UPDATE messages SET status = ?, version = ?, body = ? WHERE app_id = ? AND conv_key = ? AND seq = ?`,
-		m.Status, m.Version, string(m.Body), int64(m.App), m.ConvKey, m.Seq)
+	src := sourceOf(m.ConvKey)
+	_, err := t.exec(ctx, `UPDATE `+src.table+` SET status = ?, version = ?, body = ? WHERE app_id = ? AND `+src.keyCol+` = ? AND seq = ?`,
+		m.Status, m.Version, string(m.Body), int64(m.App), src.key, seqBound(m.Seq, 0))
 	return err
 }
 
@@ -144,19 +190,45 @@ func (t *txn) Conversations(ctx context.Context, app store.AppID, owner string) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []store.Conversation
 	for rows.Next() {
 		c, err := scanConversation(app, owner, rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	groups, err := t.groupViews(ctx, app, owner, ` AND g.last_seq > gm.hidden_seq`)
+	if err != nil || len(groups) == 0 {
+		return out, err
+	}
+	out = append(out, groups...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.PinnedAt != b.PinnedAt {
+			return a.PinnedAt > b.PinnedAt
+		}
+		if a.LastTime != b.LastTime {
+			return a.LastTime > b.LastTime
+		}
+		return a.ConvKey < b.ConvKey
+	})
+	return out, nil
 }
 
 func (t *txn) Conversation(ctx context.Context, app store.AppID, owner, convKey string) (store.Conversation, bool, error) {
+	if g, ok := groupOf(convKey); ok {
+		views, err := t.groupViews(ctx, app, owner, ` AND gm.group_id = ?`, g)
+		if err != nil || len(views) == 0 {
+			return store.Conversation{}, false, err
+		}
+		return views[0], true, nil
+	}
 	c, err := scanConversation(app, owner, t.queryRow(ctx, conversationQuery+` AND uc.conv_key = ?`, int64(app), owner, convKey))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Conversation{}, false, nil
@@ -165,9 +237,16 @@ func (t *txn) Conversation(ctx context.Context, app store.AppID, owner, convKey 
 }
 
 func (t *txn) SetReadSeq(ctx context.Context, app store.AppID, owner, convKey string, seq uint64) error {
-	_, err := t.exec(ctx, `UPDATE user_conversations SET read_seq = ? WHERE app_id = ? AND owner = ? AND conv_key = ? AND read_seq < ?`,
-		seq, int64(app), owner, convKey, seq)
-	return err
+	if g, ok := groupOf(convKey); ok {
+		_, err := t.setGroupRead(ctx, app, g, owner, seq)
+		return err
+	}
+	n, err := t.execAffected(ctx, `UPDATE user_conversations SET read_seq = ? WHERE app_id = ? AND owner = ? AND conv_key = ? AND read_seq < ?`,
+		seqBound(seq, 0), int64(app), owner, convKey, seqBound(seq, 0))
+	if err != nil || n == 0 {
+		return err
+	}
+	return t.touchViews(ctx, app, convKey, owner)
 }
 
 func (t *txn) PruneMessages(ctx context.Context, now int64) (int64, error) {
@@ -177,7 +256,12 @@ func (t *txn) PruneMessages(ctx context.Context, now int64) (int64, error) {
 	if _, err := t.exec(ctx, `DELETE FROM message_receipts WHERE expires_at < ?`, now); err != nil {
 		return 0, err
 	}
-	return t.execAffected(ctx, `DELETE FROM messages WHERE expires_at < ?`, now)
+	n, err := t.execAffected(ctx, `DELETE FROM messages WHERE expires_at < ?`, now)
+	if err != nil {
+		return n, err
+	}
+	g, err := t.execAffected(ctx, `DELETE FROM group_messages WHERE expires_at < ?`, now)
+	return n + g, err
 }
 
 // maxSQLInt stands for "no bound": engines store seqs and times as signed
@@ -206,16 +290,24 @@ func timeBound(v int64, open int64) int64 {
 // statements stay few; open bounds are passed as extreme values.
 func (t *txn) QueryMessages(ctx context.Context, app store.AppID, q store.MessageQuery) ([]store.Message, error) {
 	var b strings.Builder
-	args := []any{int64(app), q.ConvKey, seqBound(q.MinSeq, 0), seqBound(q.MaxSeq, maxSQLInt),
+	src := sourceOf(q.ConvKey)
+	args := []any{int64(app), src.key, seqBound(q.MinSeq, 0), seqBound(q.MaxSeq, maxSQLInt),
 		timeBound(q.MinTime, -maxSQLInt), timeBound(q.MaxTime, maxSQLInt)}
-	b.WriteString(`SELECT ` + messageColumns + ` FROM messages m WHERE m.app_id = ? AND m.conv_key = ?
+	b.WriteString(`SELECT ` + src.columns + ` FROM ` + src.table + ` m WHERE m.app_id = ? AND m.` + src.keyCol + ` = ?
 		AND m.seq >= ? AND m.seq <= ? AND m.sent_at >= ? AND m.sent_at <= ?`)
 	if q.Viewer != "" {
-		b.WriteString(` AND m.seq > COALESCE((SELECT uc.cleared_seq FROM user_conversations uc
-			WHERE uc.app_id = ? AND uc.owner = ? AND uc.conv_key = ?), 0)
-		AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id = m.app_id AND d.owner = ?
-			AND d.conv_key = m.conv_key AND d.seq = m.seq)`)
-		args = append(args, int64(app), q.Viewer, q.ConvKey, q.Viewer)
+		if src.group {
+			b.WriteString(` AND m.seq > COALESCE((SELECT gm.cleared_seq FROM group_members gm
+				WHERE gm.app_id = ? AND gm.user_id = ? AND gm.group_id = ?), 0)`)
+		} else {
+			b.WriteString(` AND m.seq > COALESCE((SELECT uc.cleared_seq FROM user_conversations uc
+				WHERE uc.app_id = ? AND uc.owner = ? AND uc.conv_key = ?), 0)`)
+		}
+		// deleted_messages names a message by its storage key, whatever
+		// the kind.
+		b.WriteString(` AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id = m.app_id AND d.owner = ?
+			AND d.conv_key = ? AND d.seq = m.seq)`)
+		args = append(args, int64(app), q.Viewer, src.key, q.Viewer, q.ConvKey)
 	}
 	dir := ""
 	if q.Descending {
@@ -244,9 +336,10 @@ func (t *txn) MessageByClientKey(ctx context.Context, app store.AppID, convKey, 
 	if len(senders) == 0 {
 		return store.Message{}, false, nil
 	}
-	args := append([]any{int64(app), convKey, key}, stringArgs(senders)...)
-	m, err := scanMessage(app, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE app_id = ? AND conv_key = ? AND client_key = ? AND sender IN `+inList(len(senders))+` ORDER BY seq LIMIT 1`, args...))
+	src := sourceOf(convKey)
+	args := append([]any{int64(app), src.key, key}, stringArgs(senders)...)
+	m, err := scanMessage(app, t.queryRow(ctx, `SELECT `+src.columns+` FROM `+src.table+`
+		WHERE app_id = ? AND `+src.keyCol+` = ? AND client_key = ? AND sender IN `+inList(len(senders))+` ORDER BY seq LIMIT 1`, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Message{}, false, nil
 	}
@@ -266,15 +359,16 @@ func (t *txn) DeleteMessagesFor(ctx context.Context, app store.AppID, owner, con
 		return 0, errReadOnly
 	}
 	var n int64
+	src := sourceOf(convKey)
 	for len(seqs) > 0 {
 		part := seqs[:min(len(seqs), 100)]
 		seqs = seqs[len(part):]
-		args := []any{owner, int64(app), convKey}
+		args := []any{owner, convKey, int64(app), src.key}
 		for _, q := range part {
 			args = append(args, seqBound(q, 0))
 		}
 		affected, err := t.execAffected(ctx, `INSERT INTO deleted_messages (app_id, owner, conv_key, seq, expires_at)
-			SELECT app_id, ?, conv_key, seq, expires_at FROM messages WHERE app_id = ? AND conv_key = ? AND seq IN `+inList(len(part))+`
+			SELECT app_id, ?, ?, seq, expires_at FROM `+src.table+` WHERE app_id = ? AND `+src.keyCol+` = ? AND seq IN `+inList(len(part))+`
 			ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return n, err
@@ -285,7 +379,13 @@ func (t *txn) DeleteMessagesFor(ctx context.Context, app store.AppID, owner, con
 }
 
 func (t *txn) SetClearedSeq(ctx context.Context, app store.AppID, owner, convKey string, seq uint64) error {
-	_, err := t.exec(ctx, `UPDATE user_conversations SET cleared_seq = ? WHERE app_id = ? AND owner = ? AND conv_key = ? AND cleared_seq < ?`,
+	if g, ok := groupOf(convKey); ok {
+		return t.clearGroup(ctx, app, g, owner, seq)
+	}
+	n, err := t.execAffected(ctx, `UPDATE user_conversations SET cleared_seq = ? WHERE app_id = ? AND owner = ? AND conv_key = ? AND cleared_seq < ?`,
 		seqBound(seq, 0), int64(app), owner, convKey, seqBound(seq, 0))
-	return err
+	if err != nil || n == 0 {
+		return err
+	}
+	return t.touchViews(ctx, app, convKey, owner)
 }

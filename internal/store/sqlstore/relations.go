@@ -20,20 +20,27 @@ func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peer
 		RecvOpt: map[string]int{}}
 	sets := [relationParts - 1]map[string]bool{rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy}
 	first := true
+	chunkSize := 200
+	if t.db.dialect.ArrayParams {
+		// One array parameter per arm: the whole set in one statement.
+		chunkSize = max(len(peers), 1)
+	}
 	for len(peers) > 0 || first {
-		n := min(len(peers), 200)
+		n := min(len(peers), chunkSize)
 		chunk := peers[:n]
 		peers = peers[n:]
-		in := inList(len(chunk))
-		q := `SELECT 0, peer_id FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id IN ` + in + `
-			UNION ALL SELECT 1, owner_id FROM friends WHERE app_id = ? AND peer_id = ? AND owner_id IN ` + in + `
-			UNION ALL SELECT 2, peer_id FROM blocklist WHERE app_id = ? AND owner_id = ? AND peer_id IN ` + in + `
-			UNION ALL SELECT 3, owner_id FROM blocklist WHERE app_id = ? AND peer_id = ? AND owner_id IN ` + in + `
-			UNION ALL SELECT ` + strconv.Itoa(recvOptKind) + ` + opt, peer FROM c2c_recv_opts WHERE app_id = ? AND owner = ? AND peer IN ` + in
+		var arms [relationParts]string
 		args := make([]any, 0, relationParts*(len(chunk)+2)+2)
-		for range relationParts {
-			args = append(args, appArgs(app, owner, chunk)...)
+		for i, col := range [relationParts]string{"peer_id", "owner_id", "peer_id", "owner_id", "peer"} {
+			cond, in := t.among(col, chunk)
+			arms[i] = cond
+			args = append(append(args, int64(app), owner), in...)
 		}
+		q := `SELECT 0, peer_id FROM friends WHERE app_id = ? AND owner_id = ? AND ` + arms[0] + `
+			UNION ALL SELECT 1, owner_id FROM friends WHERE app_id = ? AND peer_id = ? AND ` + arms[1] + `
+			UNION ALL SELECT 2, peer_id FROM blocklist WHERE app_id = ? AND owner_id = ? AND ` + arms[2] + `
+			UNION ALL SELECT 3, owner_id FROM blocklist WHERE app_id = ? AND peer_id = ? AND ` + arms[3] + `
+			UNION ALL SELECT ` + strconv.Itoa(recvOptKind) + ` + opt, peer FROM c2c_recv_opts WHERE app_id = ? AND owner = ? AND ` + arms[4]
 		if first {
 			q += ` UNION ALL SELECT ` + strconv.Itoa(relationParts) + `, user_id FROM accounts WHERE app_id = ? AND user_id = ?`
 			args = append(args, int64(app), owner)

@@ -82,7 +82,7 @@ func testConversationPage(t *testing.T, s store.Store) {
 				return peers, unread
 			}
 			last := page[len(page)-1]
-			q.After = &store.ConversationPos{Pinned: last.PinnedAt > 0, LastTime: last.LastTime, Peer: last.Peer}
+			q.After = &store.ConversationPos{Pinned: last.PinnedAt > 0, LastTime: last.LastTime, ConvID: "c2c_" + last.Peer}
 		}
 		t.Fatalf("paging %+v did not end", q)
 		return nil, 0

@@ -1,0 +1,642 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parleyim/parley/internal/broker"
+)
+
+// Group delivery. A group event is encoded once and published once, on the
+// group's broker subject; it is never expanded into one publish per member.
+// Each node keeps an index of which of its sessions belong to which group
+// and holds an interest in a group's subject exactly while one of its
+// sessions is a member, so a node with no member online hears nothing of the
+// group, and offline members cost nothing anywhere. The node that hears an
+// event writes the same bytes to each of its member sessions.
+//
+// Membership comes from two places: at login the GroupDirectory says which
+// groups the user is in, and afterwards the group service tells the gateway
+// of each change (JoinedGroup, LeftGroup) once it is committed.
+
+// GroupDirectory tells the gateway which groups a user is a member of. The
+// gateway asks it when the first session of a user logs in on this node;
+// later changes come through JoinedGroup and LeftGroup.
+type GroupDirectory interface {
+	// UserGroups returns the IDs of the groups user is a member of in app
+	// (in any order; nil for none). It is called on the login's path, so
+	// it must be an indexed read. An error fails the login.
+	UserGroups(ctx context.Context, app uint64, user string) ([]string, error)
+}
+
+// MaxGroupPushUsers bounds GroupPush.Only and GroupPush.Except: the list
+// travels in the envelope to every node with a member online.
+const MaxGroupPushUsers = 1000
+
+// GroupPush is one event for the online members of a group.
+type GroupPush struct {
+	// Frame is the complete WebSocket frame (see PushFrame), written as is
+	// to every member session that hears it.
+	Frame []byte
+	// Origin is the connection the change came from (an event's Origin),
+	// which is not sent it back; nil for none.
+	Origin any
+	// Only, when not nil, limits the event to these members (a message
+	// targeted to some members). An empty non-nil list reaches nobody.
+	Only []string
+	// Except lists members who must not hear it (muted, blocked). Only and
+	// Except are exclusive.
+	Except []string
+}
+
+// ErrGroupPush is returned by PublishGroup for a push it cannot carry: the
+// group service validates what clients send (with the group API's codes)
+// before it gets here, so this is a caller's bug, not a client's error.
+var ErrGroupPush = errors.New("gateway: invalid group push")
+
+// PublishGroup sends p to every online session of every member of group, on
+// every node, once. The cost here is one encode and one publish whatever the
+// group's size: the fan-out to members happens on each node that has some.
+// At most once, like every push: a member that misses it resyncs by seq.
+func (g *Gateway) PublishGroup(app uint64, group string, p GroupPush) error {
+	env := groupEnvelope{app: app, group: group, node: g.nodeID, frame: p.Frame}
+	switch {
+	case len(p.Frame) == 0:
+		return fmt.Errorf("%w: empty frame", ErrGroupPush)
+	case len(group) == 0 || len(group) > 255:
+		return fmt.Errorf("%w: group ID must be 1 to 255 bytes", ErrGroupPush)
+	case p.Only != nil && p.Except != nil:
+		return fmt.Errorf("%w: Only and Except are exclusive", ErrGroupPush)
+	case p.Only != nil:
+		env.mode, env.users = groupOnly, p.Only
+		if len(p.Only) == 0 {
+			return nil
+		}
+	case len(p.Except) > 0:
+		env.mode, env.users = groupExcept, p.Except
+	}
+	if len(env.users) > MaxGroupPushUsers {
+		return fmt.Errorf("%w: over 1000 listed members", ErrGroupPush)
+	}
+	for _, u := range env.users {
+		if len(u) == 0 || len(u) > 255 {
+			return fmt.Errorf("%w: a listed UserID must be 1 to 255 bytes", ErrGroupPush)
+		}
+	}
+	if c, ok := p.Origin.(*conn); ok {
+		env.origin = c.id
+	}
+	subject := broker.GroupSubject(app, group)
+	if !g.mayListen(subject) {
+		return nil
+	}
+	g.publishBytes(subject, env.encode())
+	return nil
+}
+
+// JoinedGroup tells the gateway that user became a member of group; the
+// group service calls it after the change is committed, in commit order for
+// a given user. The user's sessions on this node start hearing the group's
+// events (the node subscribes to the group if it had no member online).
+func (g *Gateway) JoinedGroup(app uint64, group, user string) {
+	g.membershipChanged(app, group, user, true)
+}
+
+// LeftGroup tells the gateway that user is no longer a member of group
+// (left, kicked, group dismissed), after the change is committed.
+func (g *Gateway) LeftGroup(app uint64, group, user string) {
+	g.membershipChanged(app, group, user, false)
+}
+
+func (g *Gateway) membershipChanged(app uint64, group, user string, joined bool) {
+	touched := g.groups.change(userKey{app, user}, group, joined)
+	if touched == nil {
+		return
+	}
+	if err := g.groups.reconcile(g.interest, *touched); err != nil {
+		g.Logger.Warn("group subscription failed: its members on this node resync by seq",
+			"sdkappid", app, "group", group, "error", err.Error())
+	}
+}
+
+// joinGroups registers c (logged in as user) in the index and makes it a
+// member of the user's groups, returning once this node is subscribed to
+// each of them. On error c is in no group.
+func (g *Gateway) joinGroups(c *conn, app uint64, user string) error {
+	key := userKey{app, user}
+	for attempt := 0; ; attempt++ {
+		e, start, touched := g.groups.connect(c, key, g.Groups != nil)
+		if e != nil {
+			list, err := g.Groups.UserGroups(c.ctx, app, user)
+			if err != nil {
+				g.groups.loadFailed(e, key)
+				g.leaveGroups(c, app, user)
+				return err
+			}
+			var retry bool
+			touched, retry = g.groups.loaded(e, key, start, list)
+			if retry && attempt < 3 {
+				// More membership changes arrived during the read than the
+				// entry records: read again rather than guess.
+				continue
+			}
+		}
+		for _, k := range touched {
+			if err := g.groups.reconcile(g.interest, k); err != nil {
+				g.leaveGroups(c, app, user)
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// leaveGroups takes c out of the index and of every group, unsubscribing
+// from the groups it was the last local member of.
+func (g *Gateway) leaveGroups(c *conn, app uint64, user string) {
+	for _, k := range g.groups.disconnect(c, userKey{app, user}) {
+		// Release cannot fail in a way that leaves anything to undo.
+		_ = g.groups.reconcile(g.interest, k)
+	}
+}
+
+// onGroupEnvelope queues a group event for this node's member sessions.
+// It returns at once: the group's deliverer (one goroutine per group, while
+// it has events queued) writes them, in order. When events arrive faster
+// than the deliverer goes through the members, they queue, and the next
+// pass gives each session all of them at once, so its flusher writes them
+// in one system call instead of one each: under load, the cost per delivery
+// falls instead of the queue growing.
+func (g *Gateway) onGroupEnvelope(subject string, data []byte) {
+	env, err := decodeGroupEnvelope(data)
+	if err != nil {
+		g.Logger.Warn("broker: dropped a malformed group envelope", "subject", subject)
+		return
+	}
+	k := groupKey{env.app, env.group}
+	sh := g.groups.groupShard(k)
+	sh.mu.Lock()
+	lg := sh.m[k]
+	if lg == nil || len(lg.members) == 0 {
+		sh.mu.Unlock()
+		return
+	}
+	if len(lg.pending) >= maxQueuedGroupEvents || lg.pendingBytes+len(env.frame) > maxQueuedGroupBytes {
+		sh.mu.Unlock()
+		g.groupEventDropped(subject)
+		return
+	}
+	lg.pending = append(lg.pending, env)
+	lg.pendingBytes += len(env.frame)
+	start := !lg.delivering
+	lg.delivering = true
+	sh.mu.Unlock()
+	if start {
+		go g.deliverGroup(sh, lg)
+	}
+}
+
+// Bounds of the events queued on a node for one group's deliverer; past
+// them an event is dropped (its members resync by seq), as a broker drops
+// for a subscriber that falls behind.
+const (
+	maxQueuedGroupEvents = 1024
+	maxQueuedGroupBytes  = 4 << 20
+)
+
+// deliverGroup writes lg's queued events to its member sessions until none
+// is left. No lock is held while pushing.
+func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
+	for {
+		sh.mu.Lock()
+		if len(lg.pending) == 0 {
+			lg.delivering = false
+			lg.pending = nil
+			sh.mu.Unlock()
+			return
+		}
+		batch := lg.pending
+		lg.pending, lg.pendingBytes = nil, 0
+		members := lg.memberList()
+		sh.mu.Unlock()
+		g.pushGroupEvents(members, batch)
+	}
+}
+
+// pushGroupEvents gives each member session the events of batch meant for
+// it, in order, one session after the other.
+func (g *Gateway) pushGroupEvents(members []groupMember, batch []groupEnvelope) {
+	type filter struct {
+		origin uint64 // the connection not to send it to; 0 none
+		only   bool
+		listed map[string]struct{}
+	}
+	filters := make([]filter, len(batch))
+	for i, env := range batch {
+		if env.origin != 0 && env.node == g.nodeID {
+			filters[i].origin = env.origin
+		}
+		if env.mode != groupToAll {
+			filters[i].only = env.mode == groupOnly
+			filters[i].listed = make(map[string]struct{}, len(env.users))
+			for _, u := range env.users {
+				filters[i].listed[u] = struct{}{}
+			}
+		}
+	}
+	for _, m := range members {
+		for i := range batch {
+			f := &filters[i]
+			if f.origin != 0 && m.c.id == f.origin {
+				continue
+			}
+			if f.listed != nil {
+				if _, in := f.listed[m.user]; in != f.only {
+					continue
+				}
+			}
+			m.c.Push(batch[i].frame)
+		}
+	}
+}
+
+// groupEventDropped counts an event dropped for a group's full queue and
+// logs at most one line a second about it.
+func (g *Gateway) groupEventDropped(subject string) {
+	dropped := g.groups.dropped.Add(1)
+	now := time.Now().UnixNano()
+	if last := g.groups.droppedLogged.Load(); now-last >= int64(time.Second) && g.groups.droppedLogged.CompareAndSwap(last, now) {
+		g.Logger.Warn("group delivery behind: events dropped, the members resync by seq", "subject", subject,
+			"dropped_so_far", dropped)
+	}
+}
+
+// userKey (app, user) is ratelimit.go's.
+
+type groupKey struct {
+	app   uint64
+	group string
+}
+
+// groupIndex is one node's view of group membership, for its online users
+// only. Lock order: a user shard, then a group shard; delivery takes only a
+// group shard, and for no longer than a copy of a group's member list.
+type groupIndex struct {
+	dropped       atomic.Uint64 // group events dropped for a full queue
+	droppedLogged atomic.Int64  // unix ns of the last line about it
+	seed          maphash.Seed
+	users         [groupIndexShards]userShard
+	groups        [groupIndexShards]groupShard
+}
+
+const groupIndexShards = 64
+
+// maxPendingChanges bounds the membership changes an online user's entry
+// records while its groups are being read; past it the read is retried.
+const maxPendingChanges = 256
+
+type userShard struct {
+	mu sync.Mutex
+	m  map[userKey]*onlineUser
+}
+
+type groupShard struct {
+	mu sync.Mutex
+	m  map[groupKey]*localGroup
+}
+
+// onlineUser is a user with at least one session on this node.
+type onlineUser struct {
+	conns  map[*conn]struct{}
+	groups map[string]struct{} // the user's groups, as far as this node knows
+	known  bool                // groups was read from the directory
+	// While reads of the directory are in flight (loading > 0), changes
+	// that arrive are recorded in order and replayed on top of each read,
+	// since the read may or may not have seen them.
+	loading  int
+	changes  []membershipChange
+	overflow bool
+}
+
+type membershipChange struct {
+	group  string
+	joined bool
+}
+
+// localGroup is a group with a local member session, or one whose
+// subscription is being taken or given back.
+type localGroup struct {
+	members map[*conn]string // session → its user
+	// snapshot is members as a list for delivery, rebuilt by the first
+	// delivery after a change: joins cost a map insert, and a delivery
+	// holds the shard lock for at most one copy of the list.
+	snapshot []groupMember
+	held     bool          // this node holds an interest in the group's subject
+	syncing  chan struct{} // non-nil while one goroutine aligns held with members
+
+	// Events heard and not yet handed to the member sessions, and whether
+	// the deliverer goroutine exists (see onGroupEnvelope).
+	pending      []groupEnvelope
+	pendingBytes int
+	delivering   bool
+}
+
+type groupMember struct {
+	c    *conn
+	user string
+}
+
+func newGroupIndex() *groupIndex {
+	x := &groupIndex{seed: maphash.MakeSeed()}
+	for i := range x.users {
+		x.users[i].m = map[userKey]*onlineUser{}
+		x.groups[i].m = map[groupKey]*localGroup{}
+	}
+	return x
+}
+
+func (x *groupIndex) userShard(k userKey) *userShard {
+	return &x.users[(maphash.String(x.seed, k.user)^k.app)%groupIndexShards]
+}
+
+func (x *groupIndex) groupShard(k groupKey) *groupShard {
+	return &x.groups[(maphash.String(x.seed, k.group)^k.app)%groupIndexShards]
+}
+
+// connect adds c to its user's entry. If the user's groups are known it
+// joins them now and returns them as touched; otherwise, when load is true,
+// it returns the entry and the position in its change record from which the
+// caller, after reading the directory, passes the result to loaded.
+func (x *groupIndex) connect(c *conn, k userKey, load bool) (e *onlineUser, start int, touched []groupKey) {
+	sh := x.userShard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	u := sh.m[k]
+	if u == nil {
+		u = &onlineUser{conns: map[*conn]struct{}{}, groups: map[string]struct{}{}, known: !load}
+		sh.m[k] = u
+	}
+	u.conns[c] = struct{}{}
+	for gr := range u.groups {
+		gk := groupKey{k.app, gr}
+		x.addMember(gk, c, k.user)
+		touched = append(touched, gk)
+	}
+	if u.known {
+		return nil, 0, touched
+	}
+	u.loading++
+	return u, len(u.changes), touched
+}
+
+// loaded applies a directory read begun at change position start: the read
+// with the changes recorded since replayed on it becomes the user's groups,
+// and every session of the user is made a member of exactly those. It
+// returns the groups touched, and retry when the changes overflowed.
+func (x *groupIndex) loaded(e *onlineUser, k userKey, start int, list []string) (touched []groupKey, retry bool) {
+	sh := x.userShard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.m[k] != e {
+		// Every session of the user left meanwhile.
+		return nil, false
+	}
+	defer x.endLoad(e)
+	if e.overflow {
+		return nil, true
+	}
+	groups := make(map[string]struct{}, len(list))
+	for _, gr := range list {
+		groups[gr] = struct{}{}
+	}
+	for _, ch := range e.changes[start:] {
+		if ch.joined {
+			groups[ch.group] = struct{}{}
+		} else {
+			delete(groups, ch.group)
+		}
+	}
+	for gr := range e.groups {
+		if _, still := groups[gr]; !still {
+			gk := groupKey{k.app, gr}
+			for c := range e.conns {
+				x.removeMember(gk, c)
+			}
+			touched = append(touched, gk)
+		}
+	}
+	for gr := range groups {
+		gk := groupKey{k.app, gr}
+		for c := range e.conns {
+			x.addMember(gk, c, k.user)
+		}
+		touched = append(touched, gk)
+	}
+	e.groups, e.known = groups, true
+	return touched, false
+}
+
+// loadFailed ends a load that got no answer.
+func (x *groupIndex) loadFailed(e *onlineUser, k userKey) {
+	sh := x.userShard(k)
+	sh.mu.Lock()
+	if sh.m[k] == e {
+		x.endLoad(e)
+	}
+	sh.mu.Unlock()
+}
+
+func (x *groupIndex) endLoad(e *onlineUser) {
+	if e.loading--; e.loading == 0 {
+		e.changes, e.overflow = nil, false
+	}
+}
+
+// change records that user joined or left group. It returns the group to
+// reconcile, or nil when the user has no session here (its next login reads
+// the directory).
+func (x *groupIndex) change(k userKey, group string, joined bool) *groupKey {
+	sh := x.userShard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	u := sh.m[k]
+	if u == nil {
+		return nil
+	}
+	if u.loading > 0 {
+		if len(u.changes) < maxPendingChanges {
+			u.changes = append(u.changes, membershipChange{group, joined})
+		} else {
+			u.overflow = true
+		}
+	}
+	gk := groupKey{k.app, group}
+	if joined {
+		u.groups[group] = struct{}{}
+		for c := range u.conns {
+			x.addMember(gk, c, k.user)
+		}
+	} else {
+		delete(u.groups, group)
+		for c := range u.conns {
+			x.removeMember(gk, c)
+		}
+	}
+	return &gk
+}
+
+// disconnect takes c out of its user's entry and out of every group,
+// returning the groups to reconcile.
+func (x *groupIndex) disconnect(c *conn, k userKey) (touched []groupKey) {
+	sh := x.userShard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	u := sh.m[k]
+	if u == nil {
+		return nil
+	}
+	if _, in := u.conns[c]; !in {
+		return nil
+	}
+	delete(u.conns, c)
+	for gr := range u.groups {
+		gk := groupKey{k.app, gr}
+		x.removeMember(gk, c)
+		touched = append(touched, gk)
+	}
+	if len(u.conns) == 0 {
+		delete(sh.m, k)
+	}
+	return touched
+}
+
+// addMember and removeMember are called with the user's shard locked.
+func (x *groupIndex) addMember(k groupKey, c *conn, user string) {
+	sh := x.groupShard(k)
+	sh.mu.Lock()
+	lg := sh.m[k]
+	if lg == nil {
+		lg = &localGroup{members: map[*conn]string{}}
+		sh.m[k] = lg
+	}
+	if _, in := lg.members[c]; !in {
+		lg.members[c] = user
+		lg.snapshot = nil
+	}
+	sh.mu.Unlock()
+}
+
+func (x *groupIndex) removeMember(k groupKey, c *conn) {
+	sh := x.groupShard(k)
+	sh.mu.Lock()
+	if lg := sh.m[k]; lg != nil {
+		if _, in := lg.members[c]; in {
+			delete(lg.members, c)
+			lg.snapshot = nil
+		}
+	}
+	sh.mu.Unlock()
+}
+
+// members returns the group's local member sessions. The list is shared
+// and never changed once built: a change builds the next one.
+func (x *groupIndex) members(k groupKey) []groupMember {
+	sh := x.groupShard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	lg := sh.m[k]
+	if lg == nil {
+		return nil
+	}
+	return lg.memberList()
+}
+
+// memberList is members as a list, built once per change; the group's
+// shard lock must be held.
+func (lg *localGroup) memberList() []groupMember {
+	if lg.snapshot == nil && len(lg.members) > 0 {
+		s := make([]groupMember, 0, len(lg.members))
+		for c, u := range lg.members {
+			s = append(s, groupMember{c, u})
+		}
+		lg.snapshot = s
+	}
+	return lg.snapshot
+}
+
+// reconcile makes this node hold an interest in k's subject exactly when k
+// has a local member, and returns once it does (or the subscription
+// failed). One goroutine at a time changes a group's interest, with no
+// index lock held across Acquire or Release (on NATS they write to the
+// connection); the others wait for it and look again, so acquires and
+// releases of a group never cross.
+func (x *groupIndex) reconcile(in *broker.Interest, k groupKey) error {
+	sh := x.groupShard(k)
+	subject := broker.GroupSubject(k.app, k.group)
+	sh.mu.Lock()
+	for {
+		lg := sh.m[k]
+		if lg == nil {
+			sh.mu.Unlock()
+			return nil
+		}
+		want := len(lg.members) > 0
+		if lg.syncing != nil {
+			wait := lg.syncing
+			sh.mu.Unlock()
+			<-wait
+			sh.mu.Lock()
+			continue
+		}
+		if want == lg.held {
+			if !want {
+				delete(sh.m, k)
+			}
+			sh.mu.Unlock()
+			return nil
+		}
+		done := make(chan struct{})
+		lg.syncing = done
+		sh.mu.Unlock()
+		var err error
+		if want {
+			err = in.Acquire(subject)
+		} else {
+			in.Release(subject)
+		}
+		sh.mu.Lock()
+		if err == nil {
+			lg.held = want
+		}
+		lg.syncing = nil
+		close(done)
+		if err != nil {
+			if len(lg.members) == 0 && !lg.held {
+				delete(sh.m, k)
+			}
+			sh.mu.Unlock()
+			return err
+		}
+	}
+}
+
+// heldGroups is the number of groups this node is subscribed to (tests).
+func (x *groupIndex) heldGroups() int {
+	n := 0
+	for i := range x.groups {
+		sh := &x.groups[i]
+		sh.mu.Lock()
+		for _, lg := range sh.m {
+			if lg.held {
+				n++
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return n
+}

@@ -1,0 +1,116 @@
+package message
+
+import (
+	"context"
+	"errors"
+
+	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/store"
+)
+
+// GroupSendRequest is one message to a group.
+type GroupSendRequest struct {
+	From    string
+	GroupID string
+	Random  uint32
+	// ClientMsgID, when set, is the sender's idempotency key; otherwise a
+	// retry is recognised by the same Random and content.
+	ClientMsgID       string
+	Content           Content
+	OnlineOnly        bool
+	ExcludeFromUnread bool
+	ExcludeFromLast   bool
+	// Admin sends (the REST API) need not come from a member.
+	Admin  bool
+	Origin any // the connection sending, not echoed to
+}
+
+// SendGroup stores a group message once, with the group's next seq, and
+// answers once it is durable. The group's policy decides: only members
+// send (10007; admins may without being one), a group that stores no
+// messages (AVChatRoom) or an online-only message is never stored nor
+// counted. No member's row is written but the sender's own-message
+// counter, so a send costs the same in a group of 3 or of 100,000.
+//
+// The new message is published once for the whole group: the gateway's
+// group delivery carries it to every online member session on every node
+// (the broker's group subjects), the sender's other devices included.
+func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendRequest) (Sent, error) {
+	m, err := s.compose(a, req.From, req.Random, req.ClientMsgID, req.Content, sendFlags(req.ExcludeFromUnread, req.ExcludeFromLast, false))
+	if err != nil {
+		return Sent{}, err
+	}
+	id := convid.Group(req.GroupID)
+	m.ConvKey = id.Key(req.From)
+	var c conv
+	// As for one-to-one sends, the rules are checked on the read side.
+	err = s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		c, err = resolve(ctx, tx, a, req.From, id, req.Admin)
+		return err
+	})
+	if err != nil {
+		return Sent{}, err
+	}
+	sent := Sent{Message: m, Key: MsgKey(m)}
+	if req.OnlineOnly || !c.policy.Stored {
+		sent.Dropped = true
+		s.publishGroupNew(a, &sent, req.Origin)
+		return sent, nil
+	}
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
+		stored, dup, err := tx.AppendMessage(ctx, m)
+		if errors.Is(err, store.ErrNoGroup) {
+			// Dismissed between the check and the write.
+			return errcode.Newf(CodeNoSuchGroup, "Err_Group_Not_Exist: %q", req.GroupID)
+		}
+		sent.Message, sent.Duplicate = stored, dup
+		return err
+	})
+	if err != nil {
+		return Sent{}, err
+	}
+	sent.Key = MsgKey(sent.Message)
+	if !sent.Duplicate {
+		s.publishGroupNew(a, &sent, req.Origin)
+	}
+	return sent, nil
+}
+
+func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any) {
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin})
+}
+
+// ConversationOf is user's view of a conversation (false when there is
+// none: no message yet, or not a member of the group), with its unread
+// count as the kind's policy counts it.
+func (s *Service) ConversationOf(ctx context.Context, a *app.App, user string, id convid.ID) (store.Conversation, bool, error) {
+	var c conv
+	var view store.Conversation
+	var ok bool
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		if c, err = resolve(ctx, tx, a, user, id, true); err != nil {
+			return err
+		}
+		view, ok, err = tx.Conversation(ctx, a.SDKAppID, user, c.key)
+		return err
+	})
+	if ok && c.policy.Unread&UnreadExcludesEverything != 0 {
+		view.Unread = 0
+	}
+	return view, ok, err
+}
+
+// UserGroups returns the groups user is a member of in app: what the
+// gateway's group delivery subscribes a logging-in user's sessions to
+// (gateway.GroupDirectory).
+func (s *Service) UserGroups(ctx context.Context, app uint64, user string) ([]string, error) {
+	var groups []string
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		groups, err = tx.MemberGroups(ctx, store.AppID(app), user)
+		return err
+	})
+	return groups, err
+}
