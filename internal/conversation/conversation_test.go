@@ -60,7 +60,7 @@ func newFixture(t *testing.T, users ...string) *fixture {
 			f.mu.Unlock()
 		}
 	}))
-	if failed, err := (&account.Service{Store: st}).ImportMany(ctx, f.a, users); err != nil || len(failed) > 0 {
+	if failed, err := (&account.Service{Store: account.StoreOf(st)}).ImportMany(ctx, f.a, users); err != nil || len(failed) > 0 {
 		t.Fatalf("import: %v %v", failed, err)
 	}
 	return f

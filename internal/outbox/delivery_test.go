@@ -244,7 +244,7 @@ func TestStateChangesRecorded(t *testing.T) {
 
 			// Nobody drains this recorder: past its queue, changes are
 			// counted as dropped and Record still returns.
-			idle := account.NewStateRecorder(st, &outbox.Producer{Consumers: s.reg}, nil)
+			idle := account.NewStateRecorder(account.StoreOf(st), &outbox.Producer{Consumers: s.reg}, nil)
 			acc := &account.Service{States: idle}
 			for range account.StateQueue + 5 {
 				acc.RecordState(account.Session{App: app, User: "bob"}, outbox.ActionLogin, outbox.ReasonRegister, "")
