@@ -49,7 +49,7 @@ func newServices(t *testing.T, st store.Store, deliver func(context.Context, sto
 	s := &services{st: st, reg: reg,
 		a:        appFor(app),
 		other:    appFor(otherApp),
-		msgs:     &message.Service{Store: st, Events: bus, Attachments: message.Attachments{Outbox: p}},
+		msgs:     &message.Service{Store: message.StoreOf(st), Events: bus, Attachments: message.Attachments{Outbox: p}},
 		rels:     &relation.Service{Store: relation.StoreOf(st), Events: bus, Outbox: p},
 		profiles: &profile.Service{Store: profile.StoreOf(st), Events: bus, Outbox: p},
 	}
