@@ -252,7 +252,7 @@ func (g *Gateway) sync(ctx context.Context, c *conn, data json.RawMessage) (any,
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "gateway: sync %s after %d", s.User, d.After)
 	}
 	// A log pruned past the client's position, or a position the log never
 	// reached, cannot be replayed: the client reloads and continues from
