@@ -115,9 +115,8 @@ func (b *Bus) Publish(events ...Event) {
 // Write runs fn in a store write transaction and, in the same transaction,
 // logs the events fn left in *events; on success *events holds them with
 // their seqs, ready to Publish. A change and its log entry are therefore
-// durable together or not at all.
-// st is a module's Store (store.Scoped over its Tx), which must include
-// the change log's append.
+// durable together or not at all. st is a module's Store (its Write over
+// the module's Tx, which must include the change log's append).
 func Write[T store.EventAppender](ctx context.Context, st store.Scoped[T], events *[]Event, fn func(T) error) error {
 	return st.Write(ctx, func(tx T) error {
 		if err := fn(tx); err != nil {
