@@ -37,7 +37,7 @@ func ValidUserID(id string) bool {
 
 // Service manages accounts for both doors (REST import, client sign-up).
 type Service struct {
-	Store  store.Store
+	Store  Store
 	Events *event.Bus
 	Now    func() time.Time
 	// States records session state changes for the outbox (state.go); nil
@@ -72,7 +72,7 @@ func (s *Service) Import(ctx context.Context, a *app.App, user, nick, faceURL st
 		}
 	}
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		events = nil
 		if _, err := tx.CreateAccount(ctx, a.SDKAppID, user, s.now()); err != nil {
 			return err
@@ -87,10 +87,11 @@ func (s *Service) Import(ctx context.Context, a *app.App, user, nick, faceURL st
 		events, err = profile.ChangeEvents(ctx, tx, a, user)
 		return err
 	})
-	if err == nil {
-		s.Events.Publish(events...)
+	if err != nil {
+		return errcode.Wrapf(err, "account: import %s", user)
 	}
-	return err
+	s.Events.Publish(events...)
+	return nil
 }
 
 // SignUp creates user on their first login; an existing user is left as is.
@@ -99,16 +100,17 @@ func (s *Service) SignUp(ctx context.Context, a *app.App, user string) error {
 		return errcode.Newf(errcode.AccountInvalidParam, "Err_TLS_PT_Open_Login_Invalid_UserID: %q", user)
 	}
 	var exists bool
-	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	if err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		exists, err = tx.AccountExists(ctx, a.SDKAppID, user)
 		return err
 	}); err != nil || exists {
-		return err
+		return errcode.Wrapf(err, "account: sign up %s", user)
 	}
-	return s.Store.Write(ctx, func(tx store.Tx) error {
+	err := s.Store.Write(ctx, func(tx Tx) error {
 		_, err := tx.CreateAccount(ctx, a.SDKAppID, user, s.now())
 		return err
 	})
+	return errcode.Wrapf(err, "account: sign up %s", user)
 }
 
 // ImportMany creates the valid users and returns the ones that could not be
@@ -132,7 +134,7 @@ func (s *Service) ImportMany(ctx context.Context, a *app.App, users []string) (f
 		return failed, nil
 	}
 	now := s.now()
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		for _, u := range valid {
 			if _, err := tx.CreateAccount(ctx, a.SDKAppID, u, now); err != nil {
 				return err
@@ -140,7 +142,7 @@ func (s *Service) ImportMany(ctx context.Context, a *app.App, users []string) (f
 		}
 		return nil
 	})
-	return failed, err
+	return failed, errcode.Wrapf(err, "account: import %d accounts", len(valid))
 }
 
 // ItemResult is the outcome for one account of a batch; Err nil is success.
@@ -157,7 +159,7 @@ func (s *Service) Delete(ctx context.Context, a *app.App, users []string) ([]Ite
 	var results []ItemResult
 	var deleted []string
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		results, deleted, events = make([]ItemResult, len(users)), nil, nil
 		for i, u := range users {
 			results[i].User = u
@@ -187,7 +189,7 @@ func (s *Service) Delete(ctx context.Context, a *app.App, users []string) ([]Ite
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "account: delete %d accounts", len(users))
 	}
 	s.Events.Publish(events...)
 	for _, u := range deleted {
@@ -208,17 +210,17 @@ func (s *Service) Check(ctx context.Context, a *app.App, users []string) (map[st
 // limits (online status takes 500, kick one).
 func (s *Service) Existing(ctx context.Context, a *app.App, users []string) (map[string]bool, error) {
 	var exists map[string]bool
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, users)
 		return err
 	})
-	return exists, err
+	return exists, errcode.Wrapf(err, "account: check %d accounts", len(users))
 }
 
 // EnsureAdmins creates the app's admin accounts so that they can own data
 // and appear in relationship chains like any user.
 func (s *Service) EnsureAdmins(ctx context.Context, a *app.App) error {
-	return s.Store.Write(ctx, func(tx store.Tx) error {
+	err := s.Store.Write(ctx, func(tx Tx) error {
 		for _, u := range a.Admins {
 			if _, err := tx.CreateAccount(ctx, a.SDKAppID, u, s.now()); err != nil {
 				return err
@@ -226,6 +228,7 @@ func (s *Service) EnsureAdmins(ctx context.Context, a *app.App) error {
 		}
 		return nil
 	})
+	return errcode.Wrapf(err, "account: create the admins of app %d", a.SDKAppID)
 }
 
 func checkBatch(users []string) error {
@@ -244,20 +247,20 @@ func checkBatch(users []string) error {
 // from this second on logs in. False if the account does not exist.
 func (s *Service) RevokeUserSigs(ctx context.Context, a *app.App, user string) (bool, error) {
 	var ok bool
-	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Write(ctx, func(tx Tx) (err error) {
 		ok, err = tx.RevokeUserSigs(ctx, a.SDKAppID, user, s.now())
 		return err
 	})
-	return ok, err
+	return ok, errcode.Wrapf(err, "account: revoke the UserSigs of %s", user)
 }
 
 // UserSigValid reports whether a UserSig of user issued at issuedAt (unix
 // seconds, its TLS.time) is still valid after the kicks so far.
 func (s *Service) UserSigValid(ctx context.Context, a *app.App, user string, issuedAt int64) (bool, error) {
 	var from int64
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		from, err = tx.UserSigsValidFrom(ctx, a.SDKAppID, user)
 		return err
 	})
-	return issuedAt >= from, err
+	return issuedAt >= from, errcode.Wrapf(err, "account: UserSig bound of %s", user)
 }

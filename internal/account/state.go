@@ -32,7 +32,7 @@ const stateBatch = 500
 
 // StateRecorder writes session state changes to the outbox.
 type StateRecorder struct {
-	store  store.Store
+	store  Store
 	outbox *outbox.Producer
 	log    *slog.Logger
 	queue  chan store.OutboxEntry
@@ -44,7 +44,7 @@ type StateRecorder struct {
 
 // NewStateRecorder returns a recorder writing to st for the consumers of
 // producer; Run starts its loop.
-func NewStateRecorder(st store.Store, producer *outbox.Producer, logger *slog.Logger) *StateRecorder {
+func NewStateRecorder(st Store, producer *outbox.Producer, logger *slog.Logger) *StateRecorder {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -146,7 +146,7 @@ func (r *StateRecorder) write(ctx context.Context, first store.OutboxEntry) {
 			more = false
 		}
 	}
-	err := r.store.Write(ctx, func(tx store.Tx) error {
+	err := r.store.Write(ctx, func(tx Tx) error {
 		_, err := outbox.Append(ctx, tx, batch...)
 		return err
 	})

@@ -63,7 +63,7 @@ const (
 
 // Service implements the conversation list.
 type Service struct {
-	Store  store.Store
+	Store  Store
 	Events *event.Bus
 	Now    func() time.Time
 	// PageSize is the page of get_list and get_contact_group (100 by default).
@@ -150,7 +150,7 @@ func checkOwner(owner string) error {
 	return nil
 }
 
-func requireAccount(ctx context.Context, tx store.Tx, a *app.App, owner string) error {
+func requireAccount(ctx context.Context, tx Tx, a *app.App, owner string) error {
 	if err := checkOwner(owner); err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func requireAccount(ctx context.Context, tx store.Tx, a *app.App, owner string) 
 
 // load reads owner's conversations in the list (keys nil: all) with their
 // marks and groups, unordered.
-func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []string) ([]Conversation, error) {
+func load(ctx context.Context, tx Tx, a *app.App, owner string, keys []string) ([]Conversation, error) {
 	entries, err := tx.ConversationEntries(ctx, a.SDKAppID, owner, keys)
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func load(ctx context.Context, tx store.Tx, a *app.App, owner string, keys []str
 // decorate adds to entries their receive options, marks and groups. all
 // says entries are the whole list (one read of each table then costs less
 // than naming every key).
-func decorate(ctx context.Context, tx store.Tx, a *app.App, owner string, entries []store.ConversationEntry, all bool) ([]Conversation, error) {
+func decorate(ctx context.Context, tx Tx, a *app.App, owner string, entries []store.ConversationEntry, all bool) ([]Conversation, error) {
 	out := make([]Conversation, len(entries))
 	ids := make([]string, len(entries))
 	peers := make([]string, 0, len(entries))
@@ -245,7 +245,7 @@ func decorate(ctx context.Context, tx store.Tx, a *app.App, owner string, entrie
 }
 
 // groupID resolves a conversation group name of owner; 0 if there is none.
-func groupID(ctx context.Context, tx store.Tx, a *app.App, owner, name string) (int64, error) {
+func groupID(ctx context.Context, tx Tx, a *app.App, owner, name string) (int64, error) {
 	groups, err := tx.ConversationGroups(ctx, a.SDKAppID, owner)
 	if err != nil {
 		return 0, err
@@ -260,7 +260,7 @@ func groupID(ctx context.Context, tx store.Tx, a *app.App, owner, name string) (
 
 // page reads one page of owner's list from the store and decorates it.
 // A filter by a group that does not exist matches nothing.
-func page(ctx context.Context, tx store.Tx, a *app.App, owner, group string, q store.ConversationPageQuery) ([]Conversation, error) {
+func page(ctx context.Context, tx Tx, a *app.App, owner, group string, q store.ConversationPageQuery) ([]Conversation, error) {
 	if err := requireAccount(ctx, tx, a, owner); err != nil {
 		return nil, err
 	}
@@ -286,12 +286,12 @@ func (s *Service) List(ctx context.Context, a *app.App, owner string, f Filter) 
 		return nil, err
 	}
 	var out []Conversation
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		out, err = page(ctx, tx, a, owner, f.GroupName, store.ConversationPageQuery{
 			PinnedFirst: true, IncludeEmpty: f.IncludeEmpty, MarkType: f.MarkType})
 		return err
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "conversation: list of %s", owner)
 }
 
 // Client list pages (V2TIM getConversationList(nextSeq, count)): the seeds
@@ -383,13 +383,13 @@ func (s *Service) ListPage(ctx context.Context, a *app.App, owner string, q List
 		return ListPage{}, err
 	}
 	var items []Conversation
-	err = s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err = s.Store.Read(ctx, func(tx Tx) (err error) {
 		items, err = page(ctx, tx, a, owner, q.GroupName, store.ConversationPageQuery{
 			PinnedFirst: true, IncludeEmpty: q.IncludeEmpty, MarkType: q.MarkType, After: after, Limit: count + 1})
 		return err
 	})
 	if err != nil {
-		return ListPage{}, err
+		return ListPage{}, errcode.Wrapf(err, "conversation: page of the list of %s", owner)
 	}
 	out := ListPage{Items: items, Finished: len(items) <= count}
 	if !out.Finished {
@@ -423,7 +423,7 @@ func (s *Service) Get(ctx context.Context, a *app.App, owner string, ids []strin
 		keys = append(keys, id.Key(owner))
 	}
 	var found []Conversation
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
@@ -434,7 +434,7 @@ func (s *Service) Get(ctx context.Context, a *app.App, owner string, ids []strin
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "conversation: get %d conversations of %s", len(ids), owner)
 	}
 	byID := map[string]Conversation{}
 	for _, c := range found {
@@ -457,14 +457,14 @@ func (s *Service) Get(ctx context.Context, a *app.App, owner string, ids []strin
 // seqs, never a stored counter that could drift.
 func (s *Service) TotalUnread(ctx context.Context, a *app.App, owner string) (int, error) {
 	total := 0
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
 		total, err = tx.ConversationUnreadTotal(ctx, a.SDKAppID, owner)
 		return err
 	})
-	return total, err
+	return total, errcode.Wrapf(err, "conversation: total unread of %s", owner)
 }
 
 // AssistFlags bits of get_list.
@@ -507,7 +507,7 @@ const maxCursorSec = (1<<63-1)/1000 - 1
 // before the end of that second" plus an offset of index, so the store
 // skips the rows, not this code. Only conversations within one second as
 // the cursor are skipped by offset.
-func after(ctx context.Context, tx store.Tx, a *app.App, owner string, q store.ConversationPageQuery, c cursor, limit int) (page []Conversation, next cursor, more bool, err error) {
+func after(ctx context.Context, tx Tx, a *app.App, owner string, q store.ConversationPageQuery, c cursor, limit int) (page []Conversation, next cursor, more bool, err error) {
 	if c != (cursor{}) {
 		q.BeforeTime = (min(c.sec, maxCursorSec) + 1) * 1000
 		q.Offset = int(c.n)
@@ -553,7 +553,7 @@ func (s *Service) Page(ctx context.Context, a *app.App, owner string, req PageRe
 	var top, items []Conversation
 	var topNext, next cursor
 	var topMore, more bool
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
@@ -572,7 +572,7 @@ func (s *Service) Page(ctx context.Context, a *app.App, owner string, req PageRe
 		return err
 	})
 	if err != nil {
-		return Page{}, err
+		return Page{}, errcode.Wrapf(err, "conversation: page of the list of %s", owner)
 	}
 	return Page{
 		Items:     append(append([]Conversation{}, top...), items...),
@@ -584,12 +584,12 @@ func (s *Service) Page(ctx context.Context, a *app.App, owner string, req PageRe
 
 // logged runs fn in a write that locks owner's account and logs the events
 // fn leaves in *events; it then publishes them.
-func (s *Service) logged(ctx context.Context, a *app.App, owner string, fn func(tx store.Tx, events *[]event.Event) error) error {
+func (s *Service) logged(ctx context.Context, a *app.App, owner string, fn func(tx Tx, events *[]event.Event) error) error {
 	if err := checkOwner(owner); err != nil {
 		return err
 	}
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		events = nil
 		if err := tx.LockAccounts(ctx, a.SDKAppID, owner); err != nil {
 			return err
@@ -600,7 +600,7 @@ func (s *Service) logged(ctx context.Context, a *app.App, owner string, fn func(
 		return fn(tx, &events)
 	})
 	if err != nil {
-		return err
+		return errcode.Wrapf(err, "conversation: change the list of %s", owner)
 	}
 	s.Events.Publish(events...)
 	return nil
@@ -648,7 +648,7 @@ func (s *Service) Sync(ctx context.Context, a *app.App, owner string, version ui
 		limit = MaxSyncPage
 	}
 	var out SyncPage
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx Tx) error {
 		out = SyncPage{Version: version}
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
@@ -682,5 +682,5 @@ func (s *Service) Sync(ctx context.Context, a *app.App, owner string, version ui
 		out.Changed, err = decorate(ctx, tx, a, owner, in, false)
 		return err
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "conversation: sync the list of %s after version %d", owner, version)
 }

@@ -50,8 +50,8 @@ func newFixture(t *testing.T, users ...string) *fixture {
 	f := &fixture{t: t, ctx: ctx, a: app.New(1400000001, "0123456789abcdef0123456789abcdef", "admin")}
 	f.clock.Store(1_700_000_000_000)
 	now := func() time.Time { return time.UnixMilli(f.clock.Load()) }
-	f.svc = &conversation.Service{Store: st, Events: bus, Now: now}
-	f.msgs = &message.Service{Store: st, Events: bus, Now: now}
+	f.svc = &conversation.Service{Store: conversation.StoreOf(st), Events: bus, Now: now}
+	f.msgs = &message.Service{Store: message.StoreOf(st), Events: bus, Now: now}
 	f.st = st
 	t.Cleanup(bus.Subscribe(func(e event.Event) {
 		if e.Message == nil {
@@ -60,7 +60,7 @@ func newFixture(t *testing.T, users ...string) *fixture {
 			f.mu.Unlock()
 		}
 	}))
-	if failed, err := (&account.Service{Store: st}).ImportMany(ctx, f.a, users); err != nil || len(failed) > 0 {
+	if failed, err := (&account.Service{Store: account.StoreOf(st)}).ImportMany(ctx, f.a, users); err != nil || len(failed) > 0 {
 		t.Fatalf("import: %v %v", failed, err)
 	}
 	return f

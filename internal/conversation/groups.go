@@ -49,14 +49,14 @@ func findGroup(groups []store.ConversationGroup, name string) (store.Conversatio
 // Groups returns owner's conversation groups with their conversations.
 func (s *Service) Groups(ctx context.Context, a *app.App, owner string) ([]store.ConversationGroup, error) {
 	var out []store.ConversationGroup
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
 		out, err = tx.ConversationGroups(ctx, a.SDKAppID, owner)
 		return err
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "conversation: groups of %s", owner)
 }
 
 // CreateGroup creates a conversation group holding conversations (at least
@@ -75,7 +75,7 @@ func (s *Service) CreateGroup(ctx context.Context, a *app.App, owner, name strin
 	}
 	var g Group
 	var results []Result
-	err := s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+	err := s.logged(ctx, a, owner, func(tx Tx, events *[]event.Event) error {
 		groups, err := tx.ConversationGroups(ctx, a.SDKAppID, owner)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func (s *Service) UpdateGroup(ctx context.Context, a *app.App, owner, name, newN
 	}
 	var g Group
 	var results []Result
-	err := s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+	err := s.logged(ctx, a, owner, func(tx Tx, events *[]event.Event) error {
 		*events = nil
 		groups, err := tx.ConversationGroups(ctx, a.SDKAppID, owner)
 		if err != nil {
@@ -169,7 +169,7 @@ func (s *Service) DeleteGroups(ctx context.Context, a *app.App, owner string, na
 		return nil, badParam("GroupName: 1 to %d conversation groups", MaxGroups)
 	}
 	var out []Group
-	err := s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+	err := s.logged(ctx, a, owner, func(tx Tx, events *[]event.Event) error {
 		out = nil
 		groups, err := tx.ConversationGroups(ctx, a.SDKAppID, owner)
 		if err != nil {
@@ -218,7 +218,7 @@ func containsGroup(gs []store.ConversationGroup, id int64) bool {
 // apply runs group membership changes inside a write and returns a result
 // per op and the conversations whose groups changed. A conversation that
 // enters the group/mark data counts against its 1000 (51008).
-func (s *Service) apply(ctx context.Context, tx store.Tx, a *app.App, owner string, group int64, ops []GroupOp) ([]Result, []string, error) {
+func (s *Service) apply(ctx context.Context, tx Tx, a *app.App, owner string, group int64, ops []GroupOp) ([]Result, []string, error) {
 	results := make([]Result, len(ops))
 	var ids []string
 	for i, op := range ops {

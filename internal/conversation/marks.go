@@ -88,7 +88,7 @@ func (s *Service) Mark(ctx context.Context, a *app.App, owner string, items []Ma
 		return nil, errcode.Newf(errcode.RecentContactMarkCount, "Err_Conversation_Mark_Count: 1 to %d conversations", MaxMarkBatch)
 	}
 	var results []Result
-	err := s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+	err := s.logged(ctx, a, owner, func(tx Tx, events *[]event.Event) error {
 		results = make([]Result, len(items))
 		now := s.now().Unix()
 		var ids []string
@@ -194,7 +194,7 @@ func (s *Service) MarkData(ctx context.Context, a *app.App, owner string, start 
 		return MarkData{}, badParam("StartIndex must not be negative")
 	}
 	var d MarkData
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func (s *Service) MarkData(ctx context.Context, a *app.App, owner string, start 
 		return err
 	})
 	if err != nil {
-		return MarkData{}, err
+		return MarkData{}, errcode.Wrapf(err, "conversation: marks of %s", owner)
 	}
 	total := len(d.Marks)
 	if start >= total {
@@ -237,7 +237,7 @@ func (s *Service) SearchMarks(ctx context.Context, a *app.App, owner string, raw
 		}
 	}
 	d := MarkData{Complete: true}
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err := requireAccount(ctx, tx, a, owner); err != nil {
 			return err
 		}
@@ -249,5 +249,5 @@ func (s *Service) SearchMarks(ctx context.Context, a *app.App, owner string, raw
 		d.Groups, err = tx.ConversationGroups(ctx, a.SDKAppID, owner)
 		return err
 	})
-	return d, err
+	return d, errcode.Wrapf(err, "conversation: search the marks of %s", owner)
 }

@@ -12,7 +12,7 @@ import (
 
 // entry returns owner's list entry for key, if the conversation is in the
 // list.
-func entry(ctx context.Context, tx store.Tx, a *app.App, owner, key string) (store.ConversationEntry, bool, error) {
+func entry(ctx context.Context, tx Tx, a *app.App, owner, key string) (store.ConversationEntry, bool, error) {
 	es, err := tx.ConversationEntries(ctx, a.SDKAppID, owner, []string{key})
 	if err != nil || len(es) == 0 {
 		return store.ConversationEntry{}, false, err
@@ -22,7 +22,7 @@ func entry(ctx context.Context, tx store.Tx, a *app.App, owner, key string) (sto
 
 // member checks that owner has a view of a group conversation: they are a
 // member of the group. Any other group ID does not resolve (51007).
-func member(ctx context.Context, tx store.Tx, a *app.App, owner string, id ID) error {
+func member(ctx context.Context, tx Tx, a *app.App, owner string, id ID) error {
 	if id.Kind != convid.KindGroup {
 		return nil
 	}
@@ -39,7 +39,7 @@ func member(ctx context.Context, tx store.Tx, a *app.App, owner string, id ID) e
 // show puts the conversation into owner's list. A one-to-one conversation
 // that has no view yet may only be started with an existing user; a group
 // conversation needs owner's membership.
-func show(ctx context.Context, tx store.Tx, a *app.App, owner string, id ID) error {
+func show(ctx context.Context, tx Tx, a *app.App, owner string, id ID) error {
 	key := id.Key(owner)
 	if _, ok, err := entry(ctx, tx, a, owner, key); err != nil || ok {
 		return err
@@ -69,7 +69,7 @@ func (s *Service) Pin(ctx context.Context, a *app.App, owner, rawID string, pinn
 		return err
 	}
 	key := id.Key(owner)
-	return s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+	return s.logged(ctx, a, owner, func(tx Tx, events *[]event.Event) error {
 		if err := member(ctx, tx, a, owner, id); err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Service) SetDraft(ctx context.Context, a *app.App, owner, rawID, text s
 		return badParam("draft: at most %d bytes", MaxDraftBytes)
 	}
 	key := id.Key(owner)
-	return s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+	return s.logged(ctx, a, owner, func(tx Tx, events *[]event.Event) error {
 		if err := member(ctx, tx, a, owner, id); err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func (s *Service) Delete(ctx context.Context, a *app.App, owner string, rawIDs [
 		}
 		ids[i] = id
 	}
-	err := s.logged(ctx, a, owner, func(tx store.Tx, events *[]event.Event) error {
+	err := s.logged(ctx, a, owner, func(tx Tx, events *[]event.Event) error {
 		var gone []string
 		for i, id := range ids {
 			if id.IsZero() {

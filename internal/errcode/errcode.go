@@ -40,6 +40,22 @@ func As(err error, fallback int) *Error {
 	return &Error{Code: fallback, Info: "internal error"}
 }
 
+// Wrapf says what was being done when err happened: a storage fault is
+// wrapped ("relation: add friends of alice: <cause>"), so the log line a door
+// writes for it names the operation; nil and a domain failure (an *Error,
+// wrapped or not) are returned as they are, so its code and Info still reach
+// the client unchanged.
+func Wrapf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
 // Common REST protocol codes (60000-60021).
 const (
 	HTTPParse          = 60002

@@ -115,9 +115,10 @@ func (b *Bus) Publish(events ...Event) {
 // Write runs fn in a store write transaction and, in the same transaction,
 // logs the events fn left in *events; on success *events holds them with
 // their seqs, ready to Publish. A change and its log entry are therefore
-// durable together or not at all.
-func Write(ctx context.Context, st store.Store, events *[]Event, fn func(store.Tx) error) error {
-	return st.Write(ctx, func(tx store.Tx) error {
+// durable together or not at all. st is a module's Store (its Write over
+// the module's Tx, which must include the change log's append).
+func Write[T store.EventAppender](ctx context.Context, st store.Scoped[T], events *[]Event, fn func(T) error) error {
+	return st.Write(ctx, func(tx T) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -133,7 +134,7 @@ func Write(ctx context.Context, st store.Store, events *[]Event, fn func(store.T
 // Record appends events to their users' change logs inside the caller's
 // transaction and returns them with their seqs. Services call it last in
 // their write, then Publish what it returned once the write is durable.
-func Record(ctx context.Context, log store.UserEvents, now int64, events []Event) ([]Event, error) {
+func Record(ctx context.Context, log store.EventAppender, now int64, events []Event) ([]Event, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}

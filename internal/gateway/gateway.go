@@ -301,7 +301,7 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 		seq, err = tx.UserEventSeq(ctx, c.app.SDKAppID, d.UserID)
 		return err
 	}); err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "gateway: change log position of %s", d.UserID)
 	}
 	s := &presence.Session{ID: c.id, App: c.app.SDKAppID, User: d.UserID, Platform: d.Platform, Instance: d.InstanceID, LoginAt: time.Now(), Endpoint: c}
 	c.mu.Lock()

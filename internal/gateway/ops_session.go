@@ -63,7 +63,7 @@ func (g *Gateway) initPresence(opt Options) {
 	if !g.ClusterPresence {
 		return
 	}
-	g.directory = &presence.Directory{Store: g.Store, Node: g.nodeID, Local: g.Presence, Logger: g.Logger,
+	g.directory = &presence.Directory{Store: presence.StoreOf(g.Store), Node: g.nodeID, Local: g.Presence, Logger: g.Logger,
 		RenewEvery: opt.PresenceRenewEvery}
 	// Envelopes published while this node was cut off from NATS are lost:
 	// catch up with the marks as soon as it is back, not at the next
@@ -108,7 +108,7 @@ func (g *Gateway) register(ctx context.Context, s *presence.Session, limit int, 
 		kicked, reason := g.Presence.Add(s, limit)
 		return presence.Kicks{Local: kicked, Reason: reason}, nil
 	}
-	return g.directory.Login(ctx, s, limit, func(ctx context.Context, tx store.Tx) error {
+	return g.directory.Login(ctx, s, limit, func(ctx context.Context, tx store.UserSigBounds) error {
 		// Under the account lock: a kick's revocation has either committed
 		// (this login is refused) or not begun, and then its kick of the
 		// user's sessions (deleted here, marked on other nodes) comes after
@@ -252,7 +252,7 @@ func (g *Gateway) sync(ctx context.Context, c *conn, data json.RawMessage) (any,
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "gateway: sync %s after %d", s.User, d.After)
 	}
 	// A log pruned past the client's position, or a position the log never
 	// reached, cannot be replayed: the client reloads and continues from

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -48,7 +49,7 @@ func (s *Service) Roam(ctx context.Context, a *app.App, q RoamQuery) (RoamPage, 
 		cursor = k
 	}
 	page := RoamPage{ReadSeq: map[string]uint64{}}
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx Tx) error {
 		if q.LastKey != "" {
 			m, ok, err := lookup(ctx, tx, a.SDKAppID, conv, cursor)
 			if err != nil {
@@ -77,7 +78,7 @@ func (s *Service) Roam(ctx context.Context, a *app.App, q RoamQuery) (RoamPage, 
 		return nil
 	})
 	slices.Reverse(page.Messages)
-	return page, err
+	return page, errcode.Wrapf(err, "message: roam the history of %s with %s", q.Operator, q.Peer)
 }
 
 // UnreadCounts returns user's unread one-to-one messages in total and, for
@@ -85,7 +86,7 @@ func (s *Service) Roam(ctx context.Context, a *app.App, q RoamQuery) (RoamPage, 
 // counted from seqs and read cursors.
 func (s *Service) UnreadCounts(ctx context.Context, a *app.App, user string, peers []string) (int, map[string]int, error) {
 	total, per := 0, map[string]int{}
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx Tx) error {
 		convs, err := tx.Conversations(ctx, a.SDKAppID, user)
 		if err != nil {
 			return err
@@ -103,15 +104,15 @@ func (s *Service) UnreadCounts(ctx context.Context, a *app.App, user string, pee
 		}
 		return nil
 	})
-	return total, per, err
+	return total, per, errcode.Wrapf(err, "message: unread counts of %s", user)
 }
 
 // Existing returns which of users exist.
 func (s *Service) Existing(ctx context.Context, a *app.App, users ...string) (map[string]bool, error) {
 	var out map[string]bool
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		out, err = tx.ExistingAccounts(ctx, a.SDKAppID, users)
 		return err
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "message: check %d accounts", len(users))
 }

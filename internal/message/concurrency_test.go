@@ -58,7 +58,7 @@ func setup(t *testing.T, st store.Store, users ...string) (*message.Service, *ap
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &message.Service{Store: st, Events: event.NewBus()}, a
+	return &message.Service{Store: message.StoreOf(st), Events: event.NewBus()}, a
 }
 
 func code(err error) int {

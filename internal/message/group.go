@@ -47,12 +47,12 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	m.ConvKey = id.Key(req.From)
 	var c conv
 	// As for one-to-one sends, the rules are checked on the read side.
-	err = s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err = s.Store.Read(ctx, func(tx Tx) (err error) {
 		c, err = resolve(ctx, tx, a, req.From, id, req.Admin)
 		return err
 	})
 	if err != nil {
-		return Sent{}, err
+		return Sent{}, errcode.Wrapf(err, "message: resolve group %s for %s", req.GroupID, req.From)
 	}
 	sent := Sent{Message: m, Key: MsgKey(m)}
 	if req.OnlineOnly || !c.policy.Stored {
@@ -60,7 +60,7 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 		s.publishGroupNew(a, &sent, req.Origin)
 		return sent, nil
 	}
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		stored, dup, err := tx.AppendMessage(ctx, m)
 		if errors.Is(err, store.ErrNoGroup) {
 			// Dismissed between the check and the write.
@@ -70,7 +70,7 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 		return err
 	})
 	if err != nil {
-		return Sent{}, err
+		return Sent{}, errcode.Wrapf(err, "message: send to group %s from %s", req.GroupID, req.From)
 	}
 	sent.Key = MsgKey(sent.Message)
 	if !sent.Duplicate {
@@ -90,7 +90,7 @@ func (s *Service) ConversationOf(ctx context.Context, a *app.App, user string, i
 	var c conv
 	var view store.Conversation
 	var ok bool
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if c, err = resolve(ctx, tx, a, user, id, true); err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (s *Service) ConversationOf(ctx context.Context, a *app.App, user string, i
 	if ok && c.policy.Unread&UnreadExcludesEverything != 0 {
 		view.Unread = 0
 	}
-	return view, ok, err
+	return view, ok, errcode.Wrapf(err, "message: conversation %s of %s", id, user)
 }
 
 // UserGroups returns the groups user is a member of in app: what the
@@ -108,9 +108,9 @@ func (s *Service) ConversationOf(ctx context.Context, a *app.App, user string, i
 // (gateway.GroupDirectory).
 func (s *Service) UserGroups(ctx context.Context, app uint64, user string) ([]string, error) {
 	var groups []string
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		groups, err = tx.MemberGroups(ctx, store.AppID(app), user)
 		return err
 	})
-	return groups, err
+	return groups, errcode.Wrapf(err, "message: groups of %s", user)
 }

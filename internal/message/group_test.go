@@ -277,7 +277,7 @@ func BenchmarkGroupUnread(b *testing.B) {
 	const members = 100_000
 	st := openSQLite(b)
 	a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
-	svc := &message.Service{Store: st, Events: nil}
+	svc := &message.Service{Store: message.StoreOf(st), Events: nil}
 	ctx := b.Context()
 	err := st.Write(ctx, func(tx store.Tx) error {
 		if _, err := tx.CreateGroup(ctx, store.Group{App: a.SDKAppID, ID: "big", Type: message.GroupPublic, CreatedAt: 1}); err != nil {

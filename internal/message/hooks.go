@@ -81,7 +81,7 @@ func (s *Service) beforeSend(ctx context.Context, a *app.App, req *SendRequest) 
 // outboxSent appends the message-sent entry of a stored message, in its
 // write and after AppendMessage (which locks the conversation, so entry
 // order is seq order).
-func (s *Service) outboxSent(ctx context.Context, tx store.Tx, a *app.App, m store.Message, admin bool) error {
+func (s *Service) outboxSent(ctx context.Context, tx Tx, a *app.App, m store.Message, admin bool) error {
 	if !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageSent) {
 		return nil
 	}
@@ -103,7 +103,7 @@ func (s *Service) outboxSent(ctx context.Context, tx store.Tx, a *app.App, m sto
 
 // outboxRecalled appends the recall entry of m, recalled by by (one-to-one
 // messages: group recalls are not C2C.CallbackAfterMsgWithDraw).
-func (s *Service) outboxRecalled(ctx context.Context, tx store.Tx, a *app.App, m store.Message, by string) error {
+func (s *Service) outboxRecalled(ctx context.Context, tx Tx, a *app.App, m store.Message, by string) error {
 	if !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageRecalled) || convid.KeyKind(m.ConvKey) != convid.KindC2C {
 		return nil
 	}
@@ -117,7 +117,7 @@ func (s *Service) outboxRecalled(ctx context.Context, tx store.Tx, a *app.App, m
 
 // outboxRead appends the read-report entry of user reading the one-to-one
 // conversation id up to seq (groups have no C2C.CallbackAfterMsgReport).
-func (s *Service) outboxRead(ctx context.Context, tx store.Tx, a *app.App, user string, id convid.ID, seq uint64) error {
+func (s *Service) outboxRead(ctx context.Context, tx Tx, a *app.App, user string, id convid.ID, seq uint64) error {
 	if id.Kind != convid.KindC2C || !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageRead) {
 		return nil
 	}
@@ -129,7 +129,7 @@ func (s *Service) outboxRead(ctx context.Context, tx store.Tx, a *app.App, user 
 
 // outboxReceipt appends the receipt entry of reader's receipts for peer's
 // messages keys.
-func (s *Service) outboxReceipt(ctx context.Context, tx store.Tx, a *app.App, reader, peer string, keys []string) error {
+func (s *Service) outboxReceipt(ctx context.Context, tx Tx, a *app.App, reader, peer string, keys []string) error {
 	if len(keys) == 0 || !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageReceipt) {
 		return nil
 	}

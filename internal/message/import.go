@@ -72,7 +72,7 @@ func (s *Service) Import(ctx context.Context, a *app.App, req ImportRequest) (Se
 		m.Flags |= store.MessageExcludedFromUnread
 	}
 	var sent Sent
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		if err := tx.LockAccounts(ctx, a.SDKAppID, req.From, req.To); err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func (s *Service) Import(ctx context.Context, a *app.App, req ImportRequest) (Se
 		return err
 	})
 	if err != nil {
-		return Sent{}, err
+		return Sent{}, errcode.Wrapf(err, "message: import from %s to %s", req.From, req.To)
 	}
 	sent.Key = MsgKey(sent.Message)
 	if req.Deliver && !sent.Duplicate {

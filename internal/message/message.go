@@ -166,7 +166,7 @@ func parseKeys(raw []string) ([]msgKey, error) {
 // lockedLookupIn is lockedLookup in any conversation. In a group the
 // lock is the message's sender's account: every change of a message takes
 // it before the read that decides, whoever makes the change.
-func lockedLookupIn(ctx context.Context, tx store.Tx, a *app.App, by string, c conv, k msgKey) (store.Message, bool, error) {
+func lockedLookupIn(ctx context.Context, tx Tx, a *app.App, by string, c conv, k msgKey) (store.Message, bool, error) {
 	if c.id.Kind == convid.KindC2C {
 		return lockedLookup(ctx, tx, a, by, c.id.Target, c.key, k)
 	}
@@ -184,7 +184,7 @@ func lockedLookupIn(ctx context.Context, tx store.Tx, a *app.App, by string, c c
 // locks the conversation's two users, so the check of the message's state
 // and the update are one step for concurrent recalls and modifications
 // (PostgreSQL; SQLite has a single writer).
-func lockedLookup(ctx context.Context, tx store.Tx, a *app.App, by, peer, convKey string, k msgKey) (store.Message, bool, error) {
+func lockedLookup(ctx context.Context, tx Tx, a *app.App, by, peer, convKey string, k msgKey) (store.Message, bool, error) {
 	if err := tx.LockAccounts(ctx, a.SDKAppID, by, peer); err != nil {
 		return store.Message{}, false, err
 	}
@@ -195,7 +195,7 @@ func lockedLookup(ctx context.Context, tx store.Tx, a *app.App, by, peer, convKe
 // checked against the key's random and time; failing that by random and
 // time alone, which is how the shared MsgKey of a batch send names each
 // receiver's message (their seqs differ, their random and time do not).
-func lookup(ctx context.Context, tx store.Tx, app store.AppID, convKey string, k msgKey) (store.Message, bool, error) {
+func lookup(ctx context.Context, tx Tx, app store.AppID, convKey string, k msgKey) (store.Message, bool, error) {
 	if k.seq > 0 {
 		m, ok, err := tx.Message(ctx, app, convKey, k.seq)
 		if err != nil || ok && m.Random == k.random && m.SentAt/1000 == k.sec {
@@ -217,7 +217,7 @@ func lookup(ctx context.Context, tx store.Tx, app store.AppID, convKey string, k
 
 // Service sends and reads messages.
 type Service struct {
-	Store  store.Store
+	Store  Store
 	Events *event.Bus
 	Now    func() time.Time
 	Attachments
@@ -349,7 +349,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	// single writer's time is the throughput of the whole node, and a block
 	// or unfriend landing in between is indistinguishable from one landing
 	// just after the send.
-	err = s.Store.Read(ctx, func(tx store.Tx) error {
+	err = s.Store.Read(ctx, func(tx Tx) error {
 		if req.Admin {
 			exists, err := tx.ExistingAccounts(ctx, a.SDKAppID, tos)
 			if err != nil {
@@ -377,7 +377,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "message: check the receivers of %s", req.From)
 	}
 	if req.OnlineOnly {
 		// Never stored, never counted: it reaches whoever is online now.
@@ -389,7 +389,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		}
 		return out, nil
 	}
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		for i := range out {
 			d := &out[i]
 			if d.Err != nil || d.Sent.Dropped {
@@ -423,7 +423,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "message: send from %s", req.From)
 	}
 	s.outboxCommitted(a, outboxKindSent)
 	for i := range out {
@@ -443,7 +443,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 // has not blocked the sender (dropped and told "sent", or 20007), and the
 // relationship check when the app has it on. The receiver's receive option
 // for the sender comes back in the same round trip.
-func (s *Service) check(ctx context.Context, tx store.Tx, a *app.App, from string, d *Delivery) error {
+func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *Delivery) error {
 	if d.To == "" {
 		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
 		return nil

@@ -43,7 +43,7 @@ func (s *Service) Modify(ctx context.Context, a *app.App, by, peer, msgKey strin
 	}
 	key := ConvKey(by, peer)
 	var m store.Message
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		var ok bool
 		var err error
 		if m, ok, err = lockedLookup(ctx, tx, a, by, peer, key, k); err != nil {
@@ -80,7 +80,7 @@ func (s *Service) Modify(ctx context.Context, a *app.App, by, peer, msgKey strin
 		if ce := (*errcode.Error)(nil); errors.As(err, &ce) && ce.Code == CodeModifyConflict {
 			return m, err // m is the current message, as read
 		}
-		return store.Message{}, err
+		return store.Message{}, errcode.Wrapf(err, "message: modify %s of %s with %s", msgKey, by, peer)
 	}
 	s.publish(a, event.MessageModified, &m, origin)
 	return m, nil
@@ -107,7 +107,7 @@ func (s *Service) DeleteForMeIn(ctx context.Context, a *app.App, user string, id
 	}
 	var deleted []string
 	var c conv
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		deleted = deleted[:0]
 		if c, err = resolve(ctx, tx, a, user, id, false); err != nil {
 			return err
@@ -128,7 +128,7 @@ func (s *Service) DeleteForMeIn(ctx context.Context, a *app.App, user string, id
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "message: delete for %s in %s", user, id)
 	}
 	m := &store.Message{App: a.SDKAppID, ConvKey: c.key, Sender: user, Receiver: c2cPeer(id)}
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageDeleted, User: user, Message: m, MsgKeys: deleted, Origin: origin})
@@ -157,7 +157,7 @@ func (s *Service) ClearHistory(ctx context.Context, a *app.App, user, peer strin
 func (s *Service) ClearHistoryIn(ctx context.Context, a *app.App, user string, id convid.ID, origin any) (uint64, error) {
 	var seq uint64
 	var key string
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := s.Store.Write(ctx, func(tx Tx) error {
 		seq = 0
 		rc, err := resolve(ctx, tx, a, user, id, false)
 		if err != nil {
@@ -172,7 +172,7 @@ func (s *Service) ClearHistoryIn(ctx context.Context, a *app.App, user string, i
 		return tx.SetClearedSeq(ctx, a.SDKAppID, user, key, seq)
 	})
 	if err != nil || seq == 0 {
-		return 0, err
+		return 0, errcode.Wrapf(err, "message: clear the history of %s in %s", user, id)
 	}
 	m := &store.Message{App: a.SDKAppID, ConvKey: key, Seq: seq, Sender: user, Receiver: c2cPeer(id)}
 	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.ConversationCleared, User: user, Message: m, Origin: origin})

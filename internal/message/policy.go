@@ -119,7 +119,7 @@ type conv struct {
 // resolve reads what the policy of id needs: nothing for a one-to-one
 // conversation; the group (10010 without one) and user's membership for a
 // group. A non-member is refused (10007) unless mayBeOutsider.
-func resolve(ctx context.Context, tx store.Tx, a *app.App, user string, id convid.ID, mayBeOutsider bool) (conv, error) {
+func resolve(ctx context.Context, tx Tx, a *app.App, user string, id convid.ID, mayBeOutsider bool) (conv, error) {
 	c := conv{id: id, key: id.Key(user)}
 	switch id.Kind {
 	case convid.KindC2C:

@@ -35,7 +35,7 @@ func (s *Service) HistoryIn(ctx context.Context, a *app.App, user string, id con
 		limit = MaxHistoryPage
 	}
 	var out []store.Message
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx Tx) error {
 		c, err := resolve(ctx, tx, a, user, id, false)
 		if err != nil || !c.policy.Stored {
 			return err
@@ -52,18 +52,18 @@ func (s *Service) HistoryIn(ctx context.Context, a *app.App, user string, id con
 		}
 		return markPeerRead(ctx, tx, a.SDKAppID, q.ConvKey, out)
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "message: history of %s in %s", user, id)
 }
 
 // Conversations returns user's conversation list: pinned first, then by
 // last message time.
 func (s *Service) Conversations(ctx context.Context, a *app.App, user string) ([]store.Conversation, error) {
 	var out []store.Conversation
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		out, err = tx.Conversations(ctx, a.SDKAppID, user)
 		return err
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "message: conversations of %s", user)
 }
 
 // MarkRead moves user's read cursor in the conversation with peer to seq
@@ -79,7 +79,7 @@ func (s *Service) MarkRead(ctx context.Context, a *app.App, user, peer string, s
 func (s *Service) MarkReadIn(ctx context.Context, a *app.App, user string, id convid.ID, seq uint64, origin any) error {
 	var c conv
 	var view store.Conversation
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
+	err := s.Store.Write(ctx, func(tx Tx) error {
 		var ok bool
 		var err error
 		if c, err = resolve(ctx, tx, a, user, id, false); err != nil {
@@ -98,7 +98,7 @@ func (s *Service) MarkReadIn(ctx context.Context, a *app.App, user string, id co
 		return s.outboxRead(ctx, tx, a, user, id, max(seq, view.ReadSeq))
 	})
 	if err != nil || view.ConvKey == "" {
-		return err
+		return errcode.Wrapf(err, "message: mark %s read for %s", id, user)
 	}
 	s.outboxCommitted(a, outboxKindRead)
 	// The cursor never moves back: the receipt names where it is.
@@ -118,13 +118,13 @@ func (s *Service) MarkReadIn(ctx context.Context, a *app.App, user string, id co
 // (admin_set_msg_read's MsgReadTime). With no such message nothing changes.
 func (s *Service) MarkReadUntil(ctx context.Context, a *app.App, user, peer string, until time.Time, origin any) error {
 	var last []store.Message
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		last, err = tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: ConvKey(user, peer),
 			MaxTime: until.UnixMilli(), Descending: true, Limit: 1})
 		return err
 	})
 	if err != nil || len(last) == 0 {
-		return err
+		return errcode.Wrapf(err, "message: find the last message before %s for %s", until, user)
 	}
 	return s.MarkRead(ctx, a, user, peer, last[0].Seq, origin)
 }
@@ -149,7 +149,7 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 		window = DefaultRecallWindow
 	}
 	var m store.Message
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		c, err := resolve(ctx, tx, a, by, id, admin)
 		if err != nil {
 			return err
@@ -175,7 +175,7 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 		return s.outboxRecalled(ctx, tx, a, m, by)
 	})
 	if err != nil {
-		return store.Message{}, err
+		return store.Message{}, errcode.Wrapf(err, "message: recall %s in %s", msgKey, id)
 	}
 	s.outboxCommitted(a, outboxKindRecalled)
 	s.publishChange(a, event.MessageRecalled, &m, by, origin)
@@ -187,7 +187,7 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 // is none), all read in one store round of reads.
 func (s *Service) LastMessages(ctx context.Context, a *app.App, user string, convs []store.Conversation) ([]*store.Message, error) {
 	out := make([]*store.Message, len(convs))
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx Tx) error {
 		for i, c := range convs {
 			last, err := lastMessage(ctx, tx, a, user, c)
 			if err != nil {
@@ -197,13 +197,13 @@ func (s *Service) LastMessages(ctx context.Context, a *app.App, user string, con
 		}
 		return nil
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "message: last messages of %s", user)
 }
 
 // lastMessage pages back from the conversation's last seq. In a group the
 // list shows the last message since the join, whatever the policy says of
 // the history before it.
-func lastMessage(ctx context.Context, tx store.Tx, a *app.App, user string, c store.Conversation) (*store.Message, error) {
+func lastMessage(ctx context.Context, tx Tx, a *app.App, user string, c store.Conversation) (*store.Message, error) {
 	floor := max(c.ClearedSeq, c.JoinSeq)
 	for before := c.LastSeq; before > floor; {
 		page, err := tx.QueryMessages(ctx, a.SDKAppID, store.MessageQuery{ConvKey: c.ConvKey, Viewer: user, MinSeq: floor + 1, MaxSeq: before,

@@ -31,7 +31,7 @@ func (s *Service) SendReceipts(ctx context.Context, a *app.App, reader, peer str
 	conv := ConvKey(reader, peer)
 	now := s.now()
 	var acked, added []string
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	err = s.Store.Write(ctx, func(tx Tx) error {
 		acked, added = acked[:0], added[:0]
 		seqs := make([]uint64, 0, len(keys))
 		byseq := map[uint64]string{}
@@ -63,7 +63,7 @@ func (s *Service) SendReceipts(ctx context.Context, a *app.App, reader, peer str
 		return s.outboxReceipt(ctx, tx, a, reader, peer, added)
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "message: receipts of %s for %s", reader, peer)
 	}
 	s.outboxCommitted(a, outboxKindReceipt)
 	if acked == nil {
@@ -78,7 +78,7 @@ func (s *Service) SendReceipts(ctx context.Context, a *app.App, reader, peer str
 
 // markPeerRead sets PeerRead on the messages of msgs (of one conversation)
 // that asked for a read receipt and have one.
-func markPeerRead(ctx context.Context, tx store.Tx, app store.AppID, convKey string, msgs []store.Message) error {
+func markPeerRead(ctx context.Context, tx Tx, app store.AppID, convKey string, msgs []store.Message) error {
 	var seqs []uint64
 	for _, m := range msgs {
 		if m.Flags&store.MessageNeedReadReceipt != 0 {

@@ -53,7 +53,7 @@ func (s *Service) SetRecvOpt(ctx context.Context, a *app.App, owner string, peer
 		return errcode.Newf(CodeInvalidRequest, "Err_Msg_RecvOpt_Invalid: %d (0 receive, 1 not_receive, 2 receive_not_notify)", opt)
 	}
 	var events []event.Event
-	err = event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err = event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		events = nil
 		if err := tx.LockAccounts(ctx, a.SDKAppID, owner); err != nil {
 			return err
@@ -78,7 +78,7 @@ func (s *Service) SetRecvOpt(ctx context.Context, a *app.App, owner string, peer
 		return nil
 	})
 	if err != nil {
-		return err
+		return errcode.Wrapf(err, "message: set the receive option of %s", owner)
 	}
 	s.Events.Publish(events...)
 	return nil
@@ -92,12 +92,12 @@ func (s *Service) RecvOpts(ctx context.Context, a *app.App, owner string, peers 
 		return nil, err
 	}
 	var opts map[string]int
-	err = s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err = s.Store.Read(ctx, func(tx Tx) (err error) {
 		opts, err = tx.RecvOpts(ctx, a.SDKAppID, owner, peers)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "message: receive options of %s", owner)
 	}
 	out := make([]RecvOptInfo, len(peers))
 	for i, p := range peers {

@@ -149,7 +149,7 @@ func (p *Producer) Wants(app store.AppID, kind string) bool {
 // append after the lock that orders the key, see store.Outbox). payload is
 // encoded as JSON only then. It reports whether it appended, so the caller
 // knows to call Committed after the commit.
-func (p *Producer) Add(ctx context.Context, tx store.Outbox, app store.AppID, kind, key string, payload any) (bool, error) {
+func (p *Producer) Add(ctx context.Context, tx store.OutboxAppender, app store.AppID, kind, key string, payload any) (bool, error) {
 	if !p.Wants(app, kind) {
 		return false, nil
 	}

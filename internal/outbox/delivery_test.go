@@ -82,7 +82,7 @@ func TestConsumerGetsSendsInOrderAndAfterACrash(t *testing.T) {
 				return nil
 			})
 			defer close(release)
-			dA, err := outbox.New(nodeA, s.reg.Handler(), outbox.Options{Batch: 10, Lease: 10 * time.Minute, HandlerTimeout: 5 * time.Minute,
+			dA, err := outbox.New(outbox.StoreOf(nodeA), s.reg.Handler(), outbox.Options{Batch: 10, Lease: 10 * time.Minute, HandlerTimeout: 5 * time.Minute,
 				Poll: 20 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +133,7 @@ func TestConsumerGetsSendsInOrderAndAfterACrash(t *testing.T) {
 				after.add(e)
 				return nil
 			}})
-			dB, err := outbox.New(nodeB, regB.Handler(), outbox.Options{Poll: 20 * time.Millisecond,
+			dB, err := outbox.New(outbox.StoreOf(nodeB), regB.Handler(), outbox.Options{Poll: 20 * time.Millisecond,
 				Now: func() time.Time { return time.Now().Add(time.Hour) }})
 			if err != nil {
 				t.Fatal(err)
@@ -173,7 +173,7 @@ func TestFlush(t *testing.T) {
 			var mu sync.Mutex
 			fail := true
 			var got []uint64
-			d, err := outbox.New(st, func(_ context.Context, es []store.OutboxEntry) error {
+			d, err := outbox.New(outbox.StoreOf(st), func(_ context.Context, es []store.OutboxEntry) error {
 				mu.Lock()
 				defer mu.Unlock()
 				if fail {
@@ -244,7 +244,7 @@ func TestStateChangesRecorded(t *testing.T) {
 
 			// Nobody drains this recorder: past its queue, changes are
 			// counted as dropped and Record still returns.
-			idle := account.NewStateRecorder(st, &outbox.Producer{Consumers: s.reg}, nil)
+			idle := account.NewStateRecorder(account.StoreOf(st), &outbox.Producer{Consumers: s.reg}, nil)
 			acc := &account.Service{States: idle}
 			for range account.StateQueue + 5 {
 				acc.RecordState(account.Session{App: app, User: "bob"}, outbox.ActionLogin, outbox.ReasonRegister, "")

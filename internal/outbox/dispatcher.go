@@ -60,7 +60,7 @@ type Stats struct {
 // Dispatcher hands committed outbox entries to a Handler (see the package
 // documentation for the guarantees).
 type Dispatcher struct {
-	st   store.Store
+	st   Store
 	h    Handler
 	o    Options
 	log  *slog.Logger
@@ -83,7 +83,7 @@ type Dispatcher struct {
 const storeTimeout = 10 * time.Second
 
 // New returns a dispatcher over st; Run starts it.
-func New(st store.Store, h Handler, o Options) (*Dispatcher, error) {
+func New(st Store, h Handler, o Options) (*Dispatcher, error) {
 	def := func(v *time.Duration, d time.Duration) {
 		if *v <= 0 {
 			*v = d
@@ -182,7 +182,7 @@ func (d *Dispatcher) poll(ctx context.Context) (started int) {
 	var parts []int
 	var stats store.OutboxStats
 	depth := d.o.Metrics.Depth != nil && now.Sub(d.lastDepth) >= d.o.Poll
-	err := d.st.Read(ctx, func(tx store.Tx) (err error) {
+	err := d.st.Read(ctx, func(tx Tx) (err error) {
 		if parts, err = tx.ReadyOutboxPartitions(ctx, now.UnixMilli(), d.o.MaxPartitions); err != nil {
 			return err
 		}
@@ -281,7 +281,7 @@ func (d *Dispatcher) work(ctx context.Context, p int) {
 	}()
 	now := d.o.Now()
 	var claimed []store.OutboxEntry
-	err := d.st.Write(ctx, func(tx store.Tx) (err error) {
+	err := d.st.Write(ctx, func(tx Tx) (err error) {
 		claimed, err = tx.ClaimOutbox(ctx, p, d.o.Batch, now.UnixMilli(), now.Add(d.o.Lease).UnixMilli())
 		return err
 	})
@@ -428,7 +428,7 @@ func (d *Dispatcher) settle(ctx context.Context, p int, delivered []store.Outbox
 		ids = append(ids, e.ID)
 	}
 	at := s.at.UnixMilli()
-	err := d.st.Write(ctx, func(tx store.Tx) error {
+	err := d.st.Write(ctx, func(tx Tx) error {
 		if len(ids) > 0 {
 			if _, err := tx.AckOutbox(ctx, ids); err != nil {
 				return err

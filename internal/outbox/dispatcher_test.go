@@ -132,7 +132,7 @@ func (r *recorder) count() int {
 
 func start(t *testing.T, s store.Store, h outbox.Handler, o outbox.Options) (*outbox.Dispatcher, func()) {
 	t.Helper()
-	d, err := outbox.New(s, h, o)
+	d, err := outbox.New(outbox.StoreOf(s), h, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func Partition(key string) int {
 // and returns them with their IDs; they are dispatched once it commits (call
 // Dispatcher.Notify then). Append them after taking whatever lock orders
 // their partition key (see store.Outbox). CreatedAt defaults to now.
-func Append(ctx context.Context, tx store.Outbox, entries ...store.OutboxEntry) ([]store.OutboxEntry, error) {
+func Append(ctx context.Context, tx store.OutboxAppender, entries ...store.OutboxEntry) ([]store.OutboxEntry, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}

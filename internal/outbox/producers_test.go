@@ -49,11 +49,11 @@ func newServices(t *testing.T, st store.Store, deliver func(context.Context, sto
 	s := &services{st: st, reg: reg,
 		a:        appFor(app),
 		other:    appFor(otherApp),
-		msgs:     &message.Service{Store: st, Events: bus, Attachments: message.Attachments{Outbox: p}},
-		rels:     &relation.Service{Store: st, Events: bus, Outbox: p},
-		profiles: &profile.Service{Store: st, Events: bus, Outbox: p},
+		msgs:     &message.Service{Store: message.StoreOf(st), Events: bus, Attachments: message.Attachments{Outbox: p}},
+		rels:     &relation.Service{Store: relation.StoreOf(st), Events: bus, Outbox: p},
+		profiles: &profile.Service{Store: profile.StoreOf(st), Events: bus, Outbox: p},
 	}
-	s.accounts = &account.Service{Store: st, Events: bus, States: account.NewStateRecorder(st, p, nil)}
+	s.accounts = &account.Service{Store: account.StoreOf(st), Events: bus, States: account.NewStateRecorder(account.StoreOf(st), p, nil)}
 	for _, a := range []*appcfg.App{s.a, s.other} {
 		if failed, err := s.accounts.ImportMany(t.Context(), a, []string{"alice", "bob", "carol"}); err != nil || len(failed) > 0 {
 			t.Fatalf("import: %v %v", failed, err)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -56,7 +57,7 @@ const kickBatch = 500
 // Directory inserts into it before the login's transaction, so a kick sent
 // by another node as soon as the row is visible finds the session here.
 type Directory struct {
-	Store  store.Store
+	Store  Store
 	Node   uint64
 	Local  *Registry
 	Logger *slog.Logger
@@ -136,11 +137,11 @@ func (d *Directory) Register(ctx context.Context) error {
 
 func (d *Directory) renew(ctx context.Context) (existed bool, err error) {
 	until := time.Now().Add(d.ttl()).UnixMilli()
-	err = d.Store.Write(ctx, func(tx store.Tx) (err error) {
+	err = d.Store.Write(ctx, func(tx Tx) (err error) {
 		existed, err = tx.RenewNode(ctx, d.Node, until)
 		return err
 	})
-	return existed, err
+	return existed, errcode.Wrapf(err, "presence: renew node %d", d.Node)
 }
 
 // Run renews this node's liveness, catches up with its kicks and prunes
@@ -179,7 +180,7 @@ func (d *Directory) Maintain(ctx context.Context) {
 	}
 	var pruned int64
 	now := time.Now()
-	if err := d.Store.Write(ctx, func(tx store.Tx) (err error) {
+	if err := d.Store.Write(ctx, func(tx Tx) (err error) {
 		pruned, err = tx.PruneNodes(ctx, now.UnixMilli(), now.Add(-d.kickRetention()).UnixMilli())
 		return err
 	}); err != nil {
@@ -210,11 +211,11 @@ func (d *Directory) CatchUpKicks(ctx context.Context) (int, error) {
 	ended := 0
 	for {
 		var rows []store.SessionRow
-		if err := d.Store.Read(ctx, func(tx store.Tx) (err error) {
+		if err := d.Store.Read(ctx, func(tx Tx) (err error) {
 			rows, err = tx.KickedSessions(ctx, d.Node, kickBatch)
 			return err
 		}); err != nil {
-			return ended, err
+			return ended, errcode.Wrapf(err, "presence: read the kicked sessions of node %d", d.Node)
 		}
 		if len(rows) == 0 {
 			return ended, nil
@@ -229,11 +230,11 @@ func (d *Directory) CatchUpKicks(ctx context.Context) (int, error) {
 		}
 		// Deleted only after the sessions were told: a failure here leaves
 		// the rows for the next pass, whose Take finds nothing to tell.
-		if err := d.Store.Write(ctx, func(tx store.Tx) error {
+		if err := d.Store.Write(ctx, func(tx Tx) error {
 			_, err := tx.DeleteSessions(ctx, keys)
 			return err
 		}); err != nil {
-			return ended, err
+			return ended, errcode.Wrapf(err, "presence: delete %d kicked sessions of node %d", len(keys), d.Node)
 		}
 		if len(rows) < kickBatch {
 			return ended, nil
@@ -260,7 +261,7 @@ func (d *Directory) reannounce(ctx context.Context) {
 	for len(all) > 0 {
 		part := all[:min(batch, len(all))]
 		all = all[len(part):]
-		if err := d.Store.Write(ctx, func(tx store.Tx) error {
+		if err := d.Store.Write(ctx, func(tx Tx) error {
 			for _, s := range part {
 				if _, err := tx.PutSession(ctx, d.row(s)); err != nil {
 					return err
@@ -290,12 +291,12 @@ func (d *Directory) row(s *Session) store.SessionRow {
 // same transaction, the other nodes' marked kicked there with the reason
 // (so they count no more, even if the kick envelope is lost). On an error
 // nothing is registered.
-func (d *Directory) Login(ctx context.Context, s *Session, limit int, guard func(ctx context.Context, tx store.Tx) error) (Kicks, error) {
+func (d *Directory) Login(ctx context.Context, s *Session, limit int, guard func(ctx context.Context, tx store.UserSigBounds) error) (Kicks, error) {
 	d.Local.Insert(s)
 	left := d.takeLeaving()
 	var out []store.SessionRow
 	var reason string
-	err := d.Store.Write(ctx, func(tx store.Tx) error {
+	err := d.Store.Write(ctx, func(tx Tx) error {
 		out, reason = nil, ""
 		if err := tx.LockAccounts(ctx, store.AppID(s.App), s.User); err != nil {
 			return err
@@ -342,7 +343,7 @@ func (d *Directory) Login(ctx context.Context, s *Session, limit int, guard func
 	if err != nil {
 		d.Local.Remove(s)
 		d.requeueLeaving(left)
-		return Kicks{}, err
+		return Kicks{}, errcode.Wrapf(err, "presence: log %s in", s.User)
 	}
 	return d.split(out, reason), nil
 }
@@ -420,7 +421,7 @@ func (d *Directory) flushLeaving() {
 		}
 		d.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := d.Store.Write(ctx, func(tx store.Tx) error {
+		err := d.Store.Write(ctx, func(tx Tx) error {
 			_, err := tx.DeleteSessions(ctx, left)
 			return err
 		})
@@ -441,12 +442,12 @@ func (d *Directory) flushLeaving() {
 // kicked already keeps its first reason and is not returned.
 func (d *Directory) KickUser(ctx context.Context, app uint64, user, reason string) (Kicks, error) {
 	var rows []store.SessionRow
-	err := d.Store.Write(ctx, func(tx store.Tx) (err error) {
+	err := d.Store.Write(ctx, func(tx Tx) (err error) {
 		rows, err = tx.KickUserSessions(ctx, store.AppID(app), user, d.Node, reason, nowMillis())
 		return err
 	})
 	if err != nil {
-		return Kicks{}, err
+		return Kicks{}, errcode.Wrapf(err, "presence: kick %s", user)
 	}
 	k := Kicks{Reason: reason, Local: d.Local.RemoveAll(app, user)}
 	for _, r := range rows {
@@ -462,11 +463,11 @@ func (d *Directory) KickUser(ctx context.Context, app uint64, user, reason strin
 // users.
 func (d *Directory) Online(ctx context.Context, app uint64, users []string) (map[string][]string, error) {
 	var rows map[string][]store.SessionRow
-	if err := d.Store.Read(ctx, func(tx store.Tx) (err error) {
+	if err := d.Store.Read(ctx, func(tx Tx) (err error) {
 		rows, err = tx.OnlineSessions(ctx, store.AppID(app), users, nowMillis())
 		return err
 	}); err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "presence: online status of %d users", len(users))
 	}
 	out := make(map[string][]string, len(rows))
 	for u, rs := range rows {
@@ -484,7 +485,8 @@ func (d *Directory) Online(ctx context.Context, app uint64, users []string) (map
 // them at once rather than after the TTL.
 func (d *Directory) Stop(ctx context.Context) error {
 	d.takeLeaving()
-	return d.Store.Write(ctx, func(tx store.Tx) error { return tx.DeleteNode(ctx, d.Node) })
+	err := d.Store.Write(ctx, func(tx Tx) error { return tx.DeleteNode(ctx, d.Node) })
+	return errcode.Wrapf(err, "presence: delete node %d", d.Node)
 }
 
 func (d *Directory) logger() *slog.Logger {

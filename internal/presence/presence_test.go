@@ -2,6 +2,7 @@ package presence_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -64,8 +65,8 @@ func session(id uint64, user, platform string) *presence.Session {
 func TestDirectoryAcrossNodes(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
-	a := &presence.Directory{Store: st, Node: 1, Local: presence.NewRegistry()}
-	b := &presence.Directory{Store: st, Node: 2, Local: presence.NewRegistry()}
+	a := &presence.Directory{Store: presence.StoreOf(st), Node: 1, Local: presence.NewRegistry()}
+	b := &presence.Directory{Store: presence.StoreOf(st), Node: 2, Local: presence.NewRegistry()}
 	for _, d := range []*presence.Directory{a, b} {
 		if err := d.Register(ctx); err != nil {
 			t.Fatal(err)
@@ -142,12 +143,12 @@ func TestDirectoryAcrossNodes(t *testing.T) {
 // A login the guard refuses registers nothing, here or in the store.
 func TestDirectoryLoginRefused(t *testing.T) {
 	ctx := context.Background()
-	d := &presence.Directory{Store: openStore(t), Node: 1, Local: presence.NewRegistry()}
+	d := &presence.Directory{Store: presence.StoreOf(openStore(t)), Node: 1, Local: presence.NewRegistry()}
 	if err := d.Register(ctx); err != nil {
 		t.Fatal(err)
 	}
 	refused := context.Canceled
-	if _, err := d.Login(ctx, session(1, "u", "Web"), 1, func(context.Context, store.Tx) error { return refused }); err != refused {
+	if _, err := d.Login(ctx, session(1, "u", "Web"), 1, func(context.Context, store.UserSigBounds) error { return refused }); !errors.Is(err, refused) {
 		t.Fatalf("guarded login: %v", err)
 	}
 	if n := d.Local.Count(); n != 0 {
@@ -181,8 +182,8 @@ func kickedWith(s *presence.Session) []string { return s.Endpoint.(*endpoint).ki
 func TestDirectoryKicksWithoutEnvelope(t *testing.T) {
 	engines(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
-		a := &presence.Directory{Store: st, Node: 1, Local: presence.NewRegistry()}
-		b := &presence.Directory{Store: st, Node: 2, Local: presence.NewRegistry()}
+		a := &presence.Directory{Store: presence.StoreOf(st), Node: 1, Local: presence.NewRegistry()}
+		b := &presence.Directory{Store: presence.StoreOf(st), Node: 2, Local: presence.NewRegistry()}
 		for _, d := range []*presence.Directory{a, b} {
 			if err := d.Register(ctx); err != nil {
 				t.Fatal(err)
@@ -254,8 +255,8 @@ func TestDirectoryKicksWithoutEnvelope(t *testing.T) {
 func TestDirectoryKicksSurvivePrune(t *testing.T) {
 	engines(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
-		a := &presence.Directory{Store: st, Node: 1, Local: presence.NewRegistry()}
-		b := &presence.Directory{Store: st, Node: 2, Local: presence.NewRegistry()}
+		a := &presence.Directory{Store: presence.StoreOf(st), Node: 1, Local: presence.NewRegistry()}
+		b := &presence.Directory{Store: presence.StoreOf(st), Node: 2, Local: presence.NewRegistry()}
 		for _, d := range []*presence.Directory{a, b} {
 			if err := d.Register(ctx); err != nil {
 				t.Fatal(err)

@@ -26,7 +26,7 @@ func (s *Service) beforeSet(ctx context.Context, a *app.App, user string, values
 
 // outboxSet appends the profile-set entry of user's values (tags in name
 // order) inside the write.
-func (s *Service) outboxSet(ctx context.Context, tx store.Tx, a *app.App, user string, values map[string]store.Value) error {
+func (s *Service) outboxSet(ctx context.Context, tx store.OutboxAppender, a *app.App, user string, values map[string]store.Value) error {
 	if !s.Outbox.Wants(a.SDKAppID, outbox.KindProfileSet) {
 		return nil
 	}

@@ -18,7 +18,7 @@ import (
 // Service reads and writes profiles. Both the REST API and the client
 // gateway call it, so the validation rules live only here.
 type Service struct {
-	Store  store.Store
+	Store  Store
 	Events *event.Bus
 	// Outbox appends the profile-set entries consumers want; nil appends
 	// none.
@@ -119,7 +119,7 @@ func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values
 		return err
 	}
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		ok, err := tx.AccountExists(ctx, a.SDKAppID, user)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Service) SetValues(ctx context.Context, a *app.App, user string, values
 		return err
 	})
 	if err != nil {
-		return err
+		return errcode.Wrapf(err, "profile: set %s", user)
 	}
 	s.Events.Publish(events...)
 	if s.Outbox.Wants(a.SDKAppID, outbox.KindProfileSet) {
@@ -153,7 +153,7 @@ const maxProfileAudience = 10_000
 // ChangeEvents are the events of user's profile change: one for the user
 // (their other devices) and one for everyone who has them as a friend.
 // Non-friends are not told; they re-read profiles when they need them.
-func ChangeEvents(ctx context.Context, tx store.Tx, a *app.App, user string) ([]event.Event, error) {
+func ChangeEvents(ctx context.Context, tx store.FriendOfLister, a *app.App, user string) ([]event.Event, error) {
 	audience, err := tx.ListFriendOf(ctx, a.SDKAppID, user, maxProfileAudience)
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func (s *Service) Get(ctx context.Context, a *app.App, users, tags []string) ([]
 	}
 	var exists map[string]bool
 	var values map[string]map[string]store.Value
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, users); err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func (s *Service) Get(ctx context.Context, a *app.App, users, tags []string) ([]
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "profile: get %d users", len(users))
 	}
 	out := make([]Result, len(users))
 	for i, u := range users {

@@ -81,7 +81,7 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 	var results []ItemResult
 	var events []event.Event
 	meta := pairMeta{actor: from, initiator: from, cmd: outbox.CmdFriendAdd, force: opt.Force}
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, meta, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, meta, func(tx Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		w, err := s.loadAddState(ctx, tx, a, from, peers)
 		if err != nil {
@@ -106,7 +106,7 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 		return nil
 	}))
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "relation: add friends of %s", from)
 	}
 	s.Events.Publish(events...)
 	s.outboxCommitted(a, events)
@@ -117,7 +117,7 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 // only its own writes.
 type addState struct {
 	s         *Service
-	tx        store.Tx
+	tx        Tx
 	a         *app.App
 	from      string
 	now       int64
@@ -132,7 +132,7 @@ type addState struct {
 	sent      int // -1 until counted
 }
 
-func (s *Service) loadAddState(ctx context.Context, tx store.Tx, a *app.App, from string, peers []string) (*addState, error) {
+func (s *Service) loadAddState(ctx context.Context, tx Tx, a *app.App, from string, peers []string) (*addState, error) {
 	w := &addState{s: s, tx: tx, a: a, from: from, now: s.now(), sent: -1}
 	if err := tx.LockAccounts(ctx, a.SDKAppID, append([]string{from}, peers...)...); err != nil {
 		return nil, err
@@ -293,7 +293,7 @@ type linkSpec struct {
 
 // link writes friend rows, bumps versions, clears requests that the new
 // friendship answers, and returns the events to publish.
-func (s *Service) link(ctx context.Context, tx store.Tx, a *app.App, l linkSpec) ([]event.Event, error) {
+func (s *Service) link(ctx context.Context, tx Tx, a *app.App, l linkSpec) ([]event.Event, error) {
 	app := a.SDKAppID
 	var events []event.Event
 	if l.mine {
@@ -340,7 +340,7 @@ func (s *Service) link(ctx context.Context, tx store.Tx, a *app.App, l linkSpec)
 }
 
 // createLists creates the lists ls recorded as new, and forgets them.
-func createLists(ctx context.Context, tx store.Tx, app store.AppID, owner string, ls *listSet, now int64) error {
+func createLists(ctx context.Context, tx Tx, app store.AppID, owner string, ls *listSet, now int64) error {
 	if len(ls.added) == 0 {
 		return nil
 	}

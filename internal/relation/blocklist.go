@@ -39,7 +39,7 @@ func (s *Service) AddBlocks(ctx context.Context, a *app.App, from string, peers 
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {
@@ -107,7 +107,7 @@ func (s *Service) AddBlocks(ctx context.Context, a *app.App, from string, peers 
 		return err
 	}))
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "relation: block peers of %s", from)
 	}
 	s.Events.Publish(events...)
 	s.outboxCommitted(a, events)
@@ -125,7 +125,7 @@ func (s *Service) DeleteBlocks(ctx context.Context, a *app.App, from string, pee
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -155,7 +155,7 @@ func (s *Service) DeleteBlocks(ctx context.Context, a *app.App, from string, pee
 		return nil
 	}))
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "relation: unblock peers of %s", from)
 	}
 	s.Events.Publish(events...)
 	s.outboxCommitted(a, events)
@@ -180,7 +180,7 @@ func (s *Service) GetBlocks(ctx context.Context, a *app.App, from string, start,
 	}
 	max = min(max, MaxBatch)
 	var total int
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx Tx) error {
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
 		}
@@ -195,10 +195,13 @@ func (s *Service) GetBlocks(ctx context.Context, a *app.App, from string, start,
 		page.Blocks, err = tx.ListBlocked(ctx, a.SDKAppID, from, start, max)
 		return err
 	})
-	if next := start + len(page.Blocks); err == nil && next < total {
+	if err != nil {
+		return page, errcode.Wrapf(err, "relation: get the blocklist of %s", from)
+	}
+	if next := start + len(page.Blocks); next < total {
 		page.NextStart = next
 	}
-	return page, err
+	return page, nil
 }
 
 // BlockCheckResult is one peer's blocklist relation.

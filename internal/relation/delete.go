@@ -30,7 +30,7 @@ func (s *Service) DeleteFriends(ctx context.Context, a *app.App, from string, pe
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx Tx) error {
 		results, events = make([]ItemResult, len(peers)), nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -57,7 +57,7 @@ func (s *Service) DeleteFriends(ctx context.Context, a *app.App, from string, pe
 		return nil
 	}))
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "relation: delete friends of %s", from)
 	}
 	s.Events.Publish(events...)
 	s.outboxCommitted(a, events)
@@ -77,7 +77,7 @@ func (s *Service) DeleteAllFriends(ctx context.Context, a *app.App, from string,
 		return bad("Err_SNS_FriendDeleteAll_DeleteType_Invalid")
 	}
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from}, func(tx Tx) error {
 		events = nil
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -99,7 +99,7 @@ func (s *Service) DeleteAllFriends(ctx context.Context, a *app.App, from string,
 		return nil
 	}))
 	if err != nil {
-		return err
+		return errcode.Wrapf(err, "relation: delete all friends of %s", from)
 	}
 	s.Events.Publish(events...)
 	s.outboxCommitted(a, events)
@@ -108,7 +108,7 @@ func (s *Service) DeleteAllFriends(ctx context.Context, a *app.App, from string,
 
 // unlink deletes owner→peer and, if both, peer→owner; it returns no events
 // when there was nothing to delete.
-func (s *Service) unlink(ctx context.Context, tx store.Tx, a *app.App, owner, peer string, both bool) ([]event.Event, error) {
+func (s *Service) unlink(ctx context.Context, tx Tx, a *app.App, owner, peer string, both bool) ([]event.Event, error) {
 	var events []event.Event
 	pairs := [][2]string{{owner, peer}}
 	if both {

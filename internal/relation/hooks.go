@@ -13,7 +13,6 @@ import (
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/outbox"
-	"github.com/parleyim/parley/internal/store"
 )
 
 // outboxKinds maps the change-log kinds a consumer may want onto outbox
@@ -37,11 +36,11 @@ type pairMeta struct {
 // withOutbox wraps a write so that, after fn, the friend and blocklist rows
 // its events announce are appended to the outbox in the same transaction:
 // one entry per kind with every pair of the call.
-func (s *Service) withOutbox(ctx context.Context, a *app.App, events *[]event.Event, m pairMeta, fn func(store.Tx) error) func(store.Tx) error {
+func (s *Service) withOutbox(ctx context.Context, a *app.App, events *[]event.Event, m pairMeta, fn func(Tx) error) func(Tx) error {
 	if s.Outbox == nil {
 		return fn
 	}
-	return func(tx store.Tx) error {
+	return func(tx Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}

@@ -105,7 +105,7 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from, initiator: from, cmd: outbox.CmdFriendImport, force: true}, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: from, initiator: from, cmd: outbox.CmdFriendImport, force: true}, func(tx Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {
@@ -175,7 +175,7 @@ func (s *Service) ImportFriends(ctx context.Context, a *app.App, from string, it
 		return err
 	}))
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "relation: import friends of %s", from)
 	}
 	s.Events.Publish(events...)
 	s.outboxCommitted(a, events)
@@ -250,7 +250,7 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 	}
 	var results []ItemResult
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		results, events = make([]ItemResult, len(items)), nil
 		now := s.now()
 		if err := requireAccount(ctx, tx, a, from); err != nil {
@@ -318,7 +318,7 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "relation: update friends of %s", from)
 	}
 	s.Events.Publish(events...)
 	return results, nil
@@ -326,7 +326,7 @@ func (s *Service) UpdateFriends(ctx context.Context, a *app.App, from string, it
 
 // bumpVersions moves user's friend, custom-field and list versions as
 // flagged; a list change is also an event for the user's devices.
-func bumpVersions(ctx context.Context, tx store.Tx, a *app.App, user string, standard, custom, lists bool) ([]event.Event, error) {
+func bumpVersions(ctx context.Context, tx Tx, a *app.App, user string, standard, custom, lists bool) ([]event.Event, error) {
 	var events []event.Event
 	for _, b := range []struct {
 		on   bool
@@ -345,7 +345,7 @@ func bumpVersions(ctx context.Context, tx store.Tx, a *app.App, user string, sta
 	return events, nil
 }
 
-func requireAccount(ctx context.Context, tx store.Tx, a *app.App, user string) error {
+func requireAccount(ctx context.Context, tx Tx, a *app.App, user string) error {
 	ok, err := tx.AccountExists(ctx, a.SDKAppID, user)
 	if err != nil {
 		return err

@@ -31,14 +31,14 @@ func checkListNames(names []string) error {
 // the list version (and the friend version when membership changed) and
 // publishes one FriendListsChanged event.
 func (s *Service) listWrite(ctx context.Context, a *app.App, from string,
-	fn func(tx store.Tx, lists []store.FriendList, now int64) (membership bool, err error)) (uint64, error) {
+	fn func(tx Tx, lists []store.FriendList, now int64) (membership bool, err error)) (uint64, error) {
 	if err := checkOwner(from); err != nil {
 		return 0, err
 	}
 	var seq uint64
 	var membership bool
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		events = []event.Event{friendEvent(a, event.FriendListsChanged, from)}
 		if err := requireAccount(ctx, tx, a, from); err != nil {
 			return err
@@ -62,7 +62,7 @@ func (s *Service) listWrite(ctx context.Context, a *app.App, from string,
 		return err
 	})
 	if err != nil {
-		return 0, err
+		return 0, errcode.Wrapf(err, "relation: change the friend lists of %s", from)
 	}
 	s.Events.Publish(events...)
 	return seq, nil
@@ -87,7 +87,7 @@ func (s *Service) CreateLists(ctx context.Context, a *app.App, from string, name
 		return nil, 0, bad("Err_SNS_To_Account_Too_Many: at most %d", MaxBatch)
 	}
 	var results []ItemResult
-	seq, err := s.listWrite(ctx, a, from, func(tx store.Tx, lists []store.FriendList, now int64) (bool, error) {
+	seq, err := s.listWrite(ctx, a, from, func(tx Tx, lists []store.FriendList, now int64) (bool, error) {
 		results = make([]ItemResult, len(peers))
 		for _, n := range names {
 			if findList(lists, n) != nil {
@@ -114,14 +114,14 @@ func (s *Service) CreateLists(ctx context.Context, a *app.App, from string, name
 		return true, nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, errcode.Wrapf(err, "relation: create friend lists of %s", from)
 	}
 	return results, seq, nil
 }
 
 // friendMembers fills results for peers that cannot be list members and
 // returns the ones that can.
-func (s *Service) friendMembers(ctx context.Context, tx store.Tx, a *app.App, from string, peers []string, results []ItemResult) ([]string, error) {
+func (s *Service) friendMembers(ctx context.Context, tx Tx, a *app.App, from string, peers []string, results []ItemResult) ([]string, error) {
 	if len(peers) == 0 {
 		return nil, nil
 	}
@@ -150,7 +150,7 @@ func (s *Service) DeleteLists(ctx context.Context, a *app.App, from string, name
 	if err := checkListNames(names); err != nil {
 		return 0, err
 	}
-	return s.listWrite(ctx, a, from, func(tx store.Tx, lists []store.FriendList, _ int64) (bool, error) {
+	return s.listWrite(ctx, a, from, func(tx Tx, lists []store.FriendList, _ int64) (bool, error) {
 		membership := false
 		for _, n := range names {
 			l := findList(lists, n)
@@ -173,7 +173,7 @@ func (s *Service) RenameList(ctx context.Context, a *app.App, from, oldName, new
 	if err := checkListNames([]string{oldName, newName}); err != nil {
 		return 0, err
 	}
-	return s.listWrite(ctx, a, from, func(tx store.Tx, lists []store.FriendList, _ int64) (bool, error) {
+	return s.listWrite(ctx, a, from, func(tx Tx, lists []store.FriendList, _ int64) (bool, error) {
 		l := findList(lists, oldName)
 		if l == nil {
 			return false, bad("Err_SNS_GroupRename_Group_Not_Exist: %s", oldName)
@@ -203,7 +203,7 @@ func (s *Service) changeMembers(ctx context.Context, a *app.App, from, name stri
 		return nil, 0, err
 	}
 	var results []ItemResult
-	seq, err := s.listWrite(ctx, a, from, func(tx store.Tx, lists []store.FriendList, _ int64) (bool, error) {
+	seq, err := s.listWrite(ctx, a, from, func(tx Tx, lists []store.FriendList, _ int64) (bool, error) {
 		results = make([]ItemResult, len(peers))
 		l := findList(lists, name)
 		if l == nil {
@@ -219,7 +219,7 @@ func (s *Service) changeMembers(ctx context.Context, a *app.App, from, name stri
 		return true, tx.RemoveFromFriendList(ctx, a.SDKAppID, from, name, members)
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, errcode.Wrapf(err, "relation: change the members of list %q of %s", name, from)
 	}
 	return results, seq, nil
 }
@@ -232,7 +232,7 @@ func (s *Service) GetLists(ctx context.Context, a *app.App, from string, names [
 	}
 	var lists []store.FriendList
 	var seqs store.Seqs
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err = requireAccount(ctx, tx, a, from); err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (s *Service) GetLists(ctx context.Context, a *app.App, from string, names [
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, errcode.Wrapf(err, "relation: get the friend lists of %s", from)
 	}
 	if len(names) > 0 {
 		lists = slices.DeleteFunc(lists, func(l store.FriendList) bool { return !slices.Contains(names, l.Name) })

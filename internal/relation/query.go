@@ -79,14 +79,17 @@ func (s *Service) CheckFriends(ctx context.Context, a *app.App, from string, pee
 // does not exist.
 func (s *Service) relations(ctx context.Context, a *app.App, from string, peers []string) (store.RelationSet, error) {
 	var rs store.RelationSet
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		rs, err = tx.Relations(ctx, a.SDKAppID, from, peers)
 		return err
 	})
-	if err == nil && !rs.OwnerExists {
-		err = errcode.New(errcode.SNSNoAccount, "Err_SNS_From_Account_Not_Exist")
+	if err != nil {
+		return rs, errcode.Wrapf(err, "relation: relations of %s to %d peers", from, len(peers))
 	}
-	return rs, err
+	if !rs.OwnerExists {
+		return rs, errcode.New(errcode.SNSNoAccount, "Err_SNS_From_Account_Not_Exist")
+	}
+	return rs, nil
 }
 
 // FriendPage is one page of friend_get.
@@ -110,7 +113,7 @@ func (s *Service) GetFriends(ctx context.Context, a *app.App, from string, start
 	if start < 0 {
 		return page, bad("Err_SNS_FriendGet_StartIndex_Invalid")
 	}
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err = requireAccount(ctx, tx, a, from); err != nil {
 			return err
 		}
@@ -124,7 +127,7 @@ func (s *Service) GetFriends(ctx context.Context, a *app.App, from string, start
 		return err
 	})
 	if err != nil {
-		return page, err
+		return page, errcode.Wrapf(err, "relation: get friends of %s", from)
 	}
 	page.SkipStandard = stdSeq != 0 && stdSeq == page.Seqs.Friend
 	page.SkipCustom = customSeq != 0 && customSeq == page.Seqs.FriendCustom
@@ -217,7 +220,7 @@ func (s *Service) GetFriendInfo(ctx context.Context, a *app.App, from string, pe
 	}
 	var friends map[string]store.Friend
 	var values map[string]map[string]store.Value
-	err := s.Store.Read(ctx, func(tx store.Tx) error {
+	err := s.Store.Read(ctx, func(tx Tx) error {
 		var err error
 		if friends, err = friendRows(ctx, tx, a, from, peers); err != nil {
 			return err
@@ -228,7 +231,7 @@ func (s *Service) GetFriendInfo(ctx context.Context, a *app.App, from string, pe
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, errcode.Wrapf(err, "relation: get friend info of %s", from)
 	}
 	out := make([]FriendInfo, len(peers))
 	for i, p := range peers {
@@ -280,15 +283,15 @@ func friendTag(f store.Friend, tag string) store.Value {
 // FriendRows returns from's friend rows for those of peers that are friends.
 func (s *Service) FriendRows(ctx context.Context, a *app.App, from string, peers []string) (map[string]store.Friend, error) {
 	var out map[string]store.Friend
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		out, err = friendRows(ctx, tx, a, from, peers)
 		return err
 	})
-	return out, err
+	return out, errcode.Wrapf(err, "relation: friend rows of %s", from)
 }
 
 // friendRows reads, after checking from exists, from's rows of peers.
-func friendRows(ctx context.Context, tx store.Tx, a *app.App, from string, peers []string) (map[string]store.Friend, error) {
+func friendRows(ctx context.Context, tx Tx, a *app.App, from string, peers []string) (map[string]store.Friend, error) {
 	if err := requireAccount(ctx, tx, a, from); err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ const MaxListedRequests = 1000
 // most MaxListedRequests of each; Unread counts the listed incoming ones.
 func (s *Service) ListRequests(ctx context.Context, a *app.App, user string) (Requests, error) {
 	var r Requests
-	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
 		if err = requireAccount(ctx, tx, a, user); err != nil {
 			return err
 		}
@@ -36,12 +36,15 @@ func (s *Service) ListRequests(ctx context.Context, a *app.App, user string) (Re
 		r.Sent, err = tx.ListFriendRequests(ctx, a.SDKAppID, user, false, MaxListedRequests)
 		return err
 	})
+	if err != nil {
+		return r, errcode.Wrapf(err, "relation: list the requests of %s", user)
+	}
 	for _, in := range r.Incoming {
 		if !in.Read {
 			r.Unread++
 		}
 	}
-	return r, err
+	return r, nil
 }
 
 // AcceptRequest answers from's request to user. With addBack the friendship
@@ -59,7 +62,7 @@ func (s *Service) AcceptRequest(ctx context.Context, a *app.App, user, from stri
 		return err
 	}
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: user, initiator: from, cmd: outbox.CmdFriendResponse}, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, pairMeta{actor: user, initiator: from, cmd: outbox.CmdFriendResponse}, func(tx Tx) error {
 		events = nil
 		if err := tx.LockAccounts(ctx, a.SDKAppID, user, from); err != nil {
 			return err
@@ -128,7 +131,7 @@ func (s *Service) AcceptRequest(ctx context.Context, a *app.App, user, from stri
 		return nil
 	}))
 	if err != nil {
-		return err
+		return errcode.Wrapf(err, "relation: accept the request of %s to %s", from, user)
 	}
 	s.Events.Publish(events...)
 	s.outboxCommitted(a, events)
@@ -154,7 +157,7 @@ func (s *Service) DeleteRequest(ctx context.Context, a *app.App, user, peer stri
 
 func (s *Service) dropRequest(ctx context.Context, a *app.App, from, to string) error {
 	var events []event.Event
-	err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		events = []event.Event{friendEvent(a, event.FriendRequestDeleted, to, from), friendEvent(a, event.FriendRequestDeleted, from, to)}
 		ok, err := tx.DeleteFriendRequest(ctx, a.SDKAppID, from, to)
 		if err == nil && !ok {
@@ -163,7 +166,7 @@ func (s *Service) dropRequest(ctx context.Context, a *app.App, from, to string) 
 		return err
 	})
 	if err != nil {
-		return err
+		return errcode.Wrapf(err, "relation: drop the request of %s to %s", from, to)
 	}
 	s.Events.Publish(events...)
 	return nil
@@ -172,14 +175,14 @@ func (s *Service) dropRequest(ctx context.Context, a *app.App, from, to string) 
 // MarkRequestsRead marks every request user received as read.
 func (s *Service) MarkRequestsRead(ctx context.Context, a *app.App, user string) error {
 	var events []event.Event
-	if err := event.Write(ctx, s.Store, &events, func(tx store.Tx) error {
+	if err := event.Write(ctx, s.Store, &events, func(tx Tx) error {
 		events = []event.Event{friendEvent(a, event.FriendRequestsRead, user)}
 		if err := requireAccount(ctx, tx, a, user); err != nil {
 			return err
 		}
 		return tx.MarkFriendRequestsRead(ctx, a.SDKAppID, user)
 	}); err != nil {
-		return err
+		return errcode.Wrapf(err, "relation: mark the requests to %s read", user)
 	}
 	s.Events.Publish(events...)
 	return nil

@@ -20,7 +20,7 @@ import (
 
 // Service implements the relationship chain.
 type Service struct {
-	Store  store.Store
+	Store  Store
 	Events *event.Bus
 	Now    func() time.Time
 	// Outbox appends the friend and blocklist entries consumers want; nil

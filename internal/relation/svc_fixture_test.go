@@ -62,7 +62,7 @@ func newFixture(t *testing.T, users ...string) *fixture {
 		st:  st,
 		a:   app.New(fxAppID, "0123456789abcdef0123456789abcdef", "admin"),
 		bus: bus,
-		svc: &relation.Service{Store: st, Events: bus, Now: func() time.Time { return time.Unix(clock.Add(1), 0) }},
+		svc: &relation.Service{Store: relation.StoreOf(st), Events: bus, Now: func() time.Time { return time.Unix(clock.Add(1), 0) }},
 		rec: &recorder{},
 	}
 	unsubscribe := bus.Subscribe(f.rec.record)
@@ -75,7 +75,7 @@ func newFixture(t *testing.T, users ...string) *fixture {
 
 func (f *fixture) importUsers(users ...string) {
 	f.t.Helper()
-	acc := &account.Service{Store: f.st}
+	acc := &account.Service{Store: account.StoreOf(f.st)}
 	for i := 0; i < len(users); i += account.MaxBatch {
 		failed, err := acc.ImportMany(f.ctx, f.a, users[i:min(i+account.MaxBatch, len(users))])
 		if err != nil || len(failed) > 0 {
@@ -86,7 +86,7 @@ func (f *fixture) importUsers(users ...string) {
 
 func (f *fixture) allow(allowType string, users ...string) {
 	f.t.Helper()
-	ps := &profile.Service{Store: f.st}
+	ps := &profile.Service{Store: profile.StoreOf(f.st)}
 	for _, u := range users {
 		err := ps.Set(f.ctx, f.a, u, []profile.Item{{Tag: profile.TagAllowType, Value: json.RawMessage(`"` + allowType + `"`)}})
 		if err != nil {

@@ -29,7 +29,7 @@ func (n *Node) buildOutbox(reg *prometheus.Registry, o outbox.Options) (*outbox.
 	if o.Logger == nil {
 		o.Logger = n.Logger
 	}
-	d, err := outbox.New(n.Store, n.Consumers.Handler(), o)
+	d, err := outbox.New(outbox.StoreOf(n.Store), n.Consumers.Handler(), o)
 	if err != nil {
 		return nil, err
 	}

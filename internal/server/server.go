@@ -194,13 +194,13 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	n.States = account.NewStateRecorder(st, producer, logger)
-	n.Accounts = &account.Service{Store: st, Events: n.Events, States: n.States}
-	n.Profiles = &profile.Service{Store: st, Events: n.Events, Outbox: producer, Hook: opts.Hook}
-	n.Relations = &relation.Service{Store: st, Events: n.Events, Outbox: producer, Hook: opts.Hook}
-	n.Messages = &message.Service{Store: st, Events: n.Events,
+	n.States = account.NewStateRecorder(account.StoreOf(st), producer, logger)
+	n.Accounts = &account.Service{Store: account.StoreOf(st), Events: n.Events, States: n.States}
+	n.Profiles = &profile.Service{Store: profile.StoreOf(st), Events: n.Events, Outbox: producer, Hook: opts.Hook}
+	n.Relations = &relation.Service{Store: relation.StoreOf(st), Events: n.Events, Outbox: producer, Hook: opts.Hook}
+	n.Messages = &message.Service{Store: message.StoreOf(st), Events: n.Events,
 		Attachments: message.Attachments{Outbox: producer, Hook: opts.Hook}}
-	n.Conversations = &conversation.Service{Store: st, Events: n.Events}
+	n.Conversations = &conversation.Service{Store: conversation.StoreOf(st), Events: n.Events}
 	for _, a := range apps {
 		if err := n.Accounts.EnsureAdmins(ctx, a); err != nil {
 			return nil, fmt.Errorf("app %d: %w", a.SDKAppID, err)

@@ -18,7 +18,37 @@ type Store interface {
 	Close() error
 }
 
-// Tx is the set of table operations available inside Write or Read.
+// Scoped is a Store seen through T, the part of Tx one module uses (a
+// module's own Tx interface, declared beside it): its closures take a T, so
+// a module names only the tables it touches and can be tested against a
+// fake of those alone.
+type Scoped[T any] interface {
+	Write(ctx context.Context, fn func(T) error) error
+	Read(ctx context.Context, fn func(T) error) error
+}
+
+// Scope adapts st to a module's Tx. as is the conversion from Tx, written
+// func(tx store.Tx) relation.Tx { return tx }: the compiler checks there
+// that Tx has every method the module's Tx names, and it costs one
+// interface conversion per transaction.
+func Scope[T any](st Store, as func(Tx) T) Scoped[T] { return scoped[T]{st: st, as: as} }
+
+type scoped[T any] struct {
+	st Store
+	as func(Tx) T
+}
+
+func (s scoped[T]) Write(ctx context.Context, fn func(T) error) error {
+	return s.st.Write(ctx, func(tx Tx) error { return fn(s.as(tx)) })
+}
+
+func (s scoped[T]) Read(ctx context.Context, fn func(T) error) error {
+	return s.st.Read(ctx, func(tx Tx) error { return fn(s.as(tx)) })
+}
+
+// Tx is the set of table operations available inside Write or Read: the
+// union of the table interfaces below, which the engines implement. Domain
+// modules name only the parts they use (each module's tables.go).
 type Tx interface {
 	Accounts
 	Profiles
@@ -35,44 +65,90 @@ type Tx interface {
 
 // Accounts is the accounts table and the per-user counters kept on it.
 type Accounts interface {
+	AccountRegistry
+	AccountLookup
+	AccountLocks
+	UserSigBounds
+	VersionSeqs
+}
+
+// AccountRegistry creates and deletes accounts.
+type AccountRegistry interface {
 	// CreateAccount reports whether the account is new.
 	CreateAccount(ctx context.Context, app AppID, user string, now int64) (bool, error)
-	AccountExists(ctx context.Context, app AppID, user string) (bool, error)
-	// ExistingAccounts returns the subset of users that exist.
-	ExistingAccounts(ctx context.Context, app AppID, users []string) (map[string]bool, error)
 	// DeleteAccount removes the account, its profile and its relationship
 	// chain in both directions (others' friend, blocklist and request rows
 	// that point at it).
 	DeleteAccount(ctx context.Context, app AppID, user string) (bool, error)
+}
+
+// AccountLookup answers which accounts exist.
+type AccountLookup interface {
+	AccountExists(ctx context.Context, app AppID, user string) (bool, error)
+	// ExistingAccounts returns the subset of users that exist.
+	ExistingAccounts(ctx context.Context, app AppID, users []string) (map[string]bool, error)
+}
+
+// AccountLocks orders concurrent writers by the accounts they touch.
+type AccountLocks interface {
 	// LockAccounts serialises concurrent writers touching the same users
 	// until the transaction ends. Engines with a single writer may no-op.
 	LockAccounts(ctx context.Context, app AppID, users ...string) error
+}
+
+// UserSigBounds is the per-user lower bound on UserSig issue times (kicks).
+type UserSigBounds interface {
 	// RevokeUserSigs voids the UserSigs of user issued before from (unix
 	// seconds); it never moves the bound back. False if there is no account.
 	RevokeUserSigs(ctx context.Context, app AppID, user string, from int64) (bool, error)
 	// UserSigsValidFrom returns the issue time (unix seconds) a UserSig of
 	// user needs at least: 0 until the user is first kicked.
 	UserSigsValidFrom(ctx context.Context, app AppID, user string) (int64, error)
+}
+
+// VersionSeqs is the per-user version sequences of the relationship chain.
+type VersionSeqs interface {
 	Seqs(ctx context.Context, app AppID, user string) (Seqs, error)
 	BumpSeq(ctx context.Context, app AppID, user string, kind SeqKind) (uint64, error)
 }
 
 // Profiles is the per-user tag/value profile table.
 type Profiles interface {
+	ProfileReader
+	ProfileWriter
+}
+
+// ProfileReader reads profile values.
+type ProfileReader interface {
 	// ProfileValues returns the stored values of users for tags (all tags
 	// when tags is nil), keyed by user then tag.
 	ProfileValues(ctx context.Context, app AppID, users []string, tags []string) (map[string]map[string]Value, error)
+}
+
+// ProfileWriter sets profile values.
+type ProfileWriter interface {
 	// SetProfileValues stores values; a zero Value deletes the tag.
 	SetProfileValues(ctx context.Context, app AppID, user string, values map[string]Value) error
 }
 
 // Friends is the one-directional friend table.
 type Friends interface {
+	RelationReader
+	FriendRows
+}
+
+// RelationReader is how an owner relates to peers.
+type RelationReader interface {
 	// Relations answers, in one round trip, whether owner exists and how
 	// owner relates to each of peers in both directions of the friend and
 	// block tables, and owner's receive option for each: the question every
 	// add, check and send starts with.
 	Relations(ctx context.Context, app AppID, owner string, peers []string) (RelationSet, error)
+}
+
+// FriendRows is the rest of the friend table: rows, counts, pages, writes.
+type FriendRows interface {
+	// Friend returns owner's row of peer.
 	Friend(ctx context.Context, app AppID, owner, peer string) (Friend, bool, error)
 	// FriendsAmong returns the peers that owner has as friends.
 	FriendsAmong(ctx context.Context, app AppID, owner string, peers []string) (map[string]bool, error)
@@ -128,18 +204,34 @@ type FriendLists interface {
 
 // UserEvents is the per-user change log clients resync from.
 type UserEvents interface {
+	EventAppender
+	UserEventReader
+	// PruneUserEvents deletes events created before the given unix time and
+	// reports how many went.
+	PruneUserEvents(ctx context.Context, before int64) (int64, error)
+	FriendOfLister
+}
+
+// EventAppender is the write side of the change log: what every service
+// that logs a change needs (package event's Record).
+type EventAppender interface {
 	// AppendUserEvents assigns each event the next seq of its user and
 	// stores it; the returned events carry their seqs. Events of unknown
 	// users are dropped (an account deleted in the same transaction).
 	AppendUserEvents(ctx context.Context, events []UserEvent) ([]UserEvent, error)
+}
+
+// UserEventReader is the read side of the change log (sync).
+type UserEventReader interface {
 	// UserEventsAfter returns up to limit events of user with seq > after,
 	// in seq order.
 	UserEventsAfter(ctx context.Context, app AppID, user string, after uint64, limit int) ([]UserEvent, error)
 	// UserEventSeq is the seq of user's latest event (0 if none).
 	UserEventSeq(ctx context.Context, app AppID, user string) (uint64, error)
-	// PruneUserEvents deletes events created before the given unix time and
-	// reports how many went.
-	PruneUserEvents(ctx context.Context, before int64) (int64, error)
+}
+
+// FriendOfLister finds the audience of a user's profile changes.
+type FriendOfLister interface {
 	// ListFriendOf returns up to limit users who have user in their friend
 	// list: the audience of user's profile changes.
 	ListFriendOf(ctx context.Context, app AppID, user string, limit int) ([]string, error)
@@ -153,6 +245,16 @@ type UserEvents interface {
 // group_members: one stored copy of each message and a view per member
 // that no message writes).
 type Messages interface {
+	MessageLog
+	Groups
+	ReadState
+	RecvOpts
+	Receipts
+}
+
+// MessageLog is the stored messages of a conversation: append, read, query
+// and rewrite them.
+type MessageLog interface {
 	// AppendMessage stores m as the next message of its conversation and
 	// returns it with Seq set. A one-to-one conversation (and both
 	// participants' views) is created on its first message, which bumps
@@ -163,20 +265,6 @@ type Messages interface {
 	// conversation, that message is returned instead and nothing is
 	// written (dup is true).
 	AppendMessage(ctx context.Context, m Message) (stored Message, dup bool, err error)
-	// CreateGroup stores a group with no message yet; false if it exists.
-	CreateGroup(ctx context.Context, g Group) (bool, error)
-	Group(ctx context.Context, app AppID, groupID string) (Group, bool, error)
-	// JoinGroup makes user a member from the group's current last seq
-	// (their join seq and read cursor), out of their list until the next
-	// message; false if they already are one (nothing changes) or there is
-	// no such group.
-	JoinGroup(ctx context.Context, app AppID, groupID, user string, now int64) (bool, error)
-	// LeaveGroup removes user's membership and view.
-	LeaveGroup(ctx context.Context, app AppID, groupID, user string) (bool, error)
-	// MemberGroups returns the IDs of the groups user is a member of,
-	// ascending (an indexed read: it is on the login's path, for group
-	// delivery).
-	MemberGroups(ctx context.Context, app AppID, user string) ([]string, error)
 	// MessagesInRange returns the messages of a conversation with seq in
 	// [from, to], ascending, at most limit.
 	MessagesInRange(ctx context.Context, app AppID, convKey string, from, to uint64, limit int) ([]Message, error)
@@ -186,6 +274,48 @@ type Messages interface {
 	Message(ctx context.Context, app AppID, convKey string, seq uint64) (Message, bool, error)
 	// UpdateMessage rewrites status, version and body of a stored message.
 	UpdateMessage(ctx context.Context, m Message) error
+	// QueryMessages returns the messages of q.ConvKey that q selects, in
+	// its order, at most q.Limit.
+	QueryMessages(ctx context.Context, app AppID, q MessageQuery) ([]Message, error)
+	// MessageByClientKey returns the message of the conversation whose
+	// ClientKey is key and whose sender is one of senders.
+	MessageByClientKey(ctx context.Context, app AppID, convKey, key string, senders ...string) (Message, bool, error)
+	// PruneMessages deletes messages that expired before now (unix s).
+	PruneMessages(ctx context.Context, now int64) (int64, error)
+}
+
+// Groups is the group rows and their membership, as the message core sees
+// them (the group's last seq, who may read and send).
+type Groups interface {
+	GroupReader
+	GroupWriter
+}
+
+// GroupReader reads a group row and a user's groups.
+type GroupReader interface {
+	Group(ctx context.Context, app AppID, groupID string) (Group, bool, error)
+	// MemberGroups returns the IDs of the groups user is a member of,
+	// ascending (an indexed read: it is on the login's path, for group
+	// delivery).
+	MemberGroups(ctx context.Context, app AppID, user string) ([]string, error)
+}
+
+// GroupWriter creates groups and changes their membership.
+type GroupWriter interface {
+	// CreateGroup stores a group with no message yet; false if it exists.
+	CreateGroup(ctx context.Context, g Group) (bool, error)
+	// JoinGroup makes user a member from the group's current last seq
+	// (their join seq and read cursor), out of their list until the next
+	// message; false if they already are one (nothing changes) or there is
+	// no such group.
+	JoinGroup(ctx context.Context, app AppID, groupID, user string, now int64) (bool, error)
+	// LeaveGroup removes user's membership and view.
+	LeaveGroup(ctx context.Context, app AppID, groupID, user string) (bool, error)
+}
+
+// ReadState is each participant's view of a conversation: its read cursor,
+// cleared cursor and messages deleted for them alone.
+type ReadState interface {
 	// Conversations returns owner's conversations that have a message newer
 	// than their deletion of the conversation (a cleared history stays
 	// listed), with unread counted from seqs.
@@ -195,14 +325,6 @@ type Messages interface {
 	// the conversation's last seq. A group member's cursor move reads two
 	// index entries whatever the number of messages it passes.
 	SetReadSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
-	// PruneMessages deletes messages that expired before now (unix s).
-	PruneMessages(ctx context.Context, now int64) (int64, error)
-	// QueryMessages returns the messages of q.ConvKey that q selects, in
-	// its order, at most q.Limit.
-	QueryMessages(ctx context.Context, app AppID, q MessageQuery) ([]Message, error)
-	// MessageByClientKey returns the message of the conversation whose
-	// ClientKey is key and whose sender is one of senders.
-	MessageByClientKey(ctx context.Context, app AppID, convKey, key string, senders ...string) (Message, bool, error)
 	// DeleteMessagesFor removes the messages seqs of a conversation from
 	// owner's view only (the other participant keeps them) and reports how
 	// many were newly removed. Seqs with no stored message are ignored.
@@ -211,16 +333,28 @@ type Messages interface {
 	// back): every message up to seq is gone from owner's history (and,
 	// in a group, read).
 	SetClearedSeq(ctx context.Context, app AppID, owner, convKey string, seq uint64) error
+}
 
+// RecvOpts is the per-peer receive options (mute, refuse).
+type RecvOpts interface {
+	RecvOptReader
 	// SetRecvOpts sets owner's receive option for each of peers
 	// (RecvOptReceive removes the option).
 	SetRecvOpts(ctx context.Context, app AppID, owner string, peers []string, opt int) error
+}
+
+// RecvOptReader reads receive options, from either side.
+type RecvOptReader interface {
 	// RecvOpts returns owner's options other than RecvOptReceive for peers
 	// (nil: for everyone), keyed by peer.
 	RecvOpts(ctx context.Context, app AppID, owner string, peers []string) (map[string]int, error)
 	// RecvOptsToward returns the options other than RecvOptReceive that
 	// each of owners set for peer, keyed by owner.
 	RecvOptsToward(ctx context.Context, app AppID, peer string, owners []string) (map[string]int, error)
+}
+
+// Receipts is the read receipts of one-to-one messages.
+type Receipts interface {
 	// AddMessageReceipts records that the receiver read the messages seqs
 	// of a conversation (seqs with no stored message are ignored) and
 	// returns the seqs that had no receipt yet, in the order given.
@@ -237,6 +371,14 @@ type Messages interface {
 // or grouped whether or not it is in the list). Marks and groups name a
 // conversation by its ID as the owner sees it: c2c_<peer> or group_<groupID>.
 type Conversations interface {
+	ConversationList
+	ConversationMarks
+	ConversationGroups
+}
+
+// ConversationList is what is in owner's list, its order and paging, pins,
+// drafts, deletion and the per-user version conversation sync pages by.
+type ConversationList interface {
 	// ConversationEntries returns owner's conversations that are in their
 	// list (keys nil: all; otherwise those of keys that are), unordered,
 	// with unread counted from seqs as Conversations counts it. A
@@ -276,7 +418,10 @@ type Conversations interface {
 	// A view that never had a message is removed. It reports whether the
 	// conversation was in the list.
 	DeleteConversation(ctx context.Context, app AppID, owner, convKey string, clearHistory bool) (bool, error)
+}
 
+// ConversationMarks is the marks and custom mark of each conversation.
+type ConversationMarks interface {
 	// ConversationMarks returns owner's group/mark data of convIDs (nil:
 	// all), ordered by conversation ID, each with the IDs of its groups.
 	ConversationMarks(ctx context.Context, app AppID, owner string, convIDs []string) ([]ConversationMark, error)
@@ -286,6 +431,10 @@ type Conversations interface {
 	// PutConversationMark stores the marks and custom mark of one
 	// conversation; data left with no mark and no group is removed.
 	PutConversationMark(ctx context.Context, m ConversationMark) error
+}
+
+// ConversationGroups is owner's named conversation groups and their members.
+type ConversationGroups interface {
 	// ConversationGroups returns owner's conversation groups by ID, with
 	// their members' conversation IDs, sorted.
 	ConversationGroups(ctx context.Context, app AppID, owner string) ([]ConversationGroup, error)
@@ -328,9 +477,19 @@ type Conversations interface {
 // AppendMessage, which locks the conversation), so that id order is commit
 // order for the key.
 type Outbox interface {
+	OutboxAppender
+	OutboxQueue
+}
+
+// OutboxAppender is the producers' side: append in the change's write.
+type OutboxAppender interface {
 	// AppendOutbox stores entries (ID, Attempts, NextAttemptAt and
 	// LeasedUntil are ignored) and returns them with their IDs.
 	AppendOutbox(ctx context.Context, entries []OutboxEntry) ([]OutboxEntry, error)
+}
+
+// OutboxQueue is the dispatcher's side: find, claim, settle and count.
+type OutboxQueue interface {
 	// ReadyOutboxPartitions returns up to limit partitions whose oldest
 	// entry is claimable at now, ascending. It takes no lock: a claim may
 	// still find nothing.

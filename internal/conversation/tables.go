@@ -1,0 +1,41 @@
+package conversation
+
+import (
+	"context"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+// Tx is what the conversation list needs from storage: whether the owner
+// exists and their write lock, the list itself with its pins, drafts and
+// versions, the marks and conversation groups kept apart from it, the
+// receive options shown with each conversation, a group member's view (to
+// check membership), and the change log. store.Tx has all of it; a test can
+// fake just these.
+type Tx interface {
+	store.AccountLookup
+	store.AccountLocks
+	store.ConversationList
+	store.ConversationMarks
+	store.ConversationGroups
+	store.RecvOptReader
+	memberView
+	store.EventAppender
+}
+
+// memberView is the one method of the read state the list uses.
+type memberView interface {
+	// Conversation is owner's view of the conversation convKey (see
+	// store.ReadState).
+	Conversation(ctx context.Context, app store.AppID, owner, convKey string) (store.Conversation, bool, error)
+}
+
+// Store runs the conversation list's transactions (see store.Store for the
+// contract of Write and Read).
+type Store interface {
+	Write(ctx context.Context, fn func(Tx) error) error
+	Read(ctx context.Context, fn func(Tx) error) error
+}
+
+// StoreOf is st as the conversation list sees it.
+func StoreOf(st store.Store) Store { return store.Scope(st, func(tx store.Tx) Tx { return tx }) }

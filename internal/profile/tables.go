@@ -1,0 +1,29 @@
+package profile
+
+import (
+	"context"
+
+	"github.com/parleyim/parley/internal/store"
+)
+
+// Tx is what the profile service needs from storage: whether accounts
+// exist, the profile table, the audience of a change (who has the user as a
+// friend), the change log and the outbox it appends to in the same write.
+// store.Tx has all of it; a test can fake just these.
+type Tx interface {
+	store.AccountLookup
+	store.Profiles
+	store.FriendOfLister
+	store.EventAppender
+	store.OutboxAppender
+}
+
+// Store runs the profile service's transactions (see store.Store for the
+// contract of Write and Read).
+type Store interface {
+	Write(ctx context.Context, fn func(Tx) error) error
+	Read(ctx context.Context, fn func(Tx) error) error
+}
+
+// StoreOf is st as the profile service sees it.
+func StoreOf(st store.Store) Store { return store.Scope(st, func(tx store.Tx) Tx { return tx }) }
