@@ -1,8 +1,6 @@
 package account
 
 import (
-	"context"
-
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -22,10 +20,7 @@ type Tx interface {
 
 // Store runs the account service's transactions (see store.Store for the
 // contract of Write and Read).
-type Store interface {
-	Write(ctx context.Context, fn func(Tx) error) error
-	Read(ctx context.Context, fn func(Tx) error) error
-}
+type Store = store.Scoped[Tx]
 
 // StoreOf is st as the account service sees it.
 func StoreOf(st store.Store) Store { return store.Scope(st, func(tx store.Tx) Tx { return tx }) }

@@ -1,8 +1,6 @@
 package message
 
 import (
-	"context"
-
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -26,10 +24,7 @@ type Tx interface {
 
 // Store runs the message core's transactions (see store.Store for the
 // contract of Write and Read).
-type Store interface {
-	Write(ctx context.Context, fn func(Tx) error) error
-	Read(ctx context.Context, fn func(Tx) error) error
-}
+type Store = store.Scoped[Tx]
 
 // StoreOf is st as the message core sees it.
 func StoreOf(st store.Store) Store { return store.Scope(st, func(tx store.Tx) Tx { return tx }) }

@@ -1,8 +1,6 @@
 package outbox
 
 import (
-	"context"
-
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -15,10 +13,7 @@ type Tx interface {
 
 // Store runs the dispatcher's transactions (see store.Store for the
 // contract of Write and Read).
-type Store interface {
-	Write(ctx context.Context, fn func(Tx) error) error
-	Read(ctx context.Context, fn func(Tx) error) error
-}
+type Store = store.Scoped[Tx]
 
 // StoreOf is st as the dispatcher sees it.
 func StoreOf(st store.Store) Store { return store.Scope(st, func(tx store.Tx) Tx { return tx }) }

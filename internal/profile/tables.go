@@ -1,8 +1,6 @@
 package profile
 
 import (
-	"context"
-
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -20,10 +18,7 @@ type Tx interface {
 
 // Store runs the profile service's transactions (see store.Store for the
 // contract of Write and Read).
-type Store interface {
-	Write(ctx context.Context, fn func(Tx) error) error
-	Read(ctx context.Context, fn func(Tx) error) error
-}
+type Store = store.Scoped[Tx]
 
 // StoreOf is st as the profile service sees it.
 func StoreOf(st store.Store) Store { return store.Scope(st, func(tx store.Tx) Tx { return tx }) }

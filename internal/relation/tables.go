@@ -1,8 +1,6 @@
 package relation
 
 import (
-	"context"
-
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -26,10 +24,7 @@ type Tx interface {
 
 // Store runs the relationship chain's transactions (see store.Store for the
 // contract of Write and Read).
-type Store interface {
-	Write(ctx context.Context, fn func(Tx) error) error
-	Read(ctx context.Context, fn func(Tx) error) error
-}
+type Store = store.Scoped[Tx]
 
 // StoreOf is st as the relationship chain sees it.
 func StoreOf(st store.Store) Store { return store.Scope(st, func(tx store.Tx) Tx { return tx }) }
