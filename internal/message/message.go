@@ -448,18 +448,19 @@ func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *
 		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
 		return nil
 	}
-	rs, err := tx.Relations(ctx, a.SDKAppID, d.To, []string{from})
+	checkFriends := a.Switches.CheckFriendForC2C && !a.IsAdmin(from)
+	rs, err := tx.SendCheck(ctx, a.SDKAppID, d.To, from, checkFriends)
 	if err != nil {
 		return err
 	}
-	if !rs.OwnerExists {
+	if !rs.ReceiverExists {
 		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
 		return nil
 	}
 	if from != d.To {
-		d.Sent.RecvOpt = rs.RecvOpt[from]
+		d.Sent.RecvOpt = rs.RecvOpt
 	}
-	if rs.Blocked[from] {
+	if rs.Blocked {
 		if a.Switches.ShowSentToBlocked {
 			d.Sent.Dropped = true
 			return nil
@@ -467,8 +468,8 @@ func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *
 		d.Err = errcode.New(CodeBlockedByPeer, "Err_Msg_Sender_In_Receiver_Blocklist")
 		return nil
 	}
-	if a.Switches.CheckFriendForC2C && !a.IsAdmin(from) {
-		senderHas, receiverHas := rs.FriendOf[from], rs.Friends[from]
+	if checkFriends {
+		senderHas, receiverHas := rs.SenderHasReceiver, rs.ReceiverHasSender
 		switch {
 		case !senderHas && !receiverHas:
 			d.Err = errcode.New(CodeNotFriends, "Err_Msg_Not_Friends")

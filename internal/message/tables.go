@@ -12,7 +12,7 @@ import (
 type Tx interface {
 	store.AccountLookup
 	store.AccountLocks
-	store.RelationReader
+	store.SendRules
 	store.MessageLog
 	store.GroupReader
 	store.ReadState

@@ -134,6 +134,7 @@ type ProfileWriter interface {
 // Friends is the one-directional friend table.
 type Friends interface {
 	RelationReader
+	SendRules
 	FriendRows
 }
 
@@ -144,6 +145,14 @@ type RelationReader interface {
 	// block tables, and owner's receive option for each: the question every
 	// add, check and send starts with.
 	Relations(ctx context.Context, app AppID, owner string, peers []string) (RelationSet, error)
+}
+
+// SendRules is the one-to-one send's question of the relationship chain.
+type SendRules interface {
+	// SendCheck reads whether receiver exists, has blocked sender and
+	// what it receives from sender, and with friends whether each has the
+	// other as a friend: one round trip, one row.
+	SendCheck(ctx context.Context, app AppID, receiver, sender string, friends bool) (SendCheck, error)
 }
 
 // FriendRows is the rest of the friend table: rows, counts, pages, writes.

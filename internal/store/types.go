@@ -89,6 +89,20 @@ type RelationSet struct {
 	RecvOpt map[string]int
 }
 
+// SendCheck is what a one-to-one send must know of how its receiver
+// relates to its sender, read in one statement (RelationSet answers the
+// general question for many peers, at several times the cost).
+type SendCheck struct {
+	ReceiverExists bool
+	Blocked        bool // the receiver blocked the sender
+	// RecvOpt is the receiver's receive option for the sender
+	// (RecvOptReceive when none is set).
+	RecvOpt int
+	// Only read when asked for (the app checks friendship):
+	ReceiverHasSender bool // the sender is in the receiver's friend list
+	SenderHasReceiver bool // the receiver is in the sender's friend list
+}
+
 // UserEvent is one entry of a user's change log: what changed in their
 // relationship chain or profile. Seq is per user, strictly ascending with no
 // gaps, so a client that saw seq N asks for everything after N.

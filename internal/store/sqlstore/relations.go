@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strconv"
 
 	"github.com/parleyim/parley/internal/store"
@@ -77,4 +79,37 @@ func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [rel
 		}
 	}
 	return rows.Err()
+}
+
+// sendCheckQuery reads a send's rules from the receiver's account row: no
+// row, no receiver. Scalar subqueries keep it one row and one statement;
+// each is a primary-key probe. CASE makes each EXISTS an integer on both
+// engines (PostgreSQL's is a boolean).
+const sendCheckQuery = `SELECT
+	CASE WHEN EXISTS (SELECT 1 FROM blocklist WHERE app_id = a.app_id AND owner_id = a.user_id AND peer_id = ?) THEN 1 ELSE 0 END,
+	COALESCE((SELECT opt FROM c2c_recv_opts WHERE app_id = a.app_id AND owner = a.user_id AND peer = ?), 0)`
+
+func (t *txn) SendCheck(ctx context.Context, app store.AppID, receiver, sender string, friends bool) (store.SendCheck, error) {
+	c := store.SendCheck{RecvOpt: store.RecvOptReceive}
+	var blocked, hasSender, hasReceiver int
+	var err error
+	if friends {
+		err = t.queryRow(ctx, sendCheckQuery+`,
+			CASE WHEN EXISTS (SELECT 1 FROM friends WHERE app_id = a.app_id AND owner_id = a.user_id AND peer_id = ?) THEN 1 ELSE 0 END,
+			CASE WHEN EXISTS (SELECT 1 FROM friends WHERE app_id = a.app_id AND owner_id = ? AND peer_id = a.user_id) THEN 1 ELSE 0 END
+			FROM accounts a WHERE a.app_id = ? AND a.user_id = ?`,
+			sender, sender, sender, sender, int64(app), receiver).Scan(&blocked, &c.RecvOpt, &hasSender, &hasReceiver)
+	} else {
+		err = t.queryRow(ctx, sendCheckQuery+` FROM accounts a WHERE a.app_id = ? AND a.user_id = ?`,
+			sender, sender, int64(app), receiver).Scan(&blocked, &c.RecvOpt)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.SendCheck{RecvOpt: store.RecvOptReceive}, nil
+	}
+	if err != nil {
+		return store.SendCheck{}, err
+	}
+	c.ReceiverExists = true
+	c.Blocked, c.ReceiverHasSender, c.SenderHasReceiver = blocked != 0, hasSender != 0, hasReceiver != 0
+	return c, nil
 }

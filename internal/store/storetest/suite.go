@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups/ConversationList", testGroupConversationList},
 		{"Conversations/Versions", testConversationVersions},
 		{"Friends/Relations", testRelations},
+		{"Friends/SendCheck", testSendCheck},
 		{"Outbox/Append", testOutboxAppend},
 		{"Outbox/ClaimOrderAndLease", testOutboxClaimOrderAndLease},
 		{"Outbox/Retry", testOutboxRetry},

@@ -210,3 +210,36 @@ func testUserEventsBatch(t *testing.T, s store.Store) {
 		{App: app1, User: users[7], Seq: 3, Kind: "again", Peers: []string{}, Time: 3},
 	})
 }
+
+// testSendCheck: a one-to-one send's question of the relationship chain,
+// from the receiver's side: exists, blocked the sender, its receive option
+// for the sender, and (when asked) friendship in both directions. It must
+// agree with Relations.
+func testSendCheck(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { return createAccounts(ctx, tx, app1, "rcv", "snd", "other") },
+			func() error { return createAccounts(ctx, tx, app2, "rcv", "snd") },
+			func() error {
+				return putFriends(ctx, tx, store.Friend{App: app1, Owner: "rcv", Peer: "snd"}, store.Friend{App: app2, Owner: "snd", Peer: "rcv"})
+			},
+			func() error {
+				return addBlocks(ctx, tx, store.Block{App: app1, Owner: "rcv", Peer: "other"}, store.Block{App: app2, Owner: "rcv", Peer: "snd"})
+			},
+			func() error { return tx.SetRecvOpts(ctx, app1, "rcv", []string{"snd"}, store.RecvOptNotReceive) },
+		)
+	})
+	check := func(app store.AppID, receiver, sender string, friends bool) store.SendCheck {
+		t.Helper()
+		return get(t, s, func(ctx context.Context, tx store.Tx) (store.SendCheck, error) {
+			return tx.SendCheck(ctx, app, receiver, sender, friends)
+		})
+	}
+	eq(t, "friend with an option", check(app1, "rcv", "snd", true),
+		store.SendCheck{ReceiverExists: true, RecvOpt: store.RecvOptNotReceive, ReceiverHasSender: true})
+	eq(t, "friendship not asked", check(app1, "rcv", "snd", false), store.SendCheck{ReceiverExists: true, RecvOpt: store.RecvOptNotReceive})
+	eq(t, "blocked, no option", check(app1, "rcv", "other", true), store.SendCheck{ReceiverExists: true, Blocked: true})
+	eq(t, "the other direction", check(app1, "snd", "rcv", true), store.SendCheck{ReceiverExists: true, SenderHasReceiver: true})
+	eq(t, "another app's rows", check(app2, "rcv", "snd", true), store.SendCheck{ReceiverExists: true, Blocked: true, SenderHasReceiver: true})
+	eq(t, "no receiver", check(app1, "ghost", "snd", true), store.SendCheck{})
+}
