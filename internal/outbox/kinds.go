@@ -62,9 +62,15 @@ type MessageSent struct {
 	// OnlineOnlyFlag is always 0: online-only messages are not stored.
 	OnlineOnlyFlag int `json:"OnlineOnlyFlag"`
 	// OptPlatform is "RESTAPI" for a message sent through the REST API,
-	// empty for a client's.
+	// the sending session's platform for a client's; ClientIP is the
+	// client's address (hook.Origin).
 	OptPlatform string `json:"OptPlatform,omitempty"`
-	EventTime   int64  `json:"EventTime"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	// ForbidAfterSendMsgCallback: the REST request suppressed its
+	// after-send callback (ForbidCallbackControl); the webhook consumer
+	// skips the entry, other consumers see it.
+	ForbidAfterSendMsgCallback bool  `json:"ForbidAfterSendMsgCallback,omitempty"`
+	EventTime                  int64 `json:"EventTime"`
 }
 
 // MessageRecalled is the payload of KindMessageRecalled.
