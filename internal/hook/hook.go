@@ -293,6 +293,20 @@ func WithOrigin(ctx context.Context, o Origin) context.Context {
 	return context.WithValue(ctx, originKey{}, o)
 }
 
+// PlatformOf is the OptPlatform and ClientIP of a change made under ctx:
+// "RESTAPI" for a REST-made change, the session's platform and address for
+// a client's ("Unknown" when the session named none).
+func PlatformOf(ctx context.Context) (platform, clientIP string) {
+	if !IsFromClient(ctx) {
+		return "RESTAPI", ""
+	}
+	o := OriginOf(ctx)
+	if o.Platform == "" {
+		o.Platform = "Unknown"
+	}
+	return o.Platform, o.ClientIP
+}
+
 // OriginOf is the origin ctx was marked with; zero when none.
 func OriginOf(ctx context.Context) Origin {
 	o, _ := ctx.Value(originKey{}).(Origin)

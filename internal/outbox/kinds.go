@@ -125,8 +125,12 @@ type Pairs struct {
 	// client's request.
 	Admin string `json:"Admin_Account,omitempty"`
 	// ForceFlag is 1 when the add skipped the targets' AllowType.
-	ForceFlag int   `json:"ForceFlag,omitempty"`
-	EventTime int64 `json:"EventTime"`
+	ForceFlag int `json:"ForceFlag,omitempty"`
+	// OptPlatform and ClientIP say where the call came from
+	// (hook.PlatformOf); a webhook sends them in its query.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
 }
 
 // ProfileItem is one tag of ProfileSet.
@@ -140,7 +144,10 @@ type ProfileSet struct {
 	Operator  string        `json:"Operator_Account"`
 	From      string        `json:"From_Account"`
 	Items     []ProfileItem `json:"ProfileItem"`
-	EventTime int64         `json:"EventTime"`
+	// OptPlatform and ClientIP: as Pairs'.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
 }
 
 // State actions and reasons of StateChange, Tencent's words.

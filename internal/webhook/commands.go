@@ -26,18 +26,18 @@ type Command struct {
 
 // The commands Parley sends.
 const (
-	CmdStateChange            = "State.StateChange"
-	CmdPortraitSet            = "Profile.CallbackPortraitSet"
-	CmdPrevFriendAdd          = "Sns.CallbackPrevFriendAdd"
-	CmdPrevFriendResponse     = "Sns.CallbackPrevFriendResponse"
-	CmdFriendAdd              = "Sns.CallbackFriendAdd"
-	CmdFriendDelete           = "Sns.CallbackFriendDelete"
-	CmdBlackListAdd           = "Sns.CallbackBlackListAdd"
-	CmdBlackListDelete        = "Sns.CallbackBlackListDelete"
-	CmdC2CBeforeSendMsg       = "C2C.CallbackBeforeSendMsg"
-	CmdC2CAfterSendMsg        = "C2C.CallbackAfterSendMsg"
-	CmdC2CAfterMsgReport      = "C2C.CallbackAfterMsgReport"
-	CmdC2CAfterMsgWithDraw    = "C2C.CallbackAfterMsgWithDraw"
+	CmdStateChange         = "State.StateChange"
+	CmdPortraitSet         = "Profile.CallbackPortraitSet"
+	CmdPrevFriendAdd       = "Sns.CallbackPrevFriendAdd"
+	CmdPrevFriendResponse  = "Sns.CallbackPrevFriendResponse"
+	CmdFriendAdd           = "Sns.CallbackFriendAdd"
+	CmdFriendDelete        = "Sns.CallbackFriendDelete"
+	CmdBlackListAdd        = "Sns.CallbackBlackListAdd"
+	CmdBlackListDelete     = "Sns.CallbackBlackListDelete"
+	CmdC2CBeforeSendMsg    = "C2C.CallbackBeforeSendMsg"
+	CmdC2CAfterSendMsg     = "C2C.CallbackAfterSendMsg"
+	CmdC2CAfterMsgReport   = "C2C.CallbackAfterMsgReport"
+	CmdC2CAfterMsgWithDraw = "C2C.CallbackAfterMsgWithDraw"
 	// allCommands in a command list means every command.
 	allCommands = "*"
 )
