@@ -141,9 +141,9 @@ type ProfileItem struct {
 
 // ProfileSet is the payload of KindProfileSet.
 type ProfileSet struct {
-	Operator  string        `json:"Operator_Account"`
-	From      string        `json:"From_Account"`
-	Items     []ProfileItem `json:"ProfileItem"`
+	Operator string        `json:"Operator_Account"`
+	From     string        `json:"From_Account"`
+	Items    []ProfileItem `json:"ProfileItem"`
 	// OptPlatform and ClientIP: as Pairs'.
 	OptPlatform string `json:"OptPlatform,omitempty"`
 	ClientIP    string `json:"ClientIP,omitempty"`

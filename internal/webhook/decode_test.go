@@ -122,7 +122,9 @@ func decodeAsTencentReceiver(t *testing.T, got []callback) {
 		switch cmd {
 		case webhook.CmdC2CBeforeSendMsg, webhook.CmdC2CAfterSendMsg:
 			m := &tcC2C{}
-			v, ok = m, func() bool { return m.From != "" && m.To != "" && len(m.MsgBody) > 0 && m.MsgBody[0].MsgType != "" && m.EventTime > 0 }
+			v, ok = m, func() bool {
+				return m.From != "" && m.To != "" && len(m.MsgBody) > 0 && m.MsgBody[0].MsgType != "" && m.EventTime > 0
+			}
 		case webhook.CmdStateChange:
 			m := &tcState{}
 			v, ok = m, func() bool { return m.Info.Action != "" && m.Info.User != "" && m.EventTime > 0 }
@@ -134,7 +136,9 @@ func decodeAsTencentReceiver(t *testing.T, got []callback) {
 			v, ok = m, func() bool { return m.From != "" && len(m.ProfileItem) > 0 && m.EventTime > 0 }
 		case webhook.CmdPrevFriendAdd:
 			m := &tcPrevAdd{}
-			v, ok = m, func() bool { return m.From != "" && len(m.FriendItem) > 0 && m.FriendItem[0].To != "" && m.EventTime > 0 }
+			v, ok = m, func() bool {
+				return m.From != "" && len(m.FriendItem) > 0 && m.FriendItem[0].To != "" && m.EventTime > 0
+			}
 		case webhook.CmdPrevFriendResponse:
 			m := &tcPrevResponse{}
 			v, ok = m, func() bool { return m.From != "" && len(m.ResponseFriendItem) == 1 && m.EventTime > 0 }
