@@ -151,7 +151,9 @@ func TestPrevFriendAddSteersItems(t *testing.T) {
 	if a := alice.op("friend.add", map[string]any{"userID": "bob"}); errCode(a) != 38555 {
 		t.Fatalf("friend.add answered %v, want the item's 38555", a)
 	}
-	r.setAnswer(func(string, map[string]any) (int, string) { return 200, `{"ActionStatus":"FAIL","ErrorCode":38001,"ErrorInfo":"closed"}` })
+	r.setAnswer(func(string, map[string]any) (int, string) {
+		return 200, `{"ActionStatus":"FAIL","ErrorCode":38001,"ErrorInfo":"closed"}`
+	})
 	if a := alice.op("friend.add", map[string]any{"userID": "bob"}); errCode(a) != 38001 {
 		t.Fatalf("friend.add answered %v, want 38001", a)
 	}
