@@ -118,7 +118,7 @@ func decodeAsTencentReceiver(t *testing.T, got []callback) {
 	for _, c := range got {
 		cmd := c.Query.Get("CallbackCommand")
 		var v any
-		ok := func() bool { return true }
+		var ok func() bool
 		switch cmd {
 		case webhook.CmdC2CBeforeSendMsg, webhook.CmdC2CAfterSendMsg:
 			m := &tcC2C{}

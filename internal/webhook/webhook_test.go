@@ -348,9 +348,9 @@ func TestForbidCallbackControl(t *testing.T) {
 		"ForbidCallbackControl": []string{"ForbidBeforeSendMsgCallback", "ForbidAfterSendMsgCallback"}})
 	r.setAnswer(nil)
 	n.mustOK(appA, "openim/sendmsg", map[string]any{"From_Account": "bob", "To_Account": "alice", "MsgRandom": 3, "MsgBody": text("three")})
-	got := r.wait(webhook.CmdC2CAfterSendMsg, 2)
+	r.wait(webhook.CmdC2CAfterSendMsg, 2)
 	time.Sleep(100 * time.Millisecond)
-	got = r.of(webhook.CmdC2CAfterSendMsg)
+	got := r.of(webhook.CmdC2CAfterSendMsg)
 	if len(got) != 2 || !strings.Contains(string(got[0].Raw), "one") || !strings.Contains(string(got[1].Raw), "three") {
 		t.Fatalf("after-sends %d: want one and three", len(got))
 	}
