@@ -26,6 +26,7 @@ import (
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/webhook"
 )
 
 // NodeConfig is what a node of a several-node benchmark runs on.
@@ -75,6 +76,12 @@ func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)
 			log.Fatal(err)
 		}
 		opts.Broker = b
+	}
+	// PARLEY_BENCH_WEBHOOK_URL (with _COMMANDS, comma-separated) gives the
+	// app a webhook, to measure what the callbacks cost messaging.
+	if u := os.Getenv("PARLEY_BENCH_WEBHOOK_URL"); u != "" {
+		opts.Webhooks = map[store.AppID]webhook.Config{cfg.AppID: {URL: u, AllowOnTimeout: true,
+			Commands: webhook.SplitCommands(os.Getenv("PARLEY_BENCH_WEBHOOK_COMMANDS"))}}
 	}
 	a := app.New(cfg.AppID, cfg.Key, "admin")
 	a.RateLimits = map[string]float64{}

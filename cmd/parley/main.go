@@ -35,7 +35,9 @@ import (
 	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/config"
 	"github.com/parleyim/parley/internal/server"
+	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/tlsreload"
+	"github.com/parleyim/parley/internal/webhook"
 	"github.com/parleyim/parley/usersig"
 )
 
@@ -377,8 +379,17 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 // listener and request logging of internal/server, which take them from
 // here once it has those options.
 func serverOptions(cfg config.Config) server.Options {
-	return server.Options{BodyTimeout: cfg.HTTPBodyTimeout, AdminListen: cfg.AdminListen, Pprof: cfg.Pprof,
+	o := server.Options{BodyTimeout: cfg.HTTPBodyTimeout, AdminListen: cfg.AdminListen, Pprof: cfg.Pprof,
 		RequestLogSample: cfg.RequestLogSample}
+	for _, a := range cfg.Apps {
+		if a.Webhook != nil {
+			if o.Webhooks == nil {
+				o.Webhooks = map[store.AppID]webhook.Config{}
+			}
+			o.Webhooks[a.SDKAppID] = a.Webhook.Webhook()
+		}
+	}
+	return o
 }
 
 // configCheck loads and validates everything serve would before opening

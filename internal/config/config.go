@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/webhook"
 )
 
 // Config is everything `parley serve` needs. Every field is described,
@@ -83,6 +84,32 @@ type AppConfig struct {
 	// ClientRateLimits: messages, friend_requests, writes, reads (calls/s
 	// per user on the client socket; 0 = unlimited).
 	ClientRateLimits map[string]float64 `toml:"client_rate_limits" json:",omitempty"`
+	// Webhook sends the app's callbacks ([apps.webhook]); nil sends none.
+	Webhook *WebhookConfig `toml:"webhook" json:",omitempty"`
+}
+
+// WebhookConfig is an app's [apps.webhook] table (and PARLEY_WEBHOOK_* for
+// the app declared by environment): see internal/webhook.
+type WebhookConfig struct {
+	URL   string `toml:"url"`
+	Token string `toml:"token"`
+	// Commands are Tencent's CallbackCommand names, or "*" for all; an
+	// unknown name is a configuration error.
+	Commands  []string `toml:"commands"`
+	TimeoutMS int      `toml:"timeout_ms,omitzero"`
+	// AllowOnTimeout: a before-callback with no answer allows the change
+	// (nil: true, Tencent's default).
+	AllowOnTimeout *bool `toml:"allow_on_timeout"`
+}
+
+// Webhook is the webhook.Config of w.
+func (w *WebhookConfig) Webhook() webhook.Config {
+	c := webhook.Config{URL: w.URL, Token: w.Token, Commands: w.Commands, AllowOnTimeout: true,
+		Timeout: time.Duration(w.TimeoutMS) * time.Millisecond}
+	if w.AllowOnTimeout != nil {
+		c.AllowOnTimeout = *w.AllowOnTimeout
+	}
+	return c
 }
 
 // Defaults for a server started with no configuration at all.

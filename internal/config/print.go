@@ -20,6 +20,11 @@ func (c Config) Masked() Config {
 	m.Apps = make([]AppConfig, len(c.Apps))
 	for i, a := range c.Apps {
 		a.SecretKey = MaskSecret(a.SecretKey)
+		if a.Webhook != nil {
+			w := *a.Webhook
+			w.Token = MaskSecret(w.Token)
+			a.Webhook = &w
+		}
 		m.Apps[i] = a
 	}
 	return m

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/webhook"
 )
 
 // Setting is one knob of `parley serve`: the names it is given by on the
@@ -178,6 +179,43 @@ var Settings = []Setting{
 			c.env.clientRate = &f
 			return nil
 		}},
+	{Flag: "webhook-url", Env: "PARLEY_WEBHOOK_URL", Group: GroupApp, Type: "string", DefaultDoc: "none (no callbacks)",
+		Usage: "callback URL of the app declared by sdkappid: Tencent's callbacks are POSTed there",
+		apply: func(c *Config, v string) error { c.env.webhook().URL = v; return nil }},
+	{Flag: "webhook-token", Env: "PARLEY_WEBHOOK_TOKEN", Group: GroupApp, Type: "string", DefaultDoc: "none (unsigned)", Secret: true,
+		Usage: "callback token of the app declared by sdkappid: adds Sign = sha256(token + RequestTime) and RequestTime",
+		apply: func(c *Config, v string) error { c.env.webhook().Token = v; return nil }},
+	{Flag: "webhook-commands", Env: "PARLEY_WEBHOOK_COMMANDS", Group: GroupApp, Type: "list", DefaultDoc: "none",
+		Usage: "callbacks sent for the app declared by sdkappid, comma-separated CallbackCommand names (C2C.CallbackAfterSendMsg, ...) or * for all",
+		apply: func(c *Config, v string) error { c.env.webhook().Commands = webhook.SplitCommands(v); return nil }},
+	{Flag: "webhook-timeout-ms", Env: "PARLEY_WEBHOOK_TIMEOUT_MS", Group: GroupApp, Type: "integer", Default: "2000",
+		Usage: "bound of one callback request of the app declared by sdkappid, in milliseconds",
+		apply: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || n > 60000 {
+				return errors.New("want milliseconds from 1 to 60000")
+			}
+			c.env.webhook().TimeoutMS = n
+			return nil
+		}},
+	{Flag: "webhook-allow-on-timeout", Env: "PARLEY_WEBHOOK_ALLOW_ON_TIMEOUT", Group: GroupApp, Type: "bool", Default: "true",
+		Usage: "a before-callback of the app declared by sdkappid that does not answer allows the change (false: rejected, 20006)",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.env.webhook().AllowOnTimeout = &b
+			return nil
+		}},
+}
+
+// webhook is the env app's webhook, made on its first setting.
+func (e *envApp) webhook() *WebhookConfig {
+	if e.hook == nil {
+		e.hook = &WebhookConfig{}
+	}
+	return e.hook
 }
 
 // Lookup returns the raw value given for a setting by a flag or the
@@ -206,6 +244,7 @@ type envApp struct {
 	admins     []string
 	rate       *float64
 	clientRate *float64
+	hook       *WebhookConfig
 	given      []string // origins of the optional app settings given
 }
 
@@ -277,6 +316,7 @@ func (c *Config) apply(lookup Lookup) error {
 		r := *e.clientRate
 		ac.ClientRateLimits = map[string]float64{"messages": r, "friend_requests": r, "writes": r, "reads": r}
 	}
+	ac.Webhook = e.hook
 	c.Apps = append(c.Apps, ac)
 	return nil
 }
@@ -318,6 +358,14 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("store driver %q: want sqlite or postgres", c.Store.Driver)
+	}
+	for _, a := range c.Apps {
+		if a.Webhook == nil {
+			continue
+		}
+		if err := a.Webhook.Webhook().Validate(); err != nil {
+			return fmt.Errorf("app %d: %w", a.SDKAppID, err)
+		}
 	}
 	if c.Store.MaxConns < 0 {
 		return fmt.Errorf("store.max_conns %d: want a positive number (0 = default)", c.Store.MaxConns)
@@ -379,6 +427,11 @@ var AppKeys = []AppKey{
 	{Key: "client_rate_limits.friend_requests", Type: "number", Default: fmtFloat(app.DefaultClientRateLimits.FriendRequests), Usage: "[apps.client_rate_limits]: friend.add calls/s per user (30540 past it); 0 = unlimited"},
 	{Key: "client_rate_limits.writes", Type: "number", Default: fmtFloat(app.DefaultClientRateLimits.Writes), Usage: "[apps.client_rate_limits]: calls/s per user of every other op that changes state; 0 = unlimited"},
 	{Key: "client_rate_limits.reads", Type: "number", Default: fmtFloat(app.DefaultClientRateLimits.Reads), Usage: "[apps.client_rate_limits]: calls/s per user of every op that only reads; 0 = unlimited"},
+	{Key: "webhook.url", Type: "string", DefaultDoc: "none (no callbacks)", Usage: "[apps.webhook]: the app server's callback URL (http or https); Tencent's callbacks are POSTed there (docs/webhooks.md)"},
+	{Key: "webhook.token", Type: "string", DefaultDoc: "none (unsigned)", Secret: true, Usage: "[apps.webhook]: adds Sign = lowercase hex sha256(token + RequestTime) and RequestTime to each callback"},
+	{Key: "webhook.commands", Type: "list", Default: "[]", Usage: "[apps.webhook]: the CallbackCommand names sent, e.g. [\"C2C.CallbackAfterSendMsg\"], or [\"*\"] for all; an unknown name stops the start"},
+	{Key: "webhook.timeout_ms", Type: "integer", Default: "2000", Usage: "[apps.webhook]: bound of one callback request, in milliseconds (1-60000)"},
+	{Key: "webhook.allow_on_timeout", Type: "bool", Default: "true", Usage: "[apps.webhook]: a before-callback that times out, answers non-200 or non-JSON allows the change (false: rejected with 20006)"},
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -180,7 +181,7 @@ func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
 		g.metrics.rateLimited[opClass(req.Op)].Inc()
 		return responseFrame(req.ID, nil, err), false
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, g.requestTimeout)
+	ctx, cancel := context.WithTimeout(c.origin(), g.requestTimeout)
 	data, err := g.handle(ctx, c, req)
 	timedOut := ctx.Err() == context.DeadlineExceeded
 	cancel()
@@ -410,4 +411,21 @@ func pushData(e event.Event) any {
 		ids = []string{}
 	}
 	return userIDs{ids}
+}
+
+// origin is the connection's context marked with its session's platform
+// and address, which the callbacks report (OptPlatform, ClientIP); before
+// login, the connection's context as it is.
+func (c *conn) origin() context.Context {
+	c.mu.Lock()
+	s := c.session
+	c.mu.Unlock()
+	if s == nil {
+		return c.ctx
+	}
+	ip := ""
+	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
+		ip = a.IP.String()
+	}
+	return hook.WithOrigin(c.ctx, hook.Origin{Platform: s.Platform, ClientIP: ip})
 }

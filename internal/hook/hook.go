@@ -231,7 +231,7 @@ func call(r *Runner, ctx context.Context, what string, fn func(context.Context) 
 
 // SendMessage asks about a message.
 func (r *Runner) SendMessage(ctx context.Context, m Message) Verdict {
-	if r == nil || r.Before == nil {
+	if r == nil || r.Before == nil || BeforeSendForbidden(ctx) {
 		return AllowVerdict
 	}
 	return call(r, ctx, "BeforeSendMessage", func(c context.Context) (Verdict, error) { return r.Before.BeforeSendMessage(c, m) })
@@ -276,4 +276,84 @@ func FromClient(ctx context.Context) context.Context {
 func IsFromClient(ctx context.Context) bool {
 	v, _ := ctx.Value(clientDoorKey{}).(bool)
 	return v
+}
+
+// Origin is where a request came from, for the callbacks' OptPlatform and
+// ClientIP: the platform of a client's session ("Android", "Web", ...) and
+// the address it connected from. REST-made changes carry none.
+type Origin struct {
+	Platform string
+	ClientIP string
+}
+
+type originKey struct{}
+
+// WithOrigin marks ctx with the client session the request came from.
+func WithOrigin(ctx context.Context, o Origin) context.Context {
+	return context.WithValue(ctx, originKey{}, o)
+}
+
+// PlatformOf is the OptPlatform and ClientIP of a change made under ctx:
+// "RESTAPI" for a REST-made change, the session's platform and address for
+// a client's ("Unknown" when the session named none).
+func PlatformOf(ctx context.Context) (platform, clientIP string) {
+	if !IsFromClient(ctx) {
+		return "RESTAPI", ""
+	}
+	o := OriginOf(ctx)
+	if o.Platform == "" {
+		o.Platform = "Unknown"
+	}
+	return o.Platform, o.ClientIP
+}
+
+// OriginOf is the origin ctx was marked with; zero when none.
+func OriginOf(ctx context.Context) Origin {
+	o, _ := ctx.Value(originKey{}).(Origin)
+	return o
+}
+
+// Suppression of the message callbacks of one request (REST
+// ForbidCallbackControl: "ForbidBeforeSendMsgCallback",
+// "ForbidAfterSendMsgCallback").
+const (
+	ForbidBeforeSendMsg = "ForbidBeforeSendMsgCallback"
+	ForbidAfterSendMsg  = "ForbidAfterSendMsgCallback"
+)
+
+type forbidKey struct{}
+
+type forbidden struct{ before, after bool }
+
+// WithForbidden marks ctx with a request's ForbidCallbackControl list;
+// names other than the two above are ignored, as at Tencent.
+func WithForbidden(ctx context.Context, names []string) context.Context {
+	var f forbidden
+	for _, n := range names {
+		switch n {
+		case ForbidBeforeSendMsg:
+			f.before = true
+		case ForbidAfterSendMsg:
+			f.after = true
+		}
+	}
+	if !f.before && !f.after {
+		return ctx
+	}
+	return context.WithValue(ctx, forbidKey{}, f)
+}
+
+// BeforeSendForbidden reports whether the request suppressed its
+// before-send callback: SendMessage then allows without asking.
+func BeforeSendForbidden(ctx context.Context) bool {
+	f, _ := ctx.Value(forbidKey{}).(forbidden)
+	return f.before
+}
+
+// AfterSendForbidden reports whether the request suppressed its
+// after-send callback; the message's outbox entry carries it so the
+// webhook consumer skips it (other consumers, offline push, still see it).
+func AfterSendForbidden(ctx context.Context) bool {
+	f, _ := ctx.Value(forbidKey{}).(forbidden)
+	return f.after
 }

@@ -96,7 +96,11 @@ func (s *Service) outboxSent(ctx context.Context, tx Tx, a *app.App, m store.Mes
 		MsgKey: MsgKey(m), MsgBody: c.MsgBody, CloudCustomData: c.CloudCustomData, EventTime: s.now().UnixMilli()}
 	if admin {
 		p.OptPlatform = "RESTAPI"
+	} else {
+		o := hook.OriginOf(ctx)
+		p.OptPlatform, p.ClientIP = o.Platform, o.ClientIP
 	}
+	p.ForbidAfterSendMsgCallback = hook.AfterSendForbidden(ctx)
 	_, err := s.Outbox.Add(ctx, tx, a.SDKAppID, outbox.KindMessageSent, m.ConvKey, p)
 	return err
 }

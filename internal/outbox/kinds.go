@@ -62,9 +62,15 @@ type MessageSent struct {
 	// OnlineOnlyFlag is always 0: online-only messages are not stored.
 	OnlineOnlyFlag int `json:"OnlineOnlyFlag"`
 	// OptPlatform is "RESTAPI" for a message sent through the REST API,
-	// empty for a client's.
+	// the sending session's platform for a client's; ClientIP is the
+	// client's address (hook.Origin).
 	OptPlatform string `json:"OptPlatform,omitempty"`
-	EventTime   int64  `json:"EventTime"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	// ForbidAfterSendMsgCallback: the REST request suppressed its
+	// after-send callback (ForbidCallbackControl); the webhook consumer
+	// skips the entry, other consumers see it.
+	ForbidAfterSendMsgCallback bool  `json:"ForbidAfterSendMsgCallback,omitempty"`
+	EventTime                  int64 `json:"EventTime"`
 }
 
 // MessageRecalled is the payload of KindMessageRecalled.
@@ -119,8 +125,12 @@ type Pairs struct {
 	// client's request.
 	Admin string `json:"Admin_Account,omitempty"`
 	// ForceFlag is 1 when the add skipped the targets' AllowType.
-	ForceFlag int   `json:"ForceFlag,omitempty"`
-	EventTime int64 `json:"EventTime"`
+	ForceFlag int `json:"ForceFlag,omitempty"`
+	// OptPlatform and ClientIP say where the call came from
+	// (hook.PlatformOf); a webhook sends them in its query.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
 }
 
 // ProfileItem is one tag of ProfileSet.
@@ -131,10 +141,13 @@ type ProfileItem struct {
 
 // ProfileSet is the payload of KindProfileSet.
 type ProfileSet struct {
-	Operator  string        `json:"Operator_Account"`
-	From      string        `json:"From_Account"`
-	Items     []ProfileItem `json:"ProfileItem"`
-	EventTime int64         `json:"EventTime"`
+	Operator string        `json:"Operator_Account"`
+	From     string        `json:"From_Account"`
+	Items    []ProfileItem `json:"ProfileItem"`
+	// OptPlatform and ClientIP: as Pairs'.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
 }
 
 // State actions and reasons of StateChange, Tencent's words.

@@ -31,6 +31,7 @@ func (s *Service) outboxSet(ctx context.Context, tx store.OutboxAppender, a *app
 		return nil
 	}
 	p := outbox.ProfileSet{Operator: user, From: user, EventTime: time.Now().UnixMilli()}
+	p.OptPlatform, p.ClientIP = hook.PlatformOf(ctx)
 	for _, tag := range slices.Sorted(maps.Keys(values)) {
 		p.Items = append(p.Items, outbox.ProfileItem{Tag: tag, Value: values[tag]})
 	}

@@ -65,6 +65,7 @@ func (s *Service) withOutbox(ctx context.Context, a *app.App, events *[]event.Ev
 		now := s.nowMilli()
 		for _, kind := range order {
 			p := outbox.Pairs{Pairs: pairs[kind], EventTime: now}
+			p.OptPlatform, p.ClientIP = hook.PlatformOf(ctx)
 			if kind == outbox.KindFriendAdded {
 				p.ClientCmd = m.cmd
 				if m.force {

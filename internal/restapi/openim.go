@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 )
@@ -108,8 +109,8 @@ type msgFields struct {
 	SendMsgControl    []string
 	OfflinePushInfo   json.RawMessage
 	IsNeedReadReceipt int
-	// Accepted and ignored: Parley has no send callbacks or message
-	// extensions yet.
+	// ForbidCallbackControl suppresses this request's message callbacks
+	// (hook.WithForbidden); message extensions are accepted and ignored.
 	ForbidCallbackControl   []string
 	SupportMessageExtension int
 }
@@ -183,6 +184,7 @@ func (s *Server) sendMsg(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.ctx = hook.WithForbidden(c.ctx, f.ForbidCallbackControl)
 	if f.To_Account == "" {
 		return nil, errcode.New(codeMissingTo, "Err_Msg_To_Account_Missing")
 	}
@@ -228,6 +230,7 @@ func (s *Server) batchSendMsg(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.ctx = hook.WithForbidden(c.ctx, f.ForbidCallbackControl)
 	if len(f.To_Account) == 0 {
 		return nil, errcode.New(codeMissingTo, "Err_Msg_To_Account_Missing")
 	}

@@ -2,12 +2,15 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
+	"github.com/parleyim/parley/internal/webhook"
 )
 
 // OutboxFlushTimeout bounds the outbox flush on shutdown, after the
@@ -97,4 +100,32 @@ func (n *Node) StartOutbox(ctx context.Context) (stop func()) {
 		n.Logger.Info("outbox flushed", "dispatched", flushed, "left_for_next_start", left.Depth,
 			"dispatched_since_start", n.Outbox.Stats().Dispatched, "flush_ms", time.Since(start).Milliseconds())
 	}
+}
+
+// buildWebhooks registers the apps' after-callbacks as outbox consumers and
+// makes their before-callbacks the node's hook, when any app has a webhook.
+func (n *Node) buildWebhooks(reg *prometheus.Registry, o *Options) error {
+	if len(o.Webhooks) == 0 {
+		return nil
+	}
+	if o.Hook != nil {
+		return errors.New("server: Options.Hook and Options.Webhooks both set: the webhooks' before-callbacks are the hook")
+	}
+	for id := range o.Webhooks {
+		if _, ok := n.Apps.Lookup(id); !ok {
+			return fmt.Errorf("webhook of app %d: no such app", id)
+		}
+	}
+	svc, err := webhook.New(o.Webhooks, webhook.NewMetrics(reg), n.Logger)
+	if err != nil {
+		return err
+	}
+	if err := svc.Register(n.Consumers, o.Outbox.MaxAttempts); err != nil {
+		return err
+	}
+	n.Webhooks = svc
+	if svc.HasBefore() {
+		o.Hook = svc.HookRunner()
+	}
+	return nil
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/webhook"
 	"github.com/parleyim/parley/usersig"
 )
 
@@ -72,6 +73,8 @@ type Node struct {
 	Outbox *outbox.Dispatcher
 	// States writes session state changes to the outbox.
 	States *account.StateRecorder
+	// Webhooks sends the apps' callbacks (Options.Webhooks); nil without.
+	Webhooks *webhook.Service
 }
 
 // OpenStore opens the engine the config selects.
@@ -147,6 +150,10 @@ type Options struct {
 	// Hook is asked before a one-to-one message, a client's friend add or
 	// response and a profile change are written; nil asks nothing.
 	Hook *hook.Runner
+	// Webhooks are the apps' callbacks, by SDKAppID (internal/webhook):
+	// their after-callbacks are consumers of the outbox, their
+	// before-callbacks the Hook (which must then be nil).
+	Webhooks map[store.AppID]webhook.Config
 }
 
 // requestLogSample resolves RequestLogSample's default.
@@ -190,6 +197,9 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 		n.Consumers = &outbox.Consumers{}
 	}
 	reg := prometheus.NewRegistry()
+	if err := n.buildWebhooks(reg, &opts); err != nil {
+		return nil, err
+	}
 	producer, err := n.buildOutbox(reg, opts.Outbox)
 	if err != nil {
 		return nil, err
