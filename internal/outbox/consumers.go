@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -178,7 +177,10 @@ func (p *Producer) Committed() {
 	}
 }
 
-// PartitionOf is the partition of an ordering key within an app.
+// PartitionOf is the partition of an ordering key within an app. The app
+// is not hashed in: partitions are per app already (store.OutboxPartition),
+// so the same key takes the same number in every app without the two
+// sharing anything.
 func PartitionOf(app store.AppID, key string) int {
-	return Partition(strconv.FormatUint(uint64(app), 10) + "/" + key)
+	return Partition(key)
 }

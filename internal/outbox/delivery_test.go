@@ -109,14 +109,14 @@ func TestConsumerGetsSendsInOrderAndAfterACrash(t *testing.T) {
 			// entries is ready for a claim far enough in the future).
 			carols := outbox.PartitionOf(app, message.ConvKey("carol", "bob"))
 			waitFor(t, "carol's entries acknowledged", 20*time.Second, func() bool {
-				var parts []int
+				var parts []store.OutboxPartition
 				if err := nodeA.Read(t.Context(), func(tx store.Tx) (err error) {
 					parts, err = tx.ReadyOutboxPartitions(t.Context(), time.Now().Add(24*time.Hour).UnixMilli(), outbox.Partitions)
 					return err
 				}); err != nil {
 					t.Fatal(err)
 				}
-				return !slices.Contains(parts, carols)
+				return !slices.Contains(parts, store.OutboxPartition{App: app, Part: carols})
 			})
 			<-stuck
 			if got := delivered.get("carol>bob"); !ascending(got, n) {

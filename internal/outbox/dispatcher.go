@@ -68,7 +68,7 @@ type Dispatcher struct {
 	slot chan struct{}
 
 	mu      sync.Mutex
-	busy    map[int]bool
+	busy    map[store.OutboxPartition]bool
 	running bool
 	wg      sync.WaitGroup
 
@@ -116,7 +116,7 @@ func New(st Store, h Handler, o Options) (*Dispatcher, error) {
 		return nil, errors.New("outbox: nil handler")
 	}
 	d := &Dispatcher{st: st, h: h, o: o, log: o.Logger, wake: make(chan struct{}, 1),
-		slot: make(chan struct{}, o.Concurrency), busy: map[int]bool{}}
+		slot: make(chan struct{}, o.Concurrency), busy: map[store.OutboxPartition]bool{}}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
@@ -179,7 +179,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // started.
 func (d *Dispatcher) poll(ctx context.Context) (started int) {
 	now := d.o.Now()
-	var parts []int
+	var parts []store.OutboxPartition
 	var stats store.OutboxStats
 	depth := d.o.Metrics.Depth != nil && now.Sub(d.lastDepth) >= d.o.Poll
 	err := d.st.Read(ctx, func(tx Tx) (err error) {
@@ -264,7 +264,7 @@ func (d *Dispatcher) release() { <-d.slot }
 // work claims one batch of partition p, hands it to the handler and settles
 // it. It is started holding a concurrency slot, which the handler call
 // takes over.
-func (d *Dispatcher) work(ctx context.Context, p int) {
+func (d *Dispatcher) work(ctx context.Context, p store.OutboxPartition) {
 	defer d.wg.Done()
 	// again: poll once more when this worker is done, as the partition may
 	// have more (a full batch, entries appended meanwhile, or an entry
@@ -288,7 +288,7 @@ func (d *Dispatcher) work(ctx context.Context, p int) {
 	if err != nil || len(claimed) == 0 {
 		d.release()
 		if err != nil && ctx.Err() == nil {
-			d.log.Error("outbox: claim", "partition", p, "err", err)
+			d.log.Error("outbox: claim", "app", p.App, "partition", p.Part, "err", err)
 		}
 		return
 	}
@@ -335,12 +335,12 @@ func (d *Dispatcher) work(ctx context.Context, p int) {
 	}
 	head := rest[0]
 	if head.Attempts >= d.o.MaxAttempts {
-		d.log.Warn("outbox: handler failed", "partition", p, "id", head.ID, "attempt", head.Attempts, "err", err)
+		d.log.Warn("outbox: handler failed", "app", p.App, "partition", p.Part, "id", head.ID, "attempt", head.Attempts, "err", err)
 		again = d.settle(sctx, p, delivered, settlement{dropped: append(exhausted, head), untried: rest[1:], at: d.o.Now()})
 		return
 	}
 	delay := d.backoff(head.Attempts)
-	d.log.Warn("outbox: handler failed", "partition", p, "id", head.ID, "attempt", head.Attempts, "retry_in", delay, "err", err)
+	d.log.Warn("outbox: handler failed", "app", p.App, "partition", p.Part, "id", head.ID, "attempt", head.Attempts, "retry_in", delay, "err", err)
 	at := d.o.Now().Add(delay)
 	if d.settle(sctx, p, delivered, settlement{dropped: exhausted, failed: &head, untried: rest[1:], at: at}) {
 		d.retried.Add(1)
@@ -416,7 +416,7 @@ type settlement struct {
 
 // settle writes a batch's outcome in one transaction and counts it. A failed
 // write is logged: the leases then expire and the entries come again.
-func (d *Dispatcher) settle(ctx context.Context, p int, delivered []store.OutboxEntry, s settlement) bool {
+func (d *Dispatcher) settle(ctx context.Context, p store.OutboxPartition, delivered []store.OutboxEntry, s settlement) bool {
 	if len(delivered)+len(s.dropped)+len(s.untried) == 0 && s.failed == nil {
 		return true
 	}
@@ -447,7 +447,7 @@ func (d *Dispatcher) settle(ctx context.Context, p int, delivered []store.Outbox
 		return nil
 	})
 	if err != nil {
-		d.log.Error("outbox: settle", "partition", p, "err", err)
+		d.log.Error("outbox: settle", "app", p.App, "partition", p.Part, "err", err)
 		return false
 	}
 	if n := len(delivered); n > 0 {

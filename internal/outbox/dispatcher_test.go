@@ -248,7 +248,7 @@ func TestResumesAfterCrashAndStop(t *testing.T) {
 			const lease = 700 * time.Millisecond
 			claimedAt := time.Now()
 			err := s.Write(t.Context(), func(tx store.Tx) error {
-				_, err := tx.ClaimOutbox(t.Context(), 0, 2, claimedAt.UnixMilli(), claimedAt.Add(lease).UnixMilli())
+				_, err := tx.ClaimOutbox(t.Context(), store.OutboxPartition{App: app, Part: 0}, 2, claimedAt.UnixMilli(), claimedAt.Add(lease).UnixMilli())
 				return err
 			})
 			if err != nil {

@@ -72,7 +72,11 @@ func take(t *testing.T, st store.Store) []store.OutboxEntry {
 	var all []store.OutboxEntry
 	now := time.Now().UnixMilli()
 	err := st.Write(t.Context(), func(tx store.Tx) error {
-		for p := range outbox.Partitions {
+		parts, err := tx.ReadyOutboxPartitions(t.Context(), now, 10_000)
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
 			got, err := tx.ClaimOutbox(t.Context(), p, 10_000, now, now+60_000)
 			if err != nil {
 				return err

@@ -475,7 +475,8 @@ type ConversationGroups interface {
 // reads with FOR UPDATE SKIP LOCKED, so two nodes claiming at once never
 // both get a row; on SQLite the single writer serialises claims.
 //
-// Ordering. Per partition, entries are delivered in id order, and a
+// Ordering. Per partition (an app's: OutboxPartition), entries are
+// delivered in id order, and a
 // partition whose oldest entry is leased or waiting for its retry yields
 // nothing: a failing entry blocks the later entries of its partition until
 // it is delivered or dropped (head-of-line blocking, which is what "in order
@@ -502,11 +503,11 @@ type OutboxQueue interface {
 	// ReadyOutboxPartitions returns up to limit partitions whose oldest
 	// entry is claimable at now, ascending. It takes no lock: a claim may
 	// still find nothing.
-	ReadyOutboxPartitions(ctx context.Context, now int64, limit int) ([]int, error)
+	ReadyOutboxPartitions(ctx context.Context, now int64, limit int) ([]OutboxPartition, error)
 	// ClaimOutbox leases, until leaseUntil, up to limit of partition's
 	// oldest entries that are claimable at now (see Ordering) and returns
 	// them in id order with Attempts counted. Write transactions only.
-	ClaimOutbox(ctx context.Context, partition, limit int, now, leaseUntil int64) ([]OutboxEntry, error)
+	ClaimOutbox(ctx context.Context, partition OutboxPartition, limit int, now, leaseUntil int64) ([]OutboxEntry, error)
 	// AckOutbox deletes delivered (or dropped) entries and reports how many
 	// were still there.
 	AckOutbox(ctx context.Context, ids []uint64) (int64, error)

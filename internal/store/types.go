@@ -293,14 +293,21 @@ type ConversationPageQuery struct {
 	Limit      int // 0: no limit
 }
 
+// OutboxPartition names one unit of delivery order: an app's partition.
+type OutboxPartition struct {
+	App  AppID
+	Part int
+}
+
 // OutboxEntry is one event waiting in the durable outbox for a consumer
 // outside the process (webhooks, offline push). Times are unix milliseconds.
 type OutboxEntry struct {
 	ID  uint64 // assigned by AppendOutbox; ascending in commit order per partition key (see Outbox)
 	App AppID
-	// Partition groups the entries that must be delivered in order (e.g.
-	// a hash of the conversation); one dispatcher at a time holds a
-	// partition.
+	// Partition groups the entries of App that must be delivered in order
+	// (e.g. a hash of the conversation); one dispatcher at a time holds a
+	// partition. Partitions are per app: (App, Partition) is the unit of
+	// order, so one app's failing entry never holds another app's.
 	Partition int
 	Kind      string
 	Payload   []byte

@@ -32,42 +32,43 @@ func (t *txn) AppendOutbox(ctx context.Context, entries []store.OutboxEntry) ([]
 	return out, nil
 }
 
-func (t *txn) ReadyOutboxPartitions(ctx context.Context, now int64, limit int) ([]int, error) {
+func (t *txn) ReadyOutboxPartitions(ctx context.Context, now int64, limit int) ([]store.OutboxPartition, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := t.query(ctx, `SELECT part FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox GROUP BY part)
-		AND leased_until <= ? AND next_attempt_at <= ? ORDER BY part LIMIT ?`, now, now, limit)
+	rows, err := t.query(ctx, `SELECT app_id, part FROM outbox WHERE id IN (SELECT MIN(id) FROM outbox GROUP BY app_id, part)
+		AND leased_until <= ? AND next_attempt_at <= ? ORDER BY app_id, part LIMIT ?`, now, now, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int
+	var out []store.OutboxPartition
 	for rows.Next() {
+		var app int64
 		var p int
-		if err := rows.Scan(&p); err != nil {
+		if err := rows.Scan(&app, &p); err != nil {
 			return nil, err
 		}
-		out = append(out, p)
+		out = append(out, store.OutboxPartition{App: store.AppID(app), Part: p})
 	}
 	return out, rows.Err()
 }
 
-func (t *txn) ClaimOutbox(ctx context.Context, partition, limit int, now, leaseUntil int64) ([]store.OutboxEntry, error) {
+func (t *txn) ClaimOutbox(ctx context.Context, partition store.OutboxPartition, limit int, now, leaseUntil int64) ([]store.OutboxEntry, error) {
 	if t.readOnly {
 		return nil, errReadOnly
 	}
 	if limit <= 0 {
 		return nil, nil
 	}
-	q := `SELECT ` + outboxColumns + ` FROM outbox WHERE part = ? ORDER BY id LIMIT ?`
+	q := `SELECT ` + outboxColumns + ` FROM outbox WHERE app_id = ? AND part = ? ORDER BY id LIMIT ?`
 	if t.db.dialect.LockRows {
 		// Rows another claimer is leasing right now are skipped rather than
 		// waited for; the head check below then refuses a partition whose
 		// oldest rows are taken.
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := t.query(ctx, q, partition, limit)
+	rows, err := t.query(ctx, q, int64(partition.App), partition.Part, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (t *txn) ClaimOutbox(ctx context.Context, partition, limit int, now, leaseU
 		// only if no other transaction holds older ones. A plain read sees
 		// every committed row, locked or not.
 		var head int64
-		err := t.queryRow(ctx, `SELECT MIN(id) FROM outbox WHERE part = ?`, partition).Scan(&head)
+		err := t.queryRow(ctx, `SELECT MIN(id) FROM outbox WHERE app_id = ? AND part = ?`, int64(partition.App), partition.Part).Scan(&head)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && uint64(head) != found[0].ID) {
 			return nil, nil
 		}

@@ -19,11 +19,17 @@ func appendOutbox(t *testing.T, s store.Store, entries ...store.OutboxEntry) []s
 	return out
 }
 
+// claimOutbox claims from app1's partition part (claimAppOutbox: any app's).
 func claimOutbox(t *testing.T, s store.Store, part, limit int, now, until int64) []store.OutboxEntry {
+	t.Helper()
+	return claimAppOutbox(t, s, store.OutboxPartition{App: app1, Part: part}, limit, now, until)
+}
+
+func claimAppOutbox(t *testing.T, s store.Store, p store.OutboxPartition, limit int, now, until int64) []store.OutboxEntry {
 	t.Helper()
 	var out []store.OutboxEntry
 	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
-		out, err = tx.ClaimOutbox(ctx, part, limit, now, until)
+		out, err = tx.ClaimOutbox(ctx, p, limit, now, until)
 		return err
 	})
 	return out
@@ -66,9 +72,12 @@ func testOutboxAppend(t *testing.T, s store.Store) {
 	stats = get(t, s, func(ctx context.Context, tx store.Tx) (store.OutboxStats, error) { return tx.OutboxStats(ctx) })
 	eq(t, "stats", stats, store.OutboxStats{Depth: 2, OldestCreated: 100})
 
+	// Partitions are per app: app1's partition 3 and app2's are two.
 	claimed := claimOutbox(t, s, 3, 10, 1000, 2000)
 	eq(t, "claimed", claimed, []store.OutboxEntry{
 		{ID: got[0].ID, App: app1, Partition: 3, Kind: "msg.new", Payload: binary, CreatedAt: 100, Attempts: 1, LeasedUntil: 2000},
+	})
+	eq(t, "the other app's partition 3", claimAppOutbox(t, s, store.OutboxPartition{App: app2, Part: 3}, 10, 1000, 2000), []store.OutboxEntry{
 		{ID: got[1].ID, App: app2, Partition: 3, Kind: "friend.added", Payload: []byte{}, CreatedAt: 101, Attempts: 1, LeasedUntil: 2000},
 	})
 	if !bytes.Equal(claimed[0].Payload, binary) {
@@ -80,7 +89,7 @@ func testOutboxAppend(t *testing.T, s store.Store) {
 		if _, err := tx.AppendOutbox(t.Context(), []store.OutboxEntry{{Kind: "x"}}); err == nil {
 			t.Error("AppendOutbox in Read succeeded")
 		}
-		if _, err := tx.ClaimOutbox(t.Context(), 3, 1, 1<<41, 1<<42); err == nil {
+		if _, err := tx.ClaimOutbox(t.Context(), store.OutboxPartition{App: app1, Part: 3}, 1, 1<<41, 1<<42); err == nil {
 			t.Error("ClaimOutbox in Read succeeded")
 		}
 		return nil
@@ -102,8 +111,8 @@ func testOutboxClaimOrderAndLease(t *testing.T, s store.Store) {
 	p0 := []uint64{got[0].ID, got[2].ID, got[4].ID}
 	p1 := []uint64{got[1].ID, got[3].ID, got[5].ID}
 
-	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]int, error) { return tx.ReadyOutboxPartitions(ctx, 1000, 10) })
-	eq(t, "ready", ready, []int{0, 1})
+	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) { return tx.ReadyOutboxPartitions(ctx, 1000, 10) })
+	eq(t, "ready", ready, []store.OutboxPartition{{App: app1, Part: 0}, {App: app1, Part: 1}})
 
 	c := claimOutbox(t, s, 0, 2, 1000, 2000)
 	eq(t, "first claim of p0", outboxIDs(c), p0[:2])
@@ -113,8 +122,8 @@ func testOutboxClaimOrderAndLease(t *testing.T, s store.Store) {
 	// The head of p0 is leased: nothing more from p0, not even its third
 	// entry; p1 is untouched.
 	eq(t, "p0 while leased", len(claimOutbox(t, s, 0, 10, 1500, 2500)), 0)
-	ready = get(t, s, func(ctx context.Context, tx store.Tx) ([]int, error) { return tx.ReadyOutboxPartitions(ctx, 1500, 10) })
-	eq(t, "ready while p0 leased", ready, []int{1})
+	ready = get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) { return tx.ReadyOutboxPartitions(ctx, 1500, 10) })
+	eq(t, "ready while p0 leased", ready, []store.OutboxPartition{{App: app1, Part: 1}})
 	eq(t, "p1", outboxIDs(claimOutbox(t, s, 1, 10, 1500, 2500)), p1)
 
 	// The lease expires (a crashed dispatcher): the same entries come
@@ -165,7 +174,7 @@ func testOutboxRetry(t *testing.T, s store.Store) {
 
 	// Lease released (1500 < 2000) but the retry is pending: the head blocks b.
 	eq(t, "before the retry time", len(claimOutbox(t, s, 5, 10, 4999, 6000)), 0)
-	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]int, error) { return tx.ReadyOutboxPartitions(ctx, 4999, 10) })
+	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) { return tx.ReadyOutboxPartitions(ctx, 4999, 10) })
 	eq(t, "ready before the retry time", len(ready), 0)
 	c = claimOutbox(t, s, 5, 10, 5000, 6000)
 	eq(t, "at the retry time", outboxIDs(c), []uint64{got[0].ID, got[1].ID})
@@ -216,7 +225,7 @@ func testOutboxConcurrentClaims(t *testing.T, s store.Store) {
 	for i := range claimers {
 		wg.Go(func() {
 			errs[i] = s.Write(t.Context(), func(tx store.Tx) (err error) {
-				results[i], err = tx.ClaimOutbox(t.Context(), 9, 4, 1000, 2000)
+				results[i], err = tx.ClaimOutbox(t.Context(), store.OutboxPartition{App: app1, Part: 9}, 4, 1000, 2000)
 				return err
 			})
 		})
