@@ -111,7 +111,9 @@ func testOutboxClaimOrderAndLease(t *testing.T, s store.Store) {
 	p0 := []uint64{got[0].ID, got[2].ID, got[4].ID}
 	p1 := []uint64{got[1].ID, got[3].ID, got[5].ID}
 
-	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) { return tx.ReadyOutboxPartitions(ctx, 1000, 10) })
+	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) {
+		return tx.ReadyOutboxPartitions(ctx, 1000, 10)
+	})
 	eq(t, "ready", ready, []store.OutboxPartition{{App: app1, Part: 0}, {App: app1, Part: 1}})
 
 	c := claimOutbox(t, s, 0, 2, 1000, 2000)
@@ -122,7 +124,9 @@ func testOutboxClaimOrderAndLease(t *testing.T, s store.Store) {
 	// The head of p0 is leased: nothing more from p0, not even its third
 	// entry; p1 is untouched.
 	eq(t, "p0 while leased", len(claimOutbox(t, s, 0, 10, 1500, 2500)), 0)
-	ready = get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) { return tx.ReadyOutboxPartitions(ctx, 1500, 10) })
+	ready = get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) {
+		return tx.ReadyOutboxPartitions(ctx, 1500, 10)
+	})
 	eq(t, "ready while p0 leased", ready, []store.OutboxPartition{{App: app1, Part: 1}})
 	eq(t, "p1", outboxIDs(claimOutbox(t, s, 1, 10, 1500, 2500)), p1)
 
@@ -174,7 +178,9 @@ func testOutboxRetry(t *testing.T, s store.Store) {
 
 	// Lease released (1500 < 2000) but the retry is pending: the head blocks b.
 	eq(t, "before the retry time", len(claimOutbox(t, s, 5, 10, 4999, 6000)), 0)
-	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) { return tx.ReadyOutboxPartitions(ctx, 4999, 10) })
+	ready := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.OutboxPartition, error) {
+		return tx.ReadyOutboxPartitions(ctx, 4999, 10)
+	})
 	eq(t, "ready before the retry time", len(ready), 0)
 	c = claimOutbox(t, s, 5, 10, 5000, 6000)
 	eq(t, "at the retry time", outboxIDs(c), []uint64{got[0].ID, got[1].ID})
