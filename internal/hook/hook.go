@@ -280,7 +280,8 @@ func IsFromClient(ctx context.Context) bool {
 
 // Origin is where a request came from, for the callbacks' OptPlatform and
 // ClientIP: the platform of a client's session ("Android", "Web", ...) and
-// the address it connected from. REST-made changes carry none.
+// the address it connected from. A REST-made change carries the caller's
+// address only.
 type Origin struct {
 	Platform string
 	ClientIP string
@@ -294,11 +295,12 @@ func WithOrigin(ctx context.Context, o Origin) context.Context {
 }
 
 // PlatformOf is the OptPlatform and ClientIP of a change made under ctx:
-// "RESTAPI" for a REST-made change, the session's platform and address for
-// a client's ("Unknown" when the session named none).
+// "RESTAPI" and the caller's address for a REST-made change, the session's
+// platform and address for a client's ("Unknown" when the session named
+// none).
 func PlatformOf(ctx context.Context) (platform, clientIP string) {
 	if !IsFromClient(ctx) {
-		return "RESTAPI", ""
+		return "RESTAPI", OriginOf(ctx).ClientIP
 	}
 	o := OriginOf(ctx)
 	if o.Platform == "" {

@@ -95,7 +95,7 @@ func (s *Service) outboxSent(ctx context.Context, tx Tx, a *app.App, m store.Mes
 	p := outbox.MessageSent{From: m.Sender, To: m.Receiver, MsgSeq: m.Seq, MsgRandom: m.Random, MsgTime: m.SentAt / 1000,
 		MsgKey: MsgKey(m), MsgBody: c.MsgBody, CloudCustomData: c.CloudCustomData, EventTime: s.now().UnixMilli()}
 	if admin {
-		p.OptPlatform = "RESTAPI"
+		p.OptPlatform, p.ClientIP = "RESTAPI", hook.OriginOf(ctx).ClientIP // the REST caller's
 	} else {
 		o := hook.OriginOf(ctx)
 		p.OptPlatform, p.ClientIP = o.Platform, o.ClientIP

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/relation"
@@ -166,6 +168,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	id := requestID(r.Header.Get(RequestIDHeader))
 	w.Header().Set(RequestIDHeader, id)
 	ctx, cancel := context.WithTimeout(r.Context(), s.RequestTimeout)
+	// The callbacks' ClientIP of a REST-made change is the caller's address
+	// (its OptPlatform stays RESTAPI: the context is not a client's).
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		ctx = hook.WithOrigin(ctx, hook.Origin{ClientIP: host})
+	}
 	defer cancel()
 	q := r.URL.Query() // parsed once: dispatch and the request log read it
 	api, resp, svc := s.dispatch(ctx, w, r, q, id)

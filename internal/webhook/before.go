@@ -50,7 +50,7 @@ func (s *Service) ask(ctx context.Context, ep *endpoint, command, platform, clie
 // platformOf is the OptPlatform of a before-callback.
 func platformOf(ctx context.Context, admin bool) (platform, clientIP string) {
 	if admin || !hook.IsFromClient(ctx) {
-		return platformREST, ""
+		return platformREST, hook.OriginOf(ctx).ClientIP // the REST caller's
 	}
 	o := hook.OriginOf(ctx)
 	if o.Platform == "" {

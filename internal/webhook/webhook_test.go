@@ -35,6 +35,9 @@ func checkProtocol(t *testing.T, c callback, sdkappid uint64, platform string) {
 		q.Get("OptPlatform") != platform || q.Get("from") != "parley" {
 		t.Fatalf("%s query %v, want SdkAppid %d, contenttype json, ClientIP, OptPlatform %s and the URL's own query", cmd, q, sdkappid, platform)
 	}
+	if platform == "RESTAPI" && q.Get("ClientIP") != "127.0.0.1" {
+		t.Fatalf("%s ClientIP %q, want the REST caller's address 127.0.0.1", cmd, q.Get("ClientIP"))
+	}
 	rt, err := strconv.ParseInt(q.Get("RequestTime"), 10, 64)
 	if err != nil || time.Since(time.Unix(rt, 0)).Abs() > time.Minute {
 		t.Fatalf("%s RequestTime %q", cmd, q.Get("RequestTime"))
