@@ -115,6 +115,7 @@ func (s *Service) outboxRecalled(ctx context.Context, tx Tx, a *app.App, m store
 	if by != m.Sender {
 		p.Operator = by
 	}
+	p.OptPlatform, p.ClientIP = hook.PlatformOf(ctx)
 	_, err := s.Outbox.Add(ctx, tx, a.SDKAppID, outbox.KindMessageRecalled, m.ConvKey, p)
 	return err
 }
@@ -127,6 +128,7 @@ func (s *Service) outboxRead(ctx context.Context, tx Tx, a *app.App, user string
 	}
 	now := s.now()
 	p := outbox.MessageRead{Report: user, Peer: id.Target, LastReadTime: now.Unix(), ReadSeq: seq, EventTime: now.UnixMilli()}
+	p.OptPlatform, p.ClientIP = hook.PlatformOf(ctx)
 	_, err := s.Outbox.Add(ctx, tx, a.SDKAppID, outbox.KindMessageRead, ConvKey(user, id.Target), p)
 	return err
 }
@@ -138,6 +140,7 @@ func (s *Service) outboxReceipt(ctx context.Context, tx Tx, a *app.App, reader, 
 		return nil
 	}
 	p := outbox.MessageReceipt{Reader: reader, Peer: peer, MsgKeys: keys, EventTime: s.now().UnixMilli()}
+	p.OptPlatform, p.ClientIP = hook.PlatformOf(ctx)
 	_, err := s.Outbox.Add(ctx, tx, a.SDKAppID, outbox.KindMessageReceipt, ConvKey(reader, peer), p)
 	return err
 }

@@ -75,11 +75,14 @@ type MessageSent struct {
 
 // MessageRecalled is the payload of KindMessageRecalled.
 type MessageRecalled struct {
-	From      string `json:"From_Account"` // the message's sender
-	To        string `json:"To_Account"`
-	MsgKey    string `json:"MsgKey"`
-	Operator  string `json:"Operator_Account,omitempty"` // who recalled it, when not the sender
-	EventTime int64  `json:"EventTime"`
+	From     string `json:"From_Account"` // the message's sender
+	To       string `json:"To_Account"`
+	MsgKey   string `json:"MsgKey"`
+	Operator string `json:"Operator_Account,omitempty"` // who recalled it, when not the sender
+	// OptPlatform and ClientIP: as Pairs'.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
 }
 
 // MessageRead is the payload of KindMessageRead.
@@ -89,15 +92,21 @@ type MessageRead struct {
 	// LastReadTime is the time (Unix seconds) of the newest message read.
 	LastReadTime int64  `json:"LastReadTime"`
 	ReadSeq      uint64 `json:"ReadSeq"`
-	EventTime    int64  `json:"EventTime"`
+	// OptPlatform and ClientIP: as Pairs'.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
 }
 
 // MessageReceipt is the payload of KindMessageReceipt.
 type MessageReceipt struct {
-	Reader    string   `json:"Report_Account"`
-	Peer      string   `json:"Peer_Account"` // the messages' sender
-	MsgKeys   []string `json:"MsgKeyList"`
-	EventTime int64    `json:"EventTime"`
+	Reader  string   `json:"Report_Account"`
+	Peer    string   `json:"Peer_Account"` // the messages' sender
+	MsgKeys []string `json:"MsgKeyList"`
+	// OptPlatform and ClientIP: as Pairs'.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
 }
 
 // Pair is one row of a relationship callback's PairList.

@@ -114,13 +114,13 @@ func TestEveryCommand(t *testing.T) {
 
 	n.mustOK(appA, "openim/admin_set_msg_read", map[string]any{"Report_Account": "bob", "Peer_Account": "alice"})
 	read := r.wait(webhook.CmdC2CAfterMsgReport, 1)[0]
-	checkProtocol(t, read, appA, "Unknown") // the read entry records no origin yet
+	checkProtocol(t, read, appA, "RESTAPI")
 	if field(read, "Report_Account") != "bob" || field(read, "Peer_Account") != "alice" {
 		t.Fatalf("read report %s", read.Raw)
 	}
 	n.mustOK(appA, "openim/admin_msgwithdraw", map[string]any{"From_Account": "alice", "To_Account": "bob", "MsgKey": msgKey})
 	recall := r.wait(webhook.CmdC2CAfterMsgWithDraw, 1)[0]
-	checkProtocol(t, recall, appA, "Unknown")
+	checkProtocol(t, recall, appA, "RESTAPI")
 	if field(recall, "MsgKey") != msgKey || field(recall, "From_Account") != "alice" {
 		t.Fatalf("recall %s", recall.Raw)
 	}
