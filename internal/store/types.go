@@ -194,10 +194,10 @@ type Group struct {
 	// rewrites it). Owner is "" for a group without one (a Work group
 	// whose owner quit, or one an admin created without Owner_Account).
 	Name, Introduction, Notification, FaceURL, Owner string
-	MaxMembers                                      int
-	JoinOption                                      string // FreeAccess, NeedPermission, DisableApply
-	MuteAll, SupportTopic                           bool
-	InfoTime                                        int64 // unix seconds of the last profile change
+	MaxMembers                                       int
+	JoinOption                                       string // FreeAccess, NeedPermission, DisableApply
+	MuteAll, SupportTopic                            bool
+	InfoTime                                         int64 // unix seconds of the last profile change
 	// MemberCount is kept by JoinGroup and LeaveGroup (read only).
 	MemberCount int
 	// Custom is the app-defined data (declared keys only).

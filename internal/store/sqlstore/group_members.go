@@ -13,7 +13,7 @@ import (
 // the profile, roles, name cards and mutes. groups.go has the rows as the
 // message core uses them.
 
-// encodeCustom stores app-defined data as a JSON object ('' for none).
+// encodeCustom stores app-defined data as a JSON object (” for none).
 func encodeCustom(m map[string]string) string {
 	if len(m) == 0 {
 		return ""
