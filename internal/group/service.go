@@ -345,5 +345,6 @@ func uniqueUsers(users []string, limit int) ([]string, error) {
 	return out, nil
 }
 
-func wrap(err error, format string, args ...any) error { return errcode.Wrapf(err, "group: "+format, args...) }
-
+func wrap(err error, format string, args ...any) error {
+	return errcode.Wrapf(err, "group: "+format, args...)
+}
