@@ -17,6 +17,7 @@ type GroupMember struct {
 	MuteUntil int64 // unix seconds; 0 (or past) is not muted
 	JoinedAt  int64 // unix seconds
 	JoinSeq   uint64
+	ReadSeq   uint64 // the member's read cursor (read only)
 	// Custom is the app-defined member data (declared keys only).
 	Custom map[string]string
 }

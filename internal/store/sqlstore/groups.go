@@ -31,11 +31,11 @@ func (t *txn) CreateGroup(ctx context.Context, g store.Group) (bool, error) {
 const groupColumns = `group_type, last_seq, last_time, created_at, name, introduction, notification, face_url, owner,
 	max_members, join_option, mute_all, support_topic, info_time, member_count, custom`
 
-func scanGroup(g *store.Group, row interface{ Scan(...any) error }, extra ...any) error {
+func scanGroup(g *store.Group, row interface{ Scan(...any) error }) error {
 	var muteAll, topic int
 	var custom string
-	err := row.Scan(append([]any{&g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction, &g.Notification,
-		&g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime, &g.MemberCount, &custom}, extra...)...)
+	err := row.Scan(&g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction, &g.Notification,
+		&g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime, &g.MemberCount, &custom)
 	if err != nil {
 		return err
 	}
