@@ -55,8 +55,8 @@ func (s *Service) Info(ctx context.Context, a *app.App, groupIDs []string) ([]In
 
 // SetInfo changes groupID's profile: who may is the type's EditProfile
 // rule (Work: any member; AVChatRoom: the owner; the rest: owner and
-// admins); mute-all also needs a type that mutes (not Work), and the join
-// option one whose option may change (Public, Community). Every online
+// admins); mute-all is the type's Mute rule instead (not Work), and the
+// join option may change only where the type allows (Public, Community). Every online
 // member hears info_changed with the fields that changed.
 func (s *Service) SetInfo(ctx context.Context, a *app.App, actor Actor, groupID string, p Profile) error {
 	var change PushInfo
@@ -69,8 +69,15 @@ func (s *Service) SetInfo(ctx context.Context, a *app.App, actor Actor, groupID 
 		if err := checkProfile(a, st.r, p); err != nil {
 			return err
 		}
-		if err := st.permit(st.r.EditProfile, actor, 0, "editing the profile"); err != nil {
-			return err
+		// Mute-all is a mute (the Mute rule: an AVChatRoom's admins may),
+		// everything else a profile edit.
+		rest := p
+		rest.MuteAll = nil
+		if rest.Name != nil || rest.Introduction != nil || rest.Notification != nil || rest.FaceURL != nil ||
+			rest.MaxMembers != nil || rest.JoinOption != nil || len(rest.Custom) > 0 || p.MuteAll == nil {
+			if err := st.permit(st.r.EditProfile, actor, 0, "editing the profile"); err != nil {
+				return err
+			}
 		}
 		if p.MuteAll != nil {
 			if err := st.permit(st.r.Mute, actor, 0, "muting all"); err != nil {
