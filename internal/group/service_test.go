@@ -146,7 +146,6 @@ func (f *fixture) makeGroup(t *testing.T, id, typ string) {
 }
 
 func intp(i int) *int     { return &i }
-func i64p(i int64) *int64 { return &i }
 
 // TestRuleMatrixByRole is seed inventory §8.2/§8.4/§8.5 operation by
 // operation, for every type and every role: each cell is what the owner,
@@ -157,8 +156,7 @@ func TestRuleMatrixByRole(t *testing.T) { engines(t, testRuleMatrixByRole) }
 func testRuleMatrixByRole(t *testing.T, st store.Store) {
 	f := newFixture(t, st, "owner", "adm", "m1", "m2", "out")
 	type op struct {
-		name string
-		do   func(t *testing.T, g string, actor group.Actor) error
+		do func(t *testing.T, g string, actor group.Actor) error
 	}
 	ops := map[string]op{
 		"kick member": {do: func(t *testing.T, g string, a group.Actor) error {

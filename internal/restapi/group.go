@@ -635,7 +635,7 @@ func (s *Server) getJoinedGroupList(c *call) (response, error) {
 	for i, j := range list {
 		g := j.Group
 		it := item{groupInfo: groupInfo{GroupId: g.ID}}
-		if base != nil && len(base) > 0 {
+		if len(base) > 0 {
 			muted := onOff(g.MuteAll)
 			next, last := g.LastSeq+1, g.LastTime/1000
 			for _, name := range base {
