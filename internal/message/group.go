@@ -135,3 +135,36 @@ func checkNotMuted(ctx context.Context, tx Tx, a *app.App, g store.Group, user s
 	}
 	return nil
 }
+
+// GroupMessages is a group's stored messages as the app's admin reads them
+// (REST group_msg_get_simple): up to limit with seq at most before (0: the
+// newest), newest first, recalled ones included (Status says so). A type
+// that stores no messages (AVChatRoom) is refused (10007).
+func (s *Service) GroupMessages(ctx context.Context, a *app.App, groupID string, before uint64, limit int) ([]store.Message, error) {
+	var out []store.Message
+	err := s.Store.Read(ctx, func(tx Tx) error {
+		c, err := resolve(ctx, tx, a, "", convid.Group(groupID), true)
+		if err != nil {
+			return err
+		}
+		if !c.policy.Stored {
+			return errcode.Newf(CodeNoPermission, "Err_Group_Type_Not_Support: %s groups store no messages", c.group.Type)
+		}
+		out, err = tx.LatestMessages(ctx, a.SDKAppID, c.key, before, limit)
+		return err
+	})
+	return out, errcode.Wrapf(err, "message: messages of group %s", groupID)
+}
+
+// GroupMessageKey is the MsgKey of groupID's message seq, for a recall by
+// seq (REST group_msg_recall); false when there is none.
+func (s *Service) GroupMessageKey(ctx context.Context, a *app.App, groupID string, seq uint64) (string, bool, error) {
+	var key string
+	var ok bool
+	err := s.Store.Read(ctx, func(tx Tx) error {
+		m, found, err := tx.Message(ctx, a.SDKAppID, convid.GroupKey(groupID), seq)
+		key, ok = MsgKey(m), found
+		return err
+	})
+	return key, ok, errcode.Wrapf(err, "message: message %d of group %s", seq, groupID)
+}

@@ -3,6 +3,7 @@ package restapi
 import (
 	"encoding/json"
 
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/group/rules"
@@ -48,6 +49,8 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "get_group_muted_account", s.getGroupMutedAccount)
 	s.add(svcGroup, "get_group_shutted_uin", s.getGroupShuttedUin)
 	s.add(svcGroup, "send_group_msg", s.sendGroupMsg)
+	s.add(svcGroup, "group_msg_get_simple", s.groupMsgGetSimple)
+	s.add(svcGroup, "group_msg_recall", s.groupMsgRecall)
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
@@ -910,4 +913,146 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 		MsgDropReason string `json:",omitempty"`
 	}{MsgTime: sent.Message.SentAt / 1000, MsgSeq: sent.Message.Seq}
 	return resp, nil
+}
+
+// Group history and recall codes (group_msg_get_simple, group_msg_recall).
+const (
+	MaxGroupMsgNumber      = 20 // ReqMsgNumber
+	MaxGroupRecallSeqs     = 10 // MsgSeqList
+	codeGroupMsgNotExist   = 10030
+	codeGroupMsgNoRecall   = 10032
+	codeGroupRecallTooLate = 10031
+)
+
+// groupMsgOut is one message of group_msg_get_simple.
+type groupMsgOut struct {
+	From_Account string
+	IsPlaceMsg   int // 2: recalled (only with WithRecalledMsg), its body empty
+	MsgBody      json.RawMessage
+	MsgPriority  int
+	MsgRandom    uint32
+	MsgSeq       uint64
+	MsgTimeStamp int64
+}
+
+func (s *Server) groupMsgGetSimple(c *call) (response, error) {
+	var f struct {
+		GroupId         string
+		ReqMsgNumber    *int
+		ReqMsgSeq       uint64
+		WithRecalledMsg int
+		TopicId         string
+	}
+	if err := c.decode(&f); err != nil {
+		return nil, err
+	}
+	if f.ReqMsgNumber == nil || *f.ReqMsgNumber < 1 || *f.ReqMsgNumber > MaxGroupMsgNumber {
+		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_ReqMsgNumber_Invalid: 1 to %d", MaxGroupMsgNumber)
+	}
+	if f.TopicId != "" {
+		return nil, errcode.New(codeGroupBadParam, "Err_Group_TopicId_Unsupported: topics are not served yet")
+	}
+	if err := s.notForAVChatRoom(c, f.GroupId); err != nil {
+		return nil, err
+	}
+	// Recalled messages are skipped unless asked for: read past them, a
+	// page at a time, so a page still holds ReqMsgNumber messages.
+	want := *f.ReqMsgNumber
+	before := f.ReqMsgSeq
+	out := make([]groupMsgOut, 0, want)
+	finished := false
+	for len(out) < want && !finished {
+		page, err := s.Messages.GroupMessages(c.ctx, c.app, f.GroupId, before, want)
+		if err != nil {
+			return nil, err
+		}
+		finished = len(page) < want
+		for _, m := range page {
+			before = m.Seq - 1
+			if before == 0 {
+				finished = true
+			}
+			recalled := m.Status == store.MessageRecalled
+			if recalled && f.WithRecalledMsg != 1 {
+				continue
+			}
+			if len(out) == want {
+				finished = false
+				break
+			}
+			o := groupMsgOut{From_Account: m.Sender, MsgBody: json.RawMessage(`[]`), MsgPriority: 1, MsgRandom: m.Random,
+				MsgSeq: m.Seq, MsgTimeStamp: m.SentAt / 1000}
+			if recalled {
+				o.IsPlaceMsg = 2
+			} else {
+				var body struct{ MsgBody json.RawMessage }
+				if json.Unmarshal(m.Body, &body) == nil && len(body.MsgBody) > 0 {
+					o.MsgBody = body.MsgBody
+				}
+			}
+			out = append(out, o)
+		}
+	}
+	isFinished := 0
+	if finished {
+		isFinished = 1
+	}
+	return &struct {
+		Envelope
+		GroupId    string
+		IsFinished int
+		RspMsgList []groupMsgOut
+	}{GroupId: f.GroupId, IsFinished: isFinished, RspMsgList: out}, nil
+}
+
+func (s *Server) groupMsgRecall(c *call) (response, error) {
+	var f struct {
+		GroupId    string
+		MsgSeqList []struct{ MsgSeq uint64 }
+		TopicId    string
+	}
+	if err := c.decode(&f); err != nil {
+		return nil, err
+	}
+	if len(f.MsgSeqList) == 0 || len(f.MsgSeqList) > MaxGroupRecallSeqs {
+		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_MsgSeqList_Invalid: 1 to %d seqs", MaxGroupRecallSeqs)
+	}
+	if f.TopicId != "" {
+		return nil, errcode.New(codeGroupBadParam, "Err_Group_TopicId_Unsupported: topics are not served yet")
+	}
+	if err := s.notForAVChatRoom(c, f.GroupId); err != nil {
+		return nil, err
+	}
+	type ret struct {
+		MsgSeq  uint64
+		RetCode int
+	}
+	out := make([]ret, len(f.MsgSeqList))
+	for i, item := range f.MsgSeqList {
+		out[i].MsgSeq = item.MsgSeq
+		key, found, err := s.Messages.GroupMessageKey(c.ctx, c.app, f.GroupId, item.MsgSeq)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			out[i].RetCode = codeGroupMsgNotExist
+			continue
+		}
+		_, err = s.Messages.RecallIn(c.ctx, c.app, c.identifier, convid.Group(f.GroupId), key, true, nil)
+		switch code := errcode.As(err, codeGroupInternal); {
+		case err == nil:
+		case code.Code == message.CodeNoSuchMessage:
+			out[i].RetCode = codeGroupMsgNotExist
+		case code.Code == message.CodeAlreadyRecalled:
+			out[i].RetCode = codeGroupMsgNoRecall
+		case code.Code == message.CodeRecallTooLate:
+			out[i].RetCode = codeGroupRecallTooLate
+		default:
+			return nil, err
+		}
+	}
+	return &struct {
+		Envelope
+		RecallRetList []ret
+	}{RecallRetList: out}, nil
 }

@@ -258,3 +258,45 @@ func TestGroupRESTReachesOnlineMembers(t *testing.T) {
 		t.Errorf("info_changed %s", d)
 	}
 }
+
+// TestGroupRESTHistoryAndRecall: group_msg_get_simple pages back from
+// ReqMsgSeq, newest first, leaving recalled messages out unless asked
+// (IsPlaceMsg 2, no body); group_msg_recall answers per seq.
+func TestGroupRESTHistoryAndRecall(t *testing.T) {
+	s := grpStart(t)
+	grpCreate(t, s, "h", "Meeting")
+	for i := 1; i <= 5; i++ {
+		s.MustOK("group_open_http_svc/send_group_msg", fmt.Sprintf(`{"GroupId":"h","From_Account":"m1","Random":%d,
+			"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"t%d"}}]}`, i, i))
+	}
+	rec := resttest.Items(s.MustOK("group_open_http_svc/group_msg_recall", `{"GroupId":"h","MsgSeqList":[{"MsgSeq":4},{"MsgSeq":9},{"MsgSeq":4}]}`), "RecallRetList")
+	if len(rec) != 3 || resttest.Int(rec[0]["RetCode"]) != 0 || resttest.Int(rec[1]["RetCode"]) != 10030 || resttest.Int(rec[2]["RetCode"]) != 10032 {
+		t.Errorf("recall results %v", rec)
+	}
+	seqs := func(resp map[string]any) string {
+		var out []string
+		for _, m := range resttest.Items(resp, "RspMsgList") {
+			out = append(out, fmt.Sprint(m["MsgSeq"], "/", m["IsPlaceMsg"]))
+		}
+		return strings.Join(out, " ") + fmt.Sprint(" finished=", m2i(resp["IsFinished"]))
+	}
+	if got := seqs(s.MustOK("group_open_http_svc/group_msg_get_simple", `{"GroupId":"h","ReqMsgNumber":2}`)); got != "5/0 3/0 finished=0" {
+		t.Errorf("newest two: %s", got)
+	}
+	if got := seqs(s.MustOK("group_open_http_svc/group_msg_get_simple", `{"GroupId":"h","ReqMsgNumber":3,"ReqMsgSeq":2}`)); got != "2/0 1/0 finished=1" {
+		t.Errorf("from seq 2: %s", got)
+	}
+	if got := seqs(s.MustOK("group_open_http_svc/group_msg_get_simple", `{"GroupId":"h","ReqMsgNumber":20,"WithRecalledMsg":1}`)); got != "5/0 4/2 3/0 2/0 1/0 finished=1" {
+		t.Errorf("with recalled: %s", got)
+	}
+	first := resttest.Items(s.MustOK("group_open_http_svc/group_msg_get_simple", `{"GroupId":"h","ReqMsgNumber":1}`), "RspMsgList")[0]
+	if b, _ := json.Marshal(first["MsgBody"]); string(b) != `[{"MsgContent":{"Text":"t5"},"MsgType":"TIMTextElem"}]` || first["From_Account"] != "m1" {
+		t.Errorf("message %v", first)
+	}
+	rcWant(t, "21 messages", s.Call("group_open_http_svc/group_msg_get_simple", `{"GroupId":"h","ReqMsgNumber":21}`), 10004)
+	rcWant(t, "no such group", s.Call("group_open_http_svc/group_msg_get_simple", `{"GroupId":"nope","ReqMsgNumber":1}`), 10010)
+	grpCreate(t, s, "av", "AVChatRoom")
+	rcWant(t, "AVChatRoom history", s.Call("group_open_http_svc/group_msg_get_simple", `{"GroupId":"av","ReqMsgNumber":1}`), 10007)
+}
+
+func m2i(v any) int { return resttest.Int(v) }

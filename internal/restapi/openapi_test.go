@@ -237,6 +237,8 @@ func TestOpenAPIResponsesDocumented(t *testing.T) {
 			"NextMsgSeq","MemberNum","MaxMemberNum","ApplyJoinOption","MuteAllMember"],"SelfInfoFilter":["Role","JoinTime","MsgFlag"]}}`},
 		{"group_open_http_svc/send_group_msg", `{"GroupId":"og1","From_Account":"alice","Random":9,
 			"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi all"}}]}`},
+		{"group_open_http_svc/group_msg_get_simple", `{"GroupId":"og1","ReqMsgNumber":20,"WithRecalledMsg":1}`},
+		{"group_open_http_svc/group_msg_recall", `{"GroupId":"og1","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":99}]}`},
 		{"group_open_http_svc/change_group_owner", `{"GroupId":"og1","NewOwner_Account":"bob"}`},
 		{"group_open_http_svc/delete_group_member", `{"GroupId":"og1","MemberToDel_Account":["carol"]}`},
 		{"group_open_http_svc/destroy_group", `{"GroupId":"og1"}`},
