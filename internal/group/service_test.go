@@ -145,7 +145,7 @@ func (f *fixture) makeGroup(t *testing.T, id, typ string) {
 	}
 }
 
-func intp(i int) *int     { return &i }
+func intp(i int) *int { return &i }
 
 // TestRuleMatrixByRole is seed inventory §8.2/§8.4/§8.5 operation by
 // operation, for every type and every role: each cell is what the owner,
