@@ -32,6 +32,12 @@ type App struct {
 	// are rejected, as in Tencent's console-managed setup.
 	ProfileCustomFields []string
 	FriendCustomFields  []string
+	// GroupCustomFields and GroupMemberCustomFields are the declared keys
+	// of groups' AppDefinedData and members' AppMemberDefinedData (at most
+	// 5 member fields); with none declared, app-defined data is refused,
+	// as at Tencent where it is "unavailable by default".
+	GroupCustomFields       []string
+	GroupMemberCustomFields []string
 
 	// RateLimits maps "service/command" to calls per second for this app;
 	// the key "default" applies to commands not listed. Zero or less means

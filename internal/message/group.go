@@ -8,6 +8,7 @@ import (
 	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/group/rules"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -48,8 +49,10 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	var c conv
 	// As for one-to-one sends, the rules are checked on the read side.
 	err = s.Store.Read(ctx, func(tx Tx) (err error) {
-		c, err = resolve(ctx, tx, a, req.From, id, req.Admin)
-		return err
+		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil || !c.member {
+			return err
+		}
+		return checkNotMuted(ctx, tx, a, c.group, req.From, m.SentAt/1000)
 	})
 	if err != nil {
 		return Sent{}, errcode.Wrapf(err, "message: resolve group %s for %s", req.GroupID, req.From)
@@ -113,4 +116,55 @@ func (s *Service) UserGroups(ctx context.Context, app uint64, user string) ([]st
 		return err
 	})
 	return groups, errcode.Wrapf(err, "message: groups of %s", user)
+}
+
+// checkNotMuted refuses (10017) a member muted until after now (unix s),
+// and a common member of a group muted as a whole; the owner and admins
+// still speak when all are muted. A sender who is not a member (the app's
+// admin) is never muted.
+func checkNotMuted(ctx context.Context, tx Tx, a *app.App, g store.Group, user string, now int64) error {
+	m, ok, err := tx.GroupMember(ctx, a.SDKAppID, g.ID, user)
+	if err != nil || !ok {
+		return err
+	}
+	if m.MuteUntil > now {
+		return errcode.Newf(CodeMuted, "Err_Group_Member_Muted: %q is muted in %q until %d", user, g.ID, m.MuteUntil)
+	}
+	if g.MuteAll && m.Role == rules.RoleMember {
+		return errcode.Newf(CodeMuted, "Err_Group_All_Muted: %q is muted as a whole", g.ID)
+	}
+	return nil
+}
+
+// GroupMessages is a group's stored messages as the app's admin reads them
+// (REST group_msg_get_simple): up to limit with seq at most before (0: the
+// newest), newest first, recalled ones included (Status says so). A type
+// that stores no messages (AVChatRoom) is refused (10007).
+func (s *Service) GroupMessages(ctx context.Context, a *app.App, groupID string, before uint64, limit int) ([]store.Message, error) {
+	var out []store.Message
+	err := s.Store.Read(ctx, func(tx Tx) error {
+		c, err := resolve(ctx, tx, a, "", convid.Group(groupID), true)
+		if err != nil {
+			return err
+		}
+		if !c.policy.Stored {
+			return errcode.Newf(CodeNoPermission, "Err_Group_Type_Not_Support: %s groups store no messages", c.group.Type)
+		}
+		out, err = tx.LatestMessages(ctx, a.SDKAppID, c.key, before, limit)
+		return err
+	})
+	return out, errcode.Wrapf(err, "message: messages of group %s", groupID)
+}
+
+// GroupMessageKey is the MsgKey of groupID's message seq, for a recall by
+// seq (REST group_msg_recall); false when there is none.
+func (s *Service) GroupMessageKey(ctx context.Context, a *app.App, groupID string, seq uint64) (string, bool, error) {
+	var key string
+	var ok bool
+	err := s.Store.Read(ctx, func(tx Tx) error {
+		m, found, err := tx.Message(ctx, a.SDKAppID, convid.GroupKey(groupID), seq)
+		key, ok = MsgKey(m), found
+		return err
+	})
+	return key, ok, errcode.Wrapf(err, "message: message %d of group %s", seq, groupID)
 }

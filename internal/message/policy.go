@@ -6,6 +6,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/group/rules"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -17,14 +18,18 @@ const (
 )
 
 // Tencent's group types, as stored in store.Group.Type (V2TIM's names in
-// parentheses).
+// parentheses); the rules of each are package rules' matrix.
 const (
-	GroupPrivate    = "Private"  // Work
-	GroupPublic     = "Public"   // Public
-	GroupChatRoom   = "ChatRoom" // Meeting
-	GroupAVChatRoom = "AVChatRoom"
-	GroupCommunity  = "Community"
+	GroupPrivate    = rules.Work    // Work
+	GroupPublic     = rules.Public  // Public
+	GroupChatRoom   = rules.Meeting // Meeting
+	GroupAVChatRoom = rules.AVChatRoom
+	GroupCommunity  = rules.Community
 )
+
+// CodeMuted refuses a send from a muted member, or from a common member
+// while the whole group is muted.
+const CodeMuted = 10017
 
 // Senders says who may send in a conversation.
 type Senders int
@@ -88,18 +93,16 @@ var C2CPolicy = Policy{Kind: convid.KindC2C, Senders: SendersByRelationship, Vie
 	HistoryBeforeJoin: true,
 	Unread:            UnreadExcludesOwn | UnreadExcludesFlagged | UnreadExcludesRecalled | UnreadExcludesDeleted}
 
-// GroupPolicy is the policy of a group of groupType: history before the
-// join only for Meeting (ChatRoom) and Community groups, AVChatRoom
-// messages never stored (seed inventory's group matrix). An unknown type
-// gets Work's rules, the most private.
+// GroupPolicy is the policy of a group of groupType, read from the group
+// rule matrix (package rules): whether history before the join is
+// visible, whether messages are stored (AVChatRoom: never) and whether
+// unread is counted (Meeting and AVChatRoom: never). An unknown type gets
+// Work's rules, the most private.
 func GroupPolicy(groupType string) Policy {
-	p := Policy{Kind: convid.KindGroup, Senders: SendersMembers, Views: ViewsOfMembers, Stored: true,
-		Unread: UnreadExcludesOwn | UnreadExcludesFlagged}
-	switch groupType {
-	case GroupChatRoom, GroupCommunity:
-		p.HistoryBeforeJoin = true
-	case GroupAVChatRoom:
-		p.Stored = false
+	r := rules.OrWork(groupType)
+	p := Policy{Kind: convid.KindGroup, Senders: SendersMembers, Views: ViewsOfMembers, Stored: r.Stored,
+		HistoryBeforeJoin: r.HistoryBeforeJoin, Unread: UnreadExcludesOwn | UnreadExcludesFlagged}
+	if !r.Unread || !r.Stored {
 		p.Unread = UnreadExcludesEverything
 	}
 	return p

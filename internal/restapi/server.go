@@ -23,6 +23,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/profile"
@@ -51,6 +52,8 @@ type Server struct {
 
 	// Conversations serves recentcontact/*.
 	Conversations *conversation.Service
+	// Groups serves group_open_http_svc/*.
+	Groups *group.Service
 
 	// RequestTimeout bounds a call's work: its context ends then and the
 	// call is answered 60008 (default DefaultRequestTimeout). The node's
@@ -146,6 +149,7 @@ func (s *Server) Handler() http.Handler {
 	s.stateRoutes()
 	s.recentContactRoutes()
 	s.openimRoutes()
+	s.groupRoutes()
 	s.limiter = newRateLimiter()
 	if s.Logger == nil {
 		s.Logger = slog.Default()

@@ -26,6 +26,7 @@ import (
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/gateway"
+	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/outbox"
@@ -64,6 +65,8 @@ type Node struct {
 
 	// Conversations is the conversation list as each user sees it.
 	Conversations *conversation.Service
+	// Groups is the group service (both doors).
+	Groups *group.Service
 
 	// Consumers is the registry of outbox consumers (webhooks, offline
 	// push): entries are written only for kinds registered there.
@@ -232,6 +235,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 		Groups: groups,
 	}
 	n.Gateway.Init(n.Events, opts.Gateway)
+	n.Groups = &group.Service{Store: group.StoreOf(st), Events: n.Events, Delivery: groupDelivery{n.Gateway}}
 	if dir := n.Gateway.Directory(); dir != nil {
 		// Alive before the first login, so other nodes count its sessions.
 		if err := dir.Register(ctx); err != nil {
@@ -249,7 +253,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	rest := &restapi.Server{
 		Apps: registry, Accounts: n.Accounts, Profiles: n.Profiles, Relations: n.Relations, Messages: n.Messages,
 		Sessions: n.Gateway, Verifier: verifier, Logger: logger, Metrics: restapi.NewMetrics(reg),
-		Conversations: n.Conversations, RequestTimeout: n.limits.request, RequestLogSample: sample,
+		Conversations: n.Conversations, Groups: n.Groups, RequestTimeout: n.limits.request, RequestLogSample: sample,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest.Handler())

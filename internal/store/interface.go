@@ -298,6 +298,9 @@ type MessageLog interface {
 type Groups interface {
 	GroupReader
 	GroupWriter
+	GroupProfiles
+	GroupMembers
+	GroupApplications
 }
 
 // GroupReader reads a group row and a user's groups.
@@ -307,6 +310,8 @@ type GroupReader interface {
 	// ascending (an indexed read: it is on the login's path, for group
 	// delivery).
 	MemberGroups(ctx context.Context, app AppID, user string) ([]string, error)
+	// GroupMember is user's member row (role, mute: what a send checks).
+	GroupMember(ctx context.Context, app AppID, groupID, user string) (GroupMember, bool, error)
 }
 
 // GroupWriter creates groups and changes their membership.
@@ -320,6 +325,50 @@ type GroupWriter interface {
 	JoinGroup(ctx context.Context, app AppID, groupID, user string, now int64) (bool, error)
 	// LeaveGroup removes user's membership and view.
 	LeaveGroup(ctx context.Context, app AppID, groupID, user string) (bool, error)
+}
+
+// GroupProfiles is the group rows as the group service manages them.
+type GroupProfiles interface {
+	// LockGroup takes the group row's write lock until the transaction
+	// ends (PostgreSQL; the single writer of SQLite needs none), so two
+	// writers changing one group's membership or profile serialize on it.
+	// False without the group.
+	LockGroup(ctx context.Context, app AppID, groupID string) (bool, error)
+	// UpdateGroup rewrites g's profile (name to custom, owner and info
+	// time); false without the group.
+	UpdateGroup(ctx context.Context, g Group) (bool, error)
+	// DeleteGroup removes the group with its members, messages and
+	// applications; false without it.
+	DeleteGroup(ctx context.Context, app AppID, groupID string) (bool, error)
+	// JoinedGroups returns the groups user is a member of with their
+	// membership, by group ID.
+	JoinedGroups(ctx context.Context, app AppID, user string) ([]JoinedGroup, error)
+}
+
+// GroupMembers is the member rows of groups.
+type GroupMembers interface {
+	// GroupMembersAmong returns the members of groupID among users, in no
+	// particular order (non-members are absent).
+	GroupMembersAmong(ctx context.Context, app AppID, groupID string, users []string) ([]GroupMember, error)
+	// ListGroupMembers returns the page of groupID's members q selects.
+	ListGroupMembers(ctx context.Context, app AppID, groupID string, q MemberQuery) ([]GroupMember, error)
+	// SetGroupMember rewrites m's role, name card, mute and custom data;
+	// false when m.User is not a member.
+	SetGroupMember(ctx context.Context, m GroupMember) (bool, error)
+	// MutedGroupMembers returns the members muted until after now.
+	MutedGroupMembers(ctx context.Context, app AppID, groupID string, now int64) ([]GroupMember, error)
+}
+
+// GroupApplications is the pending requests to join groups.
+type GroupApplications interface {
+	// PutGroupApplication stores a or replaces the applicant's previous one.
+	PutGroupApplication(ctx context.Context, a GroupApplication) error
+	// GroupApplicationsFor returns up to limit pending applications to the
+	// groups where handler is owner or admin, oldest first.
+	GroupApplicationsFor(ctx context.Context, app AppID, handler string, limit int) ([]GroupApplication, error)
+	// TakeGroupApplication deletes and returns a pending application; false
+	// when there is none (never made, or already handled).
+	TakeGroupApplication(ctx context.Context, app AppID, groupID, applicant string) (GroupApplication, bool, error)
 }
 
 // ReadState is each participant's view of a conversation: its read cursor,

@@ -203,6 +203,19 @@ type Group struct {
 	LastSeq   uint64
 	LastTime  int64 // unix milliseconds of the last message not excluded from being last
 	CreatedAt int64 // unix seconds
+
+	// The profile (group service; CreateGroup stores it, UpdateGroup
+	// rewrites it). Owner is "" for a group without one (a Work group
+	// whose owner quit, or one an admin created without Owner_Account).
+	Name, Introduction, Notification, FaceURL, Owner string
+	MaxMembers                                       int
+	JoinOption                                       string // FreeAccess, NeedPermission, DisableApply
+	MuteAll, SupportTopic                            bool
+	InfoTime                                         int64 // unix seconds of the last profile change
+	// MemberCount is kept by JoinGroup and LeaveGroup (read only).
+	MemberCount int
+	// Custom is the app-defined data (declared keys only).
+	Custom map[string]string
 }
 
 // MessageQuery selects messages of one conversation (QueryMessages).

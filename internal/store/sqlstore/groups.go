@@ -19,15 +19,35 @@ func (t *txn) CreateGroup(ctx context.Context, g store.Group) (bool, error) {
 	if t.readOnly {
 		return false, errReadOnly
 	}
-	n, err := t.execAffected(ctx, `INSERT INTO groups (app_id, group_id, group_type, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, int64(g.App), g.ID, g.Type, g.CreatedAt)
+	n, err := t.execAffected(ctx, `INSERT INTO groups (app_id, group_id, group_type, created_at, name, introduction, notification,
+			face_url, owner, max_members, join_option, mute_all, support_topic, info_time, custom)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, int64(g.App), g.ID, g.Type, g.CreatedAt, g.Name, g.Introduction, g.Notification,
+		g.FaceURL, g.Owner, g.MaxMembers, g.JoinOption, boolInt(g.MuteAll), boolInt(g.SupportTopic), g.InfoTime, encodeCustom(g.Custom))
 	return n == 1, err
+}
+
+// groupColumns are the columns scanGroup reads, in its order.
+const groupColumns = `group_type, last_seq, last_time, created_at, name, introduction, notification, face_url, owner,
+	max_members, join_option, mute_all, support_topic, info_time, member_count, custom`
+
+func scanGroup(g *store.Group, row interface{ Scan(...any) error }) error {
+	var muteAll, topic int
+	var custom string
+	err := row.Scan(&g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction, &g.Notification,
+		&g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime, &g.MemberCount, &custom)
+	if err != nil {
+		return err
+	}
+	g.MuteAll, g.SupportTopic = muteAll != 0, topic != 0
+	g.Custom, err = decodeCustom(custom)
+	return err
 }
 
 func (t *txn) Group(ctx context.Context, app store.AppID, groupID string) (store.Group, bool, error) {
 	g := store.Group{App: app, ID: groupID}
-	err := t.queryRow(ctx, `SELECT group_type, last_seq, last_time, created_at FROM groups WHERE app_id = ? AND group_id = ?`,
-		int64(app), groupID).Scan(&g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt)
+	err := scanGroup(&g, t.queryRow(ctx, `SELECT `+groupColumns+` FROM groups WHERE app_id = ? AND group_id = ?`,
+		int64(app), groupID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Group{}, false, nil
 	}
@@ -48,6 +68,10 @@ func (t *txn) JoinGroup(ctx context.Context, app store.AppID, groupID, user stri
 	if err != nil || n == 0 {
 		return false, err
 	}
+	if _, err := t.exec(ctx, `UPDATE groups SET member_count = member_count + 1 WHERE app_id = ? AND group_id = ?`,
+		int64(app), groupID); err != nil {
+		return false, err
+	}
 	return true, t.touchGroupView(ctx, app, groupID, user)
 }
 
@@ -56,7 +80,11 @@ func (t *txn) LeaveGroup(ctx context.Context, app store.AppID, groupID, user str
 		return false, errReadOnly
 	}
 	n, err := t.execAffected(ctx, `DELETE FROM group_members WHERE app_id = ? AND group_id = ? AND user_id = ?`, int64(app), groupID, user)
-	return n == 1, err
+	if err != nil || n == 0 {
+		return false, err
+	}
+	_, err = t.exec(ctx, `UPDATE groups SET member_count = member_count - 1 WHERE app_id = ? AND group_id = ?`, int64(app), groupID)
+	return err == nil, err
 }
 
 func (t *txn) MemberGroups(ctx context.Context, app store.AppID, user string) ([]string, error) {

@@ -95,7 +95,7 @@ func testGroupMessages(t *testing.T, s store.Store) {
 		g, _, err := tx.Group(ctx, app1, "g1")
 		return g, err
 	})
-	eq(t, "group", g, store.Group{App: app1, ID: "g1", Type: "Public", LastSeq: 6, LastTime: 6000, CreatedAt: 100})
+	eq(t, "group", g, store.Group{App: app1, ID: "g1", Type: "Public", LastSeq: 6, LastTime: 6000, CreatedAt: 100, MemberCount: 3})
 	msgs := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Message, error) {
 		return tx.QueryMessages(ctx, app1, store.MessageQuery{ConvKey: g1, Limit: 100})
 	})

@@ -1,0 +1,21 @@
+package server
+
+import (
+	"github.com/parleyim/parley/internal/gateway"
+)
+
+// groupDelivery is the group service's Delivery over the gateway: a group
+// push is encoded once as a push frame (seq 0: group pushes are not in any
+// user's change log) and published once on the group's subject.
+type groupDelivery struct{ g *gateway.Gateway }
+
+func (d groupDelivery) JoinedGroup(app uint64, group, user string) { d.g.JoinedGroup(app, group, user) }
+func (d groupDelivery) LeftGroup(app uint64, group, user string)   { d.g.LeftGroup(app, group, user) }
+
+func (d groupDelivery) PushGroup(app uint64, group, kind string, data any, origin any) {
+	if err := d.g.PublishGroup(app, group, gateway.GroupPush{Frame: gateway.PushFrame(kind, 0, data), Origin: origin}); err != nil {
+		// The service validated the group ID; this is a bug, not a
+		// client's error. Members resync on reconnect.
+		d.g.Logger.Error("group push refused", "sdkappid", app, "group", group, "kind", kind, "error", err.Error())
+	}
+}
