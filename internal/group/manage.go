@@ -77,7 +77,8 @@ func (s *Service) Create(ctx context.Context, a *app.App, actor Actor, req Creat
 		owner = actor.User
 	}
 	g := store.Group{App: a.SDKAppID, ID: req.GroupID, Type: r.Type, Owner: owner, Name: *p.Name,
-		MaxMembers: r.DefaultMaxMembers, JoinOption: r.DefaultJoinOption, SupportTopic: req.SupportTopic, Custom: nonEmpty(p.Custom)}
+		MaxMembers: r.DefaultMaxMembers, JoinOption: r.DefaultJoinOption, SupportTopic: req.SupportTopic, Custom: nonEmpty(p.Custom),
+		NoUnread: !r.Unread || !r.Stored}
 	for _, f := range []struct {
 		dst *string
 		v   *string

@@ -211,7 +211,11 @@ type Group struct {
 	MaxMembers                                       int
 	JoinOption                                       string // FreeAccess, NeedPermission, DisableApply
 	MuteAll, SupportTopic                            bool
-	InfoTime                                         int64 // unix seconds of the last profile change
+	// NoUnread: members' conversations count no unread message (the
+	// type's rule, fixed at creation: Meeting and AVChatRoom). The
+	// conversation list's unread arithmetic reads it.
+	NoUnread bool
+	InfoTime int64 // unix seconds of the last profile change
 	// MemberCount is kept by JoinGroup and LeaveGroup (read only).
 	MemberCount int
 	// Custom is the app-defined data (declared keys only).

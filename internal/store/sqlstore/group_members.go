@@ -96,16 +96,16 @@ func (t *txn) JoinedGroups(ctx context.Context, app store.AppID, user string) ([
 	for rows.Next() {
 		j := store.JoinedGroup{Group: store.Group{App: app}, Member: store.GroupMember{App: app}}
 		var custom string
-		var muteAll, topic int
+		var muteAll, topic, noUnread int
 		var groupCustom string
 		g := &j.Group
 		if err := rows.Scan(&j.Member.User, &j.Member.Role, &j.Member.NameCard, &j.Member.MuteUntil, &j.Member.JoinedAt,
 			&j.Member.JoinSeq, &j.Member.ReadSeq, &custom, &g.ID, &g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction,
 			&g.Notification, &g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime,
-			&g.MemberCount, &groupCustom); err != nil {
+			&g.MemberCount, &groupCustom, &noUnread); err != nil {
 			return nil, err
 		}
-		g.MuteAll, g.SupportTopic = muteAll != 0, topic != 0
+		g.MuteAll, g.SupportTopic, g.NoUnread = muteAll != 0, topic != 0, noUnread != 0
 		if j.Member.Custom, err = decodeCustom(custom); err != nil {
 			return nil, err
 		}

@@ -20,26 +20,27 @@ func (t *txn) CreateGroup(ctx context.Context, g store.Group) (bool, error) {
 		return false, errReadOnly
 	}
 	n, err := t.execAffected(ctx, `INSERT INTO groups (app_id, group_id, group_type, created_at, name, introduction, notification,
-			face_url, owner, max_members, join_option, mute_all, support_topic, info_time, custom)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			face_url, owner, max_members, join_option, mute_all, support_topic, info_time, custom, no_unread)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, int64(g.App), g.ID, g.Type, g.CreatedAt, g.Name, g.Introduction, g.Notification,
-		g.FaceURL, g.Owner, g.MaxMembers, g.JoinOption, boolInt(g.MuteAll), boolInt(g.SupportTopic), g.InfoTime, encodeCustom(g.Custom))
+		g.FaceURL, g.Owner, g.MaxMembers, g.JoinOption, boolInt(g.MuteAll), boolInt(g.SupportTopic), g.InfoTime, encodeCustom(g.Custom),
+		boolInt(g.NoUnread))
 	return n == 1, err
 }
 
 // groupColumns are the columns scanGroup reads, in its order.
 const groupColumns = `group_type, last_seq, last_time, created_at, name, introduction, notification, face_url, owner,
-	max_members, join_option, mute_all, support_topic, info_time, member_count, custom`
+	max_members, join_option, mute_all, support_topic, info_time, member_count, custom, no_unread`
 
 func scanGroup(g *store.Group, row interface{ Scan(...any) error }) error {
-	var muteAll, topic int
+	var muteAll, topic, noUnread int
 	var custom string
 	err := row.Scan(&g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction, &g.Notification,
-		&g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime, &g.MemberCount, &custom)
+		&g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime, &g.MemberCount, &custom, &noUnread)
 	if err != nil {
 		return err
 	}
-	g.MuteAll, g.SupportTopic = muteAll != 0, topic != 0
+	g.MuteAll, g.SupportTopic, g.NoUnread = muteAll != 0, topic != 0, noUnread != 0
 	g.Custom, err = decodeCustom(custom)
 	return err
 }
@@ -170,8 +171,8 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 
 // groupUnreadExpr is a member's unread count from the two rows alone: the
 // messages after the read cursor, less the member's own and those excluded
-// from unread, never below zero.
-const groupUnreadExpr = `(CASE WHEN (g.last_seq - gm.read_seq) - (gm.own_sent - gm.own_at_read) - (g.unread_excluded - gm.excluded_at_read) > 0
+// from unread, never below zero; none in a group whose type counts none.
+const groupUnreadExpr = `(CASE WHEN g.no_unread <> 0 THEN 0 WHEN (g.last_seq - gm.read_seq) - (gm.own_sent - gm.own_at_read) - (g.unread_excluded - gm.excluded_at_read) > 0
 	THEN (g.last_seq - gm.read_seq) - (gm.own_sent - gm.own_at_read) - (g.unread_excluded - gm.excluded_at_read) ELSE 0 END)`
 
 const groupViewQuery = `SELECT gm.group_id, g.last_seq, g.last_time, gm.read_seq, gm.cleared_seq, gm.hidden_seq, gm.pinned_at,

@@ -342,3 +342,59 @@ func testConversationVersions(t *testing.T, s store.Store) {
 	keys, _, _ = changed("alice", 6, 10)
 	eq(t, "nothing after the current version", len(keys), 0)
 }
+
+// testGroupNoUnread: a group whose type counts no unread (NoUnread, fixed at
+// creation) shows none in its members' conversation list and total, while
+// another group's messages count as usual; the flag reads back.
+func testGroupNoUnread(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { return createAccounts(ctx, tx, app1, "alice", "bob") },
+			func() error {
+				_, err := tx.CreateGroup(ctx, store.Group{App: app1, ID: "meet", Type: "ChatRoom", CreatedAt: 1, NoUnread: true})
+				return err
+			},
+			func() error {
+				_, err := tx.CreateGroup(ctx, store.Group{App: app1, ID: "pub", Type: "Public", CreatedAt: 1})
+				return err
+			},
+			func() error { _, err := tx.JoinGroup(ctx, app1, "meet", "alice", 1); return err },
+			func() error { _, err := tx.JoinGroup(ctx, app1, "pub", "alice", 1); return err },
+		)
+	})
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		for i, key := range []string{"group:meet", "group:pub", "group:meet", "group:pub", "group:meet"} {
+			m := store.Message{App: app1, ConvKey: key, Sender: "bob", Random: 7, ClientKey: fmt.Sprint("k", i), SentAt: int64(1000 + i),
+				Body: []byte(`{"MsgBody":[]}`), ExpiresAt: 9_999_999_999}
+			if _, _, err := tx.AppendMessage(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	entries := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.ConversationEntry, error) {
+		return tx.ConversationEntries(ctx, app1, "alice", nil)
+	})
+	unread := map[string]int{}
+	for _, e := range entries {
+		unread[e.ConvKey] = e.Unread
+	}
+	eq(t, "unread per group", unread, map[string]int{"group:meet": 0, "group:pub": 2})
+	eq(t, "total", get(t, s, func(ctx context.Context, tx store.Tx) (int, error) { return tx.ConversationUnreadTotal(ctx, app1, "alice") }), 2)
+	g, _, _ := getGroup(t, s, "meet")
+	eq(t, "flag reads back", g.NoUnread, true)
+}
+
+func getGroup(t *testing.T, s store.Store, id string) (store.Group, bool, error) {
+	t.Helper()
+	var g store.Group
+	var ok bool
+	err := s.Read(t.Context(), func(tx store.Tx) (err error) {
+		g, ok, err = tx.Group(t.Context(), app1, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, ok, nil
+}

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Conversations/ReadOnly", testConversationsReadOnly},
 		{"Groups/MessagesAndUnread", testGroupMessages},
 		{"Groups/ConversationList", testGroupConversationList},
+		{"Groups/NoUnread", testGroupNoUnread},
 		{"Groups/Profiles", testGroupProfiles},
 		{"Groups/Members", testGroupMembers},
 		{"Groups/Applications", testGroupApplications},
