@@ -380,7 +380,9 @@ func testGroupNoUnread(t *testing.T, s store.Store) {
 		unread[e.ConvKey] = e.Unread
 	}
 	eq(t, "unread per group", unread, map[string]int{"group:meet": 0, "group:pub": 2})
-	eq(t, "total", get(t, s, func(ctx context.Context, tx store.Tx) (int, error) { return tx.ConversationUnreadTotal(ctx, app1, "alice") }), 2)
+	eq(t, "total", get(t, s, func(ctx context.Context, tx store.Tx) (int, error) {
+		return tx.ConversationUnreadTotal(ctx, app1, "alice")
+	}), 2)
 	g, _, _ := getGroup(t, s, "meet")
 	eq(t, "flag reads back", g.NoUnread, true)
 }
