@@ -47,6 +47,7 @@ const MAX_CONVERSATIONS = 1000;
 const CATCH_UP_LIMIT = 1000;
 const HISTORY_PAGE = 100;
 const MESSAGE_LIST_PAGE = 15;
+const RETRIABLE = /^(msg\.send|msg\.history|sync|ping|user\.get|friend\.(list|info|check)|friend_request\.list|friend_group\.list|block\.list|conversation\.(list|get|sync|totalUnread)|conversation_group\.list)$/;
 
 type State = 'idle' | 'connecting' | 'online' | 'offline' | 'kicked' | 'loggedOut';
 
@@ -299,6 +300,11 @@ export class ChatSDK {
     });
   }
 
+  /** Kicked or logged out: nothing reconnects (a method, so a check after an await is not narrowed away). */
+  private sessionEnded(): boolean {
+    return this.state === 'kicked' || this.state === 'loggedOut' || this.state === 'idle';
+  }
+
   getLoginUser(): string {
     return this.userID;
   }
@@ -320,7 +326,7 @@ export class ChatSDK {
     return f.data ?? {};
   }
 
-  private async callFrame(op: string, data: unknown): Promise<Frame> {
+  private async callFrame(op: string, data: unknown, retried = false): Promise<Frame> {
     if (this.state !== 'online' && this.state !== 'offline' && this.state !== 'connecting') {
       throw new ChatError(CODE_NOT_LOGGED_IN, 'not logged in: call login first');
     }
@@ -337,7 +343,16 @@ export class ChatSDK {
     }
     const conn = this.conn;
     if (!conn) throw new ChatError(CODE_DISCONNECTED, 'not connected');
-    return conn.request(op, data);
+    try {
+      return await conn.request(op, data);
+    } catch (e) {
+      // A request the dropped connection took with it is asked again after the reconnect when asking twice is
+      // harmless: reads, and msg.send, which the server keeps idempotent by clientMsgID.
+      if ((e as ChatError).code === CODE_DISCONNECTED && !retried && RETRIABLE.test(op) && !this.sessionEnded()) {
+        return this.callFrame(op, data, true);
+      }
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- pushes
@@ -865,18 +880,20 @@ export class ChatSDK {
     const conv = message.conversationID;
     const sending = this.sending.get(conv) ?? new Set<number>();
     this.sending.set(conv, sending);
-    sending.add(message.random);
+    const random = message.random ?? Math.floor(Math.random() * 0x100000000) >>> 0;
+    message.random = random;
+    sending.add(random);
     let d: any;
     try {
       d = await this.call('msg.send', {
         to: message.to,
-        random: message.random,
+        random,
         clientMsgID: message.ID,
         body: { MsgBody: [{ MsgType: message.type, MsgContent: contentOf(message.type, message.payload) }], CloudCustomData: message.cloudCustomData || undefined },
         needReadReceipt: message.needReadReceipt || undefined,
       });
     } catch (e) {
-      sending.delete(message.random);
+      sending.delete(random);
       message.status = 'fail';
       throw Object.assign(e as ChatError, { data: { message } });
     }
@@ -884,7 +901,7 @@ export class ChatSDK {
     Object.assign(message, { ID: sent.ID, sequence: sent.sequence, time: sent.time, timeMs: sent.timeMs, status: 'success', version: sent.version });
     // Told to the serial queue so a peer's push or a gap fetch ordered around it sees it as this instance's own.
     this.enqueue(() => {
-      sending.delete(message.random);
+      sending.delete(random);
       if (!sent.sequence) return;
       const seen = this.seen.get(conv) ?? 0;
       if (sent.sequence === seen + 1) this.setSeen(conv, sent.sequence);
@@ -939,7 +956,7 @@ export class ChatSDK {
     const f = await this.callFrame('msg.modify', {
       userID: peerOf(message.conversationID),
       msgKey: message.ID,
-      version: message.version,
+      version: message.version ?? 0,
       body: { MsgBody: [{ MsgType: message.type, MsgContent: contentOf(message.type, message.payload) }], CloudCustomData: message.cloudCustomData },
     });
     if (f.code) {

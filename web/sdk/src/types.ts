@@ -32,10 +32,10 @@ export interface CreateOptions {
   /** Parley: a WebSocket constructor, where the runtime has no global one. */
   WebSocket?: WebSocketConstructor;
   // Accepted for compatibility with Tencent's options; unused by Parley.
-  proxyServer?: string;
-  fileUploadProxy?: string;
-  fileDownloadProxy?: string;
-  scene?: string;
+  proxyServer?: string | String;
+  fileUploadProxy?: string | String;
+  fileDownloadProxy?: string | String;
+  scene?: string | String;
 }
 
 export interface WebSocketLike {
@@ -156,7 +156,8 @@ export interface Message {
   conversationType: string;
   to: string;
   from: string;
-  flow: 'in' | 'out';
+  /** in or out. */
+  flow: string;
   /** Unix seconds. */
   time: number;
   /** unSend, success, fail. */
@@ -180,12 +181,14 @@ export interface Message {
   revokeReason: string;
   /** The conversation's seq, shared by both users. */
   sequence: number;
-  /** Unix ms (Parley). */
-  timeMs: number;
-  /** Parley: the modification version, what modifyMessage sends back. */
-  version: number;
   hasRiskContent: boolean;
-  random: number;
+  // Parley's own fields, optional so that a message object made elsewhere in Tencent's shape is accepted too.
+  /** Unix ms. */
+  timeMs?: number;
+  /** The modification version, what modifyMessage sends back (0 when absent). */
+  version?: number;
+  /** The random the message was sent with. */
+  random?: number;
 }
 
 export interface LastMessage {

@@ -1,0 +1,120 @@
+// The server is killed (SIGKILL) and restarted under logged-in instances:
+// they reconnect with backoff, resync by seq, and report what happened while
+// they were away exactly once and in order. Kicks surface as KICKED_OUT with
+// the reason and end the session.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import TencentCloudChat, { type ChatSDK, type Message } from '../src/index.js';
+import { Recorder, Server, sleep, user } from './helpers.js';
+
+const { EVENT, TYPES } = TencentCloudChat;
+let server: Server;
+
+beforeAll(async () => {
+  server = await Server.start();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+function seqsReceived(ev: Recorder, peer: string): number[] {
+  return ev
+    .of(EVENT.MESSAGE_RECEIVED)
+    .flatMap((e) => e.data as Message[])
+    .filter((m) => m.conversationID === 'C2C' + peer)
+    .map((m) => m.sequence);
+}
+
+async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+    await sleep(20);
+  }
+}
+
+describe('reconnect after the server is killed and restarted', () => {
+  it('loses nothing, reports each message and change once, in order', async () => {
+    const A = user('ava');
+    const B = user('bea');
+    const C = user('cy');
+    const slow = { reconnectMinDelay: 1500, reconnectMaxDelay: 3000 };
+    const { chat: a, events: aEv } = await server.login(A, slow);
+    const { chat: b, events: bEv } = await server.login(B, slow);
+    await server.rest('im_open_login_svc/account_import', { UserID: C });
+    try {
+      const text = (i: number) => a.createTextMessage({ to: B, conversationType: TYPES.CONV_C2C, payload: { text: `m${i}` } });
+      for (let i = 1; i <= 5; i++) await a.sendMessage(text(i));
+      await until('live messages', () => seqsReceived(bEv, A).length === 5);
+
+      await server.kill();
+      await bEv.next(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTING);
+      // A send while the connection is down waits for the reconnect (within the request timeout).
+      const pending = a.sendMessage(text(100));
+      await server.run();
+
+      // While B is still away: five messages and a friend added over REST.
+      for (let i = 6; i <= 10; i++) {
+        const r = await server.rest('openim/sendmsg', {
+          SyncOtherMachine: 2,
+          From_Account: A,
+          To_Account: B,
+          MsgRandom: 1000 + i,
+          MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `m${i}` } }],
+        });
+        expect(r.ErrorCode).toBe(0);
+      }
+      const fr = await server.rest('sns/friend_add', { From_Account: C, AddFriendItem: [{ To_Account: B, AddSource: 'AddSource_Type_Rest' }], AddType: 'Add_Type_Both', ForceAddFlags: 1 });
+      expect(fr.ErrorCode).toBe(0);
+
+      const sent = await pending;
+      expect(sent.data.message.status).toBe('success');
+      await bEv.next(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTED, 15_000, bEv.all.findIndex((e) => e.name === EVENT.NET_STATE_CHANGE && e.data.state === TYPES.NET_STATE_CONNECTING));
+      for (let i = 12; i <= 15; i++) await a.sendMessage(text(i));
+
+      await until('every message', () => seqsReceived(bEv, A).length >= 15);
+      await sleep(300); // a duplicate would show up by now
+      expect(seqsReceived(bEv, A)).toEqual([...Array(15).keys()].map((i) => i + 1));
+      const bodies = bEv.of(EVENT.MESSAGE_RECEIVED).flatMap((e) => e.data as Message[]).map((m) => (m.payload as any).text);
+      expect(new Set(bodies).size).toBe(15);
+
+      await bEv.next(EVENT.FRIEND_LIST_UPDATED, (l) => l.some((f: any) => f.userID === C));
+      expect(bEv.of(EVENT.FRIEND_LIST_UPDATED).filter((e) => e.data.some((f: any) => f.userID === C)).length).toBe(1);
+      expect(bEv.of(EVENT.NET_STATE_CHANGE).map((e) => e.data.state)).toEqual([TYPES.NET_STATE_CONNECTED, TYPES.NET_STATE_CONNECTING, TYPES.NET_STATE_CONNECTED]);
+      // The unread count came back right: 15 unread from A.
+      await until('unread 15', () => b.getTotalUnreadMessageCount() === 15);
+      expect(aEv.of(EVENT.MESSAGE_RECEIVED)).toEqual([]);
+    } finally {
+      await a.logout();
+      await b.logout();
+    }
+  });
+});
+
+describe('kicks', () => {
+  it('a second Web login pushes the first out with multipleAccount; it does not reconnect', async () => {
+    const U = user('kim');
+    const first = await server.login(U, { reconnectMinDelay: 100 });
+    const second = await server.login(U);
+    try {
+      const ev = await first.events.next(EVENT.KICKED_OUT);
+      expect(ev.data).toEqual({ type: TYPES.KICKED_OUT_MULT_ACCOUNT });
+      await first.events.next(EVENT.SDK_NOT_READY);
+      expect(first.chat.isReady()).toBe(false);
+      await sleep(500);
+      expect(first.events.of(EVENT.NET_STATE_CHANGE).map((e) => e.data.state)).toEqual([TYPES.NET_STATE_CONNECTED]);
+      await expect(first.chat.getFriendList()).rejects.toMatchObject({ code: 6014 });
+      expect((await second.chat.getFriendList()).code).toBe(0);
+    } finally {
+      await second.chat.logout();
+    }
+  });
+
+  it('a REST kick arrives as KICKED_OUT with REST_API_Kick', async () => {
+    const U = user('rex');
+    const s = await server.login(U);
+    const r = await server.rest('im_open_login_svc/kick', { UserID: U });
+    expect(r.ErrorCode).toBe(0);
+    const ev = await s.events.next(EVENT.KICKED_OUT);
+    expect(ev.data).toEqual({ type: TYPES.KICKED_OUT_REST_API });
+  });
+});
