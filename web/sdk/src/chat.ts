@@ -136,6 +136,9 @@ export class ChatSDK {
 
   // ---------------------------------------------------------------- events
 
+  /** Listens to an EVENT value; the handler gets `{name, data}`. */
+  on(eventName: string, handler: (event: ChatEvent<any>) => void, context?: any): void;
+  on(eventName: string, handler: Function, context?: any): void;
   on(eventName: string, handler: Function, context?: any): void {
     const list = this.listeners.get(eventName) ?? [];
     list.push({ handler, context });
@@ -202,6 +205,10 @@ export class ChatSDK {
     this.conn = conn;
     await conn.opened;
     const f = await conn.request('login', { userID: this.userID, userSig: this.userSig, platform: this.platform });
+    if (conn !== this.conn || this.state === 'loggedOut' || this.state === 'kicked') {
+      conn.close(); // logged out meanwhile
+      throw new ChatError(CODE_NOT_LOGGED_IN, 'logged out during the login');
+    }
     if (f.code) {
       conn.close();
       throw new ChatError(f.code, f.info || 'login failed');
@@ -243,7 +250,9 @@ export class ChatSDK {
   private onEnd(conn: Connection, _code: number): void {
     if (conn !== this.conn) return;
     this.stopHeartbeat();
-    if (this.state !== 'online' && this.state !== 'offline') return; // kicked, logged out, or the login failed
+    // Only a session that was online starts reconnecting: a failed attempt is retried by scheduleReconnect's own
+    // catch, and a kicked, logged-out or never logged-in one does not come back.
+    if (this.state !== 'online') return;
     this.state = 'offline';
     this.online = new Promise((r) => (this.setOnline = r));
     this.enqueue(() => this.emit(EVENT.NET_STATE_CHANGE, { state: TYPES.NET_STATE_CONNECTING }));
@@ -409,6 +418,7 @@ export class ChatSDK {
         case 'friends': {
           const list = await this.loadFriends();
           this.emit(EVENT.FRIEND_LIST_UPDATED, list);
+          this.markConversationsDirty(); // conversations show the friend's remark
           break;
         }
         case 'requests':
@@ -424,6 +434,7 @@ export class ChatSDK {
           const users = await this.loadProfiles([...profileUsers]);
           for (const p of users) this.profiles.set(p.userID, p);
           this.emit(EVENT.PROFILE_UPDATED, users);
+          this.markConversationsDirty(); // conversations show the peer's profile
           break;
         }
         case 'conversationGroups':

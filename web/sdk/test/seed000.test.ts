@@ -163,3 +163,29 @@ describe('seed 000: Friend Management', () => {
     expect((await user1.getFriendList()).data).toEqual([]);
   });
 });
+
+describe('README: the SDK example', () => {
+  it('runs as written, with the server address and a minted UserSig', async () => {
+    const bob = await server.login('bob');
+    const userSig = server.userSig('alice');
+    const logged: unknown[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((x) => void logged.push(x));
+    try {
+      const chat = TencentCloudChat.create({ SDKAppID: server.sdkAppID, server: server.address });
+      chat.on(TencentCloudChat.EVENT.MESSAGE_RECEIVED, (event) => console.log(event.data)); // Message[]
+      await chat.login({ userID: 'alice', userSig });  // a UserSig minted with `parley usersig`
+      await chat.addFriend({ to: 'bob', source: 'AddSource_Type_Web', type: TencentCloudChat.TYPES.SNS_ADD_TYPE_BOTH });
+      const message = chat.createTextMessage({ to: 'bob', conversationType: TencentCloudChat.TYPES.CONV_C2C, payload: { text: 'hi' } });
+      await chat.sendMessage(message);
+
+      const ev = await bob.events.next(TencentCloudChat.EVENT.MESSAGE_RECEIVED);
+      expect(ev.data).toMatchObject([{ from: 'alice', payload: { text: 'hi' } }]);
+      expect((await bob.chat.getFriendApplicationList()).data.friendApplicationList).toMatchObject([{ userID: 'alice' }]);
+      expect(logged).toEqual([]); // alice's own message is not news to her
+      await chat.logout();
+    } finally {
+      log.mockRestore();
+      await bob.chat.logout();
+    }
+  });
+});
