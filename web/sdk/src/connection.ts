@@ -57,7 +57,11 @@ export class Connection {
     this.ws = new WS(url);
     this.opened = new Promise((resolve, reject) => {
       this.ws.onopen = () => resolve();
-      this.ws.onerror = () => reject(new ChatError(CODE_DISCONNECTED, 'cannot connect to ' + url));
+      // Browsers fire close after error, Node's WebSocket may fire error alone: either ends the connection once.
+      this.ws.onerror = () => {
+        reject(new ChatError(CODE_DISCONNECTED, 'cannot connect to ' + url));
+        this.end(1006, 'socket error');
+      };
     });
     // Nobody may wait on opened (the socket died later): no unhandled rejection.
     this.opened.catch(() => {});

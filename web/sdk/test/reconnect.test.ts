@@ -90,6 +90,26 @@ describe('reconnect after the server is killed and restarted', () => {
   });
 });
 
+describe('a server down for a while', () => {
+  it('is retried with backoff; a call made meanwhile is answered after the restart; one connecting, one connected', async () => {
+    const U = user('pat');
+    const s = await server.login(U, { reconnectMinDelay: 100, reconnectMaxDelay: 400 });
+    try {
+      await server.kill();
+      await s.events.next(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTING);
+      const call = s.chat.getFriendList();
+      await sleep(1500); // several failed attempts
+      await server.run();
+      expect((await call).code).toBe(0);
+      await s.events.next(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTED, 10_000, 1);
+      await sleep(300);
+      expect(s.events.of(EVENT.NET_STATE_CHANGE).map((e) => e.data.state)).toEqual([TYPES.NET_STATE_CONNECTED, TYPES.NET_STATE_CONNECTING, TYPES.NET_STATE_CONNECTED]);
+    } finally {
+      await s.chat.logout();
+    }
+  });
+});
+
 describe('kicks', () => {
   it('a second Web login pushes the first out with multipleAccount; it does not reconnect', async () => {
     const U = user('kim');
