@@ -7,7 +7,7 @@
 // reported one is a duplicate, a jump is filled by `msg.history`, and after
 // a reconnect the head of the conversation list tells what was missed).
 
-import { EVENT, TYPES, kickReasonByProtocol, relationByProtocol } from './constants.js';
+import { EVENT, TYPES, kickReasonByProtocol, relationByProtocol, remindTypeByRecvOpt } from './constants.js';
 import { ChatError, CODE_DISCONNECTED, CODE_INVALID, CODE_NOT_LOGGED_IN, CODE_TIMEOUT, Connection, type Frame } from './connection.js';
 import {
   contentOf,
@@ -22,6 +22,7 @@ import {
   toMessage,
   toProfile,
   toProtocolConversationID,
+  toProtocolMark,
   toSetSelf,
 } from './convert.js';
 import type {
@@ -72,6 +73,14 @@ export interface ImageMessageOptions {
   needReadReceipt?: boolean;
   priority?: string;
 }
+export interface CustomMessageOptions {
+  to: string;
+  conversationType: string;
+  payload: { data: string; description?: string; extension?: string };
+  cloudCustomData?: string;
+  needReadReceipt?: boolean;
+  priority?: string;
+}
 export interface FileMessageOptions {
   to: string;
   conversationType: string;
@@ -111,6 +120,7 @@ export class ChatSDK {
   // Seqs above seen of messages this instance sent, and randoms of its sends in flight.
   private ownSeqs = new Map<string, Set<number>>();
   private sending = new Map<string, Set<number>>();
+  private peerRead = new Map<string, number>(); // per conversation: the peer's read seq last reported
   private conversations: Conversation[] = [];
   private totalUnread = 0;
   private refreshQueued = false;
@@ -185,6 +195,7 @@ export class ChatSDK {
     this.eventSeq = -1; // taken from the first login's answer
     this.seen.clear();
     this.ownSeqs.clear();
+    this.peerRead.clear();
     this.conversations = [];
     this.totalUnread = 0;
     this.ready = false;
@@ -509,11 +520,8 @@ export class ChatSDK {
         this.markConversationsDirty();
         return;
       case 'msg.read':
-        if (d.from !== me) {
-          this.emit(EVENT.MESSAGE_READ_BY_PEER, [{ conversationID: TYPES.CONV_C2C + d.from, peerReadSequence: d.seq }]);
-        } else {
-          this.markConversationsDirty();
-        }
+        if (d.from !== me) await this.reportPeerRead(d.from, d.seq);
+        else this.markConversationsDirty();
         return;
       case 'msg.receipt':
         this.emit(
@@ -525,6 +533,23 @@ export class ChatSDK {
         // msg.deleted, conversation.cleared, and pushes of later versions: the list tells.
         this.markConversationsDirty();
     }
+  }
+
+  /**
+   * MESSAGE_READ_BY_PEER: this user's messages the peer read up to seq, from after the last read reported (at most
+   * the newest 100; on the first report of a session, those of the last 100 seqs), with isPeerRead true.
+   */
+  private async reportPeerRead(peer: string, seq: number): Promise<void> {
+    const conversationID = TYPES.CONV_C2C + peer;
+    const before = this.peerRead.get(conversationID) ?? 0;
+    if (seq <= before) return;
+    this.peerRead.set(conversationID, seq);
+    const h = await this.call('msg.history', { userID: peer, seq, count: Math.min(HISTORY_PAGE, seq - before) });
+    const read = (h.messages ?? [])
+      .filter((m: any) => m.from === this.userID && m.seq > before && m.status !== 'recalled')
+      .map((m: any) => ({ ...toMessage(m, this.userID), isPeerRead: true }))
+      .reverse();
+    if (read.length) this.emit(EVENT.MESSAGE_READ_BY_PEER, read);
   }
 
   /** Reports the messages of a conversation up to seq that were not reported yet, in seq order, once. */
@@ -886,6 +911,12 @@ export class ChatSDK {
     return this.newMessage(options, TYPES.MSG_FILE, { uuid: p.uuid ?? p.url, fileName: p.fileName, fileUrl: p.url, fileSize: p.fileSize ?? 0 });
   }
 
+  createCustomMessage(options: CustomMessageOptions): Message {
+    const p = options?.payload;
+    if (typeof p?.data !== 'string') throw new ChatError(CODE_INVALID, 'createCustomMessage: payload.data (a string) is required');
+    return this.newMessage(options, TYPES.MSG_CUSTOM, { data: p.data, description: p.description ?? '', extension: p.extension ?? '' });
+  }
+
   async sendMessage(message: Message, _options?: unknown): Promise<ChatResponse<{ message: Message }>> {
     if (!message?.ID || message.from !== this.userID) throw new ChatError(CODE_INVALID, 'sendMessage: a message created by this instance is required');
     const conv = message.conversationID;
@@ -990,7 +1021,80 @@ export class ChatSDK {
     return ok({ messageList });
   }
 
+  /** Read receipts for messages the peer sent with needReadReceipt (1–30 of one conversation). */
+  async sendMessageReadReceipt(messageList: Message[]): Promise<ChatResponse<{ messageList: Message[] }>> {
+    if (!messageList?.length) throw new ChatError(CODE_INVALID, 'sendMessageReadReceipt: give 1 to 30 messages');
+    const conv = messageList[0].conversationID;
+    if (messageList.some((m) => m.conversationID !== conv)) throw new ChatError(CODE_INVALID, 'sendMessageReadReceipt: messages of one conversation');
+    const d = await this.call('msg.receipt', { userID: peerOf(conv), msgKeys: messageList.map((m) => m.ID) });
+    const done = new Set<string>(d.msgKeys ?? []);
+    return ok({ messageList: messageList.filter((m) => done.has(m.ID)) });
+  }
+
+  /** Receive options for one-to-one conversations (groups: not yet). */
+  async setMessageRemindType(options: { userIDList?: string[]; groupID?: string; messageRemindType: string }): Promise<ChatResponse<{}>> {
+    const opt = (remindTypeByRecvOpt as readonly string[]).indexOf(options?.messageRemindType);
+    if (opt < 0) throw new ChatError(CODE_INVALID, 'setMessageRemindType: messageRemindType must be a TYPES.MSG_REMIND_* value');
+    if (options.groupID || !options.userIDList?.length) throw new ChatError(CODE_INVALID, 'setMessageRemindType: give userIDList (group conversations are not supported yet)');
+    await this.call('user.setC2CReceiveOpt', { userIDs: options.userIDList, opt });
+    return ok({});
+  }
+
   // ---------------------------------------------------------------- conversations
+
+  /** Clears this user's history of a conversation; it stays in the list, empty and read. */
+  async clearHistoryMessage(conversationID: string): Promise<ChatResponse<{ conversationID: string }>> {
+    const peer = peerOf(conversationID ?? '');
+    if (!peer) throw new ChatError(CODE_INVALID, 'clearHistoryMessage: a C2C conversationID is required');
+    await this.call('msg.clear', { userID: peer });
+    await this.enqueue(() => this.refreshConversations(true));
+    return ok({ conversationID });
+  }
+
+  private conversationResults(results: any[]) {
+    return ok({
+      successConversationIDList: results.filter((r) => !r.code).map((r) => fromProtocolConversationID(r.conversationID)),
+      failureConversationIDList: results.filter((r) => r.code).map((r) => ({ conversationID: fromProtocolConversationID(r.conversationID), code: r.code, message: r.info ?? '' })),
+    });
+  }
+
+  async markConversation(options: { conversationIDList: string[]; markType: number; enableMark: boolean }) {
+    const d = await this.call('conversation.mark', {
+      conversationIDs: (options?.conversationIDList ?? []).map(toProtocolConversationID),
+      markType: toProtocolMark(options.markType),
+      enable: !!options.enableMark,
+    });
+    return this.conversationResults(d.results ?? []);
+  }
+
+  async getConversationGroupList(): Promise<ChatResponse<string[]>> {
+    return ok(await this.loadConversationGroups());
+  }
+
+  async createConversationGroup(options: { conversationIDList: string[]; groupName: string }) {
+    const d = await this.call('conversation_group.create', { name: options.groupName, conversationIDs: options.conversationIDList.map(toProtocolConversationID) });
+    return this.conversationResults(d.results ?? []);
+  }
+
+  async deleteConversationGroup(groupName: string): Promise<ChatResponse<{}>> {
+    await this.call('conversation_group.delete', { name: groupName });
+    return ok({});
+  }
+
+  async renameConversationGroup(options: { oldName: string; newName: string }): Promise<ChatResponse<{}>> {
+    await this.call('conversation_group.rename', { oldName: options.oldName, newName: options.newName });
+    return ok({});
+  }
+
+  async addConversationsToGroup(options: { conversationIDList: string[]; groupName: string }) {
+    const d = await this.call('conversation_group.add', { name: options.groupName, conversationIDs: options.conversationIDList.map(toProtocolConversationID) });
+    return this.conversationResults(d.results ?? []);
+  }
+
+  async deleteConversationsFromGroup(options: { conversationIDList: string[]; groupName: string }) {
+    const d = await this.call('conversation_group.remove', { name: options.groupName, conversationIDs: options.conversationIDList.map(toProtocolConversationID) });
+    return this.conversationResults(d.results ?? []);
+  }
 
   async getConversationList(options?: string[] | { type?: string; markType?: number; groupName?: string; hasUnreadCount?: boolean }): Promise<ChatResponse<{ conversationList: Conversation[]; isSyncCompleted: boolean }>> {
     if (Array.isArray(options)) {
@@ -1003,7 +1107,7 @@ export class ChatSDK {
       const raw: any[] = [];
       let nextSeq = '';
       for (;;) {
-        const d = await this.call('conversation.list', { nextSeq, count: HISTORY_PAGE, markType: options.markType, groupName: options.groupName });
+        const d = await this.call('conversation.list', { nextSeq, count: HISTORY_PAGE, markType: options.markType === undefined ? undefined : toProtocolMark(options.markType), groupName: options.groupName });
         raw.push(...(d.conversations ?? []));
         if (d.isFinished || !d.nextSeq || raw.length >= MAX_CONVERSATIONS) break;
         nextSeq = d.nextSeq;
@@ -1046,9 +1150,7 @@ export class ChatSDK {
       if (r?.code) throw new ChatError(r.code, r.info || 'deleteConversation failed');
       return ok({ conversationID: options as string });
     }
-    const successConversationIDList = results.filter((r) => !r.code).map((r) => fromProtocolConversationID(r.conversationID));
-    const failureConversationIDList = results.filter((r) => r.code).map((r) => ({ conversationID: fromProtocolConversationID(r.conversationID), code: r.code, message: r.info ?? '' }));
-    return ok({ successConversationIDList, failureConversationIDList });
+    return this.conversationResults(results);
   }
 
   async pinConversation(options: { conversationID: string; isPinned: boolean }) {

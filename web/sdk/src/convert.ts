@@ -241,11 +241,22 @@ export function toConversation(c: any, me: string, profile: Profile | null, rema
     remark,
     isPinned: !!c.pinned,
     messageRemindType: remindTypeByRecvOpt[c.recvOpt ?? 0] ?? TYPES.MSG_REMIND_ACPT_AND_NOTE,
-    markList: c.markList ?? [],
+    markList: (c.markList ?? []).map(toTencentMark),
     customData: c.customMark ?? '',
     conversationGroupList: c.groupNames ?? [],
     draftText: c.draftText ?? '',
     lastSequence: c.lastSeq ?? 0,
     readSequence: c.readSeq ?? 0,
   };
+}
+
+// Conversation marks: Tencent's typings number fold 3 and hide 4 (TYPES.CONV_MARK_TYPE_*), the protocol's bits are
+// 1 star, 2 unread, 4 fold, 8 hide; the app's own marks (1<<32 and up) are the same on both.
+const markToProtocol: Record<number, number> = { 1: 1, 2: 2, 3: 4, 4: 8 };
+const markFromProtocol: Record<number, number> = { 1: 1, 2: 2, 4: 3, 8: 4 };
+export function toProtocolMark(m: number): number {
+  return markToProtocol[m] ?? m;
+}
+export function toTencentMark(m: number): number {
+  return markFromProtocol[m] ?? m;
 }

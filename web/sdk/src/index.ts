@@ -6,7 +6,7 @@ import { EVENT, TYPES } from './constants.js';
 import type { CreateOptions } from './types.js';
 
 export { ChatSDK } from './chat.js';
-export type { TextMessageOptions, ImageMessageOptions, FileMessageOptions } from './chat.js';
+export type { TextMessageOptions, ImageMessageOptions, FileMessageOptions, CustomMessageOptions } from './chat.js';
 export { ChatError } from './connection.js';
 export { EVENT, TYPES } from './constants.js';
 export type * from './types.js';

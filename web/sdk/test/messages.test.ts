@@ -146,3 +146,83 @@ describe('conversations', () => {
     }
   });
 });
+
+describe('reads, receipts, receive options', () => {
+  it('MESSAGE_READ_BY_PEER carries the sender\'s messages the peer read, once', async () => {
+    const X = user('xia');
+    const Y = user('yan');
+    const x = await server.login(X);
+    const y = await server.login(Y);
+    try {
+      const sent: Message[] = [];
+      for (const t of ['one', 'two']) sent.push((await x.chat.sendMessage(x.chat.createTextMessage({ to: Y, conversationType: TYPES.CONV_C2C, payload: { text: t } }))).data.message);
+      await y.events.next(EVENT.MESSAGE_RECEIVED, (d) => d.some((m: Message) => m.sequence === 2));
+      await y.chat.setMessageRead({ conversationID: 'C2C' + X });
+      const ev = await x.events.next(EVENT.MESSAGE_READ_BY_PEER);
+      expect(ev.data.map((m: Message) => [m.ID, m.isPeerRead])).toEqual(sent.map((m) => [m.ID, true]));
+      await y.chat.setMessageRead({ conversationID: 'C2C' + X }); // nothing new read
+      const third = (await x.chat.sendMessage(x.chat.createCustomMessage({ to: Y, conversationType: TYPES.CONV_C2C, payload: { data: '{"k":1}', description: 'card' }, needReadReceipt: true }))).data.message;
+      const got = await y.events.next(EVENT.MESSAGE_RECEIVED, (d) => d.some((m: Message) => m.ID === third.ID));
+      const received = got.data.find((m: Message) => m.ID === third.ID);
+      expect(received).toMatchObject({ type: TYPES.MSG_CUSTOM, payload: { data: '{"k":1}', description: 'card' }, needReadReceipt: true });
+      const m = x.events.mark();
+      expect((await y.chat.sendMessageReadReceipt([received])).data.messageList.map((r) => r.ID)).toEqual([third.ID]);
+      const rc = await x.events.next(EVENT.MESSAGE_READ_RECEIPT_RECEIVED, () => true, 10_000, m);
+      expect(rc.data).toMatchObject([{ messageID: third.ID, conversationID: 'C2C' + Y }]);
+      await y.chat.setMessageRead({ conversationID: 'C2C' + X });
+      const ev2 = await x.events.next(EVENT.MESSAGE_READ_BY_PEER, () => true, 10_000, m);
+      expect(ev2.data.map((r: Message) => r.ID)).toEqual([third.ID]);
+      expect(x.events.of(EVENT.MESSAGE_READ_BY_PEER).length).toBe(2);
+    } finally {
+      await x.chat.logout();
+      await y.chat.logout();
+    }
+  });
+
+  it('setMessageRemindType Discard: the peer\'s messages no longer arrive', async () => {
+    const X = user('xu');
+    const Y = user('yi');
+    const x = await server.login(X);
+    const y = await server.login(Y);
+    try {
+      await y.chat.setMessageRemindType({ userIDList: [X], messageRemindType: TYPES.MSG_REMIND_DISCARD });
+      await x.chat.sendMessage(x.chat.createTextMessage({ to: Y, conversationType: TYPES.CONV_C2C, payload: { text: 'muted' } }));
+      await y.chat.setMessageRemindType({ userIDList: [X], messageRemindType: TYPES.MSG_REMIND_ACPT_AND_NOTE });
+      const heard = (await x.chat.sendMessage(x.chat.createTextMessage({ to: Y, conversationType: TYPES.CONV_C2C, payload: { text: 'heard' } }))).data.message;
+      await y.events.next(EVENT.MESSAGE_RECEIVED, (d) => d.some((m: Message) => m.ID === heard.ID));
+      expect(received(y.events, 0).map((m) => (m.payload as any).text)).toEqual(['heard']);
+      await expect(y.chat.setMessageRemindType({ userIDList: [X], messageRemindType: 'Sometimes' })).rejects.toMatchObject({ code: 6017 });
+    } finally {
+      await x.chat.logout();
+      await y.chat.logout();
+    }
+  });
+});
+
+describe('conversation marks, groups and clearing', () => {
+  it('mark, conversation groups, clearHistoryMessage', async () => {
+    const conv = 'C2C' + B;
+    const mk = await a.markConversation({ conversationIDList: [conv], markType: TYPES.CONV_MARK_TYPE_FOLD, enableMark: true });
+    expect(mk.data).toEqual({ successConversationIDList: [conv], failureConversationIDList: [] });
+    expect((await a.getConversationProfile(conv)).data.conversation.markList).toEqual([TYPES.CONV_MARK_TYPE_FOLD]);
+    const folded = await a.getConversationList({ markType: TYPES.CONV_MARK_TYPE_FOLD });
+    expect(folded.data.conversationList.map((c) => c.conversationID)).toEqual([conv]);
+
+    const m = aEv.mark();
+    await a.createConversationGroup({ groupName: 'close', conversationIDList: [conv] });
+    await aEv.next(EVENT.CONVERSATION_GROUP_LIST_UPDATED, (d) => d.includes('close'), 10_000, m);
+    expect((await a.getConversationGroupList()).data).toEqual(['close']);
+    expect((await a.getConversationList({ groupName: 'close' })).data.conversationList.map((c) => c.conversationID)).toEqual([conv]);
+    await a.renameConversationGroup({ oldName: 'close', newName: 'closest' });
+    expect((await a.deleteConversationsFromGroup({ groupName: 'closest', conversationIDList: [conv] })).data.successConversationIDList).toEqual([conv]);
+    expect((await a.addConversationsToGroup({ groupName: 'closest', conversationIDList: [conv] })).data.successConversationIDList).toEqual([conv]);
+    await a.deleteConversationGroup('closest');
+    expect((await a.getConversationGroupList()).data).toEqual([]);
+
+    await a.clearHistoryMessage(conv);
+    expect((await a.getMessageList({ conversationID: conv })).data.messageList).toEqual([]);
+    const c = (await a.getConversationProfile(conv)).data.conversation;
+    expect(c).toMatchObject({ unreadCount: 0, lastMessage: null });
+    expect((await b.getMessageList({ conversationID: 'C2C' + A })).data.messageList.length).toBeGreaterThan(0);
+  });
+});

@@ -38,11 +38,13 @@ type Plain =
   | 'getBlacklist' | 'addToBlacklist' | 'removeFromBlacklist'
   | 'getFriendGroupList' | 'createFriendGroup' | 'deleteFriendGroup' | 'addToFriendGroup' | 'removeFromFriendGroup' | 'renameFriendGroup'
   | 'getMessageList' | 'setMessageRead'
-  | 'getConversationList' | 'getConversationProfile' | 'deleteConversation' | 'pinConversation' | 'getTotalUnreadMessageCount' | 'setConversationDraft';
+  | 'getConversationList' | 'getConversationProfile' | 'deleteConversation' | 'pinConversation' | 'getTotalUnreadMessageCount' | 'setConversationDraft'
+  | 'clearHistoryMessage' | 'markConversation' | 'setMessageRemindType'
+  | 'getConversationGroupList' | 'createConversationGroup' | 'deleteConversationGroup' | 'renameConversationGroup' | 'addConversationsToGroup' | 'deleteConversationsFromGroup';
 declare const parley: ChatSDK;
 export const asTencent: Pick<TencentAsStrings, Plain> = parley;
 
-type MessageMethods = 'createTextMessage' | 'createImageMessage' | 'createFileMessage' | 'sendMessage' | 'revokeMessage' | 'modifyMessage' | 'deleteMessage';
+type MessageMethods = 'createTextMessage' | 'createImageMessage' | 'createFileMessage' | 'createCustomMessage' | 'sendMessage' | 'revokeMessage' | 'modifyMessage' | 'deleteMessage' | 'sendMessageReadReceipt';
 // Tencent's create* take MESSAGE_OPTIONS, whose payload is `any`; Parley's payloads are typed (by URL for files).
 export const withMessages: Pick<TencentAsStrings, MessageMethods> = parley;
 
