@@ -111,6 +111,7 @@ export class ChatSDK {
   private online: Promise<void> = Promise.resolve();
   private setOnline: () => void = () => {};
   private ready = false;
+  private primed = false; // the first login's state was read: later reconnects resync from it
 
   // The serial task queue every listener event is emitted from.
   private queue: Promise<void> = Promise.resolve();
@@ -186,13 +187,15 @@ export class ChatSDK {
 
   login(options: { userID: string; userSig: string }): Promise<ChatResponse<{ repeatLogin: boolean }>> {
     if (!options?.userID || !options?.userSig) return Promise.reject(new ChatError(CODE_INVALID, 'login: userID and userSig are required'));
-    if ((this.state === 'online' || this.state === 'offline') && this.userID === options.userID) {
-      return Promise.resolve(ok({ repeatLogin: true }));
+    if (this.state === 'online' || this.state === 'offline') {
+      if (this.userID === options.userID) return Promise.resolve(ok({ repeatLogin: true }));
+      return this.logout().then(() => this.login(options)); // another user: this session ends first
     }
     if (this.state === 'connecting') return Promise.reject(new ChatError(CODE_INVALID, 'login: a login is in progress'));
     this.userID = options.userID;
     this.userSig = options.userSig;
     this.eventSeq = -1; // taken from the first login's answer
+    this.primed = false;
     this.seen.clear();
     this.ownSeqs.clear();
     this.peerRead.clear();
@@ -233,10 +236,13 @@ export class ChatSDK {
     this.startHeartbeat(conn, d.heartbeat ?? 30);
     this.setOnline();
     this.enqueue(() => this.emit(EVENT.NET_STATE_CHANGE, { state: TYPES.NET_STATE_CONNECTED }));
-    if (first) {
+    if (!this.primed) {
+      // The first login, or a reconnect before the first priming finished: what is in the list now is history.
       this.enqueue(async () => {
+        if (!first) await this.syncLog();
         await this.primeMessages();
         await this.refreshConversations(false);
+        this.primed = true;
         this.ready = true;
         this.emit(EVENT.SDK_READY, {});
       });

@@ -83,3 +83,28 @@ describe('another device of the same user', () => {
     }
   });
 });
+
+describe('session', () => {
+  it('login again as the same user is repeatLogin; as another user ends the first session', async () => {
+    const X = user('sx');
+    const Y = user('sy');
+    const x = await server.login(X);
+    try {
+      expect((await x.chat.login({ userID: X, userSig: server.userSig(X) })).data).toEqual({ repeatLogin: true });
+      const peer = await server.login(user('sp'));
+      const r = await x.chat.login({ userID: Y, userSig: server.userSig(Y) });
+      expect(r.data).toEqual({ repeatLogin: false });
+      expect(x.chat.getLoginUser()).toBe(Y);
+      await x.events.next(EVENT.SDK_READY, () => true, 10_000, x.events.all.findIndex((e) => e.name === EVENT.SDK_NOT_READY));
+      await peer.chat.sendMessage(peer.chat.createTextMessage({ to: Y, conversationType: TYPES.CONV_C2C, payload: { text: 'to y' } }));
+      const ev = await x.events.next(EVENT.MESSAGE_RECEIVED);
+      expect(ev.data).toMatchObject([{ to: Y, payload: { text: 'to y' } }]);
+      await peer.chat.logout();
+    } finally {
+      await x.chat.logout();
+    }
+    await expect(x.chat.getMyProfile()).rejects.toMatchObject({ code: 6014 });
+    await expect(x.chat.login({ userID: '', userSig: '' })).rejects.toMatchObject({ code: 6017 });
+    await expect(server.create().login({ userID: X, userSig: 'not-a-usersig' })).rejects.toMatchObject({ code: expect.any(Number), message: expect.any(String) });
+  });
+});
