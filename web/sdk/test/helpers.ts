@@ -56,7 +56,12 @@ export class Server {
   /** Starts (or restarts) the process on the same port and data directory, and waits for /readyz. */
   async run(): Promise<void> {
     const bin = inject('parleyBinary');
-    this.proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${this.port}`, '--data', this.dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data', this.dataDir, '--log-level', 'warn'];
+    // On PostgreSQL every server of the run shares the run's fresh database (global-setup.ts); each has its own
+    // default app (a fresh data directory: a new SDKAppID), and rows of different apps never mix.
+    const dsn = inject('postgresDSN');
+    if (dsn) args.push('--store', 'postgres', '--postgres-dsn', dsn);
+    this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (b) => (this.log += b));
     this.proc.stderr!.on('data', (b) => (this.log += b));
     const deadline = Date.now() + 20_000;
