@@ -110,6 +110,7 @@ export class ChatSDK {
   private attempt = 0;
   private online: Promise<void> = Promise.resolve();
   private setOnline: () => void = () => {};
+  private failOnline: (e: ChatError) => void = () => {};
   private ready = false;
   private primed = false; // the first login's state was read: later reconnects resync from it
 
@@ -203,11 +204,12 @@ export class ChatSDK {
     this.totalUnread = 0;
     this.ready = false;
     this.state = 'connecting';
-    this.online = new Promise((r) => (this.setOnline = r));
+    this.resetOnline();
     return this.connect().then(
       () => ok({ repeatLogin: false }),
       (e) => {
         this.state = 'idle';
+        this.failOnline(e); // requests made during the login fail with it
         throw e;
       },
     );
@@ -235,7 +237,8 @@ export class ChatSDK {
     this.attempt = 0;
     this.startHeartbeat(conn, d.heartbeat ?? 30);
     this.setOnline();
-    this.enqueue(() => this.emit(EVENT.NET_STATE_CHANGE, { state: TYPES.NET_STATE_CONNECTED }));
+    // Told at once, not through the queue: a task there may be waiting for this very connection.
+    this.emit(EVENT.NET_STATE_CHANGE, { state: TYPES.NET_STATE_CONNECTED });
     if (!this.primed) {
       // The first login, or a reconnect before the first priming finished: what is in the list now is history.
       this.enqueue(async () => {
@@ -271,8 +274,8 @@ export class ChatSDK {
     // catch, and a kicked, logged-out or never logged-in one does not come back.
     if (this.state !== 'online') return;
     this.state = 'offline';
-    this.online = new Promise((r) => (this.setOnline = r));
-    this.enqueue(() => this.emit(EVENT.NET_STATE_CHANGE, { state: TYPES.NET_STATE_CONNECTING }));
+    this.resetOnline();
+    this.emit(EVENT.NET_STATE_CHANGE, { state: TYPES.NET_STATE_CONNECTING });
     this.scheduleReconnect();
   }
 
@@ -298,7 +301,18 @@ export class ChatSDK {
     }, delay);
   }
 
+  /** A fresh promise of the next login, which requests made while offline wait for. */
+  private resetOnline(): void {
+    this.online = new Promise((resolve, reject) => {
+      this.setOnline = resolve;
+      this.failOnline = reject;
+    });
+    this.online.catch(() => {}); // nobody may be waiting
+  }
+
   private endSession(state: 'kicked' | 'loggedOut'): void {
+    // Requests waiting for a reconnect (a queue task's included) fail now, so the queue reaches what follows.
+    this.failOnline(new ChatError(CODE_NOT_LOGGED_IN, state === 'kicked' ? 'kicked out' : 'logged out'));
     this.state = state;
     this.ready = false;
     this.stopHeartbeat();

@@ -110,6 +110,37 @@ describe('a server down for a while', () => {
   });
 });
 
+describe('a drop while events are being applied', () => {
+  it('tells NET_STATE_CHANGE connecting at once, even with a task waiting for the connection', async () => {
+    const A = user('qa');
+    const B = user('qb');
+    const a = await server.login(A);
+    const b = await server.login(B, { reconnectMinDelay: 200, reconnectMaxDelay: 400 });
+    try {
+      // B's queue is busy reading the conversation list after each message when the server dies.
+      const sends = [...Array(20).keys()].map((i) => a.chat.sendMessage(a.chat.createTextMessage({ to: B, conversationType: TYPES.CONV_C2C, payload: { text: `q${i}` } })));
+      await b.events.next(EVENT.MESSAGE_RECEIVED);
+      await server.kill();
+      const t0 = Date.now();
+      await b.events.next(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTING, 5_000);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      await server.run();
+      const settled = await Promise.allSettled(sends);
+      await b.events.next(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTED, 15_000, 1);
+      // Every send is answered (asked again after the reconnect, idempotent), and reaches B once, in order.
+      expect(settled.every((r) => r.status === 'fulfilled')).toBe(true);
+      const committed = Math.max(...settled.map((r) => (r as PromiseFulfilledResult<any>).value.data.message.sequence));
+      expect(committed).toBe(20);
+      await until('B hears every committed message', () => seqsReceived(b.events, A).length >= committed);
+      await sleep(200);
+      expect(seqsReceived(b.events, A)).toEqual([...Array(committed).keys()].map((i) => i + 1));
+    } finally {
+      await a.chat.logout();
+      await b.chat.logout();
+    }
+  });
+});
+
 describe('kicks', () => {
   it('a second Web login pushes the first out with multipleAccount; it does not reconnect', async () => {
     const U = user('kim');
