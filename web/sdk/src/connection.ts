@@ -38,12 +38,20 @@ interface Pending {
   resolve: (f: Frame) => void;
   reject: (e: ChatError) => void;
   timer: ReturnType<typeof setTimeout>;
+  bytes: number;
 }
+
+// The server closes a connection with more than 64 requests or 1 MiB unanswered (docs/protocol.md, "Limits"):
+// the client keeps well under both and holds the rest back, in order, until answers come.
+const MAX_IN_FLIGHT = 32;
+const MAX_IN_FLIGHT_BYTES = 512 * 1024;
 
 export class Connection {
   private ws: WebSocketLike;
   private nextID = 1;
   private pending = new Map<string, Pending>();
+  private inFlightBytes = 0;
+  private held: { id: string; frame: string }[] = []; // sent in order as room is made
   private ended = false;
   readonly opened: Promise<void>;
 
@@ -73,20 +81,46 @@ export class Connection {
   request(op: string, data: unknown = {}): Promise<Frame> {
     if (this.ended) return Promise.reject(new ChatError(CODE_DISCONNECTED, 'connection closed'));
     const id = String(this.nextID++);
+    const frame = JSON.stringify({ v: 1, id, op, data });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        this.held = this.held.filter((h) => h.id !== id);
+        this.forget(id);
         reject(new ChatError(CODE_TIMEOUT, `${op}: no answer within ${this.requestTimeout} ms`));
       }, this.requestTimeout);
-      this.pending.set(id, { resolve, reject, timer });
-      try {
-        this.ws.send(JSON.stringify({ v: 1, id, op, data }));
-      } catch (e) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new ChatError(CODE_DISCONNECTED, `${op}: ${String(e)}`));
-      }
+      this.pending.set(id, { resolve, reject, timer, bytes: 0 });
+      this.held.push({ id, frame });
+      this.flush();
     });
+  }
+
+  /** Sends held frames while the in-flight bounds allow (a frame alone may pass the byte bound). */
+  private flush(): void {
+    while (this.held.length && !this.ended) {
+      const { id, frame } = this.held[0];
+      const inFlight = this.pending.size - this.held.length;
+      if (inFlight >= MAX_IN_FLIGHT || (inFlight > 0 && this.inFlightBytes + frame.length > MAX_IN_FLIGHT_BYTES)) return;
+      this.held.shift();
+      const p = this.pending.get(id);
+      if (!p) continue;
+      p.bytes = frame.length;
+      this.inFlightBytes += frame.length;
+      try {
+        this.ws.send(frame);
+      } catch (e) {
+        clearTimeout(p.timer);
+        this.forget(id);
+        p.reject(new ChatError(CODE_DISCONNECTED, String(e)));
+      }
+    }
+  }
+
+  private forget(id: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.inFlightBytes -= p.bytes;
+    this.flush();
   }
 
   close(code = 1000): void {
@@ -111,8 +145,8 @@ export class Connection {
     }
     const p = f.id !== undefined ? this.pending.get(f.id) : undefined;
     if (p) {
-      this.pending.delete(f.id!);
       clearTimeout(p.timer);
+      this.forget(f.id!);
       p.resolve(f);
     }
   }
@@ -126,6 +160,8 @@ export class Connection {
       p.reject(new ChatError(CODE_DISCONNECTED, 'connection lost before the answer'));
     }
     this.pending.clear();
+    this.held = [];
+    this.inFlightBytes = 0;
     this.onEnd(code, reason);
   }
 }

@@ -108,3 +108,19 @@ describe('session', () => {
     await expect(server.create().login({ userID: X, userSig: 'not-a-usersig' })).rejects.toMatchObject({ code: expect.any(Number), message: expect.any(String) });
   });
 });
+
+describe('requests in flight', () => {
+  it('many at once are held back under the server\'s bound and all answered', async () => {
+    const U = user('many');
+    const s = await server.login(U);
+    try {
+      // The server closes a connection with more than 64 requests unanswered.
+      const calls = [...Array(150).keys()].map(() => s.chat.getUserProfile({ userIDList: [U] }));
+      const results = await Promise.all(calls);
+      expect(results.every((r) => r.code === 0 && r.data[0].userID === U)).toBe(true);
+      expect(s.events.of(EVENT.NET_STATE_CHANGE).map((e) => e.data.state)).toEqual([TYPES.NET_STATE_CONNECTED]);
+    } finally {
+      await s.chat.logout();
+    }
+  });
+});
