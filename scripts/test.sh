@@ -51,3 +51,20 @@ done
 
 echo "== process tests on PostgreSQL"
 PARLEY_E2E_STORE=postgres PARLEY_E2E_POSTGRES_DSN="$DSN" go test -count=1 -timeout 10m ./e2e/
+
+# The Web SDK (web/sdk): esbuild build, tsc declarations and the type test
+# against Tencent's typings, then vitest against a real `parley serve` built
+# from this tree, on SQLite, then again on a fresh PostgreSQL database. It
+# needs Node 20.19 or later with npm; without them the step is skipped with a
+# message, or fails when PARLEY_REQUIRE_NODE is set.
+echo "== web/sdk (npm ci && npm test; vitest again on PostgreSQL)"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+	node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+	(cd web/sdk && npm ci --no-audit --no-fund && npm test &&
+		PARLEY_E2E_STORE=postgres PARLEY_E2E_POSTGRES_DSN="$DSN" node test/run.mjs)
+elif [[ -n ${PARLEY_REQUIRE_NODE:-} ]]; then
+	echo "test.sh: PARLEY_REQUIRE_NODE is set but Node >= 20.19 and npm are not installed" >&2
+	exit 1
+else
+	echo "== web/sdk SKIPPED: Node >= 20.19 and npm are not installed (set PARLEY_REQUIRE_NODE=1 to make this an error)"
+fi
