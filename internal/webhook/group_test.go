@@ -188,6 +188,10 @@ func TestGroupCommands(t *testing.T) {
 	if got := r.afterOrder(); !slices.Equal(got, want) {
 		t.Fatalf("group after-callbacks in order\n%v\nwant\n%v", got, want)
 	}
+	r.mu.Lock()
+	got := slices.Clone(r.got)
+	r.mu.Unlock()
+	decodeAsTencentReceiver(t, got, true)
 }
 
 // The group before-callbacks steer the change: reject (10016), an app
