@@ -295,3 +295,57 @@ func TestGroupBeforeOutcomes(t *testing.T) {
 		t.Fatalf("the after-send of the forbidding send fired: %s", as[1].Raw)
 	}
 }
+
+// An add the invite callback refuses as a whole fails with its code and
+// adds no one; one that refuses every member adds no one and fires no
+// join. An approved application is a join of type Apply.
+func TestGroupInviteRefusalsAndApplications(t *testing.T) {
+	r := newReceiver(t)
+	var answer string
+	r.setAnswer(func(cmd string, body map[string]any) (int, string) {
+		r.mu.Lock()
+		a := answer
+		r.mu.Unlock()
+		if cmd == webhook.CmdGroupBeforeInviteJoin && a != "" {
+			return http.StatusOK, a
+		}
+		return http.StatusOK, `{"ActionStatus":"OK","ErrorCode":0}`
+	})
+	set := func(a string) {
+		r.mu.Lock()
+		answer = a
+		r.mu.Unlock()
+	}
+	n := startNode(t, newStoreSpec(t), map[store.AppID]webhook.Config{appA: all(r)})
+	n.mustOK(appA, "im_open_login_svc/multiaccount_import", map[string]any{"Accounts": []string{"owner", "m1", "m2"}})
+	n.mustOK(appA, "group_open_http_svc/create_group", map[string]any{"GroupId": "g3", "Type": "Public", "Name": "G",
+		"Owner_Account": "owner", "ApplyJoinOption": "NeedPermission"})
+	add := map[string]any{"GroupId": "g3", "MemberList": []map[string]any{{"Member_Account": "m1"}}}
+
+	set(`{"ErrorCode":10120,"ErrorInfo":"closed"}`)
+	if out := n.rest(appA, "group_open_http_svc/add_group_member", add); code(out) != 10120 {
+		t.Fatalf("add refused with the app's code: %v", out)
+	}
+	set(`{"ErrorCode":0,"RefusedMembers_Account":["m1"]}`)
+	if out := n.mustOK(appA, "group_open_http_svc/add_group_member", add); !strings.Contains(fmt.Sprint(out["MemberList"]), "m1 Result:0") {
+		t.Fatalf("add with every member refused: %v", out)
+	}
+	a := n.apps[appA]
+	if got, err := n.srv.Groups.MembersInfo(context.Background(), a, group.Actor{User: admin, AppAdmin: true}, "g3", []string{"m1"}); err != nil || len(got) != 0 {
+		t.Fatalf("a refused member was added: %v %v", got, err)
+	}
+
+	// m2 applies (the apply callback allows), the owner approves.
+	if st, err := n.srv.Groups.Join(clientCtx("Web"), a, group.Actor{User: "m2"}, "g3", "let me in"); err != nil || st != group.AwaitingApproval {
+		t.Fatalf("apply: %v %v", st, err)
+	}
+	r.wait(webhook.CmdGroupBeforeApplyJoin, 1)
+	if err := n.srv.Groups.HandleApplication(clientCtx("Web"), a, group.Actor{User: "owner"}, "g3", "m2", true); err != nil {
+		t.Fatal(err)
+	}
+	j := r.wait(webhook.CmdGroupAfterNewMemberJoin, 1)
+	if len(j) != 1 || field(j[0], "JoinType") != "Apply" || field(j[0], "Operator_Account") != "owner" ||
+		!slices.Equal(members(j[0], "NewMemberList"), []string{"m2"}) {
+		t.Fatalf("after-join of the approved application: %d %s", len(j), j[0].Raw)
+	}
+}
