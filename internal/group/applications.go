@@ -6,6 +6,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/group/rules"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -55,7 +56,7 @@ func (s *Service) HandleApplication(ctx context.Context, a *app.App, actor Actor
 			return err
 		}
 		events = append(events, logged(a.SDKAppID, KindApplicationAccepted, applicant, groupID, actor.User))
-		return nil
+		return s.outboxJoined(ctx, tx, a, st, outbox.JoinTypeApply, operatorOf(actor), []string{applicant})
 	})
 	if err != nil {
 		return wrap(err, "handle %s's application to %s", applicant, groupID)

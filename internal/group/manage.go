@@ -7,6 +7,7 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/group/rules"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -127,6 +128,9 @@ func (s *Service) Create(ctx context.Context, a *app.App, actor Actor, req Creat
 	if g.MaxMembers > 0 && len(members)+boolInt(owner != "") > g.MaxMembers {
 		return Created{}, newErr(CodeGroupFull, "Err_Group_Full: %d members over the cap of %d", len(members)+1, g.MaxMembers)
 	}
+	if err := s.beforeCreate(ctx, a, actor, owner, r.Type, g.Name, members); err != nil {
+		return Created{}, err
+	}
 	users := make([]string, 0, len(members)+1)
 	if owner != "" {
 		users = append(users, owner)
@@ -190,7 +194,7 @@ func (s *Service) Create(ctx context.Context, a *app.App, actor Actor, req Creat
 				added = append(added, m.User)
 				events = append(events, logged(a.SDKAppID, KindJoined, m.User, g.ID, operator))
 			}
-			return nil
+			return s.outboxCreated(ctx, tx, a, actor, st.g, added)
 		})
 		if errors.Is(err, errIDTaken) {
 			if req.GroupID == "" && attempt < 3 {
@@ -261,6 +265,9 @@ func (s *Service) Dismiss(ctx context.Context, a *app.App, actor Actor, groupID 
 				}
 			}
 		}
+		if err := s.outboxDestroyed(ctx, tx, a, st, members); err != nil {
+			return err
+		}
 		_, err = tx.DeleteGroup(ctx, a.SDKAppID, groupID)
 		return err
 	})
@@ -291,6 +298,9 @@ func (s *Service) Join(ctx context.Context, a *app.App, actor Actor, groupID, me
 		return 0, newErr(CodeInvalidParam, "Err_Group_Account_Empty: who joins?")
 	}
 	if err := checkLen("ApplyMessage", &message, MaxNotificationBytes); err != nil {
+		return 0, err
+	}
+	if err := s.beforeApply(ctx, a, groupID, actor.User); err != nil {
 		return 0, err
 	}
 	status := Joined
@@ -334,7 +344,7 @@ func (s *Service) Join(ctx context.Context, a *app.App, actor Actor, groupID, me
 			return err
 		}
 		events = append(events, logged(a.SDKAppID, KindJoined, actor.User, groupID, actor.User))
-		return nil
+		return s.outboxJoined(ctx, tx, a, st, outbox.JoinTypeApply, actor.User, []string{actor.User})
 	})
 	if err != nil {
 		return 0, wrap(err, "join %s as %s", groupID, actor.User)
@@ -369,7 +379,7 @@ func (s *Service) Quit(ctx context.Context, a *app.App, actor Actor, groupID str
 			return err
 		}
 		events = append(events, logged(a.SDKAppID, KindQuit, actor.User, groupID))
-		return nil
+		return s.outboxExited(ctx, tx, a, st, outbox.ExitTypeQuit, actor.User, []string{actor.User})
 	})
 	if err != nil {
 		return wrap(err, "quit %s as %s", groupID, actor.User)
@@ -404,6 +414,10 @@ func (s *Service) AddMembers(ctx context.Context, a *app.App, actor Actor, group
 	}
 	if len(users) == 0 {
 		return nil, newErr(CodeInvalidParam, "Err_Group_MemberList_Empty: whom to add?")
+	}
+	users, refused, err := s.beforeInvite(ctx, a, actor, groupID, users)
+	if err != nil {
+		return nil, err
 	}
 	var results []AddResult
 	var added []string
@@ -462,11 +476,12 @@ func (s *Service) AddMembers(ctx context.Context, a *app.App, actor Actor, group
 				events = append(events, logged(a.SDKAppID, KindJoined, u, groupID, actor.User))
 			}
 		}
-		return nil
+		return s.outboxJoined(ctx, tx, a, st, outbox.JoinTypeInvite, operatorOf(actor), added)
 	})
 	if err != nil {
 		return nil, wrap(err, "add members to %s", groupID)
 	}
+	results = withRefused(results, refused)
 	s.joined(a, groupID, added...)
 	if len(added) > 0 && !silent {
 		s.push(a, groupID, PushMemberInvited, PushUsers{GroupID: groupID, Operator: actor.User, UserIDs: added}, actor.Origin)
@@ -520,7 +535,7 @@ func (s *Service) Kick(ctx context.Context, a *app.App, actor Actor, groupID str
 			kicked = append(kicked, m.User)
 			events = append(events, logged(a.SDKAppID, KindKicked, m.User, groupID, actor.User))
 		}
-		return nil
+		return s.outboxExited(ctx, tx, a, st, outbox.ExitTypeKicked, operatorOf(actor), kicked)
 	})
 	if err != nil {
 		return wrap(err, "kick from %s", groupID)
@@ -567,9 +582,12 @@ func (s *Service) TransferOwner(ctx context.Context, a *app.App, actor Actor, gr
 		if _, err := tx.SetGroupMember(ctx, m); err != nil {
 			return err
 		}
+		oldOwner := st.g.Owner
 		st.g.Owner, st.g.InfoTime = newOwner, s.now().Unix()
-		_, err = tx.UpdateGroup(ctx, st.g)
-		return err
+		if _, err = tx.UpdateGroup(ctx, st.g); err != nil {
+			return err
+		}
+		return s.outboxOwnerChanged(ctx, tx, a, st, actor, oldOwner, newOwner)
 	})
 	if err != nil {
 		return wrap(err, "transfer %s", groupID)

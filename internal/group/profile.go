@@ -124,8 +124,10 @@ func (s *Service) SetInfo(ctx context.Context, a *app.App, actor Actor, groupID 
 			g.Custom = nonEmpty(custom)
 		}
 		g.InfoTime = s.now().Unix()
-		_, err = tx.UpdateGroup(ctx, g)
-		return err
+		if _, err = tx.UpdateGroup(ctx, g); err != nil {
+			return err
+		}
+		return s.outboxInfoChanged(ctx, tx, a, st, actor, change)
 	})
 	if err != nil {
 		return wrap(err, "set info of %s", groupID)

@@ -81,6 +81,8 @@ type Service struct {
 	Delivery Delivery
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Attachments: the before-hooks and the outbox (hooks.go).
+	Attachments
 }
 
 // Actor is who asks: a member acting through a client, or the app's admin
@@ -297,6 +299,7 @@ func (s *Service) write(ctx context.Context, events *[]event.Event, fn func(Tx) 
 	if err != nil {
 		return err
 	}
+	s.outboxCommitted()
 	s.Events.Publish(*events...)
 	return nil
 }

@@ -18,6 +18,7 @@ type Tx interface {
 	store.GroupMembers
 	store.GroupApplications
 	store.EventAppender
+	store.OutboxAppender
 }
 
 // Store runs the group service's transactions (see store.Store for the

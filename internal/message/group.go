@@ -40,6 +40,9 @@ type GroupSendRequest struct {
 // group delivery carries it to every online member session on every node
 // (the broker's group subjects), the sender's other devices included.
 func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendRequest) (Sent, error) {
+	if sent, done, err := s.beforeSendGroup(ctx, a, &req); done {
+		return sent, err
+	}
 	m, err := s.compose(a, req.From, req.Random, req.ClientMsgID, req.Content, sendFlags(req.ExcludeFromUnread, req.ExcludeFromLast, false))
 	if err != nil {
 		return Sent{}, err
@@ -70,13 +73,17 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 			return errcode.Newf(CodeNoSuchGroup, "Err_Group_Not_Exist: %q", req.GroupID)
 		}
 		sent.Message, sent.Duplicate = stored, dup
-		return err
+		if err != nil || dup {
+			return err
+		}
+		return s.outboxGroupSent(ctx, tx, a, c.group, stored, req.Admin)
 	})
 	if err != nil {
 		return Sent{}, errcode.Wrapf(err, "message: send to group %s from %s", req.GroupID, req.From)
 	}
 	sent.Key = MsgKey(sent.Message)
 	if !sent.Duplicate {
+		s.outboxCommitted(a, outboxKindGroupSent)
 		s.publishGroupNew(a, &sent, req.Origin)
 	}
 	return sent, nil

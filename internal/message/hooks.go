@@ -105,9 +105,12 @@ func (s *Service) outboxSent(ctx context.Context, tx Tx, a *app.App, m store.Mes
 	return err
 }
 
-// outboxRecalled appends the recall entry of m, recalled by by (one-to-one
-// messages: group recalls are not C2C.CallbackAfterMsgWithDraw).
+// outboxRecalled appends the recall entry of m, recalled by by (group
+// recalls are Group.CallbackAfterRecallMsg, not C2C.CallbackAfterMsgWithDraw).
 func (s *Service) outboxRecalled(ctx context.Context, tx Tx, a *app.App, m store.Message, by string) error {
+	if convid.KeyKind(m.ConvKey) == convid.KindGroup {
+		return s.outboxGroupRecalled(ctx, tx, a, m, by)
+	}
 	if !s.Outbox.Wants(a.SDKAppID, outbox.KindMessageRecalled) || convid.KeyKind(m.ConvKey) != convid.KindC2C {
 		return nil
 	}

@@ -178,6 +178,7 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 		return store.Message{}, errcode.Wrapf(err, "message: recall %s in %s", msgKey, id)
 	}
 	s.outboxCommitted(a, outboxKindRecalled)
+	s.outboxCommitted(a, outboxKindGroupRecalled)
 	s.publishChange(a, event.MessageRecalled, &m, by, origin)
 	return m, nil
 }

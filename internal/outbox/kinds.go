@@ -42,11 +42,38 @@ const (
 	// KindStateChanged: a session logged in, logged out, was kicked or was
 	// disconnected (StateChange; State.StateChange). Partition: the user.
 	KindStateChanged = "state.changed"
+
+	// The group kinds (Group.CallbackAfter*). Partition: the group ID, so
+	// one group's entries come in the order of its writes (each is
+	// appended under the group row's lock).
+	//
+	// KindGroupCreated: a group was created (GroupCreated).
+	KindGroupCreated = "group.created"
+	// KindGroupMemberJoined: members joined (GroupMembersJoined).
+	KindGroupMemberJoined = "group.member_joined"
+	// KindGroupMemberExited: members quit or were kicked (GroupMembersExited).
+	KindGroupMemberExited = "group.member_exited"
+	// KindGroupDestroyed: a group was dismissed (GroupDestroyed).
+	KindGroupDestroyed = "group.destroyed"
+	// KindGroupInfoChanged: a group's profile was set (GroupInfoChanged).
+	KindGroupInfoChanged = "group.info_changed"
+	// KindGroupOwnerChanged: ownership was transferred (GroupOwnerChanged).
+	KindGroupOwnerChanged = "group.owner_changed"
+	// KindGroupFull: a join or an add filled the group to its cap
+	// (GroupFull).
+	KindGroupFull = "group.full"
+	// KindGroupMessageSent: a group message was stored (GroupMessageSent).
+	KindGroupMessageSent = "group.msg_sent"
+	// KindGroupMessageRecalled: group messages were recalled
+	// (GroupMessageRecalled).
+	KindGroupMessageRecalled = "group.msg_recalled"
 )
 
 // Kinds lists every kind above, for configuration checks.
 var Kinds = []string{KindMessageSent, KindMessageRecalled, KindMessageRead, KindMessageReceipt, KindFriendAdded,
-	KindFriendDeleted, KindBlockAdded, KindBlockDeleted, KindProfileSet, KindStateChanged}
+	KindFriendDeleted, KindBlockAdded, KindBlockDeleted, KindProfileSet, KindStateChanged,
+	KindGroupCreated, KindGroupMemberJoined, KindGroupMemberExited, KindGroupDestroyed, KindGroupInfoChanged,
+	KindGroupOwnerChanged, KindGroupFull, KindGroupMessageSent, KindGroupMessageRecalled}
 
 // MessageSent is the payload of KindMessageSent.
 type MessageSent struct {
@@ -194,4 +221,165 @@ type StateChange struct {
 	// KickReason is Parley's cause of a kick (presence.Kick*).
 	KickReason string `json:"KickReason,omitempty"`
 	EventTime  int64  `json:"EventTime"`
+}
+
+// GroupMember is one entry of a group callback's member lists.
+type GroupMember struct {
+	User string `json:"Member_Account"`
+}
+
+// MembersOf is users as a member list (never null in JSON).
+func MembersOf(users []string) []GroupMember {
+	out := make([]GroupMember, 0, len(users))
+	for _, u := range users {
+		out = append(out, GroupMember{User: u})
+	}
+	return out
+}
+
+// GroupKeyValue is one app-defined field of a group.
+type GroupKeyValue struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// GroupCreated is the payload of KindGroupCreated
+// (Group.CallbackAfterCreateGroup).
+type GroupCreated struct {
+	GroupID             string          `json:"GroupId"`
+	Operator            string          `json:"Operator_Account"`
+	Owner               string          `json:"Owner_Account"`
+	Type                string          `json:"Type"`
+	Name                string          `json:"Name"`
+	Members             []GroupMember   `json:"MemberList"`
+	UserDefinedDataList []GroupKeyValue `json:"UserDefinedDataList,omitempty"`
+	// OptPlatform and ClientIP: as Pairs'.
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
+}
+
+// Join types of GroupMembersJoined, Tencent's words.
+const (
+	JoinTypeApply  = "Apply"  // the member asked (a free join or an approved application)
+	JoinTypeInvite = "Invite" // someone added them
+)
+
+// GroupMembersJoined is the payload of KindGroupMemberJoined
+// (Group.CallbackAfterNewMemberJoin).
+type GroupMembersJoined struct {
+	GroupID     string        `json:"GroupId"`
+	Type        string        `json:"Type"`
+	JoinType    string        `json:"JoinType"`
+	Operator    string        `json:"Operator_Account"`
+	Members     []GroupMember `json:"NewMemberList"`
+	OptPlatform string        `json:"OptPlatform,omitempty"`
+	ClientIP    string        `json:"ClientIP,omitempty"`
+	EventTime   int64         `json:"EventTime"`
+}
+
+// Exit types of GroupMembersExited, Tencent's words.
+const (
+	ExitTypeQuit   = "Quit"
+	ExitTypeKicked = "Kicked"
+)
+
+// GroupMembersExited is the payload of KindGroupMemberExited
+// (Group.CallbackAfterMemberExit).
+type GroupMembersExited struct {
+	GroupID     string        `json:"GroupId"`
+	Type        string        `json:"Type"`
+	ExitType    string        `json:"ExitType"`
+	Operator    string        `json:"Operator_Account"`
+	Members     []GroupMember `json:"ExitMemberList"`
+	OptPlatform string        `json:"OptPlatform,omitempty"`
+	ClientIP    string        `json:"ClientIP,omitempty"`
+	EventTime   int64         `json:"EventTime"`
+}
+
+// GroupDestroyed is the payload of KindGroupDestroyed
+// (Group.CallbackAfterGroupDestroyed).
+type GroupDestroyed struct {
+	GroupID     string        `json:"GroupId"`
+	Type        string        `json:"Type"`
+	Owner       string        `json:"Owner_Account"`
+	Name        string        `json:"Name"`
+	Members     []GroupMember `json:"MemberList"`
+	OptPlatform string        `json:"OptPlatform,omitempty"`
+	ClientIP    string        `json:"ClientIP,omitempty"`
+	EventTime   int64         `json:"EventTime"`
+}
+
+// GroupInfoChanged is the payload of KindGroupInfoChanged
+// (Group.CallbackAfterGroupInfoChanged): only the fields that changed.
+type GroupInfoChanged struct {
+	GroupID      string  `json:"GroupId"`
+	Type         string  `json:"Type"`
+	Operator     string  `json:"Operator_Account"`
+	Name         *string `json:"Name,omitempty"`
+	Introduction *string `json:"Introduction,omitempty"`
+	Notification *string `json:"Notification,omitempty"`
+	FaceURL      *string `json:"FaceUrl,omitempty"`
+	OptPlatform  string  `json:"OptPlatform,omitempty"`
+	ClientIP     string  `json:"ClientIP,omitempty"`
+	EventTime    int64   `json:"EventTime"`
+}
+
+// GroupOwnerChanged is the payload of KindGroupOwnerChanged
+// (Group.CallbackAfterChangeGroupOwner).
+type GroupOwnerChanged struct {
+	GroupID     string `json:"GroupId"`
+	Type        string `json:"Type"`
+	Operator    string `json:"Operator_Account"`
+	OldOwner    string `json:"OldOwner_Account"`
+	NewOwner    string `json:"NewOwner_Account"`
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
+}
+
+// GroupFull is the payload of KindGroupFull (Group.CallbackAfterGroupFull).
+type GroupFull struct {
+	GroupID     string `json:"GroupId"`
+	OptPlatform string `json:"OptPlatform,omitempty"`
+	ClientIP    string `json:"ClientIP,omitempty"`
+	EventTime   int64  `json:"EventTime"`
+}
+
+// GroupMessageSent is the payload of KindGroupMessageSent
+// (Group.CallbackAfterSendMsg).
+type GroupMessageSent struct {
+	GroupID  string `json:"GroupId"`
+	Type     string `json:"Type"`
+	From     string `json:"From_Account"`
+	Operator string `json:"Operator_Account"`
+	Random   uint32 `json:"Random"`
+	MsgSeq   uint64 `json:"MsgSeq"`
+	MsgTime  int64  `json:"MsgTime"` // Unix seconds
+	// OnlineOnlyFlag is always 0: online-only messages are not stored.
+	OnlineOnlyFlag int `json:"OnlineOnlyFlag"`
+	// MsgBody is the stored body (after any before-send rewrite).
+	MsgBody                    json.RawMessage `json:"MsgBody"`
+	CloudCustomData            string          `json:"CloudCustomData,omitempty"`
+	OptPlatform                string          `json:"OptPlatform,omitempty"`
+	ClientIP                   string          `json:"ClientIP,omitempty"`
+	ForbidAfterSendMsgCallback bool            `json:"ForbidAfterSendMsgCallback,omitempty"`
+	EventTime                  int64           `json:"EventTime"`
+}
+
+// GroupMsgSeq is one entry of GroupMessageRecalled's MsgSeqList.
+type GroupMsgSeq struct {
+	MsgSeq uint64 `json:"MsgSeq"`
+}
+
+// GroupMessageRecalled is the payload of KindGroupMessageRecalled
+// (Group.CallbackAfterRecallMsg).
+type GroupMessageRecalled struct {
+	GroupID     string        `json:"GroupId"`
+	Type        string        `json:"Type"`
+	Operator    string        `json:"Operator_Account"`
+	MsgSeqs     []GroupMsgSeq `json:"MsgSeqList"`
+	OptPlatform string        `json:"OptPlatform,omitempty"`
+	ClientIP    string        `json:"ClientIP,omitempty"`
+	EventTime   int64         `json:"EventTime"`
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/group/rules"
+	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 )
@@ -902,7 +903,7 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 	}
 	// Admin: the sender need not be a member; one who is a member is still
 	// subject to mutes (10017).
-	sent, err := s.Messages.SendGroup(c.ctx, c.app, req)
+	sent, err := s.Messages.SendGroup(hook.WithForbidden(c.ctx, f.ForbidCallbackControl), c.app, req)
 	if err != nil {
 		return nil, err
 	}

@@ -19,35 +19,48 @@ type Command struct {
 	// Before marks a synchronous before-callback (hook.Before).
 	Before bool
 	// Available is false for the commands of features Parley does not
-	// have yet (groups): they may be configured, and fire once their
+	// have yet (topics, group attributes): they may be configured, and fire once their
 	// producer exists.
 	Available bool
 }
 
 // The commands Parley sends.
 const (
-	CmdStateChange         = "State.StateChange"
-	CmdPortraitSet         = "Profile.CallbackPortraitSet"
-	CmdPrevFriendAdd       = "Sns.CallbackPrevFriendAdd"
-	CmdPrevFriendResponse  = "Sns.CallbackPrevFriendResponse"
-	CmdFriendAdd           = "Sns.CallbackFriendAdd"
-	CmdFriendDelete        = "Sns.CallbackFriendDelete"
-	CmdBlackListAdd        = "Sns.CallbackBlackListAdd"
-	CmdBlackListDelete     = "Sns.CallbackBlackListDelete"
-	CmdC2CBeforeSendMsg    = "C2C.CallbackBeforeSendMsg"
-	CmdC2CAfterSendMsg     = "C2C.CallbackAfterSendMsg"
-	CmdC2CAfterMsgReport   = "C2C.CallbackAfterMsgReport"
-	CmdC2CAfterMsgWithDraw = "C2C.CallbackAfterMsgWithDraw"
+	CmdStateChange             = "State.StateChange"
+	CmdPortraitSet             = "Profile.CallbackPortraitSet"
+	CmdPrevFriendAdd           = "Sns.CallbackPrevFriendAdd"
+	CmdPrevFriendResponse      = "Sns.CallbackPrevFriendResponse"
+	CmdFriendAdd               = "Sns.CallbackFriendAdd"
+	CmdFriendDelete            = "Sns.CallbackFriendDelete"
+	CmdBlackListAdd            = "Sns.CallbackBlackListAdd"
+	CmdBlackListDelete         = "Sns.CallbackBlackListDelete"
+	CmdC2CBeforeSendMsg        = "C2C.CallbackBeforeSendMsg"
+	CmdC2CAfterSendMsg         = "C2C.CallbackAfterSendMsg"
+	CmdC2CAfterMsgReport       = "C2C.CallbackAfterMsgReport"
+	CmdC2CAfterMsgWithDraw     = "C2C.CallbackAfterMsgWithDraw"
+	CmdGroupBeforeCreate       = "Group.CallbackBeforeCreateGroup"
+	CmdGroupAfterCreate        = "Group.CallbackAfterCreateGroup"
+	CmdGroupBeforeApplyJoin    = "Group.CallbackBeforeApplyJoinGroup"
+	CmdGroupBeforeInviteJoin   = "Group.CallbackBeforeInviteJoinGroup"
+	CmdGroupAfterNewMemberJoin = "Group.CallbackAfterNewMemberJoin"
+	CmdGroupAfterMemberExit    = "Group.CallbackAfterMemberExit"
+	CmdGroupBeforeSendMsg      = "Group.CallbackBeforeSendMsg"
+	CmdGroupAfterSendMsg       = "Group.CallbackAfterSendMsg"
+	CmdGroupAfterGroupFull     = "Group.CallbackAfterGroupFull"
+	CmdGroupAfterDestroyed     = "Group.CallbackAfterGroupDestroyed"
+	CmdGroupAfterInfoChanged   = "Group.CallbackAfterGroupInfoChanged"
+	CmdGroupAfterRecallMsg     = "Group.CallbackAfterRecallMsg"
+	CmdGroupAfterChangeOwner   = "Group.CallbackAfterChangeGroupOwner"
 	// allCommands in a command list means every command.
 	allCommands = "*"
 )
 
 // Commands is the registry of every command name Parley knows, in
-// Tencent's order. The group commands are known names (so a configuration
-// written for Tencent loads) without a producer: the groups work plugs each
-// in by giving it its outbox Kind (after-callbacks, appended by the group
-// service like the one-to-one ones) or a hook.Before method (before-
-// callbacks), and setting Available.
+// Tencent's order. The commands of features Parley lacks (topics, group
+// attributes, ...) are known names (so a configuration written for Tencent
+// loads) without a producer; a feature plugs one in by giving it its
+// outbox Kind (after-callbacks) or a hook method (before-callbacks), and
+// setting Available.
 var Commands = []Command{
 	{Name: CmdStateChange, Kind: outbox.KindStateChanged, Available: true},
 	{Name: CmdPortraitSet, Kind: outbox.KindProfileSet, Available: true},
@@ -62,19 +75,22 @@ var Commands = []Command{
 	{Name: CmdC2CAfterMsgReport, Kind: outbox.KindMessageRead, Available: true},
 	{Name: CmdC2CAfterMsgWithDraw, Kind: outbox.KindMessageRecalled, Available: true},
 
-	// Groups: no producer yet.
-	{Name: "Group.CallbackBeforeCreateGroup", Before: true},
-	{Name: "Group.CallbackAfterCreateGroup"},
-	{Name: "Group.CallbackBeforeApplyJoinGroup", Before: true},
-	{Name: "Group.CallbackBeforeInviteJoinGroup", Before: true},
-	{Name: "Group.CallbackAfterNewMemberJoin"},
-	{Name: "Group.CallbackAfterMemberExit"},
-	{Name: "Group.CallbackBeforeSendMsg", Before: true},
-	{Name: "Group.CallbackAfterSendMsg"},
-	{Name: "Group.CallbackAfterGroupFull"},
-	{Name: "Group.CallbackAfterGroupDestroyed"},
-	{Name: "Group.CallbackAfterGroupInfoChanged"},
-	{Name: "Group.CallbackAfterRecallMsg"},
+	// Groups.
+	{Name: CmdGroupBeforeCreate, Before: true, Available: true},
+	{Name: CmdGroupAfterCreate, Kind: outbox.KindGroupCreated, Available: true},
+	{Name: CmdGroupBeforeApplyJoin, Before: true, Available: true},
+	{Name: CmdGroupBeforeInviteJoin, Before: true, Available: true},
+	{Name: CmdGroupAfterNewMemberJoin, Kind: outbox.KindGroupMemberJoined, Available: true},
+	{Name: CmdGroupAfterMemberExit, Kind: outbox.KindGroupMemberExited, Available: true},
+	{Name: CmdGroupBeforeSendMsg, Before: true, Available: true},
+	{Name: CmdGroupAfterSendMsg, Kind: outbox.KindGroupMessageSent, Available: true},
+	{Name: CmdGroupAfterGroupFull, Kind: outbox.KindGroupFull, Available: true},
+	{Name: CmdGroupAfterDestroyed, Kind: outbox.KindGroupDestroyed, Available: true},
+	{Name: CmdGroupAfterInfoChanged, Kind: outbox.KindGroupInfoChanged, Available: true},
+	{Name: CmdGroupAfterRecallMsg, Kind: outbox.KindGroupMessageRecalled, Available: true},
+	// Known names without a producer: features Parley does not have yet
+	// (topics, group attributes, group read receipts, member-state and
+	// send-exception reports).
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
 	{Name: "Group.CallbackBeforeCreateTopic", Before: true},
@@ -84,7 +100,7 @@ var Commands = []Command{
 	{Name: "Group.CallbackAfterMemberFieldChanged"},
 	{Name: "Group.CallbackAfterGroupAttrChanged"},
 	{Name: "Group.CallbackAfterReadReceipt"},
-	{Name: "Group.CallbackAfterChangeGroupOwner"},
+	{Name: CmdGroupAfterChangeOwner, Kind: outbox.KindGroupOwnerChanged, Available: true},
 }
 
 // CommandNamed returns the command called name, or nil.

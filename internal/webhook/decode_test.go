@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/parleyim/parley/internal/webhook"
@@ -110,9 +111,21 @@ type (
 	}
 )
 
+// tcGroup holds the fields every group callback a receiver keys on
+// carries (Tencent's group callbacks name the group and its type; the
+// group-full one the group alone).
+type tcGroup struct {
+	CallbackCommand string `json:"CallbackCommand"`
+	GroupID         string `json:"GroupId"`
+	Type            string `json:"Type"`
+	EventTime       int64  `json:"EventTime"`
+}
+
 // decodeAsTencentReceiver decodes every callback received into the typed
-// request of its command and checks the fields a receiver keys on.
-func decodeAsTencentReceiver(t *testing.T, got []callback) {
+// request of its command and checks the fields a receiver keys on; every
+// available command of the family asked for (groups, or all the others)
+// must have been seen.
+func decodeAsTencentReceiver(t *testing.T, got []callback, groups bool) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, c := range got {
@@ -148,8 +161,21 @@ func decodeAsTencentReceiver(t *testing.T, got []callback) {
 		case webhook.CmdC2CAfterMsgWithDraw:
 			m := &tcRecall{}
 			v, ok = m, func() bool { return m.From != "" && m.MsgKey != "" && m.EventTime > 0 }
+		case webhook.CmdGroupBeforeCreate:
+			m := &struct {
+				tcGroup
+				Owner string `json:"Owner_Account"`
+			}{}
+			v, ok = m, func() bool { return m.Owner != "" && m.Type != "" && m.EventTime > 0 }
+		case webhook.CmdGroupAfterGroupFull:
+			m := &tcGroup{}
+			v, ok = m, func() bool { return m.GroupID != "" && m.EventTime > 0 }
 		default:
-			t.Fatalf("unexpected command %q", cmd)
+			if !strings.HasPrefix(cmd, "Group.") {
+				t.Fatalf("unexpected command %q", cmd)
+			}
+			m := &tcGroup{}
+			v, ok = m, func() bool { return m.GroupID != "" && m.Type != "" && m.EventTime > 0 }
 		}
 		if err := json.Unmarshal(c.Raw, v); err != nil {
 			t.Fatalf("%s does not decode as a typed receiver's request: %v\n%s", cmd, err, c.Raw)
@@ -160,7 +186,7 @@ func decodeAsTencentReceiver(t *testing.T, got []callback) {
 		seen[cmd] = true
 	}
 	for _, cmd := range webhook.Commands {
-		if cmd.Available && !seen[cmd.Name] {
+		if cmd.Available && strings.HasPrefix(cmd.Name, "Group.") == groups && !seen[cmd.Name] {
 			t.Errorf("no %s callback was decoded", cmd.Name)
 		}
 	}

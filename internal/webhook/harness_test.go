@@ -146,6 +146,10 @@ type node struct {
 	t    *testing.T
 	base string
 	stop func()
+	// srv and apps reach the domain services for changes no door serves
+	// yet (a client's group join and quit).
+	srv  *server.Node
+	apps map[uint64]*app.App
 }
 
 // storeSpec opens the store of a test: SQLite in a directory, or with
@@ -214,7 +218,7 @@ func startNode(t *testing.T, spec storeSpec, hooks map[store.AppID]webhook.Confi
 		})
 	}
 	t.Cleanup(stop)
-	return &node{t: t, base: "http://" + ln.Addr().String(), stop: stop}
+	return &node{t: t, base: "http://" + ln.Addr().String(), stop: stop, srv: n, apps: map[uint64]*app.App{appA: a, appB: b}}
 }
 
 // rest calls a REST API of app as its admin.

@@ -147,6 +147,9 @@ type Response struct {
 		ResultCode int
 		ResultInfo string
 	}
+	// RefusedMembers_Account lists the members a
+	// Group.CallbackBeforeInviteJoinGroup refuses.
+	RefusedMembers_Account []string
 }
 
 // Failure reasons, the label of parley_webhook_failures_total.

@@ -192,7 +192,7 @@ func TestEveryCommand(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	decodeAsTencentReceiver(t, r.got)
+	decodeAsTencentReceiver(t, r.got, false)
 }
 
 func bodies(cs []callback) []string {
