@@ -24,7 +24,9 @@ func userList(ms []GroupMemberInfo) string {
 func (g *groupRecorder) OnMemberEnter(id string, ms []GroupMemberInfo) {
 	g.r.put("enter %s %s", id, userList(ms))
 }
-func (g *groupRecorder) OnMemberLeave(id string, m GroupMemberInfo) { g.r.put("leave %s %s", id, m.UserID) }
+func (g *groupRecorder) OnMemberLeave(id string, m GroupMemberInfo) {
+	g.r.put("leave %s %s", id, m.UserID)
+}
 func (g *groupRecorder) OnMemberInvited(id, op string, ms []GroupMemberInfo) {
 	g.r.put("invited %s by %s %s", id, op, userList(ms))
 }
