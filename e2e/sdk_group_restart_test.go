@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,9 +48,31 @@ func TestSDKGroupCatchUpAfterServerKill(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	// While gate is closed the member's devices cannot reconnect, so what
+	// is sent meanwhile reaches them only by the catch-up.
+	var gateMu sync.Mutex
+	var gate chan struct{}
+	memberDial := func(ctx context.Context, network, address string) (net.Conn, error) {
+		gateMu.Lock()
+		g := gate
+		gateMu.Unlock()
+		if g != nil {
+			select {
+			case <-g:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	}
 	login := func(user string, platform sdk.Platform, rec *groupMsgRecorder) *sdk.Manager {
-		m := sdk.NewManager(sdk.Config{ServerURL: "http://" + addr, SDKAppID: appA, Platform: platform,
-			ReconnectMinDelay: 50 * time.Millisecond, ReconnectMaxDelay: 500 * time.Millisecond})
+		cfg := sdk.Config{ServerURL: "http://" + addr, SDKAppID: appA, Platform: platform,
+			ReconnectMinDelay: 50 * time.Millisecond, ReconnectMaxDelay: 500 * time.Millisecond}
+		if rec != nil {
+			cfg.Dialer = memberDial
+		}
+		m := sdk.NewManager(cfg)
 		t.Cleanup(m.Close)
 		if rec != nil {
 			m.Message().AddAdvancedMsgListener(rec)
@@ -104,20 +128,29 @@ func TestSDKGroupCatchUpAfterServerKill(t *testing.T) {
 	}
 	expect()
 
+	gateMu.Lock()
+	gate = make(chan struct{})
+	gateMu.Unlock()
 	p.kill()
 	start(t, addr, env, "--data", data)
-	// The owner's send waits for its reconnect; the member's devices may
-	// still be reconnecting, so these reach them by the catch-up.
+	// The owner's send waits for its reconnect; the member's devices are
+	// held offline, so these reach them by the catch-up once let through.
 	for i := range 10 {
 		send(fmt.Sprint("after ", i))
 	}
+	gateMu.Lock()
+	close(gate)
+	gate = nil
+	gateMu.Unlock()
+	expect()
+	send("live again")
 	expect()
 	hist, err := ownerSDK.Message().GetGroupHistoryMessageList(ctx, groupID, 100, nil)
-	if err != nil || len(hist) != 15 {
+	if err != nil || len(hist) != 16 {
 		t.Fatalf("history after the restart: %d %v", len(hist), err)
 	}
 	for i, m := range hist {
-		if m.Seq != uint64(15-i) {
+		if m.Seq != uint64(16-i) {
 			t.Fatalf("history seq %d at %d: not contiguous", m.Seq, i)
 		}
 	}
