@@ -20,7 +20,12 @@ type groupFixture struct {
 }
 
 func newGroupFixture(t *testing.T) *groupFixture {
-	s := resttest.Start(t, func(a *app.App) { a.GroupMemberCustomFields = []string{"level"} })
+	// No client rate limits: the matrix makes some two hundred groups from
+	// one owner's socket, past the default writes rate.
+	s := resttest.Start(t, func(a *app.App) {
+		a.GroupMemberCustomFields = []string{"level"}
+		a.ClientRateLimits = app.ClientRateLimits{}
+	})
 	users := []string{"owner", "adm", "m1", "m2", "out"}
 	s.Import(users...)
 	f := &groupFixture{s: s, clients: map[string]*client{}}
