@@ -55,4 +55,15 @@
 // order. The instance that sent a message gets SendMessage's answer
 // instead. Conversation listeners are told the difference after the SDK
 // re-reads the list following a change.
+//
+// # Groups
+//
+// Manager.Group (V2TIMGroupManager) creates, joins and manages groups as
+// the logged-in user (the server's rule matrix decides, with Tencent's
+// codes); GroupListener hears member, profile, admin, application and
+// dismissal changes. Group messages go through the MessageManager
+// (SendGroupMessage, GetGroupHistoryMessageList, RevokeMessage,
+// MarkGroupMessageAsRead) and are tracked like one-to-one ones, by the
+// group's seq: each reaches OnRecvNewMessage once per device, in order,
+// across gaps and reconnects.
 package sdk

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -150,6 +151,11 @@ func (m *Manager) onPush(s *session, f frame) {
 		m.onMessagePush(s, f)
 		return
 	}
+	if f.Seq == 0 && strings.HasPrefix(f.Push, "group.") {
+		// A group push: live only, to every online member (group.go).
+		m.onGroupPush(f.Push, f.Data)
+		return
+	}
 	if !s.started {
 		// A push that overtook the login answer: the log has it, and the
 		// login answer's eventSeq says whether it is news.
@@ -238,6 +244,10 @@ func (m *Manager) syncFrom(s *session) {
 func (m *Manager) apply(s *session, kind string, ids []string) bool {
 	if isConversationLogKind(kind) {
 		m.applyConversationLog(s, kind)
+		return true
+	}
+	if strings.HasPrefix(kind, "group.") {
+		m.applyGroupLog(s, kind, ids)
 		return true
 	}
 	ctx := s.loopCtx

@@ -66,6 +66,7 @@ type Manager struct {
 	// messages and conversations: message.go, conversation.go.
 	messages      *MessageManager
 	conversations *ConversationManager
+	groups        *GroupManager // group.go
 
 	tasks *taskQueue
 	quit  chan struct{}
@@ -136,6 +137,7 @@ func NewManager(cfg Config) *Manager {
 	m.friendship = &FriendshipManager{m: m}
 	m.messages = &MessageManager{m: m}
 	m.conversations = &ConversationManager{m: m}
+	m.groups = &GroupManager{m: m}
 	go m.loop()
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -66,6 +67,9 @@ type Message struct {
 	// the sender otherwise).
 	Sender string
 	UserID string
+	// GroupID is the group of a group message (then UserID is ""); its
+	// Seq is the group's.
+	GroupID string
 	// IsSelf: the logged-in user sent it (on this device or another).
 	IsSelf  bool
 	Status  MessageStatus
@@ -93,7 +97,12 @@ type Message struct {
 }
 
 // ConversationID returns the message's conversation ("c2c_<userID>").
-func (m *Message) ConversationID() string { return C2CConversationID(m.UserID) }
+func (m *Message) ConversationID() string {
+	if m.GroupID != "" {
+		return GroupConversationID(m.GroupID)
+	}
+	return C2CConversationID(m.UserID)
+}
 
 // ElemType returns the type of the first element.
 func (m *Message) ElemType() ElemType {
@@ -225,6 +234,38 @@ type wireMessage struct {
 	Body    json.RawMessage `json:"body"`
 	// IsPeerRead is only in msg.history answers.
 	IsPeerRead bool `json:"isPeerRead"`
+	// GroupID is set on a group message (then To is "").
+	GroupID string `json:"groupID"`
+}
+
+// groupSeqKey is the key of a group conversation in the SDK's per
+// conversation state (msgSession.seen, own sends), which keys one-to-one
+// conversations by the other user: a NUL never starts a UserID, so the two
+// cannot meet.
+func groupSeqKey(groupID string) string { return "\x00" + groupID }
+
+// seqKey returns the key of the message's conversation for me.
+func (w *wireMessage) seqKey(me string) string {
+	if w.GroupID != "" {
+		return groupSeqKey(w.GroupID)
+	}
+	return w.peer(me)
+}
+
+// ownPeer is the conversation key a send of this message registered.
+func (w *wireMessage) ownPeer() string {
+	if w.GroupID != "" {
+		return groupSeqKey(w.GroupID)
+	}
+	return w.To
+}
+
+// historyTarget names a conversation key's conversation in msg.* requests.
+func historyTarget(key string) (string, string) {
+	if groupID, ok := strings.CutPrefix(key, "\x00"); ok {
+		return "groupID", groupID
+	}
+	return "userID", key
 }
 
 // peer returns the other user of the message's conversation for me.
@@ -245,6 +286,9 @@ func (w *wireMessage) message(me string) *Message {
 		ExcludedFromLastMessage: w.Flags&flagExcludedFromLast != 0,
 		NeedReadReceipt:         w.Flags&flagNeedReadReceipt != 0,
 		IsPeerRead:              w.IsPeerRead,
+	}
+	if w.GroupID != "" {
+		m.UserID, m.GroupID = "", w.GroupID
 	}
 	switch w.Status {
 	case "recalled":
@@ -474,12 +518,30 @@ type sendAnswer struct {
 // not friends (when the app checks), 90010/93000 a malformed or too long
 // body.
 func (mm *MessageManager) SendMessage(ctx context.Context, msg *Message, receiver string, opts SendOptions) (*Message, error) {
+	if receiver == "" {
+		return nil, newError(ErrCodeInvalidParameters, "receiver is required")
+	}
+	return mm.send(ctx, msg, receiver, "", opts)
+}
+
+// SendGroupMessage sends msg to the group groupID (sendMessage with a
+// groupID), idempotent as SendMessage. Every other online device of every
+// member gets OnRecvNewMessage; the message's Seq is the group's. 10007
+// not a member, 10017 muted (or all muted), 10010 no such group.
+func (mm *MessageManager) SendGroupMessage(ctx context.Context, msg *Message, groupID string, opts SendOptions) (*Message, error) {
+	if groupID == "" {
+		return nil, newError(ErrCodeInvalidParameters, "groupID is required")
+	}
+	if msg != nil && msg.NeedReadReceipt {
+		return nil, newError(ErrCodeInvalidParameters, "group read receipts are not supported")
+	}
+	return mm.send(ctx, msg, "", groupID, opts)
+}
+
+func (mm *MessageManager) send(ctx context.Context, msg *Message, receiver, groupID string, opts SendOptions) (*Message, error) {
 	m := mm.m
 	if msg == nil {
 		return nil, newError(ErrCodeInvalidParameters, "message is nil")
-	}
-	if receiver == "" {
-		return nil, newError(ErrCodeInvalidParameters, "receiver is required")
 	}
 	if len(msg.ClientMsgID) > maxClientMsgID {
 		return nil, newError(ErrCodeInvalidParameters, "ClientMsgID: at most %d bytes", maxClientMsgID)
@@ -504,7 +566,13 @@ func (mm *MessageManager) SendMessage(ctx context.Context, msg *Message, receive
 	if msg.Random == 0 {
 		msg.Random = newRandom()
 	}
-	req := map[string]any{"to": receiver, "random": msg.Random, "clientMsgID": msg.ClientMsgID, "body": body}
+	req := map[string]any{"random": msg.Random, "clientMsgID": msg.ClientMsgID, "body": body}
+	convKey := receiver
+	if groupID != "" {
+		req["groupID"], convKey = groupID, groupSeqKey(groupID)
+	} else {
+		req["to"] = receiver
+	}
 	if opts.OnlineUserOnly {
 		req["onlineUserOnly"] = true
 	}
@@ -522,7 +590,7 @@ func (mm *MessageManager) SendMessage(ctx context.Context, msg *Message, receive
 	// Registered before the request leaves: a catch-up or gap fill that
 	// meets the message before the answer does knows it is this
 	// instance's own.
-	key := ownKey{peer: receiver, random: msg.Random}
+	key := ownKey{peer: convKey, random: msg.Random}
 	s.msg.addOwn(key)
 
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.RequestTimeout)
@@ -557,7 +625,7 @@ func (mm *MessageManager) SendMessage(ctx context.Context, msg *Message, receive
 	stored.ExcludedFromUnreadCount = stored.ExcludedFromUnreadCount || opts.ExcludedFromUnreadCount
 	stored.ExcludedFromLastMessage = stored.ExcludedFromLastMessage || opts.ExcludedFromLastMessage
 	*msg = *stored
-	seq, peer := stored.Seq, stored.UserID
+	seq, peer := stored.Seq, convKey
 	m.tasks.push(task{kind: taskFunc, fn: func() { m.onOwnSent(s, peer, seq, key) }})
 	return msg, nil
 }
@@ -567,8 +635,10 @@ type historyAnswer struct {
 }
 
 // history reads one msg.history page.
+// userID is a conversation key: the other user, or groupSeqKey(group).
 func (m *Manager) history(ctx context.Context, s *session, userID string, seq uint64, ascending bool, count int) ([]wireMessage, error) {
-	req := map[string]any{"userID": userID, "seq": seq, "count": count}
+	field, target := historyTarget(userID)
+	req := map[string]any{field: target, "seq": seq, "count": count}
 	if ascending {
 		req["ascending"] = true
 	}
@@ -589,16 +659,39 @@ func (m *Manager) history(ctx context.Context, s *session, userID string, seq ui
 // deleted, expired ones and online messages are not. Pages longer than
 // MaxHistoryPage are read in several requests.
 func (mm *MessageManager) GetC2CHistoryMessageList(ctx context.Context, userID string, count int, lastMsg *Message) ([]*Message, error) {
-	m := mm.m
 	if userID == "" || count <= 0 {
 		return nil, newError(ErrCodeInvalidParameters, "userID and a positive count are required")
 	}
+	if lastMsg != nil && lastMsg.GroupID != "" {
+		return nil, newError(ErrCodeInvalidParameters, "lastMsg is a message of the group %q", lastMsg.GroupID)
+	}
+	return mm.historyPages(ctx, userID, count, lastMsg)
+}
+
+// GetGroupHistoryMessageList is GetC2CHistoryMessageList for the group
+// groupID (getGroupHistoryMessageList): newest first, from before lastMsg
+// (nil: the newest); a member of a Meeting or Community sees nothing
+// from before their join.
+func (mm *MessageManager) GetGroupHistoryMessageList(ctx context.Context, groupID string, count int, lastMsg *Message) ([]*Message, error) {
+	if groupID == "" || count <= 0 {
+		return nil, newError(ErrCodeInvalidParameters, "groupID and a positive count are required")
+	}
+	if lastMsg != nil && lastMsg.GroupID != groupID {
+		return nil, newError(ErrCodeInvalidParameters, "lastMsg is not a message of the group %q", groupID)
+	}
+	return mm.historyPages(ctx, groupSeqKey(groupID), count, lastMsg)
+}
+
+// historyPages reads count messages of the conversation key (the other
+// user, or groupSeqKey) newest first, before lastMsg.
+func (mm *MessageManager) historyPages(ctx context.Context, userID string, count int, lastMsg *Message) ([]*Message, error) {
+	m := mm.m
 	var before uint64 // 0: the newest
 	if lastMsg != nil {
 		switch {
 		case lastMsg.Seq == 0:
 			return nil, newError(ErrCodeInvalidParameters, "lastMsg has no seq (not sent, or an online message)")
-		case lastMsg.UserID != "" && lastMsg.UserID != userID:
+		case lastMsg.GroupID == "" && lastMsg.UserID != "" && lastMsg.UserID != userID:
 			return nil, newError(ErrCodeInvalidParameters, "lastMsg belongs to the conversation with %q", lastMsg.UserID)
 		case lastMsg.Seq == 1:
 			return []*Message{}, nil
@@ -646,6 +739,25 @@ func (mm *MessageManager) MarkC2CMessageAsRead(ctx context.Context, userID strin
 		return err
 	}
 	if _, err := m.callSess(ctx, s, "msg.read", map[string]any{"userID": userID}, nil); err != nil {
+		return err
+	}
+	m.convChanged(s)
+	return nil
+}
+
+// MarkGroupMessageAsRead marks the group conversation read up to its
+// newest message (markGroupMessageAsRead): its unread count becomes 0 on
+// every device of the user.
+func (mm *MessageManager) MarkGroupMessageAsRead(ctx context.Context, groupID string) error {
+	m := mm.m
+	if groupID == "" {
+		return newError(ErrCodeInvalidParameters, "groupID is required")
+	}
+	s, err := m.current()
+	if err != nil {
+		return err
+	}
+	if _, err := m.callSess(ctx, s, "msg.read", map[string]any{"groupID": groupID}, nil); err != nil {
 		return err
 	}
 	m.convChanged(s)
@@ -769,14 +881,18 @@ func (mm *MessageManager) GetC2CReceiveMessageOpt(ctx context.Context, userIDs [
 // OnRecvMessageRevoked; msg's Status becomes MsgStatusLocalRevoked.
 func (mm *MessageManager) RevokeMessage(ctx context.Context, msg *Message) error {
 	m := mm.m
-	if msg == nil || msg.Seq == 0 || msg.MsgKey == "" || msg.UserID == "" {
-		return newError(ErrCodeInvalidParameters, "only a stored message (with MsgKey, Seq and UserID) can be recalled")
+	if msg == nil || msg.Seq == 0 || msg.MsgKey == "" || (msg.UserID == "" && msg.GroupID == "") {
+		return newError(ErrCodeInvalidParameters, "only a stored message (with MsgKey, Seq and UserID or GroupID) can be recalled")
 	}
 	s, err := m.current()
 	if err != nil {
 		return err
 	}
-	if _, err := m.callSess(ctx, s, "msg.recall", map[string]any{"userID": msg.UserID, "msgKey": msg.MsgKey}, nil); err != nil {
+	req := map[string]any{"userID": msg.UserID, "msgKey": msg.MsgKey}
+	if msg.GroupID != "" {
+		req = map[string]any{"groupID": msg.GroupID, "msgKey": msg.MsgKey}
+	}
+	if _, err := m.callSess(ctx, s, "msg.recall", req, nil); err != nil {
 		return err
 	}
 	msg.Status = MsgStatusLocalRevoked

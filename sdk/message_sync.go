@@ -103,16 +103,17 @@ func (m *Manager) onMessagePush(s *session, f frame) {
 		m.receive(s, &w)
 	case "msg.recalled":
 		var d struct {
-			MsgKey string `json:"msgKey"`
-			From   string `json:"from"`
-			To     string `json:"to"`
-			Seq    uint64 `json:"seq"`
+			MsgKey  string `json:"msgKey"`
+			From    string `json:"from"`
+			To      string `json:"to"`
+			Seq     uint64 `json:"seq"`
+			GroupID string `json:"groupID"`
 		}
 		if f.Data == nil || json.Unmarshal(f.Data, &d) != nil || d.MsgKey == "" {
 			m.log.Warn("parley sdk: ignoring an invalid msg.recalled push")
 			return
 		}
-		w := wireMessage{MsgKey: d.MsgKey, From: d.From, To: d.To, Seq: d.Seq, Status: "recalled"}
+		w := wireMessage{MsgKey: d.MsgKey, From: d.From, To: d.To, Seq: d.Seq, Status: "recalled", GroupID: d.GroupID}
 		w.Random, w.TimeMs = msgKeyParts(d.MsgKey)
 		msg := w.message(s.userID)
 		m.messages.fire(func(l AdvancedMsgListener) { l.OnRecvMessageRevoked(msg) })
@@ -220,7 +221,7 @@ func (m *Manager) receive(s *session, w *wireMessage) {
 		m.deliver(s, w) // online-only: no place in the sequence
 		return
 	}
-	peer := w.peer(s.userID)
+	peer := w.seqKey(s.userID)
 	last, known := ms.seen[peer]
 	ms.dirty = true
 	switch {
@@ -250,7 +251,7 @@ func (m *Manager) receive(s *session, w *wireMessage) {
 // deliver reports a message to the message listeners, unless this instance
 // sent it.
 func (m *Manager) deliver(s *session, w *wireMessage) {
-	if w.From == s.userID && s.msg.isOwn(ownKey{peer: w.To, random: uint32(w.Random)}) {
+	if w.From == s.userID && s.msg.isOwn(ownKey{peer: w.ownPeer(), random: uint32(w.Random)}) {
 		return
 	}
 	msg := w.message(s.userID)
@@ -334,6 +335,9 @@ func (m *Manager) messageCatchUp(s *session) {
 	delivered := false
 	for _, c := range list {
 		peer := c.UserID
+		if c.GroupID != "" {
+			peer = groupSeqKey(c.GroupID)
+		}
 		last, known := ms.seen[peer]
 		base := last
 		if !known {

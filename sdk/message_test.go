@@ -41,7 +41,11 @@ func msgText(m *Message) string {
 }
 
 func (r *msgRecorder) OnRecvNewMessage(m *Message) {
-	r.msgs.put("new %s %d %s:%s", m.UserID, m.Seq, m.Sender, msgText(m))
+	conv := m.UserID
+	if m.GroupID != "" {
+		conv = "group:" + m.GroupID
+	}
+	r.msgs.put("new %s %d %s:%s", conv, m.Seq, m.Sender, msgText(m))
 }
 
 func (r *msgRecorder) OnRecvC2CReadReceipt(rs []MessageReceipt) {
@@ -57,7 +61,11 @@ func (r *msgRecorder) OnRecvMessageReadReceipts(rs []MessageReceipt) {
 }
 
 func (r *msgRecorder) OnRecvMessageRevoked(m *Message) {
-	r.msgs.put("revoked %s %d", m.UserID, m.Seq)
+	conv := m.UserID
+	if m.GroupID != "" {
+		conv = "group:" + m.GroupID
+	}
+	r.msgs.put("revoked %s %d", conv, m.Seq)
 }
 
 func (r *msgRecorder) OnRecvMessageModified(m *Message) {

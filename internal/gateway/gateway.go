@@ -23,6 +23,7 @@ import (
 	"github.com/parleyim/parley/internal/conversation"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/presence"
@@ -53,6 +54,9 @@ type Gateway struct {
 	// Groups says which groups a user is in at login (group delivery,
 	// group_delivery.go); nil: no groups until JoinedGroup says otherwise.
 	Groups GroupDirectory
+	// GroupService serves the group.* ops and group conversations of the
+	// msg.* ops (ops_group.go); set before serving.
+	GroupService *group.Service
 	// ClusterPresence keeps sessions in the store's session directory
 	// (presence.Directory) so the login policy, kicks and online status
 	// cover every node sharing the store; kicks of sessions on other nodes
@@ -129,6 +133,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	g.friendOps()
 	g.messageOps()
 	g.conversationOps()
+	g.chatGroupOps() // after messageOps: it routes msg.* requests naming a group
 	events.Subscribe(g.deliver)
 }
 

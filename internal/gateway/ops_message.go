@@ -282,6 +282,10 @@ func (g *Gateway) deliverMessage(e event.Event) {
 	if group, ok := strings.CutPrefix(m.ConvKey, convid.GroupKey("")); ok {
 		switch e.Kind {
 		case event.MessageNew, event.MessageModified, event.MessageRecalled:
+			if e.Kind == event.MessageRecalled {
+				// to is "" in a group: groupID says which conversation.
+				data.(map[string]any)["groupID"] = group
+			}
 			// Every member hears it, through the group's subject: one
 			// publish whatever the group's size.
 			if err := g.PublishGroup(e.App, group, GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}); err != nil {

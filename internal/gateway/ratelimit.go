@@ -46,6 +46,10 @@ var opClasses = map[string]rateClass{
 	"conversation_group.create": classWrite, "conversation_group.delete": classWrite,
 	"conversation_group.rename": classWrite, "conversation_group.add": classWrite,
 	"conversation_group.remove": classWrite,
+	"group.create":              classWrite, "group.dismiss": classWrite, "group.join": classWrite, "group.quit": classWrite,
+	"group.invite": classWrite, "group.kick": classWrite, "group.setInfo": classWrite,
+	"group.setMemberInfo": classWrite, "group.mute": classWrite, "group.muteAll": classWrite,
+	"group.transferOwner": classWrite, "group.acceptApplication": classWrite, "group.refuseApplication": classWrite,
 }
 
 func opClass(op string) rateClass {

@@ -237,6 +237,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.Gateway.Init(n.Events, opts.Gateway)
 	n.Groups = &group.Service{Store: group.StoreOf(st), Events: n.Events, Delivery: groupDelivery{n.Gateway},
 		Attachments: group.Attachments{Outbox: producer, Hook: opts.Hook}}
+	n.Gateway.GroupService = n.Groups
 	if dir := n.Gateway.Directory(); dir != nil {
 		// Alive before the first login, so other nodes count its sessions.
 		if err := dir.Register(ctx); err != nil {

@@ -1,0 +1,652 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/parleyim/parley/internal/convid"
+	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/group"
+	"github.com/parleyim/parley/internal/group/rules"
+	"github.com/parleyim/parley/internal/message"
+	"github.com/parleyim/parley/internal/store"
+)
+
+// Group ops: the client door of internal/group. Every op acts as the
+// logged-in member (group.Actor without AppAdmin), so the rule matrix of
+// group/rules decides exactly as it does for the REST door's members, and
+// answers with the group service's codes (10004, 10007, 10010, ...).
+// V2TIM's vocabulary on the wire: types Work/Public/Meeting/AVChatRoom/
+// Community (the REST names are accepted too), roles 200/300/400.
+
+// Member filters of group.getMembers (V2TIM_GROUP_MEMBER_FILTER_*).
+const (
+	memberFilterOwner  = 0x01
+	memberFilterAdmin  = 0x02
+	memberFilterCommon = 0x04
+)
+
+// maxMemberPageClient bounds one group.getMembers page (V2TIM pages of at
+// most 100 members), so one answer stays far under the answer cap.
+const maxMemberPageClient = 100
+
+func (g *Gateway) chatGroupOps() {
+	g.ops["group.create"] = g.chatGroupCreate
+	g.ops["group.dismiss"] = g.chatGroupDismiss
+	g.ops["group.join"] = g.chatGroupJoin
+	g.ops["group.quit"] = g.chatGroupQuit
+	g.ops["group.invite"] = g.chatGroupInvite
+	g.ops["group.kick"] = g.chatGroupKick
+	g.ops["group.getInfo"] = g.chatGroupGetInfo
+	g.ops["group.setInfo"] = g.chatGroupSetInfo
+	g.ops["group.getJoinedList"] = g.chatGroupJoinedList
+	g.ops["group.getMembers"] = g.chatGroupGetMembers
+	g.ops["group.getMemberInfo"] = g.chatGroupGetMemberInfo
+	g.ops["group.setMemberInfo"] = g.chatGroupSetMemberInfo
+	g.ops["group.mute"] = g.chatGroupMute
+	g.ops["group.muteAll"] = g.chatGroupMuteAll
+	g.ops["group.transferOwner"] = g.chatGroupTransferOwner
+	g.ops["group.getApplications"] = g.chatGroupApplications
+	g.ops["group.acceptApplication"] = g.chatGroupHandleApplication(true)
+	g.ops["group.refuseApplication"] = g.chatGroupHandleApplication(false)
+
+	// The message ops serve a group conversation when the request names a
+	// groupID (or a group_<id> conversationID); otherwise they are the
+	// one-to-one ops, unchanged.
+	g.ops["msg.send"] = groupOr(g.ops["msg.send"], g.chatGroupMsgSend)
+	g.ops["msg.history"] = groupOr(g.ops["msg.history"], g.chatGroupMsgHistory)
+	g.ops["msg.read"] = groupOr(g.ops["msg.read"], g.chatGroupMsgRead)
+	g.ops["msg.recall"] = groupOr(g.ops["msg.recall"], g.chatGroupMsgRecall)
+}
+
+// chatGroupService is the node's group service; a gateway built without one
+// (a tool, a test of other ops) answers group ops with 6017.
+func (g *Gateway) chatGroupService() (*group.Service, error) {
+	if g.GroupService == nil {
+		return nil, errcode.New(CodeInvalidRequest, "groups are not served by this node")
+	}
+	return g.GroupService, nil
+}
+
+func (c *conn) member() group.Actor { return group.Actor{User: c.session.User, Origin: c} }
+
+// GroupInfo is a group's profile in the protocol (V2TIMGroupInfo).
+type GroupInfo struct {
+	GroupID         string            `json:"groupID"`
+	GroupType       string            `json:"groupType"`
+	GroupName       string            `json:"groupName"`
+	Introduction    string            `json:"introduction"`
+	Notification    string            `json:"notification"`
+	FaceURL         string            `json:"faceURL"`
+	Owner           string            `json:"owner"`
+	CreateTime      int64             `json:"createTime"`
+	InfoTime        int64             `json:"infoTime"`
+	MemberCount     int               `json:"memberCount"`
+	MaxMemberCount  int               `json:"maxMemberCount"`
+	JoinOption      string            `json:"joinOption"`
+	AllMuted        bool              `json:"allMuted"`
+	IsSupportTopic  bool              `json:"isSupportTopic"`
+	LastSeq         uint64            `json:"lastSeq"`
+	LastMessageTime int64             `json:"lastMessageTimeMs"`
+	CustomInfo      map[string]string `json:"customInfo"`
+	// Role and the rest are this user's membership, in joined-list answers.
+	Role     int    `json:"role,omitempty"`
+	NameCard string `json:"nameCard,omitempty"`
+	JoinTime int64  `json:"joinTime,omitempty"`
+}
+
+func wireGroup(gr store.Group) GroupInfo {
+	custom := gr.Custom
+	if custom == nil {
+		custom = map[string]string{}
+	}
+	return GroupInfo{GroupID: gr.ID, GroupType: rules.OrWork(gr.Type).V2TIMName, GroupName: gr.Name,
+		Introduction: gr.Introduction, Notification: gr.Notification, FaceURL: gr.FaceURL, Owner: gr.Owner,
+		CreateTime: gr.CreatedAt, InfoTime: gr.InfoTime, MemberCount: gr.MemberCount, MaxMemberCount: gr.MaxMembers,
+		JoinOption: gr.JoinOption, AllMuted: gr.MuteAll, IsSupportTopic: gr.SupportTopic, LastSeq: gr.LastSeq,
+		LastMessageTime: gr.LastTime, CustomInfo: custom}
+}
+
+// GroupMember is a member in the protocol (V2TIMGroupMemberFullInfo).
+type GroupMember struct {
+	UserID     string            `json:"userID"`
+	Role       int               `json:"role"`
+	NameCard   string            `json:"nameCard"`
+	MuteUntil  int64             `json:"muteUntil"`
+	JoinTime   int64             `json:"joinTime"`
+	CustomInfo map[string]string `json:"customInfo"`
+}
+
+func wireMember(m store.GroupMember) GroupMember {
+	custom := m.Custom
+	if custom == nil {
+		custom = map[string]string{}
+	}
+	return GroupMember{UserID: m.User, Role: m.Role, NameCard: m.NameCard, MuteUntil: m.MuteUntil,
+		JoinTime: m.JoinedAt, CustomInfo: custom}
+}
+
+func wireMembers(ms []store.GroupMember) []GroupMember {
+	out := make([]GroupMember, len(ms))
+	for i, m := range ms {
+		out[i] = wireMember(m)
+	}
+	return out
+}
+
+// groupProfile is the writable profile as group.create and group.setInfo
+// take it; absent fields are left as they are.
+type groupProfile struct {
+	GroupName      *string           `json:"groupName"`
+	Introduction   *string           `json:"introduction"`
+	Notification   *string           `json:"notification"`
+	FaceURL        *string           `json:"faceURL"`
+	MaxMemberCount *int              `json:"maxMemberCount"`
+	JoinOption     *string           `json:"joinOption"`
+	CustomInfo     map[string]string `json:"customInfo"`
+}
+
+func (p groupProfile) profile() group.Profile {
+	return group.Profile{Name: p.GroupName, Introduction: p.Introduction, Notification: p.Notification,
+		FaceURL: p.FaceURL, MaxMembers: p.MaxMemberCount, JoinOption: p.JoinOption, Custom: p.CustomInfo}
+}
+
+func (g *Gateway) chatGroupCreate(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID        string `json:"groupID"`
+		GroupType      string `json:"groupType"`
+		IsSupportTopic bool   `json:"isSupportTopic"`
+		groupProfile
+		Members []struct {
+			UserID string `json:"userID"`
+			Role   int    `json:"role"`
+		} `json:"memberList"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Members) > group.MaxUsersPerCall {
+		return nil, errcode.Newf(group.CodeTooManyAccounts, "Err_Group_Too_Many_Members: at most %d initial members", group.MaxUsersPerCall)
+	}
+	members := make([]group.InitialMember, len(d.Members))
+	for i, m := range d.Members {
+		members[i] = group.InitialMember{User: m.UserID, Role: m.Role}
+	}
+	created, err := svc.Create(ctx, c.app, c.member(), group.CreateRequest{GroupID: d.GroupID, Type: d.GroupType,
+		Profile: d.profile(), Owner: c.session.User, Members: members, SupportTopic: d.IsSupportTopic})
+	if err != nil {
+		return nil, err
+	}
+	overLimit := created.OverLimit
+	if overLimit == nil {
+		overLimit = []string{}
+	}
+	return map[string]any{"groupID": created.GroupID, "overLimitUserIDs": overLimit}, nil
+}
+
+type groupRef struct {
+	GroupID string `json:"groupID"`
+}
+
+func (g *Gateway) chatGroupDismiss(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d groupRef
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.Dismiss(ctx, c.app, c.member(), d.GroupID)
+}
+
+func (g *Gateway) chatGroupJoin(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string `json:"groupID"`
+		Message string `json:"message"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	status, err := svc.Join(ctx, c.app, c.member(), d.GroupID, d.Message)
+	if err != nil {
+		return nil, err
+	}
+	name := "joined"
+	switch status {
+	case group.AwaitingApproval:
+		name = "awaitingApproval"
+	case group.AlreadyMember:
+		name = "alreadyMember"
+	}
+	return map[string]any{"status": name}, nil
+}
+
+func (g *Gateway) chatGroupQuit(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d groupRef
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.Quit(ctx, c.app, c.member(), d.GroupID)
+}
+
+func (g *Gateway) chatGroupInvite(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string   `json:"groupID"`
+		UserIDs []string `json:"userIDs"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	results, err := svc.AddMembers(ctx, c.app, c.member(), d.GroupID, d.UserIDs, false)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		UserID string `json:"userID"`
+		Result int    `json:"result"` // 0 failed, 1 added, 2 already a member (V2TIMGroupMemberOperationResult)
+	}
+	out := make([]result, len(results))
+	for i, r := range results {
+		out[i] = result{r.User, r.Result}
+	}
+	return map[string]any{"results": out}, nil
+}
+
+func (g *Gateway) chatGroupKick(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string   `json:"groupID"`
+		UserIDs []string `json:"userIDs"`
+		Reason  string   `json:"reason"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.Kick(ctx, c.app, c.member(), d.GroupID, d.UserIDs, d.Reason)
+}
+
+func (g *Gateway) chatGroupGetInfo(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupIDs []string `json:"groupIDs"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	results, err := svc.Info(ctx, c.app, d.GroupIDs)
+	if err != nil {
+		return nil, err
+	}
+	type resultOut struct {
+		GroupID string     `json:"groupID"`
+		Code    int        `json:"code"`
+		Message string     `json:"message,omitempty"`
+		Info    *GroupInfo `json:"groupInfo,omitempty"`
+	}
+	out := make([]resultOut, len(results))
+	for i, r := range results {
+		out[i].GroupID = r.GroupID
+		if r.Err != nil {
+			out[i].Code, out[i].Message = r.Err.Code, r.Err.Info
+			continue
+		}
+		info := wireGroup(r.Group)
+		out[i].Info = &info
+	}
+	return map[string]any{"results": out}, nil
+}
+
+func (g *Gateway) chatGroupSetInfo(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string `json:"groupID"`
+		groupProfile
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.SetInfo(ctx, c.app, c.member(), d.GroupID, d.profile())
+}
+
+func (g *Gateway) chatGroupMuteAll(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string `json:"groupID"`
+		Mute    *bool  `json:"mute"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if d.Mute == nil {
+		return nil, errcode.New(CodeInvalidRequest, "mute: true to mute every common member, false to lift it")
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.SetInfo(ctx, c.app, c.member(), d.GroupID, group.Profile{MuteAll: d.Mute})
+}
+
+func (g *Gateway) chatGroupJoinedList(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupType string `json:"groupType"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	joined, err := svc.JoinedGroups(ctx, c.app, c.session.User, group.JoinedFilter{Type: d.GroupType, ForClient: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GroupInfo, len(joined))
+	for i, j := range joined {
+		out[i] = wireGroup(j.Group)
+		out[i].Role, out[i].NameCard, out[i].JoinTime = j.Member.Role, j.Member.NameCard, j.Member.JoinedAt
+	}
+	return map[string]any{"groups": out}, nil
+}
+
+func (g *Gateway) chatGroupGetMembers(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string `json:"groupID"`
+		Filter  int    `json:"filter"`
+		NextSeq int    `json:"nextSeq"`
+		Count   int    `json:"count"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if d.Filter&^(memberFilterOwner|memberFilterAdmin|memberFilterCommon) != 0 {
+		return nil, errcode.Newf(group.CodeInvalidParam, "Err_Group_Filter_Invalid: %d (0 all, or the sum of 1 owner, 2 admins, 4 common members)", d.Filter)
+	}
+	if d.NextSeq < 0 || d.Count < 0 {
+		return nil, errcode.New(group.CodeInvalidParam, "Err_Group_Page_Invalid: nextSeq and count are not negative")
+	}
+	if d.Count == 0 || d.Count > maxMemberPageClient {
+		d.Count = maxMemberPageClient
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	var roles []int
+	for bit, role := range map[int]int{memberFilterOwner: rules.RoleOwner, memberFilterAdmin: rules.RoleAdmin, memberFilterCommon: rules.RoleMember} {
+		if d.Filter&bit != 0 {
+			roles = append(roles, role)
+		}
+	}
+	page, err := svc.Members(ctx, c.app, c.member(), d.GroupID, store.MemberQuery{Roles: roles, Offset: d.NextSeq, Limit: d.Count})
+	if err != nil {
+		return nil, err
+	}
+	// nextSeq is the offset of the next page; 0 once this page is short.
+	next := 0
+	if len(page.Members) == d.Count {
+		next = d.NextSeq + d.Count
+	}
+	return map[string]any{"members": wireMembers(page.Members), "nextSeq": next, "memberCount": page.Total}, nil
+}
+
+func (g *Gateway) chatGroupGetMemberInfo(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string   `json:"groupID"`
+		UserIDs []string `json:"userIDs"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := svc.MembersInfo(ctx, c.app, c.member(), d.GroupID, d.UserIDs)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"members": wireMembers(ms)}, nil
+}
+
+func (g *Gateway) chatGroupSetMemberInfo(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID    string            `json:"groupID"`
+		UserID     string            `json:"userID"`
+		NameCard   *string           `json:"nameCard"`
+		Role       *int              `json:"role"`
+		CustomInfo map[string]string `json:"customInfo"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if d.Role != nil && *d.Role != rules.RoleAdmin && *d.Role != rules.RoleMember {
+		return nil, errcode.Newf(group.CodeInvalidParam, "Err_Group_Role_Invalid: %d (300 admin or 200 member; the owner changes by group.transferOwner)", *d.Role)
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.SetMember(ctx, c.app, c.member(), d.GroupID,
+		group.MemberChange{User: d.UserID, Role: d.Role, NameCard: d.NameCard, Custom: d.CustomInfo})
+}
+
+func (g *Gateway) chatGroupMute(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string   `json:"groupID"`
+		UserIDs []string `json:"userIDs"`
+		UserID  string   `json:"userID"`
+		Seconds *int64   `json:"seconds"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if d.Seconds == nil {
+		return nil, errcode.New(group.CodeInvalidParam, "Err_Group_MuteTime_Invalid: seconds is required (0 unmutes)")
+	}
+	if d.UserID != "" {
+		d.UserIDs = append(d.UserIDs, d.UserID)
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.Mute(ctx, c.app, c.member(), d.GroupID, d.UserIDs, *d.Seconds)
+}
+
+func (g *Gateway) chatGroupTransferOwner(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	var d struct {
+		GroupID string `json:"groupID"`
+		UserID  string `json:"userID"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, svc.TransferOwner(ctx, c.app, c.member(), d.GroupID, d.UserID)
+}
+
+func (g *Gateway) chatGroupApplications(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	if err := decode(data, &struct{}{}); err != nil {
+		return nil, err
+	}
+	svc, err := g.chatGroupService()
+	if err != nil {
+		return nil, err
+	}
+	apps, err := svc.Applications(ctx, c.app, c.member())
+	if err != nil {
+		return nil, err
+	}
+	type application struct {
+		GroupID     string `json:"groupID"`
+		FromUser    string `json:"fromUser"`
+		RequestMsg  string `json:"requestMsg"`
+		AddTime     int64  `json:"addTime"`
+		HandleState int    `json:"handleStatus"` // 0: not handled (only pending ones are listed)
+	}
+	out := make([]application, len(apps))
+	for i, a := range apps {
+		out[i] = application{GroupID: a.GroupID, FromUser: a.Applicant, RequestMsg: a.Message, AddTime: a.CreatedAt}
+	}
+	return map[string]any{"applications": out}, nil
+}
+
+func (g *Gateway) chatGroupHandleApplication(accept bool) opFunc {
+	return func(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+		var d struct {
+			GroupID  string `json:"groupID"`
+			FromUser string `json:"fromUser"`
+		}
+		if err := decode(data, &d); err != nil {
+			return nil, err
+		}
+		svc, err := g.chatGroupService()
+		if err != nil {
+			return nil, err
+		}
+		return struct{}{}, svc.HandleApplication(ctx, c.app, c.member(), d.GroupID, d.FromUser, accept)
+	}
+}
+
+// groupTarget is what names a group conversation in a msg.* request.
+type groupTarget struct {
+	GroupID        string `json:"groupID"`
+	ConversationID string `json:"conversationID"`
+}
+
+// group returns the group the request names ("" for a one-to-one
+// request), or 6017 for a conversationID that is not a group's.
+func (t groupTarget) group() (string, error) {
+	if t.GroupID != "" {
+		return t.GroupID, nil
+	}
+	if t.ConversationID == "" {
+		return "", nil
+	}
+	id, err := convid.Parse(t.ConversationID)
+	if err != nil || id.Kind != convid.KindGroup {
+		return "", errcode.Newf(CodeInvalidRequest, "conversationID: %q is not a group conversation (group_<groupID>; a one-to-one one is named by userID)", t.ConversationID)
+	}
+	return id.Target, nil
+}
+
+// groupOr routes a msg.* request naming a group to groupOp, any other to
+// the one-to-one op.
+func groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) opFunc {
+	return func(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+		var t groupTarget
+		if err := decode(data, &t); err != nil {
+			return nil, err
+		}
+		groupID, err := t.group()
+		if err != nil {
+			return nil, err
+		}
+		if groupID == "" {
+			return c2cOp(ctx, c, data)
+		}
+		return groupOp(ctx, c, groupID, data)
+	}
+}
+
+func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error) {
+	var d struct {
+		To                string          `json:"to"`
+		Random            uint32          `json:"random"`
+		ClientMsgID       string          `json:"clientMsgID"`
+		Body              message.Content `json:"body"`
+		OnlineUserOnly    bool            `json:"onlineUserOnly"`
+		ExcludeFromUnread bool            `json:"excludedFromUnreadCount"`
+		ExcludeFromLast   bool            `json:"excludedFromLastMessage"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	if d.To != "" {
+		return nil, errcode.New(CodeInvalidRequest, "to and groupID: a message goes to a user or to a group, not both")
+	}
+	if len(d.ClientMsgID) > 64 {
+		return nil, errcode.New(CodeInvalidRequest, "clientMsgID: at most 64 bytes")
+	}
+	sent, err := g.Messages.SendGroup(ctx, c.app, message.GroupSendRequest{
+		From: c.session.User, GroupID: groupID, Random: d.Random, ClientMsgID: d.ClientMsgID, Content: d.Body,
+		OnlineOnly: d.OnlineUserOnly, ExcludeFromUnread: d.ExcludeFromUnread, ExcludeFromLast: d.ExcludeFromLast, Origin: c,
+	})
+	if err != nil {
+		return nil, err
+	}
+	w := wireMessage(sent.Message)
+	w.GroupID, w.To = groupID, ""
+	return map[string]any{"message": w, "duplicate": sent.Duplicate}, nil
+}
+
+func (g *Gateway) chatGroupMsgHistory(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error) {
+	var d struct {
+		Seq       uint64 `json:"seq"`
+		Ascending bool   `json:"ascending"`
+		Count     int    `json:"count"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	msgs, err := g.Messages.HistoryIn(ctx, c.app, c.session.User, convid.Group(groupID), d.Seq, d.Ascending, d.Count)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = wireMessage(m)
+	}
+	return map[string]any{"messages": out}, nil
+}
+
+func (g *Gateway) chatGroupMsgRead(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error) {
+	var d struct {
+		Seq uint64 `json:"seq"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	return struct{}{}, g.Messages.MarkReadIn(ctx, c.app, c.session.User, convid.Group(groupID), d.Seq, c)
+}
+
+func (g *Gateway) chatGroupMsgRecall(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error) {
+	var d struct {
+		MsgKey string `json:"msgKey"`
+	}
+	if err := decode(data, &d); err != nil {
+		return nil, err
+	}
+	_, err := g.Messages.RecallIn(ctx, c.app, c.session.User, convid.Group(groupID), d.MsgKey, false, c)
+	return struct{}{}, err
+}
