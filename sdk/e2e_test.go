@@ -64,7 +64,20 @@ func (n *node) device(t *testing.T, user string, p Platform) *device {
 }
 
 // login is overridden for real nodes: a real UserSig.
-func init() { loginSig = func(t testing.TB, user string) string { return sig(t, user) } }
+// The unit tests compare the UserSig a reconnect sends with loginSig's: one
+// UserSig per user for the whole run (a fresh one per call would differ
+// once the clock passes a second).
+var loginSigs sync.Map
+
+func init() {
+	loginSig = func(t testing.TB, user string) string {
+		if s, ok := loginSigs.Load(user); ok {
+			return s.(string)
+		}
+		s, _ := loginSigs.LoadOrStore(user, sig(t, user))
+		return s.(string)
+	}
+}
 
 func (d *device) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d.mu.Lock()
