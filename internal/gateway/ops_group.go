@@ -31,41 +31,47 @@ const (
 const maxMemberPageClient = 100
 
 func (g *Gateway) chatGroupOps() {
-	g.ops["group.create"] = g.chatGroupCreate
-	g.ops["group.dismiss"] = g.chatGroupDismiss
-	g.ops["group.join"] = g.chatGroupJoin
-	g.ops["group.quit"] = g.chatGroupQuit
-	g.ops["group.invite"] = g.chatGroupInvite
-	g.ops["group.kick"] = g.chatGroupKick
-	g.ops["group.getInfo"] = g.chatGroupGetInfo
-	g.ops["group.setInfo"] = g.chatGroupSetInfo
-	g.ops["group.getJoinedList"] = g.chatGroupJoinedList
-	g.ops["group.getMembers"] = g.chatGroupGetMembers
-	g.ops["group.getMemberInfo"] = g.chatGroupGetMemberInfo
-	g.ops["group.setMemberInfo"] = g.chatGroupSetMemberInfo
-	g.ops["group.mute"] = g.chatGroupMute
-	g.ops["group.muteAll"] = g.chatGroupMuteAll
-	g.ops["group.transferOwner"] = g.chatGroupTransferOwner
-	g.ops["group.getApplications"] = g.chatGroupApplications
-	g.ops["group.acceptApplication"] = g.chatGroupHandleApplication(true)
-	g.ops["group.refuseApplication"] = g.chatGroupHandleApplication(false)
+	g.ops["group.create"] = g.needGroups(g.chatGroupCreate)
+	g.ops["group.dismiss"] = g.needGroups(g.chatGroupDismiss)
+	g.ops["group.join"] = g.needGroups(g.chatGroupJoin)
+	g.ops["group.quit"] = g.needGroups(g.chatGroupQuit)
+	g.ops["group.invite"] = g.needGroups(g.chatGroupInvite)
+	g.ops["group.kick"] = g.needGroups(g.chatGroupKick)
+	g.ops["group.getInfo"] = g.needGroups(g.chatGroupGetInfo)
+	g.ops["group.setInfo"] = g.needGroups(g.chatGroupSetInfo)
+	g.ops["group.getJoinedList"] = g.needGroups(g.chatGroupJoinedList)
+	g.ops["group.getMembers"] = g.needGroups(g.chatGroupGetMembers)
+	g.ops["group.getMemberInfo"] = g.needGroups(g.chatGroupGetMemberInfo)
+	g.ops["group.setMemberInfo"] = g.needGroups(g.chatGroupSetMemberInfo)
+	g.ops["group.mute"] = g.needGroups(g.chatGroupMute)
+	g.ops["group.muteAll"] = g.needGroups(g.chatGroupMuteAll)
+	g.ops["group.transferOwner"] = g.needGroups(g.chatGroupTransferOwner)
+	g.ops["group.getApplications"] = g.needGroups(g.chatGroupApplications)
+	g.ops["group.acceptApplication"] = g.needGroups(g.chatGroupHandleApplication(true))
+	g.ops["group.refuseApplication"] = g.needGroups(g.chatGroupHandleApplication(false))
 
 	// The message ops serve a group conversation when the request names a
 	// groupID (or a group_<id> conversationID); otherwise they are the
 	// one-to-one ops, unchanged.
-	g.ops["msg.send"] = groupOr(g.ops["msg.send"], g.chatGroupMsgSend)
-	g.ops["msg.history"] = groupOr(g.ops["msg.history"], g.chatGroupMsgHistory)
-	g.ops["msg.read"] = groupOr(g.ops["msg.read"], g.chatGroupMsgRead)
-	g.ops["msg.recall"] = groupOr(g.ops["msg.recall"], g.chatGroupMsgRecall)
+	g.ops["msg.send"] = g.groupOr(g.ops["msg.send"], g.chatGroupMsgSend)
+	g.ops["msg.history"] = g.groupOr(g.ops["msg.history"], g.chatGroupMsgHistory)
+	g.ops["msg.read"] = g.groupOr(g.ops["msg.read"], g.chatGroupMsgRead)
+	g.ops["msg.recall"] = g.groupOr(g.ops["msg.recall"], g.chatGroupMsgRecall)
 }
 
-// chatGroupService is the node's group service; a gateway built without one
-// (a tool, a test of other ops) answers group ops with 6017.
-func (g *Gateway) chatGroupService() (*group.Service, error) {
-	if g.GroupService == nil {
-		return nil, errcode.New(CodeInvalidRequest, "groups are not served by this node")
+// errNoGroups answers the group ops of a gateway built without a group
+// service (the node always has one).
+var errNoGroups = errcode.New(CodeInvalidRequest, "groups are not served by this node")
+
+// needGroups is op when the gateway has a group service, else an op that
+// refuses with errNoGroups: the check is made once here, not in each op.
+func (g *Gateway) needGroups(op opFunc) opFunc {
+	return func(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+		if g.GroupService == nil {
+			return nil, errNoGroups
+		}
+		return op(ctx, c, data)
 	}
-	return g.GroupService, nil
 }
 
 func (c *conn) member() group.Actor { return group.Actor{User: c.session.User, Origin: c} }
@@ -165,10 +171,7 @@ func (g *Gateway) chatGroupCreate(ctx context.Context, c *conn, data json.RawMes
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	if len(d.Members) > group.MaxUsersPerCall {
 		return nil, errcode.Newf(group.CodeTooManyAccounts, "Err_Group_Too_Many_Members: at most %d initial members", group.MaxUsersPerCall)
 	}
@@ -197,10 +200,7 @@ func (g *Gateway) chatGroupDismiss(ctx context.Context, c *conn, data json.RawMe
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.Dismiss(ctx, c.app, c.member(), d.GroupID)
 }
 
@@ -212,10 +212,7 @@ func (g *Gateway) chatGroupJoin(ctx context.Context, c *conn, data json.RawMessa
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	status, err := svc.Join(ctx, c.app, c.member(), d.GroupID, d.Message)
 	if err != nil {
 		return nil, err
@@ -235,10 +232,7 @@ func (g *Gateway) chatGroupQuit(ctx context.Context, c *conn, data json.RawMessa
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.Quit(ctx, c.app, c.member(), d.GroupID)
 }
 
@@ -250,10 +244,7 @@ func (g *Gateway) chatGroupInvite(ctx context.Context, c *conn, data json.RawMes
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	results, err := svc.AddMembers(ctx, c.app, c.member(), d.GroupID, d.UserIDs, false)
 	if err != nil {
 		return nil, err
@@ -278,10 +269,7 @@ func (g *Gateway) chatGroupKick(ctx context.Context, c *conn, data json.RawMessa
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.Kick(ctx, c.app, c.member(), d.GroupID, d.UserIDs, d.Reason)
 }
 
@@ -292,10 +280,7 @@ func (g *Gateway) chatGroupGetInfo(ctx context.Context, c *conn, data json.RawMe
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	results, err := svc.Info(ctx, c.app, d.GroupIDs)
 	if err != nil {
 		return nil, err
@@ -327,10 +312,7 @@ func (g *Gateway) chatGroupSetInfo(ctx context.Context, c *conn, data json.RawMe
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.SetInfo(ctx, c.app, c.member(), d.GroupID, d.profile())
 }
 
@@ -345,10 +327,7 @@ func (g *Gateway) chatGroupMuteAll(ctx context.Context, c *conn, data json.RawMe
 	if d.Mute == nil {
 		return nil, errcode.New(CodeInvalidRequest, "mute: true to mute every common member, false to lift it")
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.SetInfo(ctx, c.app, c.member(), d.GroupID, group.Profile{MuteAll: d.Mute})
 }
 
@@ -359,10 +338,7 @@ func (g *Gateway) chatGroupJoinedList(ctx context.Context, c *conn, data json.Ra
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	joined, err := svc.JoinedGroups(ctx, c.app, c.session.User, group.JoinedFilter{Type: d.GroupType, ForClient: true})
 	if err != nil {
 		return nil, err
@@ -394,10 +370,7 @@ func (g *Gateway) chatGroupGetMembers(ctx context.Context, c *conn, data json.Ra
 	if d.Count == 0 || d.Count > maxMemberPageClient {
 		d.Count = maxMemberPageClient
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	var roles []int
 	for bit, role := range map[int]int{memberFilterOwner: rules.RoleOwner, memberFilterAdmin: rules.RoleAdmin, memberFilterCommon: rules.RoleMember} {
 		if d.Filter&bit != 0 {
@@ -424,10 +397,7 @@ func (g *Gateway) chatGroupGetMemberInfo(ctx context.Context, c *conn, data json
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	ms, err := svc.MembersInfo(ctx, c.app, c.member(), d.GroupID, d.UserIDs)
 	if err != nil {
 		return nil, err
@@ -449,10 +419,7 @@ func (g *Gateway) chatGroupSetMemberInfo(ctx context.Context, c *conn, data json
 	if d.Role != nil && *d.Role != rules.RoleAdmin && *d.Role != rules.RoleMember {
 		return nil, errcode.Newf(group.CodeInvalidParam, "Err_Group_Role_Invalid: %d (300 admin or 200 member; the owner changes by group.transferOwner)", *d.Role)
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.SetMember(ctx, c.app, c.member(), d.GroupID,
 		group.MemberChange{User: d.UserID, Role: d.Role, NameCard: d.NameCard, Custom: d.CustomInfo})
 }
@@ -473,10 +440,7 @@ func (g *Gateway) chatGroupMute(ctx context.Context, c *conn, data json.RawMessa
 	if d.UserID != "" {
 		d.UserIDs = append(d.UserIDs, d.UserID)
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.Mute(ctx, c.app, c.member(), d.GroupID, d.UserIDs, *d.Seconds)
 }
 
@@ -488,10 +452,7 @@ func (g *Gateway) chatGroupTransferOwner(ctx context.Context, c *conn, data json
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	return struct{}{}, svc.TransferOwner(ctx, c.app, c.member(), d.GroupID, d.UserID)
 }
 
@@ -499,10 +460,7 @@ func (g *Gateway) chatGroupApplications(ctx context.Context, c *conn, data json.
 	if err := decode(data, &struct{}{}); err != nil {
 		return nil, err
 	}
-	svc, err := g.chatGroupService()
-	if err != nil {
-		return nil, err
-	}
+	svc := g.GroupService
 	apps, err := svc.Applications(ctx, c.app, c.member())
 	if err != nil {
 		return nil, err
@@ -530,10 +488,7 @@ func (g *Gateway) chatGroupHandleApplication(accept bool) opFunc {
 		if err := decode(data, &d); err != nil {
 			return nil, err
 		}
-		svc, err := g.chatGroupService()
-		if err != nil {
-			return nil, err
-		}
+		svc := g.GroupService
 		return struct{}{}, svc.HandleApplication(ctx, c.app, c.member(), d.GroupID, d.FromUser, accept)
 	}
 }
@@ -562,7 +517,7 @@ func (t groupTarget) group() (string, error) {
 
 // groupOr routes a msg.* request naming a group to groupOp, any other to
 // the one-to-one op.
-func groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) opFunc {
+func (g *Gateway) groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) opFunc {
 	return func(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
 		var t groupTarget
 		if err := decode(data, &t); err != nil {
@@ -574,6 +529,9 @@ func groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *conn, groupID st
 		}
 		if groupID == "" {
 			return c2cOp(ctx, c, data)
+		}
+		if g.GroupService == nil {
+			return nil, errNoGroups
 		}
 		return groupOp(ctx, c, groupID, data)
 	}
