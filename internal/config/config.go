@@ -81,6 +81,8 @@ type AppConfig struct {
 	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
 	FriendCustomFields   []string           `toml:"friend_custom_fields"`
 	RateLimits           map[string]float64 `toml:"rate_limits"`
+	// GroupMemberCaps: the highest member cap per group type (REST names).
+	GroupMemberCaps map[string]int `toml:"group_member_caps" json:",omitempty"`
 	// ClientRateLimits: messages, friend_requests, writes, reads (calls/s
 	// per user on the client socket; 0 = unlimited).
 	ClientRateLimits map[string]float64 `toml:"client_rate_limits" json:",omitempty"`
@@ -208,6 +210,7 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		for k, v := range ac.RateLimits {
 			a.RateLimits[k] = v
 		}
+		a.GroupMemberCaps = ac.GroupMemberCaps
 		for k, v := range ac.ClientRateLimits {
 			if err := a.ClientRateLimits.Set(k, v); err != nil {
 				return nil, fmt.Errorf("app %d: %w", a.SDKAppID, err)

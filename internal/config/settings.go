@@ -421,6 +421,7 @@ var AppKeys = []AppKey{
 	{Key: "recall_window_seconds", Type: "integer", Default: "120", Usage: "how long after sending a sender may recall a message"},
 	{Key: "profile_custom_fields", Type: "list", Default: "[]", Usage: "declared custom profile tags: \"Hobby\" is Tag_Profile_Custom_Hobby (1-8 letters, digits, _)"},
 	{Key: "friend_custom_fields", Type: "list", Default: "[]", Usage: "declared custom friend tags: \"Level\" is Tag_SNS_Custom_Level"},
+	{Key: "group_member_caps.<type>", Type: "integer", DefaultDoc: "the type's cap (Private 6000, Public 6000, ChatRoom 10000, Community 100000)", Usage: "[apps.group_member_caps]: the highest MaxMemberNum a group of that type (Private, Public, ChatRoom, Community) may ask for, e.g. Public = 10000 (Tencent's value-added raise); 1 to 1000000"},
 	{Key: "rate_limits.default", Type: "number", Default: "200", Usage: "[apps.rate_limits]: REST calls/s of an API not listed; 0 = unlimited"},
 	{Key: "rate_limits.\"<service>/<command>\"", Type: "number", DefaultDoc: "Tencent's quota for that API", Usage: "[apps.rate_limits]: REST calls/s of one API, e.g. \"sns/friend_add\" = 500; 0 = unlimited"},
 	{Key: "client_rate_limits.messages", Type: "number", Default: fmtFloat(app.DefaultClientRateLimits.Messages), Usage: "[apps.client_rate_limits]: msg.send calls/s per user on the client socket (7008 past it); 0 = unlimited"},
