@@ -20,11 +20,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -176,12 +178,28 @@ var (
 	okMark    = []byte(`"code":0,`)
 )
 
+// read runs the connection: frames are parsed off a small buffer into one
+// reused payload buffer (no allocation per frame), since the generator
+// shares the two cores with the server it measures.
 func (p *peer) read() {
+	br := bufio.NewReaderSize(p.nc, 16<<10)
+	var buf []byte
 	for {
-		msg, _, err := wsutil.ReadServerData(p.nc)
+		hdr, err := ws.ReadHeader(br)
 		if err != nil {
 			return
 		}
+		if cap(buf) < int(hdr.Length) {
+			buf = make([]byte, hdr.Length)
+		}
+		buf = buf[:hdr.Length]
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return
+		}
+		if hdr.OpCode != ws.OpText {
+			continue
+		}
+		msg := buf
 		switch {
 		case bytes.Contains(msg, pushMark):
 			if p.onPush != nil {

@@ -197,8 +197,8 @@ func (g *Gateway) onGroupEnvelope(subject string, data []byte) {
 	}
 	if !lg.order.admit(env, &lg.pending, &lg.pendingBytes) {
 		// Held until the message before it arrives (group_order.go).
-		if lg.order.armTimer() {
-			time.AfterFunc(maxEarlyHold, func() { g.releaseEarly(sh, k, lg) })
+		if wait := lg.order.armTimer(); wait > 0 {
+			time.AfterFunc(wait, func() { g.releaseEarly(sh, k, lg) })
 		}
 		sh.mu.Unlock()
 		return

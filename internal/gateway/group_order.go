@@ -12,7 +12,8 @@ import (
 // nodes and come through NATS from two connections. A node hands its
 // sessions every new message of a group in seq order: one that arrives
 // before the message preceding it is held until that one arrives, for at
-// most maxEarlyHold. Past that the held ones go out in order anyway: the
+// most maxEarlyHold (the first message a node hears of a group waits
+// maxFirstHold, as it has no predecessor to wait for). Past that the held ones go out in order anyway: the
 // missing message was sent online-only by a node that failed, or dropped
 // for a full queue, and members resync by seq (as after any loss). Other
 // group events (tips, recalls, edits, messages that take no seq) are not
@@ -22,6 +23,11 @@ import (
 // swap of two publishes is microseconds apart; this is far longer, and
 // still short beside a client's resync.
 const maxEarlyHold = 200 * time.Millisecond
+
+// maxFirstHold is how long the first message a node hears of a group (since
+// it began listening to the group) waits for one with a lower seq: the node
+// cannot know whether one is on its way, so every first message waits it.
+const maxFirstHold = 20 * time.Millisecond
 
 // seqOrder is one group's ordering state on this node, guarded by its
 // group shard's lock.
@@ -38,12 +44,15 @@ type seqOrder struct {
 // admit places env: appended to pending (in order, with any held messages
 // it makes contiguous) and true, or held in o.early and false.
 func (o *seqOrder) admit(env groupEnvelope, pending *[]groupEnvelope, pendingBytes *int) bool {
-	if env.seq == 0 || o.next == 0 || env.seq <= o.next {
-		// Not a message, the first one heard, the expected one, or a late
-		// or repeated one (its members have it or resync): at once.
+	if env.seq == 0 || o.next != 0 && env.seq <= o.next {
+		// Not a message, the expected one, or a late or repeated one (its
+		// members have it or resync): at once.
 		o.release(env, pending, pendingBytes)
 		return true
 	}
+	// Early, or the node has heard no message of the group yet (next 0):
+	// the first waits maxFirstHold, since one sent just before it may be
+	// on its way; what arrives meanwhile is put in order with it.
 	i, found := slices.BinarySearchFunc(o.early, env.seq, func(e groupEnvelope, s uint64) int {
 		return cmpSeq(e.seq, s)
 	})
@@ -85,14 +94,17 @@ func (o *seqOrder) release(env groupEnvelope, pending *[]groupEnvelope, pendingB
 	o.early = slices.Delete(o.early, 0, n)
 }
 
-// armTimer reports whether the caller must start the hold timer: there
-// are held messages and no timer runs for them.
-func (o *seqOrder) armTimer() bool {
+// armTimer returns how long the caller must wait before releasing what
+// is held, or 0 when no timer is needed (nothing held, or a timer runs).
+func (o *seqOrder) armTimer() time.Duration {
 	if len(o.early) == 0 || o.timerArmed {
-		return false
+		return 0
 	}
 	o.timerArmed = true
-	return true
+	if o.next == 0 {
+		return maxFirstHold
+	}
+	return maxEarlyHold
 }
 
 // flush gives up waiting: every held message goes to pending, in order.
