@@ -510,7 +510,7 @@ export class ChatSDK {
       const d = await this.call('sync', { after, limit: 500 });
       if (d.reset) {
         // Entries were pruned: everything is read afresh.
-        await this.applyLog(['friend.added', 'friend_request.added', 'friend_group.changed', 'block.added', 'conversation.changed'].map((kind) => ({ kind })));
+        await this.applyLog(['friend.added', 'friend_request.added', 'friend_group.changed', 'block.added', 'conversation.changed', 'group.joined'].map((kind) => ({ kind })));
         this.eventSeq = d.latestSeq;
         return;
       }

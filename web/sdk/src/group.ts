@@ -414,7 +414,10 @@ export class Groups {
     let listChanged = false;
     for (const e of events) {
       const [conv, other = ''] = e.userIDs ?? [];
-      if (!conv?.startsWith('group_')) continue;
+      if (!conv?.startsWith('group_')) {
+        listChanged = true; // a reset of the log (no IDs): the list is read afresh
+        continue;
+      }
       const groupID = conv.slice('group_'.length);
       let notice: Message | null = null;
       switch (e.kind) {
