@@ -1012,6 +1012,13 @@ export class ChatSDK {
     return ok({ message });
   }
 
+  /** The peer of a one-to-one conversation; the ops the protocol has only for those refuse a group's clearly. */
+  private peerOnly(conversationID: string | undefined, what: string): string {
+    const peer = peerOf(conversationID ?? '');
+    if (!peer) throw new ChatError(CODE_INVALID, `${what}: one-to-one (C2C) conversations only; Parley has no group version of it yet`);
+    return peer;
+  }
+
   async getMessageList(options: { conversationID: string; nextReqMessageID?: string }): Promise<ChatResponse<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>> {
     const target = targetOf(options?.conversationID ?? '');
     if (!target) throw new ChatError(CODE_INVALID, 'getMessageList: a C2C or GROUP conversationID is required');
@@ -1048,7 +1055,7 @@ export class ChatSDK {
 
   async modifyMessage(message: Message): Promise<ChatResponse<{ message: Message }>> {
     const f = await this.callFrame('msg.modify', {
-      userID: peerOf(message.conversationID),
+      userID: this.peerOnly(message?.conversationID, 'modifyMessage'),
       msgKey: message.ID,
       version: message.version ?? 0,
       body: { MsgBody: [{ MsgType: message.type, MsgContent: contentOf(message.type, message.payload) }], CloudCustomData: message.cloudCustomData },
@@ -1067,7 +1074,7 @@ export class ChatSDK {
     if (!messageList?.length) throw new ChatError(CODE_INVALID, 'deleteMessage: give 1 to 30 messages');
     const conv = messageList[0].conversationID;
     if (messageList.some((m) => m.conversationID !== conv)) throw new ChatError(CODE_INVALID, 'deleteMessage: messages of one conversation');
-    await this.call('msg.delete', { userID: peerOf(conv), msgKeys: messageList.map((m) => m.ID) });
+    await this.call('msg.delete', { userID: this.peerOnly(conv, 'deleteMessage'), msgKeys: messageList.map((m) => m.ID) });
     for (const m of messageList) m.isDeleted = true;
     this.markConversationsDirty();
     return ok({ messageList });
@@ -1078,7 +1085,7 @@ export class ChatSDK {
     if (!messageList?.length) throw new ChatError(CODE_INVALID, 'sendMessageReadReceipt: give 1 to 30 messages');
     const conv = messageList[0].conversationID;
     if (messageList.some((m) => m.conversationID !== conv)) throw new ChatError(CODE_INVALID, 'sendMessageReadReceipt: messages of one conversation');
-    const d = await this.call('msg.receipt', { userID: peerOf(conv), msgKeys: messageList.map((m) => m.ID) });
+    const d = await this.call('msg.receipt', { userID: this.peerOnly(conv, 'sendMessageReadReceipt'), msgKeys: messageList.map((m) => m.ID) });
     const done = new Set<string>(d.msgKeys ?? []);
     return ok({ messageList: messageList.filter((m) => done.has(m.ID)) });
   }

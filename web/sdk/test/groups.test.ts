@@ -305,6 +305,9 @@ describe('group messages', () => {
       }
       const after = await c.chat.getMessageList({ conversationID: conv });
       expect(after.data.messageList.map((m) => m.isRevoked)).toEqual([false, true, false]);
+      // What the protocol has only for one-to-one conversations is refused clearly, not sent.
+      await expect(a.chat.modifyMessage(sent[0])).rejects.toMatchObject({ code: 6017 });
+      await expect(a.chat.deleteMessage([sent[0]])).rejects.toMatchObject({ code: 6017 });
 
       // B replies: A and C hear it, B's other instance too (flow out), B's sending instance not.
       const reply = await b1.chat.sendMessage(b1.chat.createTextMessage({ to: id, conversationType: TYPES.CONV_GROUP, payload: { text: 'reply' } }));
@@ -367,6 +370,37 @@ describe('groups across a server restart', () => {
       expect(noticesOf(b.events, second.data.group.groupID).map((m) => (m.payload as any).operationType)).toEqual([7]);
       await until('unread 8', () => b.chat.getTotalUnreadMessageCount() === 8);
       expect(b.events.of(EVENT.NET_STATE_CHANGE).map((e) => e.data.state)).toEqual([TYPES.NET_STATE_CONNECTED, TYPES.NET_STATE_CONNECTING, TYPES.NET_STATE_CONNECTED]);
+    } finally {
+      await logoutAll(a.chat, b.chat);
+    }
+  });
+
+  it('a group push missed while away (a rename) is not replayed as a tip; the group list read after the reconnect tells it', async () => {
+    const A = user('gna');
+    const B = user('gnb');
+    const a = await server.login(A);
+    const b = await server.login(B, { reconnectMinDelay: 4000, reconnectMaxDelay: 5000 });
+    try {
+      const { data } = await a.chat.createGroup({ type: TYPES.GRP_WORK, name: 'Before', memberList: [{ userID: B }] });
+      const id = data.group.groupID;
+      await b.events.next(EVENT.GROUP_LIST_UPDATED, (l) => l.some((x: any) => x.groupID === id));
+      await a.chat.sendMessage(a.chat.createTextMessage({ to: id, conversationType: TYPES.CONV_GROUP, payload: { text: 'hi' } }));
+      await until('the group conversation is listed', async () => (await b.chat.getConversationList()).data.conversationList.some((c) => c.groupProfile?.name === 'Before'));
+      const told = b.events.of(EVENT.GROUP_LIST_UPDATED).length;
+
+      await server.kill();
+      await b.events.next(EVENT.NET_STATE_CHANGE, (d) => d.state === TYPES.NET_STATE_CONNECTING);
+      await server.run();
+      await a.chat.updateGroupProfile({ groupID: id, name: 'After' });
+      expect(b.events.of(EVENT.NET_STATE_CHANGE)).toHaveLength(2); // still away
+
+      const ev = await b.events.next(EVENT.GROUP_LIST_UPDATED, (l) => l.some((x: any) => x.groupID === id && x.name === 'After'), 15_000);
+      expect(ev.data.find((x: any) => x.groupID === id).name).toBe('After');
+      await sleep(300);
+      expect(b.events.of(EVENT.GROUP_LIST_UPDATED)).toHaveLength(told + 1);
+      expect(tipsOf(b.events, id)).toEqual([]);
+      const conv = (await b.chat.getConversationList()).data.conversationList.find((c) => c.conversationID === 'GROUP' + id);
+      expect(conv?.groupProfile?.name).toBe('After'); // the conversation shows the group's profile read afresh
     } finally {
       await logoutAll(a.chat, b.chat);
     }
