@@ -142,6 +142,9 @@ export class ChatSDK {
       return this.profiles;
     },
     conversationsChanged: () => this.markConversationsDirty(),
+    seenAtLeast: (conversationID, seq) => {
+      if (seq > (this.seen.get(conversationID) ?? 0)) this.setSeen(conversationID, seq);
+    },
   });
 
   constructor(options: CreateOptions) {

@@ -39,6 +39,8 @@ export interface GroupHost {
   emit(name: string, data: unknown): void;
   profiles(userIDs: string[]): Promise<Map<string, Profile>>;
   conversationsChanged(): void;
+  /** Messages of the conversation up to seq are not to be told (they are history). */
+  seenAtLeast(conversationID: string, seq: number): void;
 }
 
 // Bounds: group profiles cached for the conversation list (it lists at most 1000 conversations), dismissals
@@ -47,6 +49,7 @@ const MAX_CACHED_GROUPS = 1000;
 const MAX_REMEMBERED_DISMISSALS = 1000;
 const INFO_BATCH = 50;
 const MEMBER_PAGE = 100;
+const HISTORY_PAGE = 100;
 
 function ok<T>(data: T): ChatResponse<T> {
   return { code: 0, data };
@@ -364,6 +367,30 @@ export class Groups {
 
   // ------------------------------------------------------------ events (on the serial queue)
 
+  /**
+   * This user became a member: the group's messages from before the join are history, not news, even where the type
+   * shows them in history. The boundary is the member's join time against the messages' times, looked up below the
+   * group's last seq as read now; a message sent after that read is above it and told as usual, so none is lost (one
+   * sent within the join's second may be told although it came just before).
+   */
+  private async joined(groupID: string): Promise<void> {
+    try {
+      const [info] = await this.loadInfo([groupID]);
+      const last = info?.group?.lastMessage.lastSequence ?? 0;
+      if (!last) return;
+      const d = await this.host.call('group.getMemberInfo', { groupID, userIDs: [this.host.me()] });
+      const joinMs = ((d.members ?? [])[0]?.joinTime ?? 0) * 1000;
+      const h = await this.host.call('msg.history', { groupID, seq: last, count: HISTORY_PAGE });
+      const msgs: any[] = h.messages ?? []; // newest first
+      const before = msgs.find((m) => (m.timeMs ?? 0) < joinMs);
+      // None before the join among the newest: the boundary is below the oldest read (or nothing was visible).
+      const boundary = before ? before.seq : msgs.length ? msgs[msgs.length - 1].seq - 1 : 0;
+      if (boundary > 0) this.host.seenAtLeast(TYPES.CONV_GROUP + groupID, boundary);
+    } catch {
+      // Gone meanwhile (quit, kicked, dismissed): nothing to tell of it.
+    }
+  }
+
   /** The first login: the group list now is the baseline, not news. */
   async prime(): Promise<void> {
     this.listed = JSON.stringify(await this.loadList());
@@ -423,12 +450,14 @@ export class Groups {
       switch (e.kind) {
         case 'group.created':
           this.dismissed.delete(groupID);
+          await this.joined(groupID);
           await this.ensureProfiles([groupID]).catch(() => {});
           notice = this.notice(groupID, NOTICE_CREATED, other || me);
           listChanged = true;
           break;
         case 'group.joined':
           this.dismissed.delete(groupID);
+          await this.joined(groupID);
           await this.ensureProfiles([groupID]).catch(() => {});
           // Joining by oneself is answered by joinGroup; being added by another is Tencent's "invited" notice.
           if (other && other !== me) notice = this.notice(groupID, NOTICE_INVITED, other);
@@ -457,7 +486,10 @@ export class Groups {
         case 'group.application_accepted':
         case 'group.application_refused': {
           const accepted = e.kind === 'group.application_accepted';
-          if (accepted) this.dismissed.delete(groupID);
+          if (accepted) {
+            this.dismissed.delete(groupID);
+            await this.joined(groupID);
+          }
           await this.ensureProfiles([groupID]).catch(() => {});
           notice = this.notice(groupID, accepted ? NOTICE_APPLICATION_ACCEPTED : NOTICE_APPLICATION_REFUSED, other);
           if (accepted) listChanged = true;

@@ -330,6 +330,36 @@ describe('group messages', () => {
   });
 });
 
+describe('joining a group with history', () => {
+  it('tells only the messages after the join, while history shows the earlier ones', async () => {
+    const A = user('gha');
+    const C = user('ghc');
+    const a = await server.login(A);
+    const c = await server.login(C);
+    try {
+      const { data } = await a.chat.createGroup({ type: TYPES.GRP_COMMUNITY, name: 'Old talk' });
+      const id = data.group.groupID;
+      const conv = 'GROUP' + id;
+      const send = (text: string) => a.chat.sendMessage(a.chat.createTextMessage({ to: id, conversationType: TYPES.CONV_GROUP, payload: { text } }));
+      for (const t of ['old1', 'old2', 'old3']) await send(t);
+      // Join times are whole seconds: the join comes in a later second than the old messages.
+      await sleep(1050 - (Date.now() % 1000));
+      expect((await c.chat.joinGroup({ groupID: id })).data.status).toBe(TYPES.JOIN_STATUS_SUCCESS);
+      await c.events.next(EVENT.GROUP_LIST_UPDATED, (l) => l.some((x: any) => x.groupID === id));
+      await send('new1');
+      await nextMessage(c.events, (m) => m.conversationID === conv && m.type === TYPES.MSG_TEXT);
+      await sleep(300);
+      expect(received(c.events, (m) => m.conversationID === conv && m.type === TYPES.MSG_TEXT).map((m) => (m.payload as any).text)).toEqual(['new1']);
+      const h = await c.chat.getMessageList({ conversationID: conv });
+      expect(h.data.messageList.map((m) => (m.payload as any).text)).toEqual(['old1', 'old2', 'old3', 'new1']);
+      const listed = (await c.chat.getConversationList()).data.conversationList.find((x) => x.conversationID === conv)!;
+      expect(listed.unreadCount).toBe(1);
+    } finally {
+      await logoutAll(a.chat, c.chat);
+    }
+  });
+});
+
 describe('groups across a server restart', () => {
   it('a member away while the server was killed gets every group message once, in order, and the new group list', async () => {
     const A = user('gra');
