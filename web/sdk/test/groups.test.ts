@@ -63,6 +63,11 @@ describe('group management', () => {
       const listed = await b.events.next(EVENT.GROUP_LIST_UPDATED, (l) => l.some((x: any) => x.groupID === g.groupID));
       expect(listed.data.find((x: any) => x.groupID === g.groupID).selfInfo.role).toBe(TYPES.GRP_MBR_ROLE_MEMBER);
 
+      // The group's conversation before any message: empty, with the group's profile.
+      const empty = await b.chat.getConversationProfile('GROUP' + g.groupID);
+      expect(empty.data.conversation).toMatchObject({ conversationID: 'GROUP' + g.groupID, type: TYPES.CONV_GROUP, unreadCount: 0, lastMessage: null, groupProfile: { groupID: g.groupID, name: 'Work room' } });
+      await expect(b.chat.getConversationProfile('GROUPno_such_group_here')).rejects.toMatchObject({ code: 10010 });
+
       const list = await b.chat.getGroupList();
       expect(list.data.groupList.map((x) => x.groupID)).toContain(g.groupID);
       const profile = await b.chat.getGroupProfile({ groupID: g.groupID });
@@ -286,6 +291,7 @@ describe('group messages', () => {
       expect(b1.chat.getTotalUnreadMessageCount()).toBe(3);
       const own = (await a.chat.getConversationList()).data.conversationList.find((x) => x.conversationID === conv)!;
       expect(own.unreadCount).toBe(0);
+      expect((await c.chat.getConversationProfile(conv)).data.conversation).toMatchObject({ conversationID: conv, unreadCount: 3, groupProfile: { groupID: id } });
 
       // History, oldest first, in pages.
       const h = await c.chat.getMessageList({ conversationID: conv });
