@@ -92,6 +92,27 @@ describe('group management', () => {
     }
   });
 
+  it("a quit on one instance reaches the user's other instance as the quit notice and a new group list", async () => {
+    const A = user('gqa');
+    const B = user('gqb');
+    const a = await server.login(A);
+    const b1 = await server.login(B);
+    const b2 = await server.login(B, { platform: 'Android' });
+    try {
+      const { data } = await a.chat.createGroup({ type: TYPES.GRP_WORK, name: 'Leave', memberList: [{ userID: B }] });
+      const id = data.group.groupID;
+      await b2.events.next(EVENT.GROUP_LIST_UPDATED, (l) => l.some((x: any) => x.groupID === id));
+      const mark = b2.events.mark();
+      await b1.chat.quitGroup(id);
+      const quit = await nextMessage(b2.events, (m) => m.type === TYPES.MSG_GRP_SYS_NOTICE, mark);
+      expect(quit.payload).toMatchObject({ operationType: 8, operatorID: B, groupProfile: { groupID: id, name: 'Leave' } });
+      await b2.events.next(EVENT.GROUP_LIST_UPDATED, (l) => !l.some((x: any) => x.groupID === id), 10_000, mark);
+      expect((await b2.chat.getGroupList()).data.groupList).toEqual([]);
+    } finally {
+      await logoutAll(a.chat, b1.chat, b2.chat);
+    }
+  });
+
   it('bad input is refused with a clear code before anything is sent', async () => {
     const A = user('gbad');
     const a = await server.login(A);
