@@ -105,6 +105,17 @@ var Settings = []Setting{
 			c.Pprof = b
 			return nil
 		}},
+	{Flag: "dev-login", Env: "PARLEY_DEV_LOGIN", Key: "dev_login", Group: GroupOps, Type: "bool",
+		DefaultDoc: "on for the default app on a loopback listen address, else off",
+		Usage: "the web app's development login (POST /app/api/dev-login signs a UserSig for any typed UserID, not for admins); true turns it on for every app whatever the address, false turns it off",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.DevLogin = &b
+			return nil
+		}},
 	{Flag: "request-log-sample", Env: "PARLEY_REQUEST_LOG_SAMPLE", Key: "request_log_sample", Group: GroupOps, Type: "number", Default: "1",
 		Usage: "share of REST requests logged, 0 to 1; 0 turns request logs off (errors are still logged)",
 		apply: func(c *Config, v string) error {
