@@ -105,8 +105,7 @@ var Settings = []Setting{
 			c.Pprof = b
 			return nil
 		}},
-	{Flag: "dev-login", Env: "PARLEY_DEV_LOGIN", Key: "dev_login", Group: GroupOps, Type: "bool",
-		DefaultDoc: "on for the default app on a loopback listen address, else off",
+	{Flag: "dev-login", Env: "PARLEY_DEV_LOGIN", Key: "dev_login", Group: GroupOps, Type: "bool", DefaultDoc: "on for the default app on a loopback listen address, else off",
 		Usage: "the web app's development login (POST /app/api/dev-login signs a UserSig for any typed UserID, not for admins); true turns it on for every app whatever the address, false turns it off",
 		apply: func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
