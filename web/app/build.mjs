@@ -1,6 +1,6 @@
 // Builds the web app into internal/webapp/bundle, which the Go binary embeds
 // (go:embed) and serves at /app: index.html and content-hashed assets
-// (app-<hash>.js, app-<hash>.css). The output is a pure function of the
+// (app-<hash>.js, style-<hash>.css) and the icon. The output is a pure function of the
 // sources and esbuild's pinned version, so CI can rebuild and compare.
 //
 //   node build.mjs           write the bundle
@@ -40,7 +40,8 @@ async function buildInto(out) {
   if (!js || !css) throw new Error(`build: expected one .js and one .css, got ${names.join(', ')}`);
   const html = (await readFile(path.join(here, 'src/index.html'), 'utf8')).replace('%JS%', js).replace('%CSS%', css);
   await writeFile(path.join(out, 'index.html'), html);
-  return names.concat('index.html').sort();
+  await writeFile(path.join(out, 'icon.svg'), await readFile(path.join(here, 'src/icon.svg')));
+  return names.concat('index.html', 'icon.svg').sort();
 }
 
 if (!check) {

@@ -323,12 +323,13 @@ export class ChatView {
         return p.text;
       case TYPES.MSG_IMAGE: {
         const u = safeURL(p.imageInfoArray?.[0]?.url ?? '');
-        return u ? h('a', { href: u, target: '_blank', rel: 'noopener noreferrer' }, h('img', { class: 'msg-image', src: u, alt: 'Image', loading: 'lazy', referrerpolicy: 'no-referrer', 'data-testid': 'message-image' })) : '[Image]';
+        return u ? h('a', { href: u, target: '_blank', rel: 'noopener noreferrer' }, h('img', { class: 'msg-image', src: u, alt: 'Image', referrerpolicy: 'no-referrer', 'data-testid': 'message-image' })) : '[Image]';
       }
       case TYPES.MSG_FILE: {
         const u = safeURL(p.fileUrl ?? '');
-        const label = `📎 ${p.fileName || 'file'}${p.fileSize ? ` (${Math.ceil(p.fileSize / 1024)} KB)` : ''}`;
-        return u ? h('a', { href: u, target: '_blank', rel: 'noopener noreferrer', download: p.fileName || true, 'data-testid': 'message-file' }, label) : label;
+        const label = `${p.fileName || 'file'}${p.fileSize ? ` (${Math.ceil(p.fileSize / 1024)} KB)` : ''}`;
+        const tag = h('span', { class: 'file-tag' }, 'FILE');
+        return u ? h('a', { href: u, target: '_blank', rel: 'noopener noreferrer', download: p.fileName || true, 'data-testid': 'message-file' }, tag, label) : h('span', null, tag, label);
       }
       case TYPES.MSG_CUSTOM:
         return `[Custom] ${p.description || p.data}`;

@@ -149,7 +149,10 @@ export function renderFriendsList(app: App): HTMLElement {
       { class: 'inline' },
       async (f) => {
         const u = field(f, 'userID');
-        if (u && (await app.run('Block', () => c.addToBlacklist({ userIDList: [u] })))) f.reset();
+        if (!u) return;
+        const r = await app.run('Block', () => c.addToBlacklist({ userIDList: [u] }));
+        if (r && !r.data.includes(u)) app.toast(`Could not block ${u}: no such user`, true);
+        else if (r) f.reset();
       },
       h('input', { name: 'userID', placeholder: 'Block a UserID', maxlength: 32, 'aria-label': 'UserID to block', 'data-testid': 'block-input' }),
       h('button', { type: 'submit', 'data-testid': 'block-submit' }, 'Block'),
@@ -167,7 +170,7 @@ function userCard(app: App, p: Profile): HTMLElement {
   return h(
     'section',
     { class: 'card detail', 'data-testid': 'user-card' },
-    h('button', { class: 'back', 'aria-label': 'Back', onclick: () => app.closeDetail() }, '‹'),
+    h('button', { class: 'back', 'aria-label': 'Back', 'data-testid': 'back', onclick: () => app.closeDetail() }, '‹'),
     profileHead(p),
     self
       ? h('p', null, 'This is you.')
@@ -191,12 +194,12 @@ function userCard(app: App, p: Profile): HTMLElement {
   );
 }
 
-function profileHead(p: Profile): HTMLElement {
+function profileHead(p: Profile, title = p.nick || p.userID): HTMLElement {
   return h(
     'div',
     { class: 'profile-head' },
-    avatar(p.nick || p.userID, p.avatar),
-    h('div', null, h('h2', null, p.nick || p.userID), h('p', { class: 'row-sub' }, 'UserID: ', p.userID), p.selfSignature ? h('p', null, p.selfSignature) : null),
+    avatar(title, p.avatar),
+    h('div', null, h('h2', { 'data-testid': 'profile-title' }, title), h('p', { class: 'row-sub' }, 'UserID: ', p.userID), p.selfSignature ? h('p', null, p.selfSignature) : null),
   );
 }
 
@@ -204,13 +207,13 @@ function profileHead(p: Profile): HTMLElement {
 function friendDetail(app: App, userID: string): HTMLElement {
   const c = app.chat;
   const f: Friend | undefined = app.friends.find((x) => x.userID === userID);
-  if (!f) return h('section', { class: 'card detail' }, h('button', { class: 'back', 'aria-label': 'Back', onclick: () => app.closeDetail() }, '‹'), h('p', null, `${userID} is not your friend any more.`));
+  if (!f) return h('section', { class: 'card detail' }, h('button', { class: 'back', 'aria-label': 'Back', 'data-testid': 'back', onclick: () => app.closeDetail() }, '‹'), h('p', null, `${userID} is not your friend any more.`));
   const blocked = app.blocklist.includes(userID);
   return h(
     'section',
     { class: 'card detail', 'data-testid': 'friend-detail' },
-    h('button', { class: 'back', 'aria-label': 'Back', onclick: () => app.closeDetail() }, '‹'),
-    profileHead(f.profile ?? ({ userID, nick: '', avatar: '', selfSignature: '' } as Profile)),
+    h('button', { class: 'back', 'aria-label': 'Back', 'data-testid': 'back', onclick: () => app.closeDetail() }, '‹'),
+    profileHead(f.profile ?? ({ userID, nick: '', avatar: '', selfSignature: '' } as Profile), app.displayName(userID)),
     h('p', null, h('button', { class: 'primary', 'data-testid': 'friend-message', onclick: () => void app.openConversation('C2C' + userID) }, 'Send a message')),
     form(
       { class: 'inline', 'data-testid': 'remark-form' },

@@ -247,7 +247,7 @@ export class App {
           h(
             'span',
             { class: 'row-main' },
-            h('span', { class: 'row-title' }, name, c.isPinned ? h('span', { class: 'pin', title: 'Pinned' }, ' 📌') : null),
+            h('span', { class: 'row-title' }, name, c.isPinned ? h('span', { class: 'pin' }, ' · pinned') : null),
             h('span', { class: 'row-sub', 'data-testid': `conv-last-${c.conversationID}` }, last ? (last.isRevoked ? 'Message recalled' : last.messageForShow) : c.draftText ? 'Draft: ' + c.draftText : ''),
           ),
           h(
