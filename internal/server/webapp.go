@@ -44,7 +44,7 @@ func (n *Node) mountWebApp(mux *http.ServeMux, devLogin bool) {
 	d := &devLoginHandler{apps: n.Apps, accounts: n.Accounts, on: devLogin,
 		bucket: tokenBucket{rate: devLoginRate, burst: devLoginBurst}}
 	mux.HandleFunc("GET /app/api/config", d.config)
-	mux.HandleFunc("POST /app/api/dev-login", d.login)
+	mux.HandleFunc("/app/api/dev-login", d.login) // any method: 405 but POST, not the files' 404
 }
 
 type devLoginHandler struct {
@@ -86,6 +86,11 @@ func (d *devLoginHandler) config(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (d *devLoginHandler) login(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		failDevLogin(w, http.StatusMethodNotAllowed, errcode.HTTPParse, "dev-login takes a POST of {\"userID\": \"...\"}")
+		return
+	}
 	if !d.on {
 		failDevLogin(w, http.StatusForbidden, errcode.RequiresAdmin,
 			"development login is off: it is on by itself only for the default app on a loopback listen address; "+
