@@ -5,6 +5,7 @@
 import TencentCloudChat, { type Message } from '../../sdk/src/index.js';
 import { field, fill, form, h, safeURL, time } from './dom.js';
 import type { App } from './main.js';
+import { describeTip, openGroup } from './groups.js';
 
 const { TYPES } = TencentCloudChat;
 
@@ -44,7 +45,9 @@ export class ChatView {
         { class: 'chat-head' },
         h('button', { class: 'back', 'aria-label': 'Back', 'data-testid': 'back', onclick: () => app.closeDetail() }, '‹'),
         h('h2', { 'data-testid': 'chat-title' }, this.title()),
-        !this.isGroup ? h('button', { class: 'link', onclick: () => app.setTab('friends') }, 'Friends') : null,
+        this.isGroup
+          ? h('button', { class: 'link', 'data-testid': 'chat-group-info', onclick: () => openGroup(app, this.peer) }, 'Members')
+          : h('button', { class: 'link', onclick: () => app.setTab('friends') }, 'Friends'),
       ),
       this.scroller,
       this.composer(),
@@ -52,7 +55,7 @@ export class ChatView {
   }
 
   private title(): string {
-    if (this.isGroup) return this.peer;
+    if (this.isGroup) return this.app.groupName(this.peer);
     return this.app.displayName(this.peer);
   }
 
@@ -133,6 +136,10 @@ export class ChatView {
     const r = await this.app.run('Loading messages', () => this.app.chat.getMessageList({ conversationID: this.conversationID }));
     if (!r || this.closed) return;
     this.messages = r.data.messageList;
+    // The group tips told since login, placed by time among the messages (those of the page's span).
+    const oldest = this.messages[0]?.time ?? 0;
+    const tips = (this.app.tips.get(this.conversationID) ?? []).filter((t) => r.data.isCompleted || t.time >= oldest);
+    if (tips.length) this.messages = [...this.messages, ...tips].sort((a, b) => a.time - b.time);
     this.next = r.data.isCompleted ? '' : r.data.nextReqMessageID;
     this.render(true);
     await this.markRead();
@@ -274,6 +281,9 @@ export class ChatView {
   private bubble(m: Message): HTMLElement {
     const out = m.flow === 'out';
     const who = out ? 'You' : this.app.displayName(m.from);
+    if (m.type === TYPES.MSG_GRP_TIP) {
+      return h('li', { class: 'note', 'data-testid': 'group-tip', 'data-id': m.ID }, describeTip(this.app, m.payload));
+    }
     if (m.isRevoked) {
       return h('li', { class: 'note', 'data-testid': 'message-recalled', 'data-id': m.ID }, `${m.revoker === this.app.me || out ? 'You' : who} recalled a message`);
     }

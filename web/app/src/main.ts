@@ -3,7 +3,7 @@
 // page: a login screen, then tabs (chats, friends, groups, me) with a list
 // pane and a detail pane; on a narrow screen one pane shows at a time.
 
-import TencentCloudChat, { type ChatSDK, type Conversation, type Friend, type FriendApplication, type FriendGroup, type Profile } from '../../sdk/src/index.js';
+import TencentCloudChat, { type ChatSDK, type Conversation, type Friend, type FriendApplication, type FriendGroup, type Group, type GroupApplication, type Message, type Profile } from '../../sdk/src/index.js';
 import { fill, h } from './dom.js';
 import { renderLogin, type Session } from './login.js';
 import { ChatView } from './chatview.js';
@@ -27,9 +27,15 @@ export class App {
   blocklist: string[] = [];
   friendGroups: FriendGroup[] = [];
   profile: Profile | null = null;
+  groups: Group[] = [];
+  groupApplications: GroupApplication[] = [];
   totalUnread = 0;
   netState = '';
   view: ChatView | null = null;
+  /** The group whose profile and members the detail pane shows, reread when the group changes. */
+  groupDetail: { groupID: string; load(): Promise<void> } | null = null;
+  /** Group tips told this session, per conversation (the newest 50 of each, for at most 200 groups): a chat opened later shows them. */
+  readonly tips = new Map<string, Message[]>();
   /** What the detail pane shows, redrawn when lists change ('' none). */
   detailKey = '';
   private redrawDetail: (() => void) | null = null;
@@ -122,7 +128,17 @@ export class App {
       if (mineP) this.profile = mineP;
       this.refresh();
     }));
-    chat.on(EVENT.MESSAGE_RECEIVED, mine((list) => this.view?.received(list)));
+    chat.on(EVENT.MESSAGE_RECEIVED, mine((list: Message[]) => {
+      // Group system notices (a join request, a kick, ...) change the group lists.
+      for (const m of list) if (m.type === TYPES.MSG_GRP_TIP) this.keepTip(m);
+      if (list.some((m) => m.conversationID === TYPES.CONV_SYSTEM)) void this.reloadGroups();
+      else if (this.groupDetail && list.some((m) => m.type === TYPES.MSG_GRP_TIP && m.conversationID === TYPES.CONV_GROUP + this.groupDetail?.groupID)) void this.groupDetail.load();
+      this.view?.received(list);
+    }));
+    chat.on(EVENT.GROUP_LIST_UPDATED, mine((list: Group[]) => {
+      this.groups = list;
+      this.refresh();
+    }));
     chat.on(EVENT.MESSAGE_REVOKED, mine((list) => this.view?.revoked(list)));
     chat.on(EVENT.MESSAGE_MODIFIED, mine((list) => this.view?.modified(list)));
     chat.on(EVENT.MESSAGE_READ_BY_PEER, mine((list) => this.view?.readByPeer(list)));
@@ -156,7 +172,30 @@ export class App {
     this.blocklist = blocks.data;
     this.friendGroups = groups.data;
     this.profile = me.data;
+    if (groupsSupported(this)) await this.reloadGroups();
     this.refresh();
+  }
+
+  private keepTip(m: Message): void {
+    const list = this.tips.get(m.conversationID) ?? [];
+    list.push(m);
+    if (list.length > 50) list.shift();
+    this.tips.delete(m.conversationID); // most recent last, so the oldest group goes first
+    this.tips.set(m.conversationID, list);
+    if (this.tips.size > 200) this.tips.delete(this.tips.keys().next().value!);
+  }
+
+  /** Reads the joined groups and the join requests this user may answer. */
+  async reloadGroups(): Promise<void> {
+    if (!groupsSupported(this)) return;
+    const [groups, apps] = await Promise.all([
+      this.chat.getGroupList().catch(() => null),
+      this.chat.getGroupApplicationList().catch(() => null),
+    ]);
+    if (groups) this.groups = groups.data.groupList;
+    if (apps) this.groupApplications = apps.data.applicationList;
+    this.refresh();
+    await this.groupDetail?.load();
   }
 
   private buildShell(): void {
@@ -201,7 +240,7 @@ export class App {
       h('div', { class: 'brand' }, 'Parley'),
       tab('chats', 'Chats', this.totalUnread),
       tab('friends', 'Friends', incoming),
-      groupsSupported(this) ? tab('groups', 'Groups', 0) : null,
+      groupsSupported(this) ? tab('groups', 'Groups', this.groupApplications.length) : null,
       tab('me', 'Me', 0),
     );
   }
@@ -222,6 +261,15 @@ export class App {
     }
   }
 
+  conversationName(c: Conversation): string {
+    if (c.type === TYPES.CONV_GROUP) return (c.groupProfile as Group | null)?.name || this.groupName(c.conversationID.slice(TYPES.CONV_GROUP.length));
+    return c.remark || c.userProfile?.nick || c.userID;
+  }
+
+  groupName(groupID: string): string {
+    return this.groups.find((g) => g.groupID === groupID)?.name || groupID;
+  }
+
   displayName(userID: string): string {
     const f = this.friends.find((x) => x.userID === userID);
     if (f?.remark) return f.remark;
@@ -230,8 +278,8 @@ export class App {
   }
 
   private renderConversations(): HTMLElement {
-    const items = this.conversations.map((c) => {
-      const name = c.type === TYPES.CONV_GROUP ? (c.groupProfile as any)?.name || c.conversationID.replace(/^GROUP/, '') : c.remark || c.userProfile?.nick || c.userID;
+    const items = this.conversations.filter((c) => c.type !== TYPES.CONV_SYSTEM).map((c) => {
+      const name = this.conversationName(c);
       const last = c.lastMessage;
       return h(
         'li',
@@ -270,6 +318,7 @@ export class App {
   /** Shows el in the detail pane; redraw, when given, rebuilds it as lists change. */
   showDetail(key: string, build: () => HTMLElement, redraw = false): void {
     this.detailKey = key;
+    this.groupDetail = null;
     if (key !== 'conv:' + this.view?.conversationID) {
       this.view?.close();
       this.view = null;
@@ -283,6 +332,7 @@ export class App {
 
   /** Back to the list (on a phone, the list pane shows again). */
   closeDetail(): void {
+    this.groupDetail = null;
     this.view?.close();
     this.view = null;
     this.detailKey = '';

@@ -260,4 +260,99 @@ async function friendsAndMessages({ browser, url, shots }) {
   }
 }
 
-export const flows = { friendsAndMessages };
+/** Gina (desktop) owns a group, Hank (phone) is in it, Ivy (desktop) asks to join: requests, roles, mutes, group chat, removal. */
+async function groups({ browser, url, shots }) {
+  const gina = await openAs(browser, url, 'gina', DESKTOP);
+  const hank = await openAs(browser, url, 'hank', PHONE);
+  const ivy = await openAs(browser, url, 'ivy', DESKTOP);
+  const g = gina.page;
+  const hk = hank.page;
+  const iv = ivy.page;
+
+  // Gina creates a Public group that needs approval, with Hank in it.
+  await tid(g, 'tab-groups').click();
+  await tid(g, 'group-name').fill('Hikers');
+  await tid(g, 'group-type').selectOption('Public');
+  await tid(g, 'group-join-option').selectOption('NeedPermission');
+  await tid(g, 'group-members').fill('hank');
+  await tid(g, 'group-create-submit').click();
+  await visible(tid(g, 'group-detail'));
+  await expectText(tid(g, 'member-state-gina'), /Owner/);
+  await expectText(tid(g, 'member-state-hank'), /Member/);
+  const groupID = await g.evaluate(() => globalThis.parleyApp.groups.find((x) => x.name === 'Hikers')?.groupID);
+  assert.ok(groupID, 'the new group is in the creator\'s group list');
+
+  // Hank sees it in his groups.
+  await tid(hk, 'tab-groups').click();
+  await visible(tid(hk, `group-${groupID}`));
+
+  // Ivy finds it by ID and asks to join; Gina accepts from her Groups tab.
+  await tid(iv, 'tab-groups').click();
+  await tid(iv, 'group-search-input').fill(groupID);
+  await tid(iv, 'group-search-submit').click();
+  await visible(tid(iv, 'group-card'));
+  await tid(iv, 'group-join-message').fill('I hike too');
+  await tid(iv, 'group-join-submit').click();
+  await expectText(tid(iv, 'toast'), /Request sent/);
+  await expectText(tid(g, 'tab-groups-badge'), /^1$/);
+  await expectText(tid(g, `group-request-${groupID}-ivy`), /I hike too/);
+  await shot(g, shots, '12-group-request-desktop', [tid(g, `group-request-${groupID}-ivy`), tid(g, 'group-detail'), tid(g, 'member-list')]);
+  await tid(g, 'group-accept-ivy').click();
+  await visible(tid(g, 'member-ivy'));
+  await gone(tid(g, 'tab-groups-badge'));
+  await visible(tid(iv, `group-${groupID}`));
+
+  // Roles and mutes: Hank becomes an admin, Ivy is muted.
+  await tid(g, 'role-hank').click();
+  await expectText(tid(g, 'member-state-hank'), /Admin/);
+  await tid(g, 'mute-ivy').click();
+  await expectText(tid(g, 'member-state-ivy'), /muted until/);
+  await shot(g, shots, '13-group-members-desktop', [tid(g, 'member-state-hank'), tid(g, 'member-state-ivy'), tid(g, 'mute-ivy')]);
+
+  // The group chat: Gina writes, Hank's unread badge counts it, he reads and answers.
+  await tid(g, 'group-open-chat').click();
+  await visible(tid(g, 'chat'));
+  await tid(g, 'composer-input').fill('Welcome, hikers');
+  await tid(g, 'composer-send').click();
+  await expectText(tid(g, 'message-state').last(), /Sent/);
+  await tid(hk, 'tab-chats').click();
+  await expectText(tid(hk, `unread-GROUP${groupID}`), /^[1-9]\d*$/);
+  await expectText(tid(hk, `conv-GROUP${groupID}`), /Hikers/);
+  await shot(hk, shots, '14-group-unread-phone', [tid(hk, `unread-GROUP${groupID}`)]);
+  await tid(hk, `conv-GROUP${groupID}`).click();
+  await expectText(tid(hk, 'message-body').last(), /Welcome, hikers/);
+  await tid(hk, 'composer-input').fill('Hello all');
+  await tid(hk, 'composer-send').click();
+  await expectText(tid(g, 'message-body').last(), /Hello all/);
+  await visible(tid(hk, 'group-tip'));
+  await shot(hk, shots, '15-group-chat-phone', [tid(hk, 'chat'), tid(hk, 'group-tip'), tid(hk, 'message-body').last()]);
+
+  // Muted, Ivy cannot send (a clear error); unmuted, she can.
+  await tid(iv, `group-${groupID}`).click();
+  await tid(iv, 'group-open-chat').click();
+  await tid(iv, 'composer-input').fill('Can I speak?');
+  await tid(iv, 'composer-send').click();
+  await expectText(tid(iv, 'toast-error'), /Send failed/);
+  await tid(g, 'chat-group-info').click();
+  await tid(g, 'mute-ivy').click();
+  await expectText(tid(g, 'member-state-ivy'), /^Member$/);
+  await tid(iv, 'composer-input').fill('Now I can');
+  await tid(iv, 'composer-send').click();
+  await expectText(tid(hk, 'message-body').last(), /Now I can/);
+
+  // Gina removes Ivy: the group leaves Ivy's list.
+  g.once('dialog', (d) => d.accept());
+  await tid(g, 'kick-ivy').click();
+  await gone(tid(g, 'member-ivy'));
+  await iv.getByTestId('back').first().click().catch(() => {});
+  await tid(iv, 'tab-groups').click();
+  await gone(tid(iv, `group-${groupID}`));
+
+  for (const [who, s] of [['gina', gina], ['hank', hank], ['ivy', ivy]]) {
+    const unexpected = s.errors.filter((e) => !/10017|muted|Send failed/i.test(e));
+    assert.deepEqual(unexpected, [], `${who}'s page logged errors`);
+    await s.ctx.close();
+  }
+}
+
+export const flows = { friendsAndMessages, groups };
