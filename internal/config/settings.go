@@ -67,7 +67,7 @@ var Settings = []Setting{
 	{Flag: "config", Env: "PARLEY_CONFIG", Group: GroupServer, Type: "path", DefaultDoc: "none",
 		Usage: "TOML config file; flags and environment override its values"},
 	{Flag: "listen", Env: "PARLEY_LISTEN", Key: "listen", Group: GroupServer, Type: "address", Default: DefaultListen,
-		Usage: "listen address for REST (/v4/), the client socket (/v1/ws), /healthz and, without admin_listen, /metrics",
+		Usage: "listen address for REST (/v4/), the client socket (/v1/ws), the web app (/app/), /healthz and, without admin_listen, /metrics",
 		apply: func(c *Config, v string) error { c.Listen = v; return nil }},
 	{Flag: "data", Env: "PARLEY_DATA", Key: "data_dir", Group: GroupServer, Type: "path", Default: DefaultDataDir,
 		Usage: "data directory: the embedded database and the default app",
