@@ -11,7 +11,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs |
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener);
-    else if (k === 'value' && 'value' in el) (el as HTMLInputElement).value = String(v);
+    else if (k === 'value' && 'value' in el) {
+      el.setAttribute('value', String(v)); // the default too, so a redraw knows what was typed (preserveInputs)
+      (el as HTMLInputElement).value = String(v);
+    }
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
@@ -65,5 +68,35 @@ export function safeURL(u: string): string | null {
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Rebuilds container's content with rebuild while keeping what the person was
+ * typing: text fields (by their form's data-testid and their name) get their
+ * value back, and the focused one its focus and caret. Lists redraw on every
+ * event, so without this an arriving message would wipe a half-typed search.
+ */
+export function preserveInputs(container: Element, rebuild: () => void): void {
+  const key = (el: HTMLInputElement | HTMLTextAreaElement) => `${el.form?.dataset.testid ?? ''}/${el.name}`;
+  const typed = new Map<string, string>();
+  const fields = () => [...container.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input[name]:not([type=checkbox]):not([type=radio]), textarea[name]')];
+  for (const el of fields()) if (el.value !== el.defaultValue) typed.set(key(el), el.value);
+  const active = document.activeElement as HTMLInputElement | null;
+  const focused = active && container.contains(active) && active.name ? { key: key(active), start: active.selectionStart, end: active.selectionEnd } : null;
+  rebuild();
+  if (!typed.size && !focused) return;
+  for (const el of fields()) {
+    const k = key(el);
+    const v = typed.get(k);
+    if (v !== undefined) el.value = v;
+    if (focused && k === focused.key) {
+      el.focus();
+      try {
+        el.setSelectionRange(focused.start, focused.end);
+      } catch {
+        // not a text field (url, number): the caret stays at the end
+      }
+    }
   }
 }

@@ -4,7 +4,7 @@
 // pane and a detail pane; on a narrow screen one pane shows at a time.
 
 import TencentCloudChat, { type ChatSDK, type Conversation, type Friend, type FriendApplication, type FriendGroup, type Group, type GroupApplication, type Message, type Profile } from '../../sdk/src/index.js';
-import { fill, h } from './dom.js';
+import { fill, h, preserveInputs } from './dom.js';
 import { renderLogin, type Session } from './login.js';
 import { ChatView } from './chatview.js';
 import { renderFriendsList } from './friends.js';
@@ -246,6 +246,10 @@ export class App {
   }
 
   private renderList(): void {
+    preserveInputs(this.listPane, () => this.drawList());
+  }
+
+  private drawList(): void {
     switch (this.tab) {
       case 'chats':
         fill(this.listPane, this.renderConversations());
@@ -323,9 +327,8 @@ export class App {
       this.view?.close();
       this.view = null;
     }
-    const draw = () => fill(this.detailPane, build());
-    draw();
-    this.redrawDetail = redraw ? draw : null;
+    fill(this.detailPane, build());
+    this.redrawDetail = redraw ? () => preserveInputs(this.detailPane, () => fill(this.detailPane, build())) : null;
     this.shell.classList.add('detail-open');
     this.renderList();
   }

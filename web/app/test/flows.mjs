@@ -108,12 +108,16 @@ async function friendsAndMessages({ browser, url, shots }) {
   await shot(a, shots, '03-friends-desktop', [tid(a, 'friend-bob'), tid(a, 'friend-list')]);
 
   // Alice writes; Bob's unread badge counts 1, then 2, with the last message shown.
+  // Bob is typing a search meanwhile: the redraw the message causes keeps it.
+  await tid(b, 'friend-search-input').fill('half-typed');
   await tid(a, 'friend-bob').click();
   await tid(a, 'friend-message').click();
   await visible(tid(a, 'chat'));
   await tid(a, 'composer-input').fill('Hello Bob');
   await tid(a, 'composer-send').click();
   await expectText(tid(a, 'message-state').last(), /Sent/);
+  await expectText(tid(b, 'tab-chats-badge'), /^1$/);
+  assert.equal(await tid(b, 'friend-search-input').inputValue(), 'half-typed', 'a redraw wiped what Bob was typing');
   await tid(b, 'tab-chats').click();
   await expectText(tid(b, 'unread-C2Calice'), /^1$/);
   await expectText(tid(b, 'conv-last-C2Calice'), /Hello Bob/);
