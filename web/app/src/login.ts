@@ -123,7 +123,7 @@ export function renderLogin(app: App, notice?: string): HTMLElement {
       config = c;
       if (!sdkAppID.value) sdkAppID.value = String(c.SDKAppID);
       dev.hidden = !c.devLogin;
-      others.open = !c.devLogin;
+      if (!c.devLogin) others.open = true; // never closed: the person may have opened it meanwhile
       if (c.devLogin) (dev.querySelector('input') as HTMLInputElement).focus();
     })
     .catch(() => (others.open = true));

@@ -261,6 +261,16 @@ async function friendsAndMessages({ browser, url, shots }) {
   await expectText(tid(a, 'me-name'), /Alice A\./);
   await shot(a, shots, '11-profile-desktop', [tid(a, 'profile-form'), tid(a, 'me-name')]);
 
+  // Friend lists: Bob makes one and puts Alice in it.
+  await tid(b, 'tab-friends').click();
+  await tid(b, 'friend-group-name').fill('Hiking');
+  await tid(b, 'friend-group-create').click();
+  await visible(tid(b, 'friend-group-Hiking'));
+  await tid(b, 'friend-alice').click();
+  await tid(b, 'friend-detail').getByLabel('Hiking').check();
+  await tid(b, 'back').click();
+  await expectText(tid(b, 'friend-group-Hiking'), /Ally/);
+
   for (const [who, s] of [['alice', alice], ['bob', bob], ['carol', carol]]) {
     assert.deepEqual(s.errors, [], `${who}'s page logged errors`);
     await s.ctx.close();
@@ -362,4 +372,44 @@ async function groups({ browser, url, shots }) {
   }
 }
 
-export const flows = { friendsAndMessages, groups };
+/** The other two logins: a pasted UserSig, and a UserSig fetched from an endpoint (here the server's own dev-login). */
+async function otherLogins({ browser, url, shots }) {
+  const r = await fetch(new URL('api/dev-login', url), { method: 'POST', body: JSON.stringify({ userID: 'paula' }) });
+  const { SDKAppID, userSig } = await r.json();
+  assert.ok(userSig, 'dev-login gave no UserSig');
+
+  const ctx = await browser.newContext(DESKTOP);
+  const page = await ctx.newPage();
+  await page.goto(url);
+  await visible(tid(page, 'dev-login'));
+  await tid(page, 'other-logins').locator('summary').click();
+  const sig = tid(page, 'sig-login');
+  await expectText(sig.locator('xpath=.'), /UserSig/);
+  assert.equal(await tid(page, 'sig-sdkappid').inputValue(), String(SDKAppID), 'the SDKAppID is filled from the server');
+  // A UserSig of another user is refused by the server, with its code.
+  await sig.locator('[name=userID]').fill('quentin');
+  await sig.locator('[name=userSig]').fill(userSig);
+  await sig.getByRole('button', { name: 'Log in' }).click();
+  await expectText(tid(page, 'login-error'), /\(70\d{3}\)|identifier|UserSig/i);
+  await sig.locator('[name=userID]').fill('paula');
+  await sig.getByRole('button', { name: 'Log in' }).click();
+  await visible(tid(page, 'shell'));
+  await tid(page, 'tab-me').click();
+  await expectText(tid(page, 'me'), /UserID: paula/);
+  await tid(page, 'logout').click();
+  await visible(tid(page, 'login-screen'));
+
+  // The endpoint login: the app POSTs {userID} to the URL and logs in with the answer.
+  await tid(page, 'other-logins').locator('summary').click().catch(() => {});
+  const ep = tid(page, 'endpoint-login');
+  await ep.locator('[name=endpoint]').fill(new URL('api/dev-login', url).href);
+  await ep.locator('[name=userID]').fill('rita');
+  await ep.getByRole('button', { name: 'Log in' }).click();
+  await visible(tid(page, 'shell'));
+  await tid(page, 'tab-me').click();
+  await expectText(tid(page, 'me'), /UserID: rita/);
+  await shot(page, shots, '16-me-desktop', [tid(page, 'me'), tid(page, 'logout')]);
+  await ctx.close();
+}
+
+export const flows = { friendsAndMessages, groups, otherLogins };
