@@ -1198,7 +1198,12 @@ export class ChatSDK {
     const d = await this.call('conversation.get', { conversationIDs: [toProtocolConversationID(conversationID)] });
     const [c] = await this.conversationsOf(d.conversations ?? []);
     if (c) return ok({ conversation: c });
-    // Not in the list yet: an empty conversation with the peer, as Tencent's SDK answers.
+    // Not in the list yet: an empty conversation with the peer or the group, as Tencent's SDK answers.
+    const target = targetOf(conversationID ?? '');
+    if (target && 'groupID' in target) {
+      const { data } = await this.groups.getGroupProfile({ groupID: target.groupID }); // 10010 for no such group
+      return ok({ conversation: toConversation({ conversationID: toProtocolConversationID(conversationID), type: 'group', groupID: target.groupID }, this.userID, null, '', data.group) });
+    }
     const peer = peerOf(conversationID);
     if (!peer) throw new ChatError(CODE_INVALID, 'getConversationProfile: unknown conversation ' + conversationID);
     await this.ensureProfiles([peer]);

@@ -391,9 +391,16 @@ export class Groups {
     }
   }
 
-  /** The first login: the group list now is the baseline, not news. */
+  /**
+   * The first login: the group list now is the baseline, not news. A failure must not keep SDK_READY back: the
+   * baseline stays unknown and the next read tells the list.
+   */
   async prime(): Promise<void> {
-    this.listed = JSON.stringify(await this.loadList());
+    try {
+      this.listed = JSON.stringify(await this.loadList());
+    } catch {
+      this.listed = null;
+    }
   }
 
   /** Reads the group list and tells GROUP_LIST_UPDATED when it differs from what was told (or force). */
@@ -408,7 +415,11 @@ export class Groups {
   /** After a reconnect: group pushes are live only, so the groups are read afresh and a changed list is told. */
   async resync(): Promise<void> {
     this.profiles.clear();
-    await this.tellList(false);
+    try {
+      await this.tellList(false);
+    } catch {
+      // Told by the next resync (or change), which compares with the same list last told.
+    }
     this.host.conversationsChanged();
   }
 

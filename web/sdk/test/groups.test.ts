@@ -63,6 +63,11 @@ describe('group management', () => {
       const listed = await b.events.next(EVENT.GROUP_LIST_UPDATED, (l) => l.some((x: any) => x.groupID === g.groupID));
       expect(listed.data.find((x: any) => x.groupID === g.groupID).selfInfo.role).toBe(TYPES.GRP_MBR_ROLE_MEMBER);
 
+      // The group's conversation before any message: empty, with the group's profile.
+      const empty = await b.chat.getConversationProfile('GROUP' + g.groupID);
+      expect(empty.data.conversation).toMatchObject({ conversationID: 'GROUP' + g.groupID, type: TYPES.CONV_GROUP, unreadCount: 0, lastMessage: null, groupProfile: { groupID: g.groupID, name: 'Work room' } });
+      await expect(b.chat.getConversationProfile('GROUPno_such_group_here')).rejects.toMatchObject({ code: 10010 });
+
       const list = await b.chat.getGroupList();
       expect(list.data.groupList.map((x) => x.groupID)).toContain(g.groupID);
       const profile = await b.chat.getGroupProfile({ groupID: g.groupID });
@@ -84,6 +89,27 @@ describe('group management', () => {
       await b.events.next(EVENT.GROUP_LIST_UPDATED, (l) => !l.some((x: any) => x.groupID === g.groupID));
     } finally {
       await logoutAll(a.chat, b.chat);
+    }
+  });
+
+  it("a quit on one instance reaches the user's other instance as the quit notice and a new group list", async () => {
+    const A = user('gqa');
+    const B = user('gqb');
+    const a = await server.login(A);
+    const b1 = await server.login(B);
+    const b2 = await server.login(B, { platform: 'Android' });
+    try {
+      const { data } = await a.chat.createGroup({ type: TYPES.GRP_WORK, name: 'Leave', memberList: [{ userID: B }] });
+      const id = data.group.groupID;
+      await b2.events.next(EVENT.GROUP_LIST_UPDATED, (l) => l.some((x: any) => x.groupID === id));
+      const mark = b2.events.mark();
+      await b1.chat.quitGroup(id);
+      const quit = await nextMessage(b2.events, (m) => m.type === TYPES.MSG_GRP_SYS_NOTICE, mark);
+      expect(quit.payload).toMatchObject({ operationType: 8, operatorID: B, groupProfile: { groupID: id, name: 'Leave' } });
+      await b2.events.next(EVENT.GROUP_LIST_UPDATED, (l) => !l.some((x: any) => x.groupID === id), 10_000, mark);
+      expect((await b2.chat.getGroupList()).data.groupList).toEqual([]);
+    } finally {
+      await logoutAll(a.chat, b1.chat, b2.chat);
     }
   });
 
@@ -286,6 +312,7 @@ describe('group messages', () => {
       expect(b1.chat.getTotalUnreadMessageCount()).toBe(3);
       const own = (await a.chat.getConversationList()).data.conversationList.find((x) => x.conversationID === conv)!;
       expect(own.unreadCount).toBe(0);
+      expect((await c.chat.getConversationProfile(conv)).data.conversation).toMatchObject({ conversationID: conv, unreadCount: 3, groupProfile: { groupID: id } });
 
       // History, oldest first, in pages.
       const h = await c.chat.getMessageList({ conversationID: conv });
