@@ -50,6 +50,10 @@ export class App {
 
   start(): void {
     document.body.appendChild(this.toasts);
+    // A phone's back button (or the browser's) closes the detail pane instead of leaving the app.
+    window.addEventListener('popstate', () => {
+      if (this.shell.classList.contains('detail-open')) this.closeDetailPane();
+    });
     const saved = sessionStorage.getItem('parley.session');
     if (saved) {
       try {
@@ -227,6 +231,7 @@ export class App {
   }
 
   private renderTabs(): void {
+    document.title = this.totalUnread > 0 ? `(${this.totalUnread > 99 ? '99+' : this.totalUnread}) Parley` : 'Parley';
     const tab = (id: Tab, label: string, badge: number) =>
       h(
         'button',
@@ -329,12 +334,18 @@ export class App {
     }
     fill(this.detailPane, build());
     this.redrawDetail = redraw ? () => preserveInputs(this.detailPane, () => fill(this.detailPane, build())) : null;
+    if (!this.shell.classList.contains('detail-open') && !history.state?.parleyDetail) history.pushState({ parleyDetail: true }, '');
     this.shell.classList.add('detail-open');
     this.renderList();
   }
 
   /** Back to the list (on a phone, the list pane shows again). */
   closeDetail(): void {
+    this.closeDetailPane();
+    if (history.state?.parleyDetail) history.back(); // its popstate finds the pane closed
+  }
+
+  private closeDetailPane(): void {
     this.groupDetail = null;
     this.view?.close();
     this.view = null;

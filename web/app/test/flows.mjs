@@ -125,6 +125,7 @@ async function friendsAndMessages({ browser, url, shots }) {
   await tid(a, 'composer-send').click();
   await expectText(tid(b, 'unread-C2Calice'), /^2$/);
   await expectText(tid(b, 'tab-chats-badge'), /^2$/);
+  assert.equal(await b.title(), '(2) Parley', 'the unread count is in the page title');
   await expectText(tid(b, 'conv-last-C2Calice'), /Are you there\?/);
   await shot(b, shots, '04-unread-badge-phone', [tid(b, 'unread-C2Calice'), tid(b, 'conv-C2Calice')]);
 
@@ -338,6 +339,11 @@ async function groups({ browser, url, shots }) {
   await shot(hk, shots, '14-group-unread-phone', [tid(hk, `unread-GROUP${groupID}`)]);
   await tid(hk, `conv-GROUP${groupID}`).click();
   await expectText(tid(hk, 'message-body').last(), /Welcome, hikers/);
+  // The phone's back button closes the chat, back to the list; the app stays.
+  await hk.goBack();
+  await visible(tid(hk, `conv-GROUP${groupID}`));
+  assert.ok(hk.url().includes('/app/'), `back left the app: ${hk.url()}`);
+  await tid(hk, `conv-GROUP${groupID}`).click();
   await tid(hk, 'composer-input').fill('Hello all');
   await tid(hk, 'composer-send').click();
   await expectText(tid(g, 'message-body').last(), /Hello all/);
