@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net"
+	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyim/parley/internal/config"
 )
@@ -50,5 +55,83 @@ func TestWebAppBanner(t *testing.T) {
 	printWebAppBanner(&b, "https", "[::1]:8443", false)
 	if !strings.Contains(b.String(), "Web app: https://[::1]:8443/app/") || !strings.Contains(b.String(), "development login is off") {
 		t.Fatalf("banner %q", b.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer serve may write while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// serveWebApp runs serve with the default app on a loopback port and
+// returns the web app's URL from the banner; the server stops with the test.
+func serveWebApp(t *testing.T, devLogin *bool) string {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Listen, cfg.DataDir, cfg.DevLogin = "127.0.0.1:0", t.TempDir(), devLogin
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, logs lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, &out, &logs) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	re := regexp.MustCompile(`Web app: (http://\S+/app/)`)
+	for range 300 { // bounded: 30 s
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, logs.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no web app URL in the banner:\n%s", out.String())
+	return ""
+}
+
+func devLoginStatus(t *testing.T, appURL string) int {
+	t.Helper()
+	resp, err := http.Post(appURL+"api/dev-login", "application/json", strings.NewReader(`{"userID":"walter"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// The wiring end to end: the default app on loopback serves the app and
+// signs development UserSigs; PARLEY_DEV_LOGIN=false (dev_login) turns that off.
+func TestServeMountsTheWebAppAndItsDevLogin(t *testing.T) {
+	appURL := serveWebApp(t, nil)
+	resp, err := http.Get(appURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("GET %s: %d %q", appURL, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if s := devLoginStatus(t, appURL); s != 200 {
+		t.Fatalf("dev-login on the default app on loopback: %d, want 200", s)
+	}
+	off := false
+	if s := devLoginStatus(t, serveWebApp(t, &off)); s != http.StatusForbidden {
+		t.Fatalf("dev-login turned off: %d, want 403", s)
 	}
 }
