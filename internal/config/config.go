@@ -41,10 +41,13 @@ type Config struct {
 	// RequestLogSample is the share (0 to 1) of REST requests logged; 0
 	// turns request logs off. nil means 1: Default sets it, so a nil
 	// pointer only comes from a Config built by hand.
-	RequestLogSample *float64    `toml:"request_log_sample"`
-	Store            StoreConfig `toml:"store"`
-	NATS             NATSConfig  `toml:"nats"`
-	Apps             []AppConfig `toml:"apps"`
+	RequestLogSample *float64 `toml:"request_log_sample"`
+	// DevLogin turns the web app's development login on or off; nil is
+	// automatic: on for the default app on a loopback address (cmd/parley).
+	DevLogin *bool       `toml:"dev_login"`
+	Store    StoreConfig `toml:"store"`
+	NATS     NATSConfig  `toml:"nats"`
+	Apps     []AppConfig `toml:"apps"`
 
 	env envApp // the app-from-flags-or-environment settings while applying
 }

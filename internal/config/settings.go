@@ -67,7 +67,7 @@ var Settings = []Setting{
 	{Flag: "config", Env: "PARLEY_CONFIG", Group: GroupServer, Type: "path", DefaultDoc: "none",
 		Usage: "TOML config file; flags and environment override its values"},
 	{Flag: "listen", Env: "PARLEY_LISTEN", Key: "listen", Group: GroupServer, Type: "address", Default: DefaultListen,
-		Usage: "listen address for REST (/v4/), the client socket (/v1/ws), /healthz and, without admin_listen, /metrics",
+		Usage: "listen address for REST (/v4/), the client socket (/v1/ws), the web app (/app/), /healthz and, without admin_listen, /metrics",
 		apply: func(c *Config, v string) error { c.Listen = v; return nil }},
 	{Flag: "data", Env: "PARLEY_DATA", Key: "data_dir", Group: GroupServer, Type: "path", Default: DefaultDataDir,
 		Usage: "data directory: the embedded database and the default app",
@@ -103,6 +103,16 @@ var Settings = []Setting{
 				return errors.New("want true or false")
 			}
 			c.Pprof = b
+			return nil
+		}},
+	{Flag: "dev-login", Env: "PARLEY_DEV_LOGIN", Key: "dev_login", Group: GroupOps, Type: "bool", DefaultDoc: "on for the default app on a loopback listen address, else off",
+		Usage: "the web app's development login (POST /app/api/dev-login signs a UserSig for any typed UserID, not for admins); true turns it on for every app whatever the address, false turns it off",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.DevLogin = &b
 			return nil
 		}},
 	{Flag: "request-log-sample", Env: "PARLEY_REQUEST_LOG_SAMPLE", Key: "request_log_sample", Group: GroupOps, Type: "number", Default: "1",
