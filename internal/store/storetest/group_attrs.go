@@ -38,7 +38,9 @@ func testGroupAttrs(t *testing.T, s store.Store) {
 		return tx.PutGroupCounters(ctx, app1, "ga", map[string]int64{"like": 6, "zero": 0})
 	})
 	attrs := func(app store.AppID, g string) map[string]string {
-		return get(t, s, func(ctx context.Context, tx store.Tx) (map[string]string, error) { return tx.GroupAttributes(ctx, app, g) })
+		return get(t, s, func(ctx context.Context, tx store.Tx) (map[string]string, error) {
+			return tx.GroupAttributes(ctx, app, g)
+		})
 	}
 	counters := func(app store.AppID, g string) map[string]int64 {
 		return get(t, s, func(ctx context.Context, tx store.Tx) (map[string]int64, error) { return tx.GroupCounters(ctx, app, g) })
