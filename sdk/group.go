@@ -135,6 +135,10 @@ type GroupListener interface {
 	OnApplicationProcessed(groupID string, opUser string, isAgreeJoin bool, opReason string)
 	// OnQuitFromGroup: this user left the group on another device.
 	OnQuitFromGroup(groupID string)
+	// OnGroupAttributeChanged carries all of the group's attributes after
+	// a change; OnGroupCounterChanged one counter's new value (group_attr.go).
+	OnGroupAttributeChanged(groupID string, attributes map[string]string)
+	OnGroupCounterChanged(groupID string, key string, newValue int64)
 }
 
 // BaseGroupListener implements GroupListener doing nothing; embed it to
@@ -153,6 +157,8 @@ func (BaseGroupListener) OnRevokeAdministrator(string, string, []GroupMemberInfo
 func (BaseGroupListener) OnReceiveJoinApplication(string, GroupMemberInfo, string) {}
 func (BaseGroupListener) OnApplicationProcessed(string, string, bool, string)      {}
 func (BaseGroupListener) OnQuitFromGroup(string)                                   {}
+func (BaseGroupListener) OnGroupAttributeChanged(string, map[string]string)        {}
+func (BaseGroupListener) OnGroupCounterChanged(string, string, int64)              {}
 
 // GroupManager is V2TIMGroupManager: groups, members and join requests,
 // over the protocol's group.* ops. Every call acts as the logged-in user;
@@ -510,6 +516,8 @@ func (m *Manager) onGroupPush(kind string, data json.RawMessage) {
 		g.fire(func(l GroupListener) { l.OnRevokeAdministrator(id, op, users) })
 	case "group.dismissed":
 		g.reportDismissed(id, op)
+	case "group.attributes_changed", "group.counters_changed":
+		m.onGroupAttrPush(kind, data)
 	default:
 		m.log.Info("parley sdk: ignoring an unknown group push", "push", kind)
 	}

@@ -83,6 +83,8 @@ type Service struct {
 	Now func() time.Time
 	// Attachments: the before-hooks and the outbox (hooks.go).
 	Attachments
+
+	attrRate attrRateLimiter // the attribute write-rate rule (attributes.go)
 }
 
 // Actor is who asks: a member acting through a client, or the app's admin

@@ -73,7 +73,7 @@ const (
 var Kinds = []string{KindMessageSent, KindMessageRecalled, KindMessageRead, KindMessageReceipt, KindFriendAdded,
 	KindFriendDeleted, KindBlockAdded, KindBlockDeleted, KindProfileSet, KindStateChanged,
 	KindGroupCreated, KindGroupMemberJoined, KindGroupMemberExited, KindGroupDestroyed, KindGroupInfoChanged,
-	KindGroupOwnerChanged, KindGroupFull, KindGroupMessageSent, KindGroupMessageRecalled}
+	KindGroupOwnerChanged, KindGroupFull, KindGroupMessageSent, KindGroupMessageRecalled, KindGroupAttrChanged}
 
 // MessageSent is the payload of KindMessageSent.
 type MessageSent struct {

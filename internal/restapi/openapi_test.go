@@ -241,6 +241,13 @@ func TestOpenAPIResponsesDocumented(t *testing.T) {
 		{"group_open_http_svc/group_msg_recall", `{"GroupId":"og1","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":99}]}`},
 		{"group_open_http_svc/change_group_owner", `{"GroupId":"og1","NewOwner_Account":"bob"}`},
 		{"group_open_http_svc/delete_group_member", `{"GroupId":"og1","MemberToDel_Account":["carol"]}`},
+		{"group_open_http_svc/set_group_attr", `{"GroupId":"og1","GroupAttr":[{"key":"seat1","value":"alice"}]}`},
+		{"group_open_http_svc/modify_group_attr", `{"GroupId":"og1","GroupAttr":[{"key":"seat2","value":"bob"}]}`},
+		{"group_open_attr_http_svc/get_group_attr", `{"GroupId":"og1"}`},
+		{"group_open_http_svc/clear_group_attr", `{"GroupId":"og1"}`},
+		{"group_open_http_svc/update_group_counter", `{"GroupId":"og1","GroupCounter":[{"Key":"like","Value":5}],"Mode":"Increase"}`},
+		{"group_open_http_svc/get_group_counter", `{"GroupId":"og1","GroupCounterKeys":["like"]}`},
+		{"group_open_http_svc/delete_group_counter", `{"GroupId":"og1"}`},
 		{"group_open_http_svc/destroy_group", `{"GroupId":"og1"}`},
 		{"im_open_login_svc/account_delete", `{"DeleteItem":[{"UserID":"frank"},{"UserID":"nobody"}]}`},
 	}

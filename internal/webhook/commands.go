@@ -89,8 +89,8 @@ var Commands = []Command{
 	{Name: CmdGroupAfterInfoChanged, Kind: outbox.KindGroupInfoChanged, Available: true},
 	{Name: CmdGroupAfterRecallMsg, Kind: outbox.KindGroupMessageRecalled, Available: true},
 	// Known names without a producer: features Parley does not have yet
-	// (topics, group attributes, group read receipts, member-state and
-	// send-exception reports).
+	// (topics, group read receipts, member-state and send-exception
+	// reports; group attributes have theirs, below).
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
 	{Name: "Group.CallbackBeforeCreateTopic", Before: true},
@@ -98,7 +98,7 @@ var Commands = []Command{
 	{Name: "Group.CallbackAfterTopicDestroyed"},
 	{Name: "Group.CallbackAfterTopicInfoChanged"},
 	{Name: "Group.CallbackAfterMemberFieldChanged"},
-	{Name: "Group.CallbackAfterGroupAttrChanged"},
+	{Name: "Group.CallbackAfterGroupAttrChanged", Kind: outbox.KindGroupAttrChanged, Available: true},
 	{Name: "Group.CallbackAfterReadReceipt"},
 	{Name: CmdGroupAfterChangeOwner, Kind: outbox.KindGroupOwnerChanged, Available: true},
 }

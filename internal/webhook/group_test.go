@@ -160,6 +160,13 @@ func TestGroupCommands(t *testing.T) {
 		t.Fatalf("owner changed %s", oc.Raw)
 	}
 
+	n.mustOK(appA, "group_open_http_svc/modify_group_attr", map[string]any{"GroupId": "g1", "GroupAttr": []map[string]any{{"key": "seat", "value": "m1"}}})
+	at := r.wait("Group.CallbackAfterGroupAttrChanged", 1)[0]
+	checkProtocol(t, at, appA, "RESTAPI")
+	if field(at, "OptionType") != "modify" || fmt.Sprint(field(at, "GroupAttr")) != "[map[key:seat value:m1]]" || field(at, "Type") != "Public" {
+		t.Fatalf("attr changed %s", at.Raw)
+	}
+
 	n.mustOK(appA, "group_open_http_svc/delete_group_member", map[string]any{"GroupId": "g1", "MemberToDel_Account": []string{"m2"}})
 	ex := r.wait(webhook.CmdGroupAfterMemberExit, 1)[0]
 	checkProtocol(t, ex, appA, "RESTAPI")
