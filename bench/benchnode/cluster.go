@@ -86,6 +86,7 @@ func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)
 	a := app.New(cfg.AppID, cfg.Key, "admin")
 	a.RateLimits = map[string]float64{}
 	a.ClientRateLimits = app.ClientRateLimits{}
+	a.GroupMessageRate = 0
 	node, err := server.New(ctx, st, []*app.App{a}, logger, opts)
 	if err != nil {
 		log.Fatal(err)

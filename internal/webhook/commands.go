@@ -88,8 +88,9 @@ var Commands = []Command{
 	{Name: CmdGroupAfterDestroyed, Kind: outbox.KindGroupDestroyed, Available: true},
 	{Name: CmdGroupAfterInfoChanged, Kind: outbox.KindGroupInfoChanged, Available: true},
 	{Name: CmdGroupAfterRecallMsg, Kind: outbox.KindGroupMessageRecalled, Available: true},
+	{Name: "Group.CallbackAfterReadReceipt", Kind: outbox.KindGroupReceipt, Available: true},
 	// Known names without a producer: features Parley does not have yet
-	// (topics, group attributes, group read receipts, member-state and
+	// (topics, group attributes, member-state and
 	// send-exception reports).
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
@@ -99,7 +100,6 @@ var Commands = []Command{
 	{Name: "Group.CallbackAfterTopicInfoChanged"},
 	{Name: "Group.CallbackAfterMemberFieldChanged"},
 	{Name: "Group.CallbackAfterGroupAttrChanged"},
-	{Name: "Group.CallbackAfterReadReceipt"},
 	{Name: CmdGroupAfterChangeOwner, Kind: outbox.KindGroupOwnerChanged, Available: true},
 }
 
