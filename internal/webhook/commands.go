@@ -50,6 +50,7 @@ const (
 	CmdGroupAfterDestroyed     = "Group.CallbackAfterGroupDestroyed"
 	CmdGroupAfterInfoChanged   = "Group.CallbackAfterGroupInfoChanged"
 	CmdGroupAfterRecallMsg     = "Group.CallbackAfterRecallMsg"
+	CmdGroupAfterReadReceipt   = "Group.CallbackAfterReadReceipt"
 	CmdGroupAfterChangeOwner   = "Group.CallbackAfterChangeGroupOwner"
 	// allCommands in a command list means every command.
 	allCommands = "*"
@@ -88,7 +89,7 @@ var Commands = []Command{
 	{Name: CmdGroupAfterDestroyed, Kind: outbox.KindGroupDestroyed, Available: true},
 	{Name: CmdGroupAfterInfoChanged, Kind: outbox.KindGroupInfoChanged, Available: true},
 	{Name: CmdGroupAfterRecallMsg, Kind: outbox.KindGroupMessageRecalled, Available: true},
-	{Name: "Group.CallbackAfterReadReceipt", Kind: outbox.KindGroupReceipt, Available: true},
+	{Name: CmdGroupAfterReadReceipt, Kind: outbox.KindGroupReceipt, Available: true},
 	// Known names without a producer: features Parley does not have yet
 	// (topics, group attributes, member-state and
 	// send-exception reports).
