@@ -46,9 +46,9 @@ type mentions struct {
 
 // mentionsOf validates content's GroupAtInfo (10004: a flag other than
 // 0/1, an entry without an account, more than MaxMentions) and keeps the
-// listed users who are members (a mention of anyone else reaches no
-// conversation).
-func mentionsOf(ctx context.Context, tx Tx, a *app.App, c conv, at []GroupAt) (mentions, error) {
+// listed users who are members other than the sender (a mention of anyone
+// else reaches no conversation).
+func mentionsOf(ctx context.Context, tx Tx, a *app.App, c conv, sender string, at []GroupAt) (mentions, error) {
 	var m mentions
 	if len(at) == 0 {
 		return m, nil
@@ -83,7 +83,7 @@ func mentionsOf(ctx context.Context, tx Tx, a *app.App, c conv, at []GroupAt) (m
 		in[gm.User] = true
 	}
 	for _, u := range listed {
-		if in[u] {
+		if in[u] && u != sender {
 			m.users = append(m.users, u)
 		}
 	}

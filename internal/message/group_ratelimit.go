@@ -64,7 +64,7 @@ func (p Priority) reserve() float64 {
 const maxRateGroups = 100_000
 
 // groupRates is a token bucket per group on this node (each holds one
-// second of sends). A node limits the sends it serves; with several nodes
+// second of sends, at least one). A node limits the sends it serves; with several nodes
 // each allows the rate, as the REST API's per-node buckets do.
 type groupRates struct {
 	mu      sync.Mutex
@@ -84,7 +84,7 @@ type groupBucket struct {
 // admit takes one send of priority p for group at now, at rate messages a
 // second, or refuses it.
 func (r *groupRates) admit(app uint64, group string, p Priority, rate float64, now time.Time) bool {
-	burst := rate
+	burst := max(rate, 1) // one second of sends, at least one
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.buckets == nil {

@@ -69,7 +69,7 @@ func (s *Service) prepareGroupExt(ctx context.Context, tx Tx, a *app.App, c conv
 	}
 	if stored {
 		var err error
-		if ext.mentions, err = mentionsOf(ctx, tx, a, c, req.Content.GroupAtInfo); err != nil {
+		if ext.mentions, err = mentionsOf(ctx, tx, a, c, req.From, req.Content.GroupAtInfo); err != nil {
 			return ext, err
 		}
 	}

@@ -31,7 +31,8 @@ type GroupMsgExt interface {
 	AddGroupMentions(ctx context.Context, app AppID, groupID string, seq uint64, users []string, atAll bool) error
 	// GroupAtInfo returns, per group of user (only groupIDs when not nil),
 	// the mentions after user's read cursor, ascending by seq: the listed
-	// ones and the group's last @all. Groups without any are absent.
+	// ones and the group's last @all (unless user sent it). Groups without
+	// any are absent.
 	GroupAtInfo(ctx context.Context, app AppID, user string, groupIDs []string) (map[string][]GroupAtInfo, error)
 	// DeleteGroupMentions removes user's listed mentions in groupID with
 	// seq at most upto (they read past them).

@@ -66,10 +66,12 @@ func (t *txn) GroupAtInfo(ctx context.Context, app store.AppID, user string, gro
 	if err != nil {
 		return nil, err
 	}
-	// The group's last @all, from the two rows the unread count reads.
+	// The group's last @all, from the two rows the unread count reads and
+	// the message's (its sender is not mentioned by it).
 	rows, err = t.query(ctx, `SELECT g.group_id, g.at_all_seq FROM group_members gm
 		JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-		WHERE gm.app_id = ? AND gm.user_id = ? AND g.at_all_seq > gm.read_seq`, int64(app), user)
+		JOIN group_messages m ON m.app_id = g.app_id AND m.group_id = g.group_id AND m.seq = g.at_all_seq
+		WHERE gm.app_id = ? AND gm.user_id = ? AND g.at_all_seq > gm.read_seq AND m.sender <> ?`, int64(app), user, user)
 	if err != nil {
 		return nil, err
 	}

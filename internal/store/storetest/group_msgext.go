@@ -69,6 +69,7 @@ func testGroupMentions(t *testing.T, s store.Store) {
 	// carol sees @all-@me at 3.
 	eq(t, "bob", atInfo(t, s, "bob", nil), map[string][]store.GroupAtInfo{"g1": {{Seq: 1, Type: store.AtMe}, {Seq: 3, Type: store.AtAll}}})
 	eq(t, "carol", atInfo(t, s, "carol", []string{"g1"}), map[string][]store.GroupAtInfo{"g1": {{Seq: 3, Type: store.AtAllAtMe}}})
+	eq(t, "alice, who sent the @all", atInfo(t, s, "alice", nil), map[string][]store.GroupAtInfo{})
 	eq(t, "carol, other groups only", atInfo(t, s, "carol", []string{"g2"}), map[string][]store.GroupAtInfo{})
 	// Reading past a mention clears it; reading up to 2 leaves bob's @all at 3.
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
