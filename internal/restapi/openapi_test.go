@@ -10,8 +10,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/parleyim/parley/internal/restapi"
 	"github.com/parleyim/parley/internal/message"
+	"github.com/parleyim/parley/internal/restapi"
 	"github.com/parleyim/parley/internal/resttest"
 )
 

@@ -157,7 +157,7 @@ func TestGroupCommands(t *testing.T) {
 	// A member's read receipt of a message sent with one requested.
 	a.GroupReadReceipts = []string{"Public"}
 	asked, err := n.srv.Messages.SendGroup(clientCtx("iOS"), a, message.GroupSendRequest{From: "m1", GroupID: "g1", Random: 43,
-		Content: message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: json.RawMessage(`{"Text":"read me"}`)}}},
+		Content:         message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: json.RawMessage(`{"Text":"read me"}`)}}},
 		NeedReadReceipt: true})
 	if err != nil {
 		t.Fatal(err)
