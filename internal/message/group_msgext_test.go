@@ -395,3 +395,89 @@ func testGroupRecallByModerators(t *testing.T, st store.Store) {
 		t.Errorf("a Work group's owner: %v", err)
 	}
 }
+
+// BenchmarkGroupSendAtAll sends messages (plain, and @all with one listed
+// member) into a group of 10 and of 10,000 members, and reads a member's
+// at-info: mentions add the same to both (one group row for @all, a row
+// per listed member, no other member row touched).
+func BenchmarkGroupSendAtAll(b *testing.B) {
+	for _, c := range []struct {
+		members int
+		at      []string
+	}{{10, nil}, {10_000, nil}, {10, []string{message.AtAllLabel, "u000001"}}, {10_000, []string{message.AtAllLabel, "u000001"}}} {
+		members := c.members
+		b.Run(fmt.Sprint(members, "members/mentions=", len(c.at)), func(b *testing.B) {
+			st := openSQLite(b)
+			a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
+			a.GroupMessageRate = 0
+			svc := &message.Service{Store: message.StoreOf(st), Events: event.NewBus()}
+			ctx := b.Context()
+			if err := st.Write(ctx, func(tx store.Tx) error {
+				if _, err := tx.CreateGroup(ctx, store.Group{App: a.SDKAppID, ID: "g", Type: message.GroupPublic, CreatedAt: 1}); err != nil {
+					return err
+				}
+				for i := range members {
+					if _, err := tx.JoinGroup(ctx, a.SDKAppID, "g", fmt.Sprintf("u%06d", i), 1); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			content := text("everyone")
+			content.GroupAtInfo = message.AtUsers(c.at)
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := svc.SendGroup(ctx, a, message.GroupSendRequest{From: "u000000", GroupID: "g", ClientMsgID: fmt.Sprint(i), Content: content}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := svc.GroupAtInfo(ctx, a, "u000002", nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGroupAtInfo reads the at-info of a mentioned member after 50
+// @all messages that also name them, in a group of 10 and of 10,000
+// members: the read is the member's own rows and one group row.
+func BenchmarkGroupAtInfo(b *testing.B) {
+	for _, members := range []int{10, 10_000} {
+		b.Run(fmt.Sprint(members, "members"), func(b *testing.B) {
+			st := openSQLite(b)
+			a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
+			a.GroupMessageRate = 0
+			svc := &message.Service{Store: message.StoreOf(st), Events: event.NewBus()}
+			ctx := b.Context()
+			if err := st.Write(ctx, func(tx store.Tx) error {
+				if _, err := tx.CreateGroup(ctx, store.Group{App: a.SDKAppID, ID: "g", Type: message.GroupPublic, CreatedAt: 1}); err != nil {
+					return err
+				}
+				for i := range members {
+					if _, err := tx.JoinGroup(ctx, a.SDKAppID, "g", fmt.Sprintf("u%06d", i), 1); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			content := text("everyone")
+			content.GroupAtInfo = message.AtUsers([]string{message.AtAllLabel, "u000001"})
+			for i := range 50 {
+				if _, err := svc.SendGroup(ctx, a, message.GroupSendRequest{From: "u000000", GroupID: "g", ClientMsgID: fmt.Sprint(i), Content: content}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				infos, err := svc.GroupAtInfo(ctx, a, "u000001", nil)
+				if err != nil || len(infos["g"]) != 50 {
+					b.Fatal(len(infos["g"]), err)
+				}
+			}
+		})
+	}
+}

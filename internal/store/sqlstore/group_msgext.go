@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 
 	"github.com/parleyim/parley/internal/store"
@@ -31,58 +33,87 @@ func (t *txn) AddGroupMentions(ctx context.Context, app store.AppID, groupID str
 func (t *txn) GroupAtInfo(ctx context.Context, app store.AppID, user string, groupIDs []string) (map[string][]store.GroupAtInfo, error) {
 	out := map[string][]store.GroupAtInfo{}
 	want := func(g string) bool { return groupIDs == nil || slices.Contains(groupIDs, g) }
-	// The listed mentions after the cursor: an indexed range of the
-	// user's rows (the primary key starts with the user).
-	rows, err := t.query(ctx, `SELECT a.group_id, a.seq, a.at_all FROM group_at_mentions a
-		JOIN group_members gm ON gm.app_id = a.app_id AND gm.group_id = a.group_id AND gm.user_id = a.user_id
-		WHERE a.app_id = ? AND a.user_id = ? AND a.seq > gm.read_seq ORDER BY a.group_id, a.seq`, int64(app), user)
+	// The listed mentions: an indexed range of the user's rows (the
+	// primary key starts with the user); then each group's read cursor by
+	// the member row's key, once per group, not once per mention.
+	rows, err := t.query(ctx, `SELECT group_id, seq, at_all FROM group_at_mentions WHERE app_id = ? AND user_id = ?
+		ORDER BY group_id, seq`, int64(app), user)
 	if err != nil {
 		return nil, err
 	}
-	listed := map[string]map[uint64]bool{}
+	type mention struct {
+		group string
+		seq   uint64
+		all   bool
+	}
+	var all []mention
 	for rows.Next() {
-		var g string
-		var seq uint64
-		var all int
-		if err := rows.Scan(&g, &seq, &all); err != nil {
+		var m mention
+		var at int
+		if err := rows.Scan(&m.group, &m.seq, &at); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if !want(g) {
-			continue
+		if want(m.group) {
+			m.all = at != 0
+			all = append(all, m)
 		}
-		typ := store.AtMe
-		if all != 0 {
-			typ = store.AtAllAtMe
-		}
-		out[g] = append(out[g], store.GroupAtInfo{Seq: seq, Type: typ})
-		if listed[g] == nil {
-			listed[g] = map[uint64]bool{}
-		}
-		listed[g][seq] = true
 	}
 	err = rows.Err()
 	rows.Close()
 	if err != nil {
 		return nil, err
 	}
-	// The group's last @all, from the two rows the unread count reads and
-	// the message's (its sender is not mentioned by it).
-	rows, err = t.query(ctx, `SELECT g.group_id, g.at_all_seq FROM group_members gm
-		JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-		JOIN group_messages m ON m.app_id = g.app_id AND m.group_id = g.group_id AND m.seq = g.at_all_seq
-		WHERE gm.app_id = ? AND gm.user_id = ? AND g.at_all_seq > gm.read_seq AND m.sender <> ?`, int64(app), user, user)
-	if err != nil {
-		return nil, err
+	listed := map[string]map[uint64]bool{}
+	cursor, member := uint64(0), false
+	for i, m := range all {
+		if i == 0 || m.group != all[i-1].group {
+			err := t.queryRow(ctx, `SELECT read_seq FROM group_members WHERE app_id = ? AND group_id = ? AND user_id = ?`,
+				int64(app), m.group, user).Scan(&cursor)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+			member = err == nil
+		}
+		if !member || m.seq <= cursor {
+			continue
+		}
+		typ := store.AtMe
+		if m.all {
+			typ = store.AtAllAtMe
+		}
+		out[m.group] = append(out[m.group], store.GroupAtInfo{Seq: m.seq, Type: typ})
+		if listed[m.group] == nil {
+			listed[m.group] = map[uint64]bool{}
+		}
+		listed[m.group][m.seq] = true
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var g string
-		var seq uint64
-		if err := rows.Scan(&g, &seq); err != nil {
+	// The groups' last @all, one group at a time by the rows' keys: the
+	// groups asked for, or the user's (by the user index). One statement
+	// over the user's member rows joined to the groups lets a planner
+	// start from a group's member rows instead: a read growing with the
+	// group (measured: 10x at 10,000 members).
+	groups := groupIDs
+	if groups == nil {
+		if groups, err = t.MemberGroups(ctx, app, user); err != nil {
 			return nil, err
 		}
-		if !want(g) || listed[g][seq] {
+	}
+	for _, g := range groups {
+		var seq, cursor uint64
+		var sender string
+		err := t.queryRow(ctx, `SELECT g.at_all_seq, gm.read_seq, COALESCE((SELECT m.sender FROM group_messages m
+				WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.seq = g.at_all_seq), '')
+			FROM groups g JOIN group_members gm ON gm.app_id = g.app_id AND gm.group_id = g.group_id AND gm.user_id = ?
+			WHERE g.app_id = ? AND g.group_id = ?`, user, int64(app), g).Scan(&seq, &cursor, &sender)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		// The sender of an @all is not mentioned by it.
+		if seq <= cursor || sender == user || listed[g][seq] {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(out[g], seq, func(a store.GroupAtInfo, s uint64) int {
@@ -90,7 +121,7 @@ func (t *txn) GroupAtInfo(ctx context.Context, app store.AppID, user string, gro
 		})
 		out[g] = slices.Insert(out[g], i, store.GroupAtInfo{Seq: seq, Type: store.AtAll})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func compareSeq(a, b uint64) int {
