@@ -173,6 +173,13 @@ func testGroupTargeted(t *testing.T, st store.Store) {
 			t.Errorf("%s's unread %d, want 1 (the targeted message counts for nobody)", u, n)
 		}
 	}
+	// Its recall is heard by the same members only.
+	if _, err := svc.RecallIn(t.Context(), a, "alice", convid.Group("g"), sent.Key, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rs := rec.of(event.MessageRecalled); len(rs) != 1 || !reflect.DeepEqual(rs[0].Only, []string{"bob", "alice"}) {
+		t.Errorf("recall pushes: %+v", rs)
+	}
 	groupFixture(t, st, a, "comm", message.GroupCommunity, []string{"alice", "bob"})
 	groupFixture(t, st, a, "av", message.GroupAVChatRoom, []string{"alice", "bob"})
 	many := make([]string, message.MaxTargets+1)

@@ -5,7 +5,9 @@ import (
 	"slices"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/group/rules"
 	"github.com/parleyim/parley/internal/store"
 )
@@ -99,4 +101,27 @@ func (ext groupExt) only(sender string) []string {
 		return nil
 	}
 	return append(slices.Clip(ext.targets), sender)
+}
+
+// targetsOf is who hears a change of group message m: nil for everyone;
+// a targeted message's receivers and sender.
+func targetsOf(ctx context.Context, tx Tx, a *app.App, c conv, m store.Message) ([]string, error) {
+	if c.id.Kind != convid.KindGroup || m.Flags&store.MessageTargeted == 0 {
+		return nil, nil
+	}
+	targets, err := tx.GroupMessageTargets(ctx, a.SDKAppID, c.group.ID, m.Seq)
+	return append(targets, m.Sender), err
+}
+
+// publishTargetedChange is publishChange of a targeted message: only its
+// receivers, its sender and whoever made the change hear it.
+func (s *Service) publishTargetedChange(a *app.App, kind event.Kind, m *store.Message, by string, origin any, only []string) {
+	e := event.Event{App: a.SDKAppID, Kind: kind, User: m.Sender, Message: m, Origin: origin, Only: only}
+	if by != m.Sender {
+		e.Peers = []string{by}
+		if !slices.Contains(only, by) {
+			e.Only = append(only, by)
+		}
+	}
+	s.Events.Publish(e)
 }

@@ -155,6 +155,7 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 		window = DefaultRecallWindow
 	}
 	var m store.Message
+	var only []string
 	err = s.Store.Write(ctx, func(tx Tx) error {
 		c, err := resolve(ctx, tx, a, by, id, admin)
 		if err != nil {
@@ -186,6 +187,9 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 		if err := tx.UpdateMessage(ctx, m); err != nil {
 			return err
 		}
+		if only, err = targetsOf(ctx, tx, a, c, m); err != nil {
+			return err
+		}
 		return s.outboxRecalled(ctx, tx, a, m, by)
 	})
 	if err != nil {
@@ -193,6 +197,10 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 	}
 	s.outboxCommitted(a, outboxKindRecalled)
 	s.outboxCommitted(a, outboxKindGroupRecalled)
+	if only != nil {
+		s.publishTargetedChange(a, event.MessageRecalled, &m, by, origin, only)
+		return m, nil
+	}
 	s.publishChange(a, event.MessageRecalled, &m, by, origin)
 	return m, nil
 }
