@@ -64,6 +64,11 @@ type Event struct {
 	Message *store.Message
 	// MsgKeys are the messages of a msg.deleted or msg.receipt event.
 	MsgKeys []string
+	// Only, on a group msg.new, limits it to these members (a targeted
+	// message's receivers and its sender); nil is every member.
+	Only []string
+	// GroupReceipts are the messages of a msg.groupReceipt event.
+	GroupReceipts []GroupReceipt
 	// NoPush marks a msg.new whose receiver set receive_not_notify for the
 	// sender: delivered online, but offline push must skip it.
 	NoPush bool

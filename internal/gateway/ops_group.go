@@ -58,6 +58,7 @@ func (g *Gateway) chatGroupOps() {
 	g.ops["msg.history"] = g.groupOr(g.ops["msg.history"], g.chatGroupMsgHistory)
 	g.ops["msg.read"] = g.groupOr(g.ops["msg.read"], g.chatGroupMsgRead)
 	g.ops["msg.recall"] = g.groupOr(g.ops["msg.recall"], g.chatGroupMsgRecall)
+	g.groupMsgExtOps()
 }
 
 // errNoGroups answers the group ops of a gateway built without a group
@@ -547,9 +548,23 @@ func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string,
 		OnlineUserOnly    bool            `json:"onlineUserOnly"`
 		ExcludeFromUnread bool            `json:"excludedFromUnreadCount"`
 		ExcludeFromLast   bool            `json:"excludedFromLastMessage"`
+		// The group message features (ops_group_msgext.go): mentions
+		// (AtAllLabel for everyone), a targeted message's receivers, a
+		// read receipt and the priority under the group's rate limit.
+		AtUserList      []string `json:"atUserList"`
+		ReceiverList    []string `json:"receiverList"`
+		NeedReadReceipt bool     `json:"needReadReceipt"`
+		Priority        string   `json:"priority"`
 	}
 	if err := decode(data, &d); err != nil {
 		return nil, err
+	}
+	priority, err := message.ParsePriority(d.Priority)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.AtUserList) > 0 {
+		d.Body.GroupAtInfo = message.AtUsers(d.AtUserList)
 	}
 	if d.To != "" {
 		return nil, errcode.New(CodeInvalidRequest, "to and groupID: a message goes to a user or to a group, not both")
@@ -560,6 +575,7 @@ func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string,
 	sent, err := g.Messages.SendGroup(ctx, c.app, message.GroupSendRequest{
 		From: c.session.User, GroupID: groupID, Random: d.Random, ClientMsgID: d.ClientMsgID, Content: d.Body,
 		OnlineOnly: d.OnlineUserOnly, ExcludeFromUnread: d.ExcludeFromUnread, ExcludeFromLast: d.ExcludeFromLast, Origin: c,
+		Targets: d.ReceiverList, NeedReadReceipt: d.NeedReadReceipt, Priority: priority,
 	})
 	if err != nil {
 		return nil, err

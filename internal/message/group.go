@@ -24,6 +24,13 @@ type GroupSendRequest struct {
 	OnlineOnly        bool
 	ExcludeFromUnread bool
 	ExcludeFromLast   bool
+	// Targets, when set, are the only members who get the message, with
+	// the sender (a targeted message); NeedReadReceipt asks for read
+	// receipts; Priority orders sends under the group's rate limit
+	// (group_targeted.go, group_receipts.go, group_ratelimit.go).
+	Targets         []string
+	NeedReadReceipt bool
+	Priority        Priority
 	// Admin sends (the REST API) need not come from a member.
 	Admin  bool
 	Origin any // the connection sending, not echoed to
@@ -50,20 +57,30 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	id := convid.Group(req.GroupID)
 	m.ConvKey = id.Key(req.From)
 	var c conv
+	var ext groupExt
 	// As for one-to-one sends, the rules are checked on the read side.
 	err = s.Store.Read(ctx, func(tx Tx) (err error) {
-		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil || !c.member {
+		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil {
 			return err
 		}
-		return checkNotMuted(ctx, tx, a, c.group, req.From, m.SentAt/1000)
+		if c.member {
+			if err := checkNotMuted(ctx, tx, a, c.group, req.From, m.SentAt/1000); err != nil {
+				return err
+			}
+		}
+		ext, err = s.prepareGroupExt(ctx, tx, a, c, req, &m)
+		return err
 	})
 	if err != nil {
 		return Sent{}, errcode.Wrapf(err, "message: resolve group %s for %s", req.GroupID, req.From)
 	}
+	if err := s.admitGroupSend(a, req.GroupID, req.Priority); err != nil {
+		return Sent{}, err
+	}
 	sent := Sent{Message: m, Key: MsgKey(m)}
 	if req.OnlineOnly || !c.policy.Stored {
 		sent.Dropped = true
-		s.publishGroupNew(a, &sent, req.Origin)
+		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From))
 		return sent, nil
 	}
 	err = s.Store.Write(ctx, func(tx Tx) error {
@@ -76,6 +93,9 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 		if err != nil || dup {
 			return err
 		}
+		if err := ext.record(ctx, tx, a.SDKAppID, req.GroupID, stored.Seq); err != nil {
+			return err
+		}
 		return s.outboxGroupSent(ctx, tx, a, c.group, stored, req.Admin)
 	})
 	if err != nil {
@@ -84,13 +104,13 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	sent.Key = MsgKey(sent.Message)
 	if !sent.Duplicate {
 		s.outboxCommitted(a, outboxKindGroupSent)
-		s.publishGroupNew(a, &sent, req.Origin)
+		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From))
 	}
 	return sent, nil
 }
 
-func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any) {
-	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin})
+func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any, only []string) {
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin, Only: only})
 }
 
 // ConversationOf is user's view of a conversation (false when there is

@@ -15,6 +15,8 @@ type Tx interface {
 	store.SendRules
 	store.MessageLog
 	store.GroupReader
+	store.GroupMembers
+	store.GroupMsgExt
 	store.ReadState
 	store.RecvOpts
 	store.Receipts

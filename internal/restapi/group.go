@@ -53,6 +53,8 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "group_msg_get_simple", s.groupMsgGetSimple)
 	s.add(svcGroup, "group_msg_recall", s.groupMsgRecall)
 	s.groupAttrRoutes()
+	s.add(svcGroup, "get_group_msg_receipt", s.getGroupMsgReceipt)
+	s.add(svcGroup, "get_group_msg_receipt_detail", s.getGroupMsgReceiptDetail)
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
@@ -862,8 +864,13 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 		SupportMessageExtension int
 		To_Account              []string
 		TopicId                 string
+		GroupAtInfo             []message.GroupAt
 	}
 	if err := c.decode(&f); err != nil {
+		return nil, err
+	}
+	priority, err := message.ParsePriority(f.MsgPriority)
+	if err != nil {
 		return nil, err
 	}
 	if f.Random == nil || *f.Random < 0 || *f.Random > 0xFFFFFFFF {
@@ -872,10 +879,12 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 	if len(f.MsgBody) == 0 {
 		return nil, errcode.New(codeGroupBadParam, "Err_Group_MsgBody_Missing: MsgBody is required")
 	}
-	if f.TopicId != "" || len(f.To_Account) > 0 {
-		// Refused rather than sent to everyone: topics and targeted
-		// messages are not served yet.
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId and To_Account are not served yet")
+	if f.TopicId != "" {
+		// Refused rather than sent to everyone: topics are not served yet.
+		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId is not served yet")
+	}
+	if len(f.To_Account) > MaxGroupMsgReceivers {
+		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_To_Account_Too_Many: at most %d receivers", MaxGroupMsgReceivers)
 	}
 	if err := checkOfflinePush(f.OfflinePushInfo); err != nil {
 		return nil, err
@@ -893,7 +902,8 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 		}
 	}
 	req := message.GroupSendRequest{From: from, GroupID: f.GroupId, Random: uint32(*f.Random), OnlineOnly: f.OnlineOnlyFlag == 1,
-		Admin: true, Content: message.Content{MsgBody: f.MsgBody, CloudCustomData: f.CloudCustomData, OfflinePushInfo: f.OfflinePushInfo}}
+		Admin: true, Content: message.Content{MsgBody: f.MsgBody, CloudCustomData: f.CloudCustomData, OfflinePushInfo: f.OfflinePushInfo,
+			GroupAtInfo: f.GroupAtInfo}, Targets: f.To_Account, Priority: priority}
 	for _, ctl := range f.SendMsgControl {
 		switch ctl {
 		case "NoUnread":

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/restapi"
 	"github.com/parleyim/parley/internal/resttest"
 )
@@ -254,6 +255,21 @@ func TestOpenAPIResponsesDocumented(t *testing.T) {
 	for _, c := range calls {
 		check(c.api, c.body)
 	}
+	// Group read receipts: a message that asked for one, read by bob.
+	s.App.GroupReadReceipts = []string{"Public"}
+	check("group_open_http_svc/create_group", `{"Owner_Account":"alice","Type":"Public","GroupId":"og3","Name":"r",
+		"MemberList":[{"Member_Account":"bob"}]}`)
+	asked, err := s.Node.Messages.SendGroup(t.Context(), s.App, message.GroupSendRequest{From: "alice", GroupID: "og3", Random: 1,
+		Content: message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: []byte(`{"Text":"r"}`)}}}, NeedReadReceipt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Node.Messages.SendGroupReceipts(t.Context(), s.App, "bob", "og3", []string{asked.Key}); err != nil {
+		t.Fatal(err)
+	}
+	check("group_open_http_svc/get_group_msg_receipt", `{"GroupId":"og3","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":9}]}`)
+	check("group_open_http_svc/get_group_msg_receipt_detail", `{"GroupId":"og3","MsgSeq":1,"Filter":0,"Cursor":"","Count":10}`)
+	check("group_open_http_svc/get_group_msg_receipt_detail", `{"GroupId":"og3","MsgSeq":1,"Filter":1,"Cursor":"","Count":10}`)
 	s2 := &restapi.Server{}
 	s2.Handler()
 	for _, r := range s2.Routes() {

@@ -259,6 +259,7 @@ type Messages interface {
 	ReadState
 	RecvOpts
 	Receipts
+	GroupMsgExt
 }
 
 // MessageLog is the stored messages of a conversation: append, read, query

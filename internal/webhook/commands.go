@@ -50,6 +50,7 @@ const (
 	CmdGroupAfterDestroyed     = "Group.CallbackAfterGroupDestroyed"
 	CmdGroupAfterInfoChanged   = "Group.CallbackAfterGroupInfoChanged"
 	CmdGroupAfterRecallMsg     = "Group.CallbackAfterRecallMsg"
+	CmdGroupAfterReadReceipt   = "Group.CallbackAfterReadReceipt"
 	CmdGroupAfterChangeOwner   = "Group.CallbackAfterChangeGroupOwner"
 	// allCommands in a command list means every command.
 	allCommands = "*"
@@ -88,9 +89,10 @@ var Commands = []Command{
 	{Name: CmdGroupAfterDestroyed, Kind: outbox.KindGroupDestroyed, Available: true},
 	{Name: CmdGroupAfterInfoChanged, Kind: outbox.KindGroupInfoChanged, Available: true},
 	{Name: CmdGroupAfterRecallMsg, Kind: outbox.KindGroupMessageRecalled, Available: true},
+	{Name: CmdGroupAfterReadReceipt, Kind: outbox.KindGroupReceipt, Available: true},
 	// Known names without a producer: features Parley does not have yet
-	// (topics, group read receipts, member-state and send-exception
-	// reports; group attributes have theirs, below).
+	// (topics, member-state and send-exception reports; group attributes
+	// and group read receipts have theirs, below).
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
 	{Name: "Group.CallbackBeforeCreateTopic", Before: true},
@@ -99,7 +101,6 @@ var Commands = []Command{
 	{Name: "Group.CallbackAfterTopicInfoChanged"},
 	{Name: "Group.CallbackAfterMemberFieldChanged"},
 	{Name: "Group.CallbackAfterGroupAttrChanged", Kind: outbox.KindGroupAttrChanged, Available: true},
-	{Name: "Group.CallbackAfterReadReceipt"},
 	{Name: CmdGroupAfterChangeOwner, Kind: outbox.KindGroupOwnerChanged, Available: true},
 }
 

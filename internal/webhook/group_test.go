@@ -12,6 +12,7 @@ import (
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/hook"
+	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/webhook"
 )
@@ -20,7 +21,7 @@ import (
 // compares their arrival with.
 var groupAfterCommands = []string{webhook.CmdGroupAfterCreate, webhook.CmdGroupAfterNewMemberJoin, webhook.CmdGroupAfterMemberExit,
 	webhook.CmdGroupAfterSendMsg, webhook.CmdGroupAfterGroupFull, webhook.CmdGroupAfterDestroyed, webhook.CmdGroupAfterInfoChanged,
-	webhook.CmdGroupAfterRecallMsg, webhook.CmdGroupAfterChangeOwner}
+	webhook.CmdGroupAfterRecallMsg, webhook.CmdGroupAfterChangeOwner, webhook.CmdGroupAfterReadReceipt}
 
 // afterOrder is the group after-callbacks received so far, in arrival
 // order (the first arrival of each: a retry may repeat one).
@@ -153,6 +154,24 @@ func TestGroupCommands(t *testing.T) {
 		t.Fatalf("recall %s", rc.Raw)
 	}
 
+	// A member's read receipt of a message sent with one requested.
+	a.GroupReadReceipts = []string{"Public"}
+	asked, err := n.srv.Messages.SendGroup(clientCtx("iOS"), a, message.GroupSendRequest{From: "m1", GroupID: "g1", Random: 43,
+		Content:         message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: json.RawMessage(`{"Text":"read me"}`)}}},
+		NeedReadReceipt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.srv.Messages.SendGroupReceipts(clientCtx("Android"), a, "owner", "g1", []string{asked.Key}); err != nil {
+		t.Fatal(err)
+	}
+	rr := r.wait(webhook.CmdGroupAfterReadReceipt, 1)[0]
+	checkProtocol(t, rr, appA, "Android")
+	if field(rr, "Operator_Account") != "owner" || field(rr, "Type") != "Public" ||
+		fmt.Sprint(field(rr, "GroupMsgReceiptList")) != "[map[MsgSeq:2 ReadNum:1 UnreadNum:2]]" {
+		t.Fatalf("read receipt %s", rr.Raw)
+	}
+
 	n.mustOK(appA, "group_open_http_svc/change_group_owner", map[string]any{"GroupId": "g1", "NewOwner_Account": "m1"})
 	oc := r.wait(webhook.CmdGroupAfterChangeOwner, 1)[0]
 	checkProtocol(t, oc, appA, "RESTAPI")
@@ -191,7 +210,7 @@ func TestGroupCommands(t *testing.T) {
 
 	want := []string{webhook.CmdGroupAfterCreate, webhook.CmdGroupAfterNewMemberJoin, webhook.CmdGroupAfterNewMemberJoin,
 		webhook.CmdGroupAfterGroupFull, webhook.CmdGroupAfterInfoChanged, webhook.CmdGroupAfterSendMsg, webhook.CmdGroupAfterRecallMsg,
-		webhook.CmdGroupAfterChangeOwner, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterDestroyed}
+		webhook.CmdGroupAfterSendMsg, webhook.CmdGroupAfterReadReceipt, webhook.CmdGroupAfterChangeOwner, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterDestroyed}
 	if got := r.afterOrder(); !slices.Equal(got, want) {
 		t.Fatalf("group after-callbacks in order\n%v\nwant\n%v", got, want)
 	}

@@ -299,6 +299,9 @@ func (t *txn) QueryMessages(ctx context.Context, app store.AppID, q store.Messag
 		if src.group {
 			b.WriteString(` AND m.seq > COALESCE((SELECT gm.cleared_seq FROM group_members gm
 				WHERE gm.app_id = ? AND gm.user_id = ? AND gm.group_id = ?), 0)`)
+			// A targeted message is the sender's and its receivers' only.
+			b.WriteString(` AND ((m.flags & 8) = 0 OR m.sender = ? OR EXISTS (SELECT 1 FROM group_message_targets gt
+				WHERE gt.app_id = m.app_id AND gt.group_id = m.group_id AND gt.seq = m.seq AND gt.user_id = ?))`)
 		} else {
 			b.WriteString(` AND m.seq > COALESCE((SELECT uc.cleared_seq FROM user_conversations uc
 				WHERE uc.app_id = ? AND uc.owner = ? AND uc.conv_key = ?), 0)`)
@@ -307,7 +310,11 @@ func (t *txn) QueryMessages(ctx context.Context, app store.AppID, q store.Messag
 		// the kind.
 		b.WriteString(` AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id = m.app_id AND d.owner = ?
 			AND d.conv_key = ? AND d.seq = m.seq)`)
-		args = append(args, int64(app), q.Viewer, src.key, q.Viewer, q.ConvKey)
+		args = append(args, int64(app), q.Viewer, src.key)
+		if src.group {
+			args = append(args, q.Viewer, q.Viewer)
+		}
+		args = append(args, q.Viewer, q.ConvKey)
 	}
 	dir := ""
 	if q.Descending {
