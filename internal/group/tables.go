@@ -17,6 +17,7 @@ type Tx interface {
 	store.GroupProfiles
 	store.GroupMembers
 	store.GroupApplications
+	store.GroupMore
 	store.EventAppender
 	store.OutboxAppender
 }

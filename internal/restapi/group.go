@@ -52,6 +52,7 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "send_group_msg", s.sendGroupMsg)
 	s.add(svcGroup, "group_msg_get_simple", s.groupMsgGetSimple)
 	s.add(svcGroup, "group_msg_recall", s.groupMsgRecall)
+	s.groupMoreRoutes()
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
@@ -282,14 +283,11 @@ func memberOut(m store.GroupMember, w wants, customFilter []string) memberInfoOu
 		o.MsgSeq = &m.ReadSeq
 	}
 	if w.has("MsgFlag") {
-		// Group receive options are not kept per member yet: everyone
-		// receives and is notified.
-		flag := "AcceptAndNotify"
+		flag := msgFlagName(m.MsgFlag)
 		o.MsgFlag = &flag
 	}
 	if w.has("LastSendMsgTime") {
-		var zero int64
-		o.LastSendMsgTime = &zero
+		o.LastSendMsgTime = &m.LastSendAt
 	}
 	if w.has("ShutUpUntil") || w.has("MuteUntil") {
 		until := m.MuteUntil
@@ -565,18 +563,11 @@ func (s *Server) modifyGroupMemberInfo(c *call) (response, error) {
 		}
 		ch.Role = &r
 	}
-	if f.MsgFlag != nil {
-		switch *f.MsgFlag {
-		case "AcceptAndNotify", "AcceptNotNotify", "Discard":
-		default:
-			return nil, errcode.Newf(codeGroupBadParam, "Err_Group_MsgFlag_Invalid: %q", *f.MsgFlag)
-		}
-	}
 	var err error
 	if ch.Custom, err = customMap(f.AppMemberDefinedData); err != nil {
 		return nil, err
 	}
-	return ok(), s.Groups.SetMember(c.ctx, c.app, c.admin(), f.GroupId, ch)
+	return ok(), s.setMemberAndMsgFlag(c, f.GroupId, ch, f.MsgFlag)
 }
 
 func (s *Server) getJoinedGroupList(c *call) (response, error) {
@@ -685,7 +676,7 @@ func (s *Server) getJoinedGroupList(c *call) (response, error) {
 				si.JoinTime = &m.JoinedAt
 			}
 			if self.has("MsgFlag") {
-				flag := "AcceptAndNotify"
+				flag := msgFlagName(m.MsgFlag)
 				si.MsgFlag = &flag
 			}
 			it.SelfInfo = si

@@ -14,6 +14,9 @@ type GroupMore interface {
 	// SetGroupMemberMsgFlag sets user's receive option for groupID
 	// (RecvOpt*); false when user is not a member.
 	SetGroupMemberMsgFlag(ctx context.Context, app AppID, groupID, user string, flag int) (bool, error)
+	// GroupMsgFlags returns user's receive option of each group they are
+	// in whose option is not RecvOptReceive, by group ID.
+	GroupMsgFlags(ctx context.Context, app AppID, user string) (map[string]int, error)
 	// GroupNotReceiving returns the members of groupID whose receive
 	// option is RecvOptNotReceive, by UserID.
 	GroupNotReceiving(ctx context.Context, app AppID, groupID string) ([]string, error)

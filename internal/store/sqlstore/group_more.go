@@ -46,6 +46,24 @@ func (t *txn) SetGroupMemberMsgFlag(ctx context.Context, app store.AppID, groupI
 	return n == 1, err
 }
 
+func (t *txn) GroupMsgFlags(ctx context.Context, app store.AppID, user string) (map[string]int, error) {
+	rows, err := t.query(ctx, `SELECT group_id, msg_flag FROM group_members WHERE app_id = ? AND user_id = ? AND msg_flag <> 0`, int64(app), user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var g string
+		var flag int
+		if err := rows.Scan(&g, &flag); err != nil {
+			return nil, err
+		}
+		out[g] = flag
+	}
+	return out, rows.Err()
+}
+
 func (t *txn) GroupNotReceiving(ctx context.Context, app store.AppID, groupID string) ([]string, error) {
 	rows, err := t.query(ctx, `SELECT user_id FROM group_members WHERE app_id = ? AND group_id = ? AND msg_flag = ? ORDER BY user_id`,
 		int64(app), groupID, store.RecvOptNotReceive)

@@ -73,6 +73,7 @@ func testGroupMore(t *testing.T, s store.Store) {
 	type members struct {
 		Alice, Bob   store.GroupMember
 		NotReceiving []string
+		Flags        map[string]int
 		BySender     []uint64
 		After        []uint64
 	}
@@ -86,6 +87,9 @@ func testGroupMore(t *testing.T, s store.Store) {
 			return v, err
 		}
 		if v.NotReceiving, err = tx.GroupNotReceiving(ctx, app1, "g1"); err != nil {
+			return v, err
+		}
+		if v.Flags, err = tx.GroupMsgFlags(ctx, app1, "bob"); err != nil {
 			return v, err
 		}
 		for _, q := range []struct {
@@ -106,6 +110,9 @@ func testGroupMore(t *testing.T, s store.Store) {
 	// sent with an older time: the time never moves back).
 	if m.Alice.LastSendAt != 250 || m.Bob.LastSendAt != 300 || m.Alice.MsgFlag != store.RecvOptReceive || m.Bob.MsgFlag != store.RecvOptNotReceive {
 		t.Errorf("members: alice %+v bob %+v", m.Alice, m.Bob)
+	}
+	if !reflect.DeepEqual(m.Flags, map[string]int{"g1": store.RecvOptNotReceive}) {
+		t.Errorf("bob's flags: %v", m.Flags)
 	}
 	if !reflect.DeepEqual(m.NotReceiving, []string{"bob"}) || !reflect.DeepEqual(m.BySender, []uint64{1, 3}) || !reflect.DeepEqual(m.After, []uint64{3}) {
 		t.Errorf("not receiving %v, alice's %v, after 1 %v", m.NotReceiving, m.BySender, m.After)
