@@ -288,7 +288,11 @@ func (g *Gateway) deliverMessage(e event.Event) {
 			}
 			// Every member hears it, through the group's subject: one
 			// publish whatever the group's size.
-			if err := g.PublishGroup(e.App, group, GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}); err != nil {
+			push := GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}
+			if e.Kind == event.MessageNew {
+				push.Except = e.Except
+			}
+			if err := g.PublishGroup(e.App, group, push); err != nil {
 				g.Logger.Error("group push refused", "app", e.App, "group", group, "kind", e.Kind, "err", err)
 			}
 			return

@@ -50,6 +50,7 @@ var opClasses = map[string]rateClass{
 	"group.invite": classWrite, "group.kick": classWrite, "group.setInfo": classWrite,
 	"group.setMemberInfo": classWrite, "group.mute": classWrite, "group.muteAll": classWrite,
 	"group.transferOwner": classWrite, "group.acceptApplication": classWrite, "group.refuseApplication": classWrite,
+	"group.setReceiveMessageOpt": classWrite,
 }
 
 func opClass(op string) rateClass {

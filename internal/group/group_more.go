@@ -286,7 +286,7 @@ func (s *Service) SetRecvOpt(ctx context.Context, a *app.App, actor Actor, group
 			return err
 		}
 		events = append(events, event.Event{App: a.SDKAppID, Kind: event.ConversationChanged, User: user,
-			Peers: []string{convid.Group(groupID).String()}})
+			Peers: []string{convid.Group(groupID).String()}, Origin: actor.Origin})
 		return nil
 	})
 	return wrap(err, "set the receive option of %s in %s", user, groupID)

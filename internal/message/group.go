@@ -50,9 +50,13 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	id := convid.Group(req.GroupID)
 	m.ConvKey = id.Key(req.From)
 	var c conv
+	var notReceiving []string
 	// As for one-to-one sends, the rules are checked on the read side.
 	err = s.Store.Read(ctx, func(tx Tx) (err error) {
-		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil || !c.member {
+		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil {
+			return err
+		}
+		if notReceiving, err = tx.GroupNotReceiving(ctx, a.SDKAppID, req.GroupID, MaxNotReceiving); err != nil || !c.member {
 			return err
 		}
 		return checkNotMuted(ctx, tx, a, c.group, req.From, m.SentAt/1000)
@@ -63,7 +67,7 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	sent := Sent{Message: m, Key: MsgKey(m)}
 	if req.OnlineOnly || !c.policy.Stored {
 		sent.Dropped = true
-		s.publishGroupNew(a, &sent, req.Origin)
+		s.publishGroupNew(a, &sent, notReceiving, req.Origin)
 		return sent, nil
 	}
 	err = s.Store.Write(ctx, func(tx Tx) error {
@@ -84,13 +88,16 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	sent.Key = MsgKey(sent.Message)
 	if !sent.Duplicate {
 		s.outboxCommitted(a, outboxKindGroupSent)
-		s.publishGroupNew(a, &sent, req.Origin)
+		s.publishGroupNew(a, &sent, notReceiving, req.Origin)
 	}
 	return sent, nil
 }
 
-func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any) {
-	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin})
+// publishGroupNew announces a new group message to every member but those
+// in except (their receive option is not_receive).
+func (s *Service) publishGroupNew(a *app.App, sent *Sent, except []string, origin any) {
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin,
+		Except: except})
 }
 
 // ConversationOf is user's view of a conversation (false when there is

@@ -27,6 +27,10 @@ const (
 	// recallBySenderPage is how many of a sender's messages one
 	// transaction of RecallBySender recalls.
 	recallBySenderPage = 200
+	// MaxNotReceiving is how many not_receive members a group message's
+	// push leaves out: the gateway's bound on a push's member list
+	// (gateway.MaxGroupPushUsers). Members past it still hear the push.
+	MaxNotReceiving = 1000
 )
 
 // Per-message results of import_group_msg.

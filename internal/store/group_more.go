@@ -17,9 +17,9 @@ type GroupMore interface {
 	// GroupMsgFlags returns user's receive option of each group they are
 	// in whose option is not RecvOptReceive, by group ID.
 	GroupMsgFlags(ctx context.Context, app AppID, user string) (map[string]int, error)
-	// GroupNotReceiving returns the members of groupID whose receive
-	// option is RecvOptNotReceive, by UserID.
-	GroupNotReceiving(ctx context.Context, app AppID, groupID string) ([]string, error)
+	// GroupNotReceiving returns up to limit members of groupID whose
+	// receive option is RecvOptNotReceive, by UserID.
+	GroupNotReceiving(ctx context.Context, app AppID, groupID string, limit int) ([]string, error)
 	// SetGroupUnread makes user's unread count of groupID exactly unread
 	// from now on (new messages add to it as usual; reading clears it);
 	// false when user is not a member.

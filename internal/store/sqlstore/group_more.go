@@ -64,9 +64,9 @@ func (t *txn) GroupMsgFlags(ctx context.Context, app store.AppID, user string) (
 	return out, rows.Err()
 }
 
-func (t *txn) GroupNotReceiving(ctx context.Context, app store.AppID, groupID string) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT user_id FROM group_members WHERE app_id = ? AND group_id = ? AND msg_flag = ? ORDER BY user_id`,
-		int64(app), groupID, store.RecvOptNotReceive)
+func (t *txn) GroupNotReceiving(ctx context.Context, app store.AppID, groupID string, limit int) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT user_id FROM group_members WHERE app_id = ? AND group_id = ? AND msg_flag = ? ORDER BY user_id LIMIT ?`,
+		int64(app), groupID, store.RecvOptNotReceive, max(limit, 0))
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func testGroupMore(t *testing.T, s store.Store) {
 		if v.Bob, _, err = tx.GroupMember(ctx, app1, "g1", "bob"); err != nil {
 			return v, err
 		}
-		if v.NotReceiving, err = tx.GroupNotReceiving(ctx, app1, "g1"); err != nil {
+		if v.NotReceiving, err = tx.GroupNotReceiving(ctx, app1, "g1", 10); err != nil {
 			return v, err
 		}
 		if v.Flags, err = tx.GroupMsgFlags(ctx, app1, "bob"); err != nil {
