@@ -192,7 +192,7 @@ func TestGroupRESTImportMessages(t *testing.T) {
 		{"From_Account":"m2","SendTime":1620892821,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"second"}}]},
 		{"From_Account":"m2","SendTime":1620800000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"out of order"}}]},
 		{"From_Account":"ghost","SendTime":1620900000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"nobody"}}]},
-		{"From_Account":"m1","SendTime":1620900001,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"` + strings.Repeat("x", 13000) + `"}}]},
+		{"From_Account":"m1","SendTime":1620900001,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"`+strings.Repeat("x", 13000)+`"}}]},
 		{"From_Account":"m1","SendTime":1620900002,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"third"}}]}]}`)
 	want := `[{"MsgSeq":1,"MsgTime":1620808101,"Result":0},{"MsgSeq":2,"MsgTime":1620892821,"Result":0},` +
 		`{"MsgSeq":0,"MsgTime":1620800000,"Result":10004},{"MsgSeq":0,"MsgTime":1620900000,"Result":10004},` +
