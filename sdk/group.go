@@ -510,6 +510,8 @@ func (m *Manager) onGroupPush(kind string, data json.RawMessage) {
 		g.fire(func(l GroupListener) { l.OnRevokeAdministrator(id, op, users) })
 	case "group.dismissed":
 		g.reportDismissed(id, op)
+	case "group.system_notice":
+		m.onGroupSystemNotice(data)
 	default:
 		m.log.Info("parley sdk: ignoring an unknown group push", "push", kind)
 	}
