@@ -11,6 +11,7 @@ import (
 	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -233,12 +234,13 @@ func (s *Service) ImportGroupMessages(ctx context.Context, a *app.App, groupID s
 const CodeInvalidParamGroup = 10004
 
 // RecallBySender recalls every stored message sender sent in groupID, as
-// the app's admin (REST delete_group_msg_by_sender), a page of messages
-// per transaction so no write holds the group for long; each recalled
-// message is announced to the group's online members as msg.recalled. It
-// returns how many it recalled. A type that stores no messages
-// (AVChatRoom) is 10007.
-func (s *Service) RecallBySender(ctx context.Context, a *app.App, groupID, sender string) (int, error) {
+// the app's admin operator (REST delete_group_msg_by_sender), a page of
+// messages per transaction so no write holds the group for long; each
+// recalled message is announced to the group's online members as
+// msg.recalled, and each page is one Group.CallbackAfterRecallMsg entry
+// naming its seqs. It returns how many it recalled. A type that stores no
+// messages (AVChatRoom) is 10007.
+func (s *Service) RecallBySender(ctx context.Context, a *app.App, operator, groupID, sender string) (int, error) {
 	if sender == "" {
 		return 0, errcode.New(CodeInvalidParamGroup, "Err_Group_Sender_Account_Empty")
 	}
@@ -249,7 +251,8 @@ func (s *Service) RecallBySender(ctx context.Context, a *app.App, groupID, sende
 		var more bool
 		err := s.Store.Write(ctx, func(tx Tx) error {
 			recalled, more = recalled[:0], false
-			if _, err := storedGroup(ctx, tx, a, groupID); err != nil {
+			c, err := storedGroup(ctx, tx, a, groupID)
+			if err != nil {
 				return err
 			}
 			if err := tx.LockAccounts(ctx, a.SDKAppID, sender); err != nil {
@@ -268,15 +271,12 @@ func (s *Service) RecallBySender(ctx context.Context, a *app.App, groupID, sende
 				if err := tx.UpdateMessage(ctx, m); err != nil {
 					return err
 				}
-				if err := s.outboxRecalled(ctx, tx, a, m, ""); err != nil {
-					return err
-				}
 				recalled = append(recalled, m)
 			}
 			if len(ms) > 0 {
 				after = ms[len(ms)-1].Seq
 			}
-			return nil
+			return s.outboxGroupRecalledPage(ctx, tx, a, c.group, operator, recalled)
 		})
 		if err != nil {
 			return total, errcode.Wrapf(err, "message: recall the messages of %s in group %s", sender, groupID)
@@ -285,7 +285,7 @@ func (s *Service) RecallBySender(ctx context.Context, a *app.App, groupID, sende
 			s.outboxCommitted(a, outboxKindGroupRecalled)
 		}
 		for i := range recalled {
-			s.publishChange(a, event.MessageRecalled, &recalled[i], sender, nil)
+			s.publishChange(a, event.MessageRecalled, &recalled[i], operator, nil)
 		}
 		total += len(recalled)
 		if !more {
@@ -327,4 +327,19 @@ func (s *Service) SetGroupUnread(ctx context.Context, a *app.App, groupID, user 
 	}
 	s.Events.Publish(events...)
 	return nil
+}
+
+// outboxGroupRecalledPage appends one recall entry for the messages of g
+// that RecallBySender recalled in one write.
+func (s *Service) outboxGroupRecalledPage(ctx context.Context, tx Tx, a *app.App, g store.Group, operator string, ms []store.Message) error {
+	if len(ms) == 0 || !s.Outbox.Wants(a.SDKAppID, outboxKindGroupRecalled) {
+		return nil
+	}
+	p := outbox.GroupMessageRecalled{GroupID: g.ID, Type: g.Type, Operator: operator, EventTime: s.now().UnixMilli()}
+	for _, m := range ms {
+		p.MsgSeqs = append(p.MsgSeqs, outbox.GroupMsgSeq{MsgSeq: m.Seq})
+	}
+	p.OptPlatform, p.ClientIP = groupPlatform(ctx, true)
+	_, err := s.Outbox.Add(ctx, tx, a.SDKAppID, outboxKindGroupRecalled, g.ID, p)
+	return err
 }

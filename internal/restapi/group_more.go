@@ -188,7 +188,7 @@ func (s *Server) deleteGroupMsgBySender(c *call) (response, error) {
 	if f.TopicId != "" {
 		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId is not served yet")
 	}
-	_, err := s.Messages.RecallBySender(c.ctx, c.app, f.GroupId, f.Sender_Account)
+	_, err := s.Messages.RecallBySender(c.ctx, c.app, c.identifier, f.GroupId, f.Sender_Account)
 	return ok(), err
 }
 
