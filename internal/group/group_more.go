@@ -100,7 +100,9 @@ type ImportMember struct {
 
 // ImportMembers adds members with their old join times, roles and unread
 // counts (import_group_member), as the app's admin: up to 300 (10005), not
-// into an AVChatRoom (10007). Results are AddFailed (no such account, in
+// into an AVChatRoom (10007). A member's history starts at their join
+// time: the group's messages sent since (imported ones included) are
+// theirs; all of them count as read but for the unread count given. Results are AddFailed (no such account, in
 // too many groups, a bad role or time), AddAdded or AddAlready. The group's
 // member cap refuses the whole call (10014). Imported members hear
 // group.joined, as members added otherwise; no member push is sent
@@ -186,6 +188,14 @@ func (s *Service) ImportMembers(ctx context.Context, a *app.App, groupID string,
 				continue
 			}
 			isMember[m.User] = true
+			// The member's history starts at their old join time, so
+			// history imported before them (import_group_msg) is theirs
+			// where the type hides history from before a join.
+			if joinAt < now {
+				if _, err := tx.BackdateGroupJoin(ctx, a.SDKAppID, groupID, m.User, joinAt*1000); err != nil {
+					return err
+				}
+			}
 			if m.Unread > 0 && st.r.Unread {
 				if _, err := tx.SetGroupUnread(ctx, a.SDKAppID, groupID, m.User, uint64(m.Unread)); err != nil {
 					return err

@@ -158,6 +158,25 @@ func TestGroupRESTImportMembers(t *testing.T) {
 		t.Errorf("newa's unread %d, want 5 + 1", got)
 	}
 
+	// History imported before a member was: theirs from their join time.
+	s.MustOK("group_open_http_svc/import_group", `{"Owner_Account":"owner","Type":"Public","GroupId":"hist","Name":"n","CreateTime":1400000000}`)
+	s.MustOK("group_open_http_svc/import_group_msg", `{"GroupId":"hist","MsgList":[
+		{"From_Account":"m1","SendTime":1500000000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"early"}}]},
+		{"From_Account":"m1","SendTime":1600000000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"later"}}]}]}`)
+	s.Import("late")
+	s.MustOK("group_open_http_svc/import_group_member", `{"GroupId":"hist","MemberList":[{"Member_Account":"late","JoinTime":1550000000}]}`)
+	lc := wsLogin(t, s, "late")
+	h := lc.call("msg.history", map[string]any{"groupID": "hist", "count": 20})
+	var texts []string
+	hd, _ := h["data"].(map[string]any)
+	msgsOut, _ := hd["messages"].([]any)
+	for _, m := range msgsOut {
+		texts = append(texts, jsonOf(m.(map[string]any)["body"]))
+	}
+	if len(texts) != 1 || !strings.Contains(texts[0], "later") {
+		t.Errorf("late's history %v (%v)", texts, h)
+	}
+
 	over := make([]string, 301)
 	for i := range over {
 		over[i] = fmt.Sprintf(`{"Member_Account":"u%d"}`, i)

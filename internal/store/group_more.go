@@ -24,6 +24,12 @@ type GroupMore interface {
 	// from now on (new messages add to it as usual; reading clears it);
 	// false when user is not a member.
 	SetGroupUnread(ctx context.Context, app AppID, groupID, user string, unread uint64) (bool, error)
+	// BackdateGroupJoin moves user's join in groupID back to joinedAtMs
+	// (unix ms): the join seq becomes that of the group's latest message
+	// sent before it, so history from then on is the member's (an
+	// imported member's JoinTime); never forward. False when user is not
+	// a member.
+	BackdateGroupJoin(ctx context.Context, app AppID, groupID, user string, joinedAtMs int64) (bool, error)
 	// GroupMessagesBySender returns up to limit of groupID's stored
 	// messages sent by sender with seq after afterSeq, ascending.
 	GroupMessagesBySender(ctx context.Context, app AppID, groupID, sender string, afterSeq uint64, limit int) ([]Message, error)

@@ -110,6 +110,22 @@ func (t *txn) SetGroupUnread(ctx context.Context, app store.AppID, groupID, user
 	return n == 1, err
 }
 
+func (t *txn) BackdateGroupJoin(ctx context.Context, app store.AppID, groupID, user string, joinedAtMs int64) (bool, error) {
+	if t.readOnly {
+		return false, errReadOnly
+	}
+	// One descending step of group_messages_by_time.
+	var seq int64
+	err := t.queryRow(ctx, `SELECT seq FROM group_messages WHERE app_id = ? AND group_id = ? AND sent_at < ?
+		ORDER BY sent_at DESC, seq DESC LIMIT 1`, int64(app), groupID, joinedAtMs).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	n, err := t.execAffected(ctx, `UPDATE group_members SET join_seq = CASE WHEN join_seq > ? THEN ? ELSE join_seq END
+		WHERE app_id = ? AND group_id = ? AND user_id = ?`, seq, seq, int64(app), groupID, user)
+	return n == 1, err
+}
+
 func (t *txn) GroupMessagesBySender(ctx context.Context, app store.AppID, groupID, sender string, afterSeq uint64, limit int) ([]store.Message, error) {
 	return t.scanMessages(ctx, app, `SELECT `+groupMessageColumns+` FROM group_messages
 		WHERE app_id = ? AND group_id = ? AND sender = ? AND seq > ? ORDER BY seq LIMIT ?`,

@@ -143,4 +143,34 @@ func testGroupMore(t *testing.T, s store.Store) {
 	if got := unreadOf(t, s, "bob"); got != 0 {
 		t.Errorf("unread after reading all: %d, want 0", got)
 	}
+
+	// A join backdated to 260 s: the latest message sent before it is
+	// seq 3 (250 s), so history from seq 4 on; never forward again.
+	var joinSeqs []uint64
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		joinSeqs = nil
+		if err := createAccounts(ctx, tx, app1, "carol"); err != nil {
+			return err
+		}
+		if _, err := tx.JoinGroup(ctx, app1, "g1", "carol", 500); err != nil {
+			return err
+		}
+		for _, at := range []int64{260_000, 100_000, 999_000} {
+			if ok, err := tx.BackdateGroupJoin(ctx, app1, "g1", "carol", at); err != nil || !ok {
+				return fmt.Errorf("backdate to %d: %v %v", at, ok, err)
+			}
+			c, _, err := tx.Conversation(ctx, app1, "carol", g1)
+			if err != nil {
+				return err
+			}
+			joinSeqs = append(joinSeqs, c.JoinSeq)
+		}
+		if ok, err := tx.BackdateGroupJoin(ctx, app1, "g1", "nobody", 1); err != nil || ok {
+			return fmt.Errorf("backdate a non-member: %v %v", ok, err)
+		}
+		return nil
+	})
+	if !reflect.DeepEqual(joinSeqs, []uint64{3, 0, 0}) {
+		t.Errorf("join seqs %v", joinSeqs)
+	}
 }
