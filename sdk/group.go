@@ -67,6 +67,9 @@ type GroupInfo struct {
 	Role              GroupMemberRole   `json:"role"`
 	NameCard          string            `json:"nameCard"`
 	JoinTime          int64             `json:"joinTime"`
+	// RecvOpt is the user's receive option for the group, in joined-list
+	// answers (SetGroupReceiveMessageOpt).
+	RecvOpt ReceiveMessageOpt `json:"recvOpt"`
 }
 
 // GroupInfoResult is one group of GetGroupsInfo: its profile, or why not

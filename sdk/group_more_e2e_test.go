@@ -42,6 +42,10 @@ func TestE2EGroupReceiveOptAndSystemNotice(t *testing.T) {
 	if err != nil || len(opts) != 1 || opts[0].Opt != NotReceiveMessage {
 		t.Fatalf("options: %+v %v", opts, err)
 	}
+	joined, err := m1Phone.Group().GetJoinedGroupList(ctx)
+	if err != nil || len(joined) != 1 || joined[0].RecvOpt != NotReceiveMessage {
+		t.Fatalf("joined list: %+v %v", joined, err)
+	}
 	cv, err := m1Phone.Conversation().GetConversation(ctx, "group_"+id)
 	if err != nil || cv.RecvOpt != NotReceiveMessage {
 		t.Fatalf("m1's phone sees RecvOpt %+v %v", cv, err)

@@ -100,6 +100,7 @@ type GroupInfo struct {
 	Role     int    `json:"role,omitempty"`
 	NameCard string `json:"nameCard,omitempty"`
 	JoinTime int64  `json:"joinTime,omitempty"`
+	RecvOpt  int    `json:"recvOpt,omitempty"` // the group's receive option (0 receive, 1 not_receive, 2 receive_not_notify)
 }
 
 func wireGroup(gr store.Group) GroupInfo {
@@ -348,6 +349,7 @@ func (g *Gateway) chatGroupJoinedList(ctx context.Context, c *conn, data json.Ra
 	for i, j := range joined {
 		out[i] = wireGroup(j.Group)
 		out[i].Role, out[i].NameCard, out[i].JoinTime = j.Member.Role, j.Member.NameCard, j.Member.JoinedAt
+		out[i].RecvOpt = j.Member.MsgFlag
 	}
 	return map[string]any{"groups": out}, nil
 }
