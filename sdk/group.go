@@ -67,6 +67,9 @@ type GroupInfo struct {
 	Role              GroupMemberRole   `json:"role"`
 	NameCard          string            `json:"nameCard"`
 	JoinTime          int64             `json:"joinTime"`
+	// RecvOpt is the user's receive option for the group, in joined-list
+	// answers (SetGroupReceiveMessageOpt).
+	RecvOpt ReceiveMessageOpt `json:"recvOpt"`
 }
 
 // GroupInfoResult is one group of GetGroupsInfo: its profile, or why not
@@ -518,6 +521,8 @@ func (m *Manager) onGroupPush(kind string, data json.RawMessage) {
 		g.reportDismissed(id, op)
 	case "group.attributes_changed", "group.counters_changed":
 		m.onGroupAttrPush(kind, data)
+	case "group.system_notice":
+		m.onGroupSystemNotice(data)
 	default:
 		m.log.Info("parley sdk: ignoring an unknown group push", "push", kind)
 	}

@@ -72,6 +72,9 @@ type Event struct {
 	// NoPush marks a msg.new whose receiver set receive_not_notify for the
 	// sender: delivered online, but offline push must skip it.
 	NoPush bool
+	// Except lists the group members a group msg.new must not reach: those
+	// whose receive option for the group is not_receive.
+	Except []string
 	// Origin is the client connection a change came from, so that it is not
 	// echoed back to the instance that made it.
 	Origin any

@@ -50,6 +50,7 @@ func (g *Gateway) chatGroupOps() {
 	g.ops["group.acceptApplication"] = g.needGroups(g.chatGroupHandleApplication(true))
 	g.ops["group.refuseApplication"] = g.needGroups(g.chatGroupHandleApplication(false))
 	g.chatGroupAttrOps() // ops_group_attr.go
+	g.chatGroupMoreOps()
 
 	// The message ops serve a group conversation when the request names a
 	// groupID (or a group_<id> conversationID); otherwise they are the
@@ -101,6 +102,7 @@ type GroupInfo struct {
 	Role     int    `json:"role,omitempty"`
 	NameCard string `json:"nameCard,omitempty"`
 	JoinTime int64  `json:"joinTime,omitempty"`
+	RecvOpt  int    `json:"recvOpt,omitempty"` // the group's receive option (0 receive, 1 not_receive, 2 receive_not_notify)
 }
 
 func wireGroup(gr store.Group) GroupInfo {
@@ -349,6 +351,7 @@ func (g *Gateway) chatGroupJoinedList(ctx context.Context, c *conn, data json.Ra
 	for i, j := range joined {
 		out[i] = wireGroup(j.Group)
 		out[i].Role, out[i].NameCard, out[i].JoinTime = j.Member.Role, j.Member.NameCard, j.Member.JoinedAt
+		out[i].RecvOpt = j.Member.MsgFlag
 	}
 	return map[string]any{"groups": out}, nil
 }

@@ -293,6 +293,9 @@ func (g *Gateway) deliverMessage(e event.Event) {
 			p := GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin, Only: e.Only}
 			if e.Kind == event.MessageNew {
 				p.Seq = m.Seq
+				if e.Only == nil {
+					p.Except = e.Except
+				}
 			}
 			if err := g.PublishGroup(e.App, group, p); err != nil {
 				g.Logger.Error("group push refused", "app", e.App, "group", group, "kind", e.Kind, "err", err)

@@ -52,6 +52,7 @@ var opClasses = map[string]rateClass{
 	"group.transferOwner": classWrite, "group.acceptApplication": classWrite, "group.refuseApplication": classWrite,
 	"group.initAttributes": classWrite, "group.setAttributes": classWrite, "group.deleteAttributes": classWrite,
 	"group.setCounters": classWrite, "group.increaseCounter": classWrite, "group.decreaseCounter": classWrite,
+	"group.setReceiveMessageOpt": classWrite,
 }
 
 func opClass(op string) rateClass {

@@ -18,6 +18,7 @@ type Tx interface {
 	store.GroupMembers
 	store.GroupApplications
 	store.GroupAttrs
+	store.GroupMore
 	store.EventAppender
 	store.OutboxAppender
 }

@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/convid"
@@ -58,9 +59,13 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	m.ConvKey = id.Key(req.From)
 	var c conv
 	var ext groupExt
+	var notReceiving []string
 	// As for one-to-one sends, the rules are checked on the read side.
 	err = s.Store.Read(ctx, func(tx Tx) (err error) {
 		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil {
+			return err
+		}
+		if notReceiving, err = tx.GroupNotReceiving(ctx, a.SDKAppID, req.GroupID, MaxNotReceiving); err != nil {
 			return err
 		}
 		if c.member {
@@ -80,7 +85,7 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	sent := Sent{Message: m, Key: MsgKey(m)}
 	if req.OnlineOnly || !c.policy.Stored {
 		sent.Dropped = true
-		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From))
+		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From), notReceiving)
 		return sent, nil
 	}
 	err = s.Store.Write(ctx, func(tx Tx) error {
@@ -104,13 +109,25 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	sent.Key = MsgKey(sent.Message)
 	if !sent.Duplicate {
 		s.outboxCommitted(a, outboxKindGroupSent)
-		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From))
+		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From), notReceiving)
 	}
 	return sent, nil
 }
 
-func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any, only []string) {
-	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin, Only: only})
+// publishGroupNew announces a new group message: to only when it is not
+// nil (a targeted message), else to every member but those in except
+// (their receive option is not_receive). A listed receiver who does not
+// receive the group's messages is left out of only as well.
+func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any, only, except []string) {
+	if only != nil && len(except) > 0 {
+		only = slices.DeleteFunc(slices.Clone(only), func(u string) bool { return slices.Contains(except, u) })
+		if len(only) == 0 {
+			return
+		}
+		except = nil
+	}
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin,
+		Only: only, Except: except})
 }
 
 // ConversationOf is user's view of a conversation (false when there is

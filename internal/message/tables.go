@@ -17,6 +17,7 @@ type Tx interface {
 	store.GroupReader
 	store.GroupMembers
 	store.GroupMsgExt
+	store.GroupMore
 	store.ReadState
 	store.RecvOpts
 	store.Receipts

@@ -55,6 +55,7 @@ func (s *Server) groupRoutes() {
 	s.groupAttrRoutes()
 	s.add(svcGroup, "get_group_msg_receipt", s.getGroupMsgReceipt)
 	s.add(svcGroup, "get_group_msg_receipt_detail", s.getGroupMsgReceiptDetail)
+	s.groupMoreRoutes()
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
@@ -285,14 +286,11 @@ func memberOut(m store.GroupMember, w wants, customFilter []string) memberInfoOu
 		o.MsgSeq = &m.ReadSeq
 	}
 	if w.has("MsgFlag") {
-		// Group receive options are not kept per member yet: everyone
-		// receives and is notified.
-		flag := "AcceptAndNotify"
+		flag := msgFlagName(m.MsgFlag)
 		o.MsgFlag = &flag
 	}
 	if w.has("LastSendMsgTime") {
-		var zero int64
-		o.LastSendMsgTime = &zero
+		o.LastSendMsgTime = &m.LastSendAt
 	}
 	if w.has("ShutUpUntil") || w.has("MuteUntil") {
 		until := m.MuteUntil
@@ -568,18 +566,11 @@ func (s *Server) modifyGroupMemberInfo(c *call) (response, error) {
 		}
 		ch.Role = &r
 	}
-	if f.MsgFlag != nil {
-		switch *f.MsgFlag {
-		case "AcceptAndNotify", "AcceptNotNotify", "Discard":
-		default:
-			return nil, errcode.Newf(codeGroupBadParam, "Err_Group_MsgFlag_Invalid: %q", *f.MsgFlag)
-		}
-	}
 	var err error
 	if ch.Custom, err = customMap(f.AppMemberDefinedData); err != nil {
 		return nil, err
 	}
-	return ok(), s.Groups.SetMember(c.ctx, c.app, c.admin(), f.GroupId, ch)
+	return ok(), s.setMemberAndMsgFlag(c, f.GroupId, ch, f.MsgFlag)
 }
 
 func (s *Server) getJoinedGroupList(c *call) (response, error) {
@@ -688,7 +679,7 @@ func (s *Server) getJoinedGroupList(c *call) (response, error) {
 				si.JoinTime = &m.JoinedAt
 			}
 			if self.has("MsgFlag") {
-				flag := "AcceptAndNotify"
+				flag := msgFlagName(m.MsgFlag)
 				si.MsgFlag = &flag
 			}
 			it.SelfInfo = si

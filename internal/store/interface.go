@@ -303,6 +303,7 @@ type Groups interface {
 	GroupMembers
 	GroupApplications
 	GroupAttrs
+	GroupMore
 }
 
 // GroupReader reads a group row and a user's groups.

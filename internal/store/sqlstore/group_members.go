@@ -73,11 +73,11 @@ func (t *txn) DeleteGroup(ctx context.Context, app store.AppID, groupID string) 
 
 // memberColumns are the columns scanMember reads, in its order, of
 // group_members aliased gm.
-const memberColumns = `gm.user_id, gm.role, gm.name_card, gm.mute_until, gm.joined_at, gm.join_seq, gm.read_seq, gm.custom`
+const memberColumns = `gm.user_id, gm.role, gm.name_card, gm.mute_until, gm.joined_at, gm.join_seq, gm.read_seq, gm.custom, gm.msg_flag, gm.last_send_at`
 
 func scanMember(m *store.GroupMember, row interface{ Scan(...any) error }) error {
 	var custom string
-	if err := row.Scan(&m.User, &m.Role, &m.NameCard, &m.MuteUntil, &m.JoinedAt, &m.JoinSeq, &m.ReadSeq, &custom); err != nil {
+	if err := row.Scan(&m.User, &m.Role, &m.NameCard, &m.MuteUntil, &m.JoinedAt, &m.JoinSeq, &m.ReadSeq, &custom, &m.MsgFlag, &m.LastSendAt); err != nil {
 		return err
 	}
 	var err error
@@ -101,7 +101,7 @@ func (t *txn) JoinedGroups(ctx context.Context, app store.AppID, user string) ([
 		var groupCustom string
 		g := &j.Group
 		if err := rows.Scan(&j.Member.User, &j.Member.Role, &j.Member.NameCard, &j.Member.MuteUntil, &j.Member.JoinedAt,
-			&j.Member.JoinSeq, &j.Member.ReadSeq, &custom, &g.ID, &g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction,
+			&j.Member.JoinSeq, &j.Member.ReadSeq, &custom, &j.Member.MsgFlag, &j.Member.LastSendAt, &g.ID, &g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction,
 			&g.Notification, &g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime,
 			&g.MemberCount, &groupCustom, &noUnread); err != nil {
 			return nil, err

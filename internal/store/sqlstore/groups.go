@@ -129,8 +129,10 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 	// it twice.
 	ownStep := 1 - excluded
 	var senderCount int64
-	err = t.queryRow(ctx, `UPDATE group_members SET own_sent = own_sent + ? WHERE app_id = ? AND group_id = ? AND user_id = ?
-		RETURNING own_sent`, ownStep, app, group, m.Sender).Scan(&senderCount)
+	sentAt := m.SentAt / 1000
+	err = t.queryRow(ctx, `UPDATE group_members SET own_sent = own_sent + ?,
+			last_send_at = CASE WHEN last_send_at < ? THEN ? ELSE last_send_at END
+		WHERE app_id = ? AND group_id = ? AND user_id = ? RETURNING own_sent`, ownStep, sentAt, sentAt, app, group, m.Sender).Scan(&senderCount)
 	member := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return m, false, err
@@ -250,7 +252,9 @@ func (t *txn) setGroupRead(ctx context.Context, app store.AppID, group, owner st
 			AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT 1`, int64(app), group, joinSeq, to).Scan(&n)
 		switch {
 		case err == nil:
-			excl = max(excl, n)
+			// Never above the group's counter: SetGroupUnread's offset
+			// ends with a read.
+			excl = min(max(excl, n), excludedNow)
 		case !errors.Is(err, sql.ErrNoRows):
 			return false, err
 		}

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups/Mentions", testGroupMentions},
 		{"Groups/Targeted", testGroupTargeted},
 		{"Groups/Receipts", testGroupReceipts},
+		{"Groups/More", testGroupMore},
 		{"Conversations/Versions", testConversationVersions},
 		{"Friends/Relations", testRelations},
 		{"Friends/SendCheck", testSendCheck},
