@@ -256,6 +256,7 @@ type txn struct {
 	pool     *sql.DB
 	tx       *sql.Tx
 	readOnly bool
+	known    *known // what the locks of this write transaction have told (see known)
 }
 
 var errReadOnly = errors.New("write attempted in a read transaction")

@@ -118,6 +118,9 @@ func (t *txn) groupsOf(ctx context.Context, app store.AppID, owner string, peers
 }
 
 func (t *txn) CountFriends(ctx context.Context, app store.AppID, owner string) (int, error) {
+	if n, ok := t.knownFriendCount(app, owner); ok {
+		return n, nil
+	}
 	var n int
 	err := t.queryRow(ctx, `SELECT COUNT(*) FROM friends WHERE app_id = ? AND owner_id = ?`, int64(app), owner).Scan(&n)
 	return n, err
@@ -137,6 +140,7 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 		ON CONFLICT (app_id, owner_id, peer_id) DO UPDATE SET remark = excluded.remark, add_source = excluded.add_source,
 			add_wording = excluded.add_wording, add_time = excluded.add_time, remark_time = excluded.remark_time, custom = excluded.custom`
 	row := []any{int64(f.App), f.Owner, f.Peer, f.Remark, f.AddSource, f.AddWording, f.AddTime, f.RemarkTime, custom}
+	t.forgetFriendCount(f.App, f.Owner)
 	if t.db.dialect.RoundTrips {
 		// The list memberships are replaced: cleared in the same statement
 		// (a data-modifying CTE) rather than a round trip of its own.
@@ -162,6 +166,7 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 }
 
 func (t *txn) DeleteFriend(ctx context.Context, app store.AppID, owner, peer string) (bool, error) {
+	t.forgetFriendCount(app, owner)
 	n, err := t.execAffected(ctx, `DELETE FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(app), owner, peer)
 	if err != nil || n == 0 {
 		return false, err
