@@ -149,7 +149,7 @@ func TestSendRoundTrips(t *testing.T) {
 		return sent, stmts
 	}
 	first, stmts := send(1)
-	const bound = 10
+	const bound = 6
 	if len(stmts) > bound {
 		t.Errorf("first sendmsg sent %d statements, want at most %d:\n%s", len(stmts), bound, strings.Join(stmts, "\n"))
 	}
