@@ -143,9 +143,19 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 	t.forgetFriendCount(f.App, f.Owner)
 	if t.db.dialect.RoundTrips {
 		// The list memberships are replaced: cleared in the same statement
-		// (a data-modifying CTE) rather than a round trip of its own.
+		// (a data-modifying CTE) rather than a round trip of its own. With
+		// no list to join the whole write rides on the transaction's next
+		// statement (the friend seq bump that follows an add).
+		args := append([]any{int64(f.App), f.Owner, f.Peer}, row...)
+		if len(f.Groups) == 0 && t.deferWrite(ctx, deferredWrite{
+			ctes:   `friend_cleared AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?), friend_put AS (` + upsert + `)`,
+			args:   args,
+			tables: []string{"friends", "friend_list_members"},
+		}) {
+			return nil
+		}
 		if _, err := t.exec(ctx, `WITH cleared AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?) `+upsert,
-			append([]any{int64(f.App), f.Owner, f.Peer}, row...)...); err != nil {
+			args...); err != nil {
 			return err
 		}
 	} else {
