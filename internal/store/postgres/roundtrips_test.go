@@ -186,3 +186,46 @@ func TestSendRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A friend upsert is held for the transaction's next statement: its failure
+// must still fail the write, whether it rode on a later statement or was
+// sent at the end, and nothing of the transaction may be stored.
+func TestDeferredFriendWriteFailureFailsTheWrite(t *testing.T) {
+	st, _ := openTraced(t)
+	a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
+	createAccounts(t, st, a, "alice", "bob")
+	// PostgreSQL refuses a NUL byte in a text value.
+	bad := store.Friend{App: a.SDKAppID, Owner: "alice", Peer: "bob", Remark: "a\x00b", AddTime: 1}
+	for _, tc := range []struct {
+		name string
+		then func(tx store.Tx) error
+	}{
+		{"last statement", func(store.Tx) error { return nil }},
+		{"rides on the seq bump", func(tx store.Tx) error {
+			_, err := tx.BumpSeq(t.Context(), a.SDKAppID, "alice", store.SeqFriend)
+			return err
+		}},
+	} {
+		err := st.Write(t.Context(), func(tx store.Tx) error {
+			if err := tx.PutFriend(t.Context(), bad); err != nil {
+				return err
+			}
+			return tc.then(tx)
+		})
+		if err == nil {
+			t.Errorf("%s: the write succeeded", tc.name)
+		}
+	}
+	err := st.Read(t.Context(), func(tx store.Tx) error {
+		if _, ok, err := tx.Friend(t.Context(), a.SDKAppID, "alice", "bob"); err != nil || ok {
+			t.Errorf("a friend was stored by a failed write (%v)", err)
+		}
+		if seqs, err := tx.Seqs(t.Context(), a.SDKAppID, "alice"); err != nil || seqs.Friend != 0 {
+			t.Errorf("friend seq %d after failed writes (%v), want 0", seqs.Friend, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
