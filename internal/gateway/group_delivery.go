@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleyim/parley/internal/broker"
+	"github.com/parleyim/parley/internal/convid"
 )
 
 // Group delivery. A group event is encoded once and published once, on the
@@ -64,6 +65,10 @@ var ErrGroupPush = errors.New("gateway: invalid group push")
 // group's size: the fan-out to members happens on each node that has some.
 // At most once, like every push: a member that misses it resyncs by seq.
 func (g *Gateway) PublishGroup(app uint64, group string, p GroupPush) error {
+	// A topic's events are its community's members' (convid.CommunityOf).
+	if community, ok := convid.CommunityOf(group); ok {
+		group = community
+	}
 	env := groupEnvelope{app: app, group: group, node: g.nodeID, frame: p.Frame}
 	switch {
 	case len(p.Frame) == 0:

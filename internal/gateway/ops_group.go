@@ -49,6 +49,7 @@ func (g *Gateway) chatGroupOps() {
 	g.ops["group.getApplications"] = g.needGroups(g.chatGroupApplications)
 	g.ops["group.acceptApplication"] = g.needGroups(g.chatGroupHandleApplication(true))
 	g.ops["group.refuseApplication"] = g.needGroups(g.chatGroupHandleApplication(false))
+	g.chatGroupTopicOps()
 
 	// The message ops serve a group conversation when the request names a
 	// groupID (or a group_<id> conversationID); otherwise they are the

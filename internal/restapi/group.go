@@ -52,6 +52,7 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "send_group_msg", s.sendGroupMsg)
 	s.add(svcGroup, "group_msg_get_simple", s.groupMsgGetSimple)
 	s.add(svcGroup, "group_msg_recall", s.groupMsgRecall)
+	s.groupTopicRoutes()
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
@@ -871,11 +872,16 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 	if len(f.MsgBody) == 0 {
 		return nil, errcode.New(codeGroupBadParam, "Err_Group_MsgBody_Missing: MsgBody is required")
 	}
-	if f.TopicId != "" || len(f.To_Account) > 0 {
-		// Refused rather than sent to everyone: topics and targeted
-		// messages are not served yet.
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId and To_Account are not served yet")
+	if len(f.To_Account) > 0 {
+		// Refused rather than sent to everyone: targeted messages are not
+		// served yet.
+		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: To_Account is not served yet")
 	}
+	groupID, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
+	}
+	f.GroupId = groupID
 	if err := checkOfflinePush(f.OfflinePushInfo); err != nil {
 		return nil, err
 	}

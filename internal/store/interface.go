@@ -301,6 +301,7 @@ type Groups interface {
 	GroupProfiles
 	GroupMembers
 	GroupApplications
+	GroupTopics
 }
 
 // GroupReader reads a group row and a user's groups.

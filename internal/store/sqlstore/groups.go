@@ -129,11 +129,19 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 	// it twice.
 	ownStep := 1 - excluded
 	var senderCount int64
-	err = t.queryRow(ctx, `UPDATE group_members SET own_sent = own_sent + ? WHERE app_id = ? AND group_id = ? AND user_id = ?
-		RETURNING own_sent`, ownStep, app, group, m.Sender).Scan(&senderCount)
-	member := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return m, false, err
+	var member bool
+	if isTopic(group) {
+		// A topic's own-message counters are on the sender's topic cursor.
+		if senderCount, member, err = t.bumpTopicOwn(ctx, m.App, group, m.Sender, ownStep); err != nil {
+			return m, false, err
+		}
+	} else {
+		err = t.queryRow(ctx, `UPDATE group_members SET own_sent = own_sent + ? WHERE app_id = ? AND group_id = ? AND user_id = ?
+			RETURNING own_sent`, ownStep, app, group, m.Sender).Scan(&senderCount)
+		member = err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return m, false, err
+		}
 	}
 	n, err := t.execAffected(ctx, `INSERT INTO group_messages (app_id, group_id, seq, sender, random, client_key, sent_at, flags, status,
 			version, body, expires_at, sender_count, excluded_upto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -159,7 +167,11 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 		return m, false, err
 	}
 	if member {
-		if _, err := t.exec(ctx, `UPDATE group_members SET own_sent = own_sent - ? WHERE app_id = ? AND group_id = ? AND user_id = ?`,
+		table, col := "group_members", "group_id"
+		if isTopic(group) {
+			table, col = "group_topic_cursors", "topic_id"
+		}
+		if _, err := t.exec(ctx, `UPDATE `+table+` SET own_sent = own_sent - ? WHERE app_id = ? AND `+col+` = ? AND user_id = ?`,
 			ownStep, app, group, m.Sender); err != nil {
 			return m, false, err
 		}
