@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups/Profiles", testGroupProfiles},
 		{"Groups/Members", testGroupMembers},
 		{"Groups/Applications", testGroupApplications},
+		{"Groups/Topics", testGroupTopics},
 		{"Conversations/Versions", testConversationVersions},
 		{"Friends/Relations", testRelations},
 		{"Friends/SendCheck", testSendCheck},
