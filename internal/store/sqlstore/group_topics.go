@@ -336,3 +336,25 @@ func (t *txn) allTopicViews(ctx context.Context, app store.AppID, owner string) 
 	}
 	return out, nil
 }
+
+// The topic branch of the conversation list (listSource): each topic of
+// each community the owner is a member of, in the list once it has a
+// message (hidden_seq 0; no pin or draft of its own). Its read cursor and
+// unread are the cursor row's, or derived as topicViews derives them (the
+// floor subqueries: one index step of group_messages_by_time, only for a
+// topic the owner has no cursor in).
+const (
+	topicFloorFrom = ` FROM group_messages fm WHERE fm.app_id = t.app_id AND fm.group_id = t.group_id
+		AND fm.sent_at < gm.joined_at * 1000 ORDER BY fm.sent_at DESC, fm.seq DESC LIMIT 1)`
+	topicReadExpr     = `COALESCE(tc.read_seq, (SELECT fm.seq` + topicFloorFrom + `, 0)`
+	topicExclReadExpr = `COALESCE(tc.excluded_at_read, (SELECT fm.excluded_upto` + topicFloorFrom + `, 0)`
+	topicUnreadCalc   = `(t.last_seq - ` + topicReadExpr + `) - (COALESCE(tc.own_sent, 0) - COALESCE(tc.own_at_read, 0))
+		- (t.unread_excluded - ` + topicExclReadExpr + `)`
+	topicListBranch = `
+	UNION ALL
+	SELECT 'group:' || t.group_id, '', 'group_' || t.group_id, t.last_seq, t.last_time, ` + topicReadExpr + `,
+		0, 0, 0, '', 0, COALESCE(tc.version, 0), (CASE WHEN ` + topicUnreadCalc + ` > 0 THEN ` + topicUnreadCalc + ` ELSE 0 END)
+	FROM group_members gm JOIN groups t ON t.app_id = gm.app_id AND t.community_id = gm.group_id
+	LEFT JOIN group_topic_cursors tc ON tc.app_id = t.app_id AND tc.topic_id = t.group_id AND tc.user_id = gm.user_id
+	WHERE gm.app_id = ? AND gm.user_id = ?`
+)

@@ -125,6 +125,28 @@ func testGroupTopics(t *testing.T, s store.Store) {
 			t.Errorf("%s's unread = %d, want %d", owner, got, want)
 		}
 	}
+	// The conversation list carries the topic with the same unread, for a
+	// member with a cursor (alice) and one without (carol).
+	for owner, want := range map[string]int{"alice": 1, "carol": 1} {
+		page := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.ConversationEntry, error) {
+			return tx.ConversationPage(ctx, app1, owner, store.ConversationPageQuery{IncludeEmpty: true})
+		})
+		var found *store.ConversationEntry
+		for i := range page {
+			if page[i].ConvKey == topicT1Key {
+				found = &page[i]
+			}
+		}
+		if found == nil || found.Unread != want || found.LastSeq != 4 {
+			t.Fatalf("%s's conversation page %+v: want the topic with unread %d, last seq 4", owner, page, want)
+		}
+		total := get(t, s, func(ctx context.Context, tx store.Tx) (int, error) {
+			return tx.ConversationUnreadTotal(ctx, app1, owner)
+		})
+		if total != want {
+			t.Errorf("%s's total unread = %d, want %d", owner, total, want)
+		}
+	}
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.SetReadSeq(ctx, app1, "bob", topicT1Key, 2); err != nil {
 			return err
