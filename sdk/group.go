@@ -510,6 +510,8 @@ func (m *Manager) onGroupPush(kind string, data json.RawMessage) {
 		g.fire(func(l GroupListener) { l.OnRevokeAdministrator(id, op, users) })
 	case "group.dismissed":
 		g.reportDismissed(id, op)
+	case "group.topic_created", "group.topic_deleted", "group.topic_changed":
+		m.onTopicPush(kind, data)
 	default:
 		m.log.Info("parley sdk: ignoring an unknown group push", "push", kind)
 	}
