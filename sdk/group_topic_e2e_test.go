@@ -8,7 +8,9 @@ import (
 // topicRecorder is a group recorder that hears topics too.
 type topicRecorder struct{ groupRecorder }
 
-func (g *topicRecorder) OnTopicCreated(groupID, topicID string) { g.r.put("topic+ %s %s", groupID, topicID) }
+func (g *topicRecorder) OnTopicCreated(groupID, topicID string) {
+	g.r.put("topic+ %s %s", groupID, topicID)
+}
 func (g *topicRecorder) OnTopicDeleted(groupID string, topicIDs []string) {
 	g.r.put("topic- %s %s", groupID, ids(topicIDs))
 }
