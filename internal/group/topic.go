@@ -11,6 +11,8 @@ import (
 	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/group/rules"
+	"github.com/parleyim/parley/internal/hook"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -219,7 +221,8 @@ func (s *Service) CreateTopic(ctx context.Context, a *app.App, actor Actor, req 
 		}
 		var events []event.Event
 		err := s.write(ctx, &events, func(tx Tx) error {
-			if _, err := loadCommunity(ctx, tx, a, req.CommunityID, actor, true, true); err != nil {
+			st, err := loadCommunity(ctx, tx, a, req.CommunityID, actor, true, true)
+			if err != nil {
 				return err
 			}
 			n, err := tx.CountTopics(ctx, a.SDKAppID, req.CommunityID)
@@ -236,7 +239,10 @@ func (s *Service) CreateTopic(ctx context.Context, a *app.App, actor Actor, req 
 			if !created {
 				return errIDTaken
 			}
-			return nil
+			return s.outboxTopic(ctx, tx, a, outbox.KindTopicCreated, req.CommunityID, func(operator, platform, ip string, at int64) any {
+				return outbox.TopicCreated{GroupID: req.CommunityID, TopicID: t.ID, Operator: operator, Owner: st.g.Owner,
+					Type: rules.Community, Name: t.Name, OptPlatform: platform, ClientIP: ip, EventTime: at}
+			}, actor)
 		})
 		if errors.Is(err, errIDTaken) {
 			if req.TopicID == "" && attempt < 3 {
@@ -294,7 +300,13 @@ func (s *Service) DeleteTopics(ctx context.Context, a *app.App, actor Actor, com
 			deleted = append(deleted, id)
 			out = append(out, TopicResult{TopicID: id, Message: "OK"})
 		}
-		return nil
+		if len(deleted) == 0 {
+			return nil
+		}
+		return s.outboxTopic(ctx, tx, a, outbox.KindTopicDestroyed, communityID, func(operator, platform, ip string, at int64) any {
+			return outbox.TopicsDestroyed{GroupID: communityID, Type: rules.Community, Operator: operator, TopicIDs: deleted,
+				OptPlatform: platform, ClientIP: ip, EventTime: at}
+		}, actor)
 	})
 	if err != nil {
 		return nil, wrap(err, "delete topics of %s", communityID)
@@ -375,11 +387,31 @@ func (s *Service) SetTopicInfo(ctx context.Context, a *app.App, actor Actor, com
 			return err
 		}
 		info = topicInfo(topics[0], nil)
-		return nil
+		if p.Name == nil && p.Introduction == nil && p.Notification == nil && p.FaceURL == nil {
+			return nil
+		}
+		return s.outboxTopic(ctx, tx, a, outbox.KindTopicInfoChanged, communityID, func(operator, platform, ip string, at int64) any {
+			return outbox.TopicInfoChanged{GroupID: communityID, TopicID: topicID, Type: rules.Community, Operator: operator,
+				Name: p.Name, Introduction: p.Introduction, Notification: p.Notification, FaceURL: p.FaceURL,
+				OptPlatform: platform, ClientIP: ip, EventTime: at}
+		}, actor)
 	})
 	if err != nil {
 		return TopicInfo{}, wrap(err, "set topic %s", topicID)
 	}
 	s.push(a, communityID, PushTopicChanged, PushTopic{GroupID: communityID, Operator: actor.User, Topic: info}, actor.Origin)
 	return info, nil
+}
+
+// outboxTopic appends a topic entry of kind, partitioned by the community
+// (after its row's lock, so its entries keep the order of its writes),
+// when a consumer wants it; payload builds it from the operator, the
+// origin and the event time.
+func (s *Service) outboxTopic(ctx context.Context, tx Tx, a *app.App, kind, communityID string,
+	payload func(operator, platform, clientIP string, at int64) any, actor Actor) error {
+	if !s.Outbox.Wants(a.SDKAppID, kind) {
+		return nil
+	}
+	platform, ip := hook.PlatformOf(ctx)
+	return s.outboxAdd(ctx, tx, a, kind, communityID, payload(operatorOf(actor), platform, ip, s.now().UnixMilli()))
 }

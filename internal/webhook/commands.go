@@ -51,6 +51,10 @@ const (
 	CmdGroupAfterInfoChanged   = "Group.CallbackAfterGroupInfoChanged"
 	CmdGroupAfterRecallMsg     = "Group.CallbackAfterRecallMsg"
 	CmdGroupAfterChangeOwner   = "Group.CallbackAfterChangeGroupOwner"
+	// The topic after-callbacks (group/topic.go produces them).
+	CmdGroupAfterCreateTopic      = "Group.CallbackAfterCreateTopic"
+	CmdGroupAfterTopicDestroyed   = "Group.CallbackAfterTopicDestroyed"
+	CmdGroupAfterTopicInfoChanged = "Group.CallbackAfterTopicInfoChanged"
 	// allCommands in a command list means every command.
 	allCommands = "*"
 )
@@ -94,9 +98,9 @@ var Commands = []Command{
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
 	{Name: "Group.CallbackBeforeCreateTopic", Before: true},
-	{Name: "Group.CallbackAfterCreateTopic"},
-	{Name: "Group.CallbackAfterTopicDestroyed"},
-	{Name: "Group.CallbackAfterTopicInfoChanged"},
+	{Name: CmdGroupAfterCreateTopic, Kind: outbox.KindTopicCreated, Available: true},
+	{Name: CmdGroupAfterTopicDestroyed, Kind: outbox.KindTopicDestroyed, Available: true},
+	{Name: CmdGroupAfterTopicInfoChanged, Kind: outbox.KindTopicInfoChanged, Available: true},
 	{Name: "Group.CallbackAfterMemberFieldChanged"},
 	{Name: "Group.CallbackAfterGroupAttrChanged"},
 	{Name: "Group.CallbackAfterReadReceipt"},
