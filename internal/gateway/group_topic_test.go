@@ -93,17 +93,49 @@ func TestCommunityTopicsOverTheSocket(t *testing.T) {
 		t.Fatalf("first message of chat took seq %v", seq)
 	}
 	send(bob, chat, "b")
+	for _, c := range []*client{aliceWeb, aliceIOS} {
+		for _, seq := range []float64{1, 2} {
+			if d := c.push("msg.new")["data"].(map[string]any); d["groupID"] != chat || d["seq"] != seq {
+				t.Fatalf("alice's push %v, want seq %v of %s", d, seq, chat)
+			}
+		}
+	}
+	// A recall in a topic is the group recall: the sender's, heard by the members.
+	code, out = bob.call("msg.send", map[string]any{"groupID": chat, "random": 7, "clientMsgID": "oops",
+		"body": map[string]any{"MsgBody": []any{map[string]any{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": "oops"}}}}})
+	if code != 0 {
+		t.Fatalf("send oops: %d %v", code, out)
+	}
+	oops := out["message"].(map[string]any)
+	aliceWeb.push("msg.new")
+	if code, out := bob.call("msg.recall", map[string]any{"groupID": chat, "msgKey": oops["msgKey"]}); code != 0 {
+		t.Fatalf("recall in a topic: %d %v", code, out)
+	}
+	if d := aliceWeb.push("msg.recalled")["data"].(map[string]any); d["groupID"] != chat || d["seq"] != float64(3) {
+		t.Fatalf("recall push %v", d)
+	}
 
 	_, out = aliceWeb.call("group.getTopics", map[string]any{"groupID": "cm"})
-	if n, c := topicOf(t, out, news)["unreadCount"], topicOf(t, out, chat)["unreadCount"]; n != float64(1) || c != float64(2) {
-		t.Fatalf("alice's unread: news %v chat %v, want 1 and 2", n, c)
+	// A recalled message still counts, as in any group.
+	if n, c := topicOf(t, out, news)["unreadCount"], topicOf(t, out, chat)["unreadCount"]; n != float64(1) || c != float64(3) {
+		t.Fatalf("alice's unread: news %v chat %v, want 1 and 3", n, c)
+	}
+	// The topics are conversations of the list, with the same unread.
+	_, out = aliceWeb.call("conversation.list", map[string]any{})
+	listed := map[any]any{}
+	for _, x := range out["conversations"].([]any) {
+		cv := x.(map[string]any)
+		listed[cv["conversationID"]] = cv["unreadCount"]
+	}
+	if listed["group_"+news] != float64(1) || listed["group_"+chat] != float64(3) || out["totalUnreadCount"] != float64(4) {
+		t.Fatalf("alice's conversation list %v", out)
 	}
 	if code, _ := aliceWeb.call("msg.read", map[string]any{"groupID": news, "seq": 1}); code != 0 {
 		t.Fatalf("read news: %d", code)
 	}
 	_, out = aliceIOS.call("group.getTopics", map[string]any{"groupID": "cm", "topicIDList": []string{news, chat}})
 	if n, c := topicOf(t, out, news), topicOf(t, out, chat); n["unreadCount"] != float64(0) || n["readSequence"] != float64(1) ||
-		c["unreadCount"] != float64(2) {
+		c["unreadCount"] != float64(3) {
 		t.Fatalf("after reading news: news %v chat %v", n, c)
 	}
 	_, out = bob.call("group.getTopics", map[string]any{"groupID": "cm"})
