@@ -20,3 +20,12 @@ func memberGroupOf(groupID string) string {
 	}
 	return groupID
 }
+
+// topicOf is groupID when it is a topic ID ("" otherwise): the TopicId of
+// Tencent's group callbacks, whose GroupId is then the community.
+func topicOf(groupID string) string {
+	if _, ok := convid.CommunityOf(groupID); ok {
+		return groupID
+	}
+	return ""
+}

@@ -204,6 +204,12 @@ func TestGroupCommands(t *testing.T) {
 	if field(ti, "TopicId") != "c1@TOPIC#_t" || field(ti, "Notification") != "n" || ti.Body["Name"] != nil || field(ti, "Type") != "Community" {
 		t.Fatalf("topic info changed %s (only the changed fields)", ti.Raw)
 	}
+	n.mustOK(appA, "group_open_http_svc/send_group_msg", map[string]any{"GroupId": "c1", "TopicId": "c1@TOPIC#_t", "Random": 43,
+		"MsgBody": text("hello topic")})
+	if ts := r.wait(webhook.CmdGroupAfterSendMsg, 2)[1]; field(ts, "GroupId") != "c1" || field(ts, "TopicId") != "c1@TOPIC#_t" ||
+		field(ts, "MsgSeq") != json.Number("1") {
+		t.Fatalf("topic message sent %s", ts.Raw)
+	}
 	n.mustOK(appA, "million_group_open_http_svc/destroy_topic", map[string]any{"GroupId": "c1", "TopicIdList": []string{"c1@TOPIC#_t"}})
 	if td := r.wait(webhook.CmdGroupAfterTopicDestroyed, 1)[0]; fmt.Sprint(field(td, "TopicIdList")) != "[c1@TOPIC#_t]" || field(td, "GroupId") != "c1" {
 		t.Fatalf("topics destroyed %s", td.Raw)
