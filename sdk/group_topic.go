@@ -49,9 +49,9 @@ type TopicInfo struct {
 
 // TopicInfoChange is what SetTopicInfo changes; nil fields are left.
 type TopicInfoChange struct {
-	TopicID                                                     string
-	TopicName, TopicFaceURL, Introduction, Notification, Custom *string
-	IsAllMuted                                                  *bool
+	TopicID                                                           string
+	TopicName, TopicFaceURL, Introduction, Notification, CustomString *string
+	IsAllMuted                                                        *bool
 }
 
 // TopicOperationResult is one topic of DeleteTopicFromCommunity
@@ -120,7 +120,7 @@ func (g *GroupManager) SetTopicInfo(ctx context.Context, c TopicInfoChange) erro
 	}
 	req := map[string]any{"groupID": community, "topicID": c.TopicID}
 	for k, v := range map[string]*string{"topicName": c.TopicName, "topicFaceUrl": c.TopicFaceURL, "introduction": c.Introduction,
-		"notification": c.Notification, "customString": c.Custom} {
+		"notification": c.Notification, "customString": c.CustomString} {
 		if v != nil {
 			req[k] = *v
 		}

@@ -5,7 +5,9 @@
 -- <communityID>@TOPIC#_<x>. custom_string is the topic's CustomString.
 ALTER TABLE groups ADD COLUMN community_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE groups ADD COLUMN custom_string TEXT NOT NULL DEFAULT '';
-CREATE INDEX groups_topics ON groups (app_id, community_id, group_id) WHERE community_id <> '';
+-- Not partial: the joins from a member row (t.community_id = gm.group_id) seek it
+-- without implying community_id <> ''.
+CREATE INDEX groups_topics ON groups (app_id, community_id, group_id);
 
 -- A member's read cursor in a topic, written only once the member reads
 -- or sends there: every member of the community reads all its topics, and
