@@ -82,3 +82,33 @@ elif [[ -n ${PARLEY_REQUIRE_NODE:-} ]]; then
 else
 	echo "== web/sdk SKIPPED: Node >= 20.19 and npm are not installed (set PARLEY_REQUIRE_NODE=1 to make this an error)"
 fi
+
+# The web app (web/app): tsc, then a fresh esbuild build compared with the
+# bundle committed in internal/webapp/bundle (the binary embeds that one, so
+# a stale bundle fails here), then the browser tests: Debian's chromium
+# driven by playwright-core against a real `parley serve`, on SQLite, then on
+# a fresh PostgreSQL database. Screenshots go to PARLEY_SCREENSHOTS (default
+# artifacts/screenshots, the PostgreSQL run's in its postgres/ subdirectory).
+# Without Node or chromium the step is skipped with a message, or fails when
+# PARLEY_REQUIRE_NODE or PARLEY_REQUIRE_BROWSER is set.
+echo "== web/app (npm ci; tsc and the committed bundle against a fresh build; browser tests on SQLite and PostgreSQL)"
+CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+	node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+	(cd web/app && npm ci --no-audit --no-fund && npm run check)
+	if [[ -n $CHROMIUM ]]; then
+		SHOTS=${PARLEY_SCREENSHOTS:-$PWD/artifacts/screenshots}
+		(cd web/app && CHROMIUM="$CHROMIUM" PARLEY_SCREENSHOTS="$SHOTS" npm test &&
+			CHROMIUM="$CHROMIUM" PARLEY_SCREENSHOTS="$SHOTS/postgres" PARLEY_E2E_STORE=postgres PARLEY_E2E_POSTGRES_DSN="$DSN" npm test)
+	elif [[ -n ${PARLEY_REQUIRE_BROWSER:-} ]]; then
+		echo "test.sh: PARLEY_REQUIRE_BROWSER is set but there is no chromium (apt-get install -y chromium, or set CHROMIUM)" >&2
+		exit 1
+	else
+		echo "== web/app browser tests SKIPPED: no chromium (apt-get install -y chromium; PARLEY_REQUIRE_BROWSER=1 makes this an error)"
+	fi
+elif [[ -n ${PARLEY_REQUIRE_NODE:-} ]]; then
+	echo "test.sh: PARLEY_REQUIRE_NODE is set but Node >= 20.19 and npm are not installed" >&2
+	exit 1
+else
+	echo "== web/app SKIPPED: Node >= 20.19 and npm are not installed (set PARLEY_REQUIRE_NODE=1 to make this an error)"
+fi

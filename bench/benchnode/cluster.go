@@ -45,6 +45,9 @@ type NodeConfig struct {
 	// synthetic group directory of bench/fanout (a broker from NATSURL
 	// takes Options.Broker's place).
 	Options server.Options
+	// Configure adjusts the app before the node starts (a benchmark's
+	// group caps, say); nil leaves app.New's defaults without rate limits.
+	Configure func(a *app.App)
 }
 
 // ServeWith is Serve on the store and broker cfg names: the same assembly
@@ -86,6 +89,9 @@ func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)
 	a := app.New(cfg.AppID, cfg.Key, "admin")
 	a.RateLimits = map[string]float64{}
 	a.ClientRateLimits = app.ClientRateLimits{}
+	if cfg.Configure != nil {
+		cfg.Configure(a)
+	}
 	node, err := server.New(ctx, st, []*app.App{a}, logger, opts)
 	if err != nil {
 		log.Fatal(err)

@@ -347,12 +347,14 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		defer b.Close()
 		opts.Broker = b
 	}
-	node, err := server.New(ctx, st, apps, logger, opts)
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	opts.DevLogin = devLoginOn(cfg, defaulted, ln.Addr())
+	node, err := server.New(ctx, st, apps, logger, opts)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	scheme := "http"
@@ -368,8 +370,10 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 		logger.Info("tls certificate loaded", cert.Attrs()...)
 	}
 	logger.Info("parley listening", "addr", ln.Addr().String(), "scheme", scheme, "store", cfg.Store.Driver, "data", cfg.DataDir, "apps", len(apps))
+	logger.Info("web app", "url", webAppURL(scheme, ln.Addr().String()), "dev_login", opts.DevLogin)
 	if defaulted {
 		printBanner(stdout, scheme, ln.Addr().String(), apps[0].SDKAppID, apps[0].SecretKey, apps[0].Admins[0], created)
+		printWebAppBanner(stdout, scheme, ln.Addr().String(), opts.DevLogin)
 	}
 	return node.Serve(ctx, ln)
 }

@@ -38,6 +38,13 @@ type App struct {
 	// as at Tencent where it is "unavailable by default".
 	GroupCustomFields       []string
 	GroupMemberCustomFields []string
+	// GroupMemberCaps is the highest member cap a group of a type may ask
+	// for in this app, by the type's REST name (Private, Public,
+	// ChatRoom, Community). Tencent's editions sell larger groups as a
+	// value-added service (seed 002: Ultimate 2,000 raised to 6,000); a
+	// self-hosted operator sets the figure here. A type left out keeps
+	// the rule matrix's cap; AVChatRoom has none to raise.
+	GroupMemberCaps map[string]int
 
 	// RateLimits maps "service/command" to calls per second for this app;
 	// the key "default" applies to commands not listed. Zero or less means
@@ -155,6 +162,11 @@ func New(sdkAppID uint64, secretKey string, admins ...string) *App {
 	}
 }
 
+// MaxGroupMemberCap bounds group_member_caps: a group's member list is
+// paged and its unread is constant in its size, but a dismissal or a
+// mute-all notice still walks every member once.
+const MaxGroupMemberCap = 1_000_000
+
 // IsAdmin reports whether user is one of the app's admin accounts.
 func (a *App) IsAdmin(user string) bool { return slices.Contains(a.Admins, user) }
 
@@ -190,6 +202,16 @@ func (a *App) Validate() error {
 	}
 	if a.Login.MaxInstancesPerPlatform < 1 || a.Login.MaxInstancesPerPlatform > 3 {
 		return fmt.Errorf("app %d: max_instances_per_platform must be 1 to 3", a.SDKAppID)
+	}
+	for t, n := range a.GroupMemberCaps {
+		switch t {
+		case "Private", "Public", "ChatRoom", "Community":
+		default:
+			return fmt.Errorf("app %d: group_member_caps: %q is not a group type with a member cap (Private, Public, ChatRoom, Community)", a.SDKAppID, t)
+		}
+		if n < 1 || n > MaxGroupMemberCap {
+			return fmt.Errorf("app %d: group_member_caps.%s = %d: must be 1 to %d", a.SDKAppID, t, n, MaxGroupMemberCap)
+		}
 	}
 	for _, kw := range append(append([]string(nil), a.ProfileCustomFields...), a.FriendCustomFields...) {
 		if !ValidCustomKeyword(kw) {

@@ -41,10 +41,13 @@ type Config struct {
 	// RequestLogSample is the share (0 to 1) of REST requests logged; 0
 	// turns request logs off. nil means 1: Default sets it, so a nil
 	// pointer only comes from a Config built by hand.
-	RequestLogSample *float64    `toml:"request_log_sample"`
-	Store            StoreConfig `toml:"store"`
-	NATS             NATSConfig  `toml:"nats"`
-	Apps             []AppConfig `toml:"apps"`
+	RequestLogSample *float64 `toml:"request_log_sample"`
+	// DevLogin turns the web app's development login on or off; nil is
+	// automatic: on for the default app on a loopback address (cmd/parley).
+	DevLogin *bool       `toml:"dev_login"`
+	Store    StoreConfig `toml:"store"`
+	NATS     NATSConfig  `toml:"nats"`
+	Apps     []AppConfig `toml:"apps"`
 
 	env envApp // the app-from-flags-or-environment settings while applying
 }
@@ -81,6 +84,8 @@ type AppConfig struct {
 	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
 	FriendCustomFields   []string           `toml:"friend_custom_fields"`
 	RateLimits           map[string]float64 `toml:"rate_limits"`
+	// GroupMemberCaps: the highest member cap per group type (REST names).
+	GroupMemberCaps map[string]int `toml:"group_member_caps" json:",omitempty"`
 	// ClientRateLimits: messages, friend_requests, writes, reads (calls/s
 	// per user on the client socket; 0 = unlimited).
 	ClientRateLimits map[string]float64 `toml:"client_rate_limits" json:",omitempty"`
@@ -208,6 +213,7 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		for k, v := range ac.RateLimits {
 			a.RateLimits[k] = v
 		}
+		a.GroupMemberCaps = ac.GroupMemberCaps
 		for k, v := range ac.ClientRateLimits {
 			if err := a.ClientRateLimits.Set(k, v); err != nil {
 				return nil, fmt.Errorf("app %d: %w", a.SDKAppID, err)

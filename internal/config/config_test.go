@@ -84,6 +84,22 @@ func TestFileRejectsUnknownKeysAndBadApps(t *testing.T) {
 	if err != nil || apps[0].MessageRetention != 30*24*time.Hour || apps[0].RecallWindow != 10*time.Minute {
 		t.Fatalf("retention and recall window: %+v %v", apps, err)
 	}
+	c = Default()
+	if err := c.LoadFile(write("[[apps]]\nsdkappid = 1400000001\nsecret_key = \"0123456789abcdef\"\n[apps.group_member_caps]\nPublic = 10000\n")); err != nil {
+		t.Fatal(err)
+	}
+	if apps, err := c.BuildApps(); err != nil || apps[0].GroupMemberCaps["Public"] != 10000 {
+		t.Fatalf("group_member_caps: %+v %v", apps, err)
+	}
+	for _, bad := range []string{"AVChatRoom = 10\n", "Work = 10\n", "Public = 0\n", "Public = 1000001\n"} {
+		c = Default()
+		if err := c.LoadFile(write("[[apps]]\nsdkappid = 1400000001\nsecret_key = \"0123456789abcdef\"\n[apps.group_member_caps]\n" + bad)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.BuildApps(); err == nil || !strings.Contains(err.Error(), "group_member_caps") {
+			t.Errorf("group_member_caps %q: %v, want an error naming the key", bad, err)
+		}
+	}
 }
 
 func TestDefaultAppIsKept(t *testing.T) {

@@ -67,7 +67,7 @@ var Settings = []Setting{
 	{Flag: "config", Env: "PARLEY_CONFIG", Group: GroupServer, Type: "path", DefaultDoc: "none",
 		Usage: "TOML config file; flags and environment override its values"},
 	{Flag: "listen", Env: "PARLEY_LISTEN", Key: "listen", Group: GroupServer, Type: "address", Default: DefaultListen,
-		Usage: "listen address for REST (/v4/), the client socket (/v1/ws), /healthz and, without admin_listen, /metrics",
+		Usage: "listen address for REST (/v4/), the client socket (/v1/ws), the web app (/app/), /healthz and, without admin_listen, /metrics",
 		apply: func(c *Config, v string) error { c.Listen = v; return nil }},
 	{Flag: "data", Env: "PARLEY_DATA", Key: "data_dir", Group: GroupServer, Type: "path", Default: DefaultDataDir,
 		Usage: "data directory: the embedded database and the default app",
@@ -103,6 +103,16 @@ var Settings = []Setting{
 				return errors.New("want true or false")
 			}
 			c.Pprof = b
+			return nil
+		}},
+	{Flag: "dev-login", Env: "PARLEY_DEV_LOGIN", Key: "dev_login", Group: GroupOps, Type: "bool", DefaultDoc: "on for the default app on a loopback listen address, else off",
+		Usage: "the web app's development login (POST /app/api/dev-login signs a UserSig for any typed UserID, not for admins); true turns it on for every app whatever the address, false turns it off",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.DevLogin = &b
 			return nil
 		}},
 	{Flag: "request-log-sample", Env: "PARLEY_REQUEST_LOG_SAMPLE", Key: "request_log_sample", Group: GroupOps, Type: "number", Default: "1",
@@ -421,6 +431,7 @@ var AppKeys = []AppKey{
 	{Key: "recall_window_seconds", Type: "integer", Default: "120", Usage: "how long after sending a sender may recall a message"},
 	{Key: "profile_custom_fields", Type: "list", Default: "[]", Usage: "declared custom profile tags: \"Hobby\" is Tag_Profile_Custom_Hobby (1-8 letters, digits, _)"},
 	{Key: "friend_custom_fields", Type: "list", Default: "[]", Usage: "declared custom friend tags: \"Level\" is Tag_SNS_Custom_Level"},
+	{Key: "group_member_caps.<type>", Type: "integer", DefaultDoc: "the type's cap (Private 6000, Public 6000, ChatRoom 10000, Community 100000)", Usage: "[apps.group_member_caps]: the highest MaxMemberNum a group of that type (Private, Public, ChatRoom, Community) may ask for, e.g. Public = 10000 (Tencent's value-added raise); 1 to 1000000"},
 	{Key: "rate_limits.default", Type: "number", Default: "200", Usage: "[apps.rate_limits]: REST calls/s of an API not listed; 0 = unlimited"},
 	{Key: "rate_limits.\"<service>/<command>\"", Type: "number", DefaultDoc: "Tencent's quota for that API", Usage: "[apps.rate_limits]: REST calls/s of one API, e.g. \"sns/friend_add\" = 500; 0 = unlimited"},
 	{Key: "client_rate_limits.messages", Type: "number", Default: fmtFloat(app.DefaultClientRateLimits.Messages), Usage: "[apps.client_rate_limits]: msg.send calls/s per user on the client socket (7008 past it); 0 = unlimited"},

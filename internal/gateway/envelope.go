@@ -72,16 +72,19 @@ func decodeEnvelope(b []byte) (envelope, error) {
 // mode "except" everyone but them (muted, blocked); its length is the
 // caller's list, bounded by MaxGroupPushUsers, never the group's size.
 //
-//	kind=2(1) app(8) len(group)(1) group node(8) origin(8)
+//	kind=2(1) app(8) len(group)(1) group node(8) origin(8) seq(8)
 //	mode(1) count(2) (len(user)(1) user)*count frame...
 type groupEnvelope struct {
 	app    uint64
 	group  string
 	node   uint64
 	origin uint64
-	mode   byte // groupToAll, groupOnly or groupExcept
-	users  []string
-	frame  []byte
+	// seq is the group's seq of a new stored message (0 for every other
+	// event): the receiving node hands those to its sessions in seq order.
+	seq   uint64
+	mode  byte // groupToAll, groupOnly or groupExcept
+	users []string
+	frame []byte
 }
 
 const (
@@ -91,7 +94,7 @@ const (
 )
 
 func (e groupEnvelope) encode() []byte {
-	n := 30 + len(e.group) + len(e.frame)
+	n := 38 + len(e.group) + len(e.frame)
 	for _, u := range e.users {
 		n += 1 + len(u)
 	}
@@ -102,6 +105,7 @@ func (e groupEnvelope) encode() []byte {
 	b = append(b, e.group...)
 	b = binary.BigEndian.AppendUint64(b, e.node)
 	b = binary.BigEndian.AppendUint64(b, e.origin)
+	b = binary.BigEndian.AppendUint64(b, e.seq)
 	b = append(b, e.mode)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(e.users)))
 	for _, u := range e.users {
@@ -120,15 +124,16 @@ func decodeGroupEnvelope(b []byte) (groupEnvelope, error) {
 	e.app = binary.BigEndian.Uint64(b[1:9])
 	n := int(b[9])
 	b = b[10:]
-	if len(b) < n+19 {
+	if len(b) < n+27 {
 		return e, errEnvelope
 	}
 	e.group = string(b[:n])
 	e.node = binary.BigEndian.Uint64(b[n : n+8])
 	e.origin = binary.BigEndian.Uint64(b[n+8 : n+16])
-	e.mode = b[n+16]
-	count := int(binary.BigEndian.Uint16(b[n+17 : n+19]))
-	b = b[n+19:]
+	e.seq = binary.BigEndian.Uint64(b[n+16 : n+24])
+	e.mode = b[n+24]
+	count := int(binary.BigEndian.Uint16(b[n+25 : n+27]))
+	b = b[n+27:]
 	if e.mode > groupExcept || (e.mode == groupToAll && count != 0) {
 		return e, errEnvelope
 	}

@@ -53,6 +53,10 @@ type GroupPush struct {
 	// Except lists members who must not hear it (muted, blocked). Only and
 	// Except are exclusive.
 	Except []string
+	// Seq is the group's seq when the event is a new stored message (0
+	// otherwise): each node hands those to its sessions in seq order,
+	// whichever order the commits' publishes reach it (group_order.go).
+	Seq uint64
 }
 
 // ErrGroupPush is returned by PublishGroup for a push it cannot carry: the
@@ -65,11 +69,14 @@ var ErrGroupPush = errors.New("gateway: invalid group push")
 // group's size: the fan-out to members happens on each node that has some.
 // At most once, like every push: a member that misses it resyncs by seq.
 func (g *Gateway) PublishGroup(app uint64, group string, p GroupPush) error {
-	// A topic's events are its community's members' (convid.CommunityOf).
+	// A topic's events are its community's members' (convid.CommunityOf),
+	// on the community's subject. The node's seq order is the community's
+	// own stream: a topic message passes unordered (seq 0 here), and a
+	// member that sees a gap in the topic's seqs fills it from history.
 	if community, ok := convid.CommunityOf(group); ok {
-		group = community
+		group, p.Seq = community, 0
 	}
-	env := groupEnvelope{app: app, group: group, node: g.nodeID, frame: p.Frame}
+	env := groupEnvelope{app: app, group: group, node: g.nodeID, frame: p.Frame, seq: p.Seq}
 	switch {
 	case len(p.Frame) == 0:
 		return fmt.Errorf("%w: empty frame", ErrGroupPush)
@@ -191,15 +198,29 @@ func (g *Gateway) onGroupEnvelope(subject string, data []byte) {
 		sh.mu.Unlock()
 		return
 	}
-	if len(lg.pending) >= maxQueuedGroupEvents || lg.pendingBytes+len(env.frame) > maxQueuedGroupBytes {
+	if len(lg.pending)+len(lg.order.early) >= maxQueuedGroupEvents || lg.pendingBytes+lg.order.earlyBytes+len(env.frame) > maxQueuedGroupBytes {
 		sh.mu.Unlock()
 		g.groupEventDropped(subject)
 		return
 	}
-	lg.pending = append(lg.pending, env)
-	lg.pendingBytes += len(env.frame)
-	start := !lg.delivering
-	lg.delivering = true
+	if !lg.order.admit(env, &lg.pending, &lg.pendingBytes) {
+		// Held until the message before it arrives (group_order.go).
+		if wait := lg.order.armTimer(); wait > 0 {
+			time.AfterFunc(wait, func() { g.releaseEarly(sh, k, lg) })
+		}
+		sh.mu.Unlock()
+		return
+	}
+	g.startDelivering(sh, lg)
+}
+
+// startDelivering starts lg's deliverer if it has none; the group's shard
+// lock is held and released here.
+func (g *Gateway) startDelivering(sh *groupShard, lg *localGroup) {
+	start := !lg.delivering && len(lg.pending) > 0
+	if start {
+		lg.delivering = true
+	}
 	sh.mu.Unlock()
 	if start {
 		go g.deliverGroup(sh, lg)
@@ -349,6 +370,8 @@ type localGroup struct {
 	pending      []groupEnvelope
 	pendingBytes int
 	delivering   bool
+	// order puts new messages back in seq order before they are pending.
+	order seqOrder
 }
 
 type groupMember struct {

@@ -288,7 +288,11 @@ func (g *Gateway) deliverMessage(e event.Event) {
 			}
 			// Every member hears it, through the group's subject: one
 			// publish whatever the group's size.
-			if err := g.PublishGroup(e.App, group, GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}); err != nil {
+			p := GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}
+			if e.Kind == event.MessageNew {
+				p.Seq = m.Seq
+			}
+			if err := g.PublishGroup(e.App, group, p); err != nil {
 				g.Logger.Error("group push refused", "app", e.App, "group", group, "kind", e.Kind, "err", err)
 			}
 			return

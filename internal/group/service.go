@@ -202,10 +202,20 @@ func checkProfile(a *app.App, r rules.Rules, p Profile) error {
 	if p.JoinOption != nil && !rules.ValidJoinOption(*p.JoinOption) {
 		return newErr(CodeInvalidParam, "Err_Group_ApplyJoinOption_Invalid: %q (FreeAccess, NeedPermission, DisableApply)", *p.JoinOption)
 	}
-	if p.MaxMembers != nil && (*p.MaxMembers < 1 || r.MaxMembers > 0 && *p.MaxMembers > r.MaxMembers) {
-		return newErr(CodeInvalidParam, "Err_Group_MaxMemberNum_Invalid: %d (1 to %d for %s)", *p.MaxMembers, r.MaxMembers, r.V2TIMName)
+	if ceiling := memberCeiling(a, r); p.MaxMembers != nil && (*p.MaxMembers < 1 || ceiling > 0 && *p.MaxMembers > ceiling) {
+		return newErr(CodeInvalidParam, "Err_Group_MaxMemberNum_Invalid: %d (1 to %d for %s)", *p.MaxMembers, ceiling, r.V2TIMName)
 	}
 	return checkCustom("AppDefinedData", p.Custom, a.GroupCustomFields)
+}
+
+// memberCeiling is the highest member cap a group of r's type may ask for
+// in app a: the app's group_member_caps figure for the type, else the rule
+// matrix's (0: no cap).
+func memberCeiling(a *app.App, r rules.Rules) int {
+	if n := a.GroupMemberCaps[r.Type]; n > 0 && r.MaxMembers > 0 {
+		return n
+	}
+	return r.MaxMembers
 }
 
 // state is a group read for a change: the row, its rules and the actor's

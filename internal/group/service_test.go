@@ -561,3 +561,28 @@ func testMembershipEvents(t *testing.T, st store.Store) {
 		}
 	}
 }
+
+// A group may ask for at most its type's member cap (Public: 6,000), unless
+// the app raises it (group_member_caps, Tencent's value-added raise); the
+// raised cap is then the one a full group is held to.
+func TestAppRaisesMemberCap(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := newFixture(t, st, "owner")
+	req := group.CreateRequest{GroupID: "big", Type: rules.Public, Owner: "owner",
+		Profile: group.Profile{Name: str("n"), MaxMembers: intp(10000)}}
+	if _, err := f.svc.Create(t.Context(), f.app, admin, req); code(err) != group.CodeInvalidParam {
+		t.Fatalf("10,000 members in a Public group by default: %v, want %d", err, group.CodeInvalidParam)
+	}
+	f.app.GroupMemberCaps = map[string]int{rules.Public: 10000}
+	if _, err := f.svc.Create(t.Context(), f.app, admin, req); err != nil {
+		t.Fatalf("with the app's cap raised: %v", err)
+	}
+	req.GroupID, req.Profile.MaxMembers = "bigger", intp(10001)
+	if _, err := f.svc.Create(t.Context(), f.app, admin, req); code(err) != group.CodeInvalidParam {
+		t.Fatalf("over the raised cap: %v, want %d", err, group.CodeInvalidParam)
+	}
+}

@@ -157,6 +157,9 @@ type Options struct {
 	// their after-callbacks are consumers of the outbox, their
 	// before-callbacks the Hook (which must then be nil).
 	Webhooks map[store.AppID]webhook.Config
+	// DevLogin turns on the web app's development login (webapp.go): the
+	// node signs a UserSig for any typed UserID. Off by default.
+	DevLogin bool
 }
 
 // requestLogSample resolves RequestLogSample's default.
@@ -269,6 +272,7 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	} else {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	}
+	n.mountWebApp(mux, opts.DevLogin)
 	mux.HandleFunc("GET /readyz", n.ready)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,5 +196,44 @@ func TestWriteObserverSeesGroupCommits(t *testing.T) {
 	defer mu.Unlock()
 	if len(batches) != got {
 		t.Fatalf("observed after ObserveWrites(nil)")
+	}
+}
+
+// The planner statistics (migration 0021) keep a user's lookups on their
+// index: without them SQLite reads a range of the primary key on app_id
+// alone, every row of the app (a conversation list that grew with the
+// size of the user's groups).
+func TestUserLookupsUseTheirIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	open(t, path).Close()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for q, index := range map[string]string{
+		"SELECT read_seq, hidden_seq FROM group_members WHERE app_id = 1 AND user_id = 'u'":                             "group_members_by_",
+		"SELECT * FROM friend_requests WHERE app_id = 1 AND to_id = 'u'":                                                "friend_requests_by_to",
+		"SELECT * FROM friends WHERE app_id = 1 AND peer_id = 'u'":                                                      "friends_by_peer",
+		"SELECT * FROM blocklist WHERE app_id = 1 AND peer_id = 'u'":                                                    "blocklist_by_peer",
+		"SELECT seq FROM group_messages WHERE app_id = 1 AND group_id = 'g' AND sender = 'u' ORDER BY seq DESC LIMIT 1": "group_messages_by_sender",
+	} {
+		rows, err := db.Query("EXPLAIN QUERY PLAN " + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan += detail + "; "
+		}
+		rows.Close()
+		if !strings.Contains(plan, index) {
+			t.Errorf("%s\n  plan %q, want it to use %s", q, plan, index)
+		}
 	}
 }

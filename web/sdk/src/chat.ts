@@ -25,6 +25,8 @@ import {
   toProtocolMark,
   toSetSelf,
 } from './convert.js';
+import { Groups, type CreateGroupOptions, type HandleGroupApplicationOptions, type UpdateGroupProfileOptions } from './group.js';
+import { targetOf } from './group-convert.js';
 import type {
   ChatEvent,
   ChatResponse,
@@ -48,7 +50,7 @@ const MAX_CONVERSATIONS = 1000;
 const CATCH_UP_LIMIT = 1000;
 const HISTORY_PAGE = 100;
 const MESSAGE_LIST_PAGE = 15;
-const RETRIABLE = /^(msg\.send|msg\.history|sync|ping|user\.get|friend\.(list|info|check)|friend_request\.list|friend_group\.list|block\.list|conversation\.(list|get|sync|totalUnread)|conversation_group\.list)$/;
+const RETRIABLE = /^(msg\.send|msg\.history|sync|ping|user\.get|friend\.(list|info|check)|friend_request\.list|friend_group\.list|block\.list|conversation\.(list|get|sync|totalUnread)|conversation_group\.list|group\.(getInfo|getJoinedList|getMembers|getMemberInfo|getApplications))$/;
 
 type State = 'idle' | 'connecting' | 'online' | 'offline' | 'kicked' | 'loggedOut';
 
@@ -129,6 +131,21 @@ export class ChatSDK {
   private profiles = new Map<string, Profile>();
   private friendRemarks = new Map<string, string>();
   private localID = 0;
+  // Groups: the group.* API and the group events, told from this instance's queue.
+  private readonly groups = new Groups({
+    me: () => this.userID,
+    nowMs: () => Date.now() + this.serverTimeOffset * 1000,
+    call: (op, data) => this.call(op, data),
+    emit: (name, data) => this.emit(name, data),
+    profiles: async (userIDs) => {
+      await this.ensureProfiles(userIDs);
+      return this.profiles;
+    },
+    conversationsChanged: () => this.markConversationsDirty(),
+    seenAtLeast: (conversationID, seq) => {
+      if (seq > (this.seen.get(conversationID) ?? 0)) this.setSeen(conversationID, seq);
+    },
+  });
 
   constructor(options: CreateOptions) {
     if (!options || typeof options.SDKAppID !== 'number') throw new ChatError(CODE_INVALID, 'create: SDKAppID (a number) is required');
@@ -202,6 +219,7 @@ export class ChatSDK {
     this.peerRead.clear();
     this.conversations = [];
     this.totalUnread = 0;
+    this.groups.reset();
     this.ready = false;
     this.state = 'connecting';
     this.resetOnline();
@@ -244,6 +262,7 @@ export class ChatSDK {
       this.enqueue(async () => {
         if (!first) await this.syncLog();
         await this.primeMessages();
+        await this.groups.prime();
         await this.refreshConversations(false);
         this.primed = true;
         this.ready = true;
@@ -429,6 +448,7 @@ export class ChatSDK {
   private async applyLog(events: { kind: string; userIDs?: string[] }[]): Promise<void> {
     const touched: string[] = [];
     const profileUsers = new Set<string>();
+    const groupEvents: { kind: string; userIDs?: string[] }[] = [];
     const touch = (what: string) => {
       if (!touched.includes(what)) touched.push(what);
     };
@@ -443,6 +463,10 @@ export class ChatSDK {
         for (const u of e.userIDs ?? []) profileUsers.add(u);
       } else if (k.startsWith('conversation_group.')) touch('conversationGroups');
       else if (k.startsWith('conversation.') || k === 'recv_opt.changed') touch('conversations');
+      else if (k.startsWith('group.')) {
+        touch('groups');
+        groupEvents.push(e);
+      }
     }
     for (const what of touched) {
       switch (what) {
@@ -474,6 +498,9 @@ export class ChatSDK {
         case 'conversations':
           await this.refreshConversations(true);
           break;
+        case 'groups':
+          await this.groups.applyLog(groupEvents);
+          break;
       }
     }
   }
@@ -486,7 +513,7 @@ export class ChatSDK {
       const d = await this.call('sync', { after, limit: 500 });
       if (d.reset) {
         // Entries were pruned: everything is read afresh.
-        await this.applyLog(['friend.added', 'friend_request.added', 'friend_group.changed', 'block.added', 'conversation.changed'].map((kind) => ({ kind })));
+        await this.applyLog(['friend.added', 'friend_request.added', 'friend_group.changed', 'block.added', 'conversation.changed', 'group.joined'].map((kind) => ({ kind })));
         this.eventSeq = d.latestSeq;
         return;
       }
@@ -503,6 +530,7 @@ export class ChatSDK {
   private async resync(): Promise<void> {
     await this.syncLog();
     await this.catchUpMessages();
+    await this.groups.resync();
     await this.refreshConversations(true);
   }
 
@@ -520,16 +548,16 @@ export class ChatSDK {
       }
       case 'msg.recalled': {
         const peer = d.from === me ? d.to : d.from;
-        const conversationID = TYPES.CONV_C2C + peer;
+        const conversationID = d.groupID ? TYPES.CONV_GROUP + d.groupID : TYPES.CONV_C2C + peer;
         let msg: Message | undefined;
         try {
-          const h = await this.call('msg.history', { userID: peer, seq: d.seq, count: 1 });
+          const h = await this.call('msg.history', { ...targetOf(conversationID), seq: d.seq, count: 1 });
           const found = (h.messages ?? []).find((x: any) => x.msgKey === d.msgKey);
           if (found) msg = toMessage(found, me);
         } catch {
           // deleted for this user meanwhile: report what the push says
         }
-        msg ??= { ...toMessage({ msgKey: d.msgKey, from: d.from, to: d.to, seq: d.seq, status: 'recalled' }, me), conversationID };
+        msg ??= { ...toMessage({ msgKey: d.msgKey, from: d.from, to: d.to, seq: d.seq, status: 'recalled', groupID: d.groupID }, me), conversationID };
         msg.isRevoked = true;
         this.emit(EVENT.MESSAGE_REVOKED, [msg]);
         this.markConversationsDirty();
@@ -550,6 +578,10 @@ export class ChatSDK {
         );
         return;
       default:
+        if (kind.startsWith('group.')) {
+          await this.groups.applyPush(kind, d);
+          return;
+        }
         // msg.deleted, conversation.cleared, and pushes of later versions: the list tells.
         this.markConversationsDirty();
     }
@@ -578,15 +610,15 @@ export class ChatSDK {
     if (seq <= seen) return;
     const own = this.ownSeqs.get(conversationID) ?? new Set<number>();
     const sending = this.sending.get(conversationID);
-    const peer = peerOf(conversationID);
+    const target = targetOf(conversationID); // the peer or the group
     const out: Message[] = [];
     const last = pushed ? seq - 1 : seq;
     let next = Math.max(seen + 1, last - CATCH_UP_LIMIT + 1);
-    while (next <= last && peer) {
+    while (next <= last && target) {
       let missing = false;
       for (let s = next; s <= last; s++) if (!own.has(s)) missing = true;
       if (!missing) break;
-      const h = await this.call('msg.history', { userID: peer, seq: next, ascending: true, count: Math.min(HISTORY_PAGE, last - next + 1) });
+      const h = await this.call('msg.history', { ...target, seq: next, ascending: true, count: Math.min(HISTORY_PAGE, last - next + 1) });
       const msgs: any[] = h.messages ?? [];
       for (const raw of msgs) {
         if (raw.seq > last) break;
@@ -614,7 +646,7 @@ export class ChatSDK {
     for (const c of await this.listAll()) this.seen.set(fromProtocolConversationID(c.conversationID), c.lastSeq ?? 0);
   }
 
-  /** After a reconnect: every one-to-one conversation whose last seq passed what was reported gets its gap reported. */
+  /** After a reconnect: every conversation (one-to-one or group) whose last seq passed what was reported gets its gap reported. */
   private async catchUpMessages(): Promise<void> {
     let nextSeq = '';
     let count = 0;
@@ -624,7 +656,7 @@ export class ChatSDK {
       for (const c of d.conversations ?? []) {
         const id = fromProtocolConversationID(c.conversationID);
         const known = this.seen.get(id) ?? 0;
-        if (c.type === 'c2c' && (c.lastSeq ?? 0) > known) await this.deliverUpTo(id, c.lastSeq);
+        if ((c.type === 'c2c' || c.type === 'group') && (c.lastSeq ?? 0) > known) await this.deliverUpTo(id, c.lastSeq);
         else if (!c.pinned && (c.lastSeq ?? 0) === known && known > 0) caughtUp = true; // ordered by last message: the rest are older
       }
       count += (d.conversations ?? []).length;
@@ -656,8 +688,7 @@ export class ChatSDK {
     this.refreshQueued = false;
     const before = this.totalUnread;
     const raw = await this.listAll();
-    await this.ensureProfiles(raw.filter((c) => c.type === 'c2c').map((c) => c.userID));
-    const list = raw.map((c) => toConversation(c, this.userID, this.profiles.get(c.userID) ?? null, this.friendRemarks.get(c.userID) ?? ''));
+    const list = await this.conversationsOf(raw);
     const changed = JSON.stringify(list) !== JSON.stringify(this.conversations);
     this.conversations = list;
     if (!notify) return;
@@ -871,15 +902,16 @@ export class ChatSDK {
 
   private newMessage(options: { to: string; conversationType: string; cloudCustomData?: string; needReadReceipt?: boolean; priority?: string }, type: string, payload: MessagePayload): Message {
     if (!options?.to) throw new ChatError(CODE_INVALID, 'create message: to is required');
-    if (options.conversationType !== TYPES.CONV_C2C) throw new ChatError(CODE_INVALID, 'create message: Parley sends one-to-one messages (CONV_C2C) for now');
+    const group = options.conversationType === TYPES.CONV_GROUP;
+    if (!group && options.conversationType !== TYPES.CONV_C2C) throw new ChatError(CODE_INVALID, 'create message: conversationType must be CONV_C2C or CONV_GROUP');
     const random = Math.floor(Math.random() * 0x100000000) >>> 0;
     const nowMs = Date.now() + this.serverTimeOffset * 1000;
     return {
       ID: `local-${this.userID}-${Date.now().toString(36)}-${(this.localID++).toString(36)}-${random.toString(36)}`,
       type,
       payload,
-      conversationID: TYPES.CONV_C2C + options.to,
-      conversationType: TYPES.CONV_C2C,
+      conversationID: (group ? TYPES.CONV_GROUP : TYPES.CONV_C2C) + options.to,
+      conversationType: group ? TYPES.CONV_GROUP : TYPES.CONV_C2C,
       to: options.to,
       from: this.userID,
       flow: 'out',
@@ -947,12 +979,13 @@ export class ChatSDK {
     sending.add(random);
     let d: any;
     try {
+      const group = message.conversationType === TYPES.CONV_GROUP;
       d = await this.call('msg.send', {
-        to: message.to,
+        ...(group ? { groupID: message.to } : { to: message.to }),
         random,
         clientMsgID: message.ID,
         body: { MsgBody: [{ MsgType: message.type, MsgContent: contentOf(message.type, message.payload) }], CloudCustomData: message.cloudCustomData || undefined },
-        needReadReceipt: message.needReadReceipt || undefined,
+        needReadReceipt: (!group && message.needReadReceipt) || undefined, // not for groups yet
       });
     } catch (e) {
       sending.delete(random);
@@ -982,15 +1015,22 @@ export class ChatSDK {
     return ok({ message });
   }
 
+  /** The peer of a one-to-one conversation; the ops the protocol has only for those refuse a group's clearly. */
+  private peerOnly(conversationID: string | undefined, what: string): string {
+    const peer = peerOf(conversationID ?? '');
+    if (!peer) throw new ChatError(CODE_INVALID, `${what}: one-to-one (C2C) conversations only; Parley has no group version of it yet`);
+    return peer;
+  }
+
   async getMessageList(options: { conversationID: string; nextReqMessageID?: string }): Promise<ChatResponse<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>> {
-    const peer = peerOf(options?.conversationID ?? '');
-    if (!peer) throw new ChatError(CODE_INVALID, 'getMessageList: a C2C conversationID is required');
+    const target = targetOf(options?.conversationID ?? '');
+    if (!target) throw new ChatError(CODE_INVALID, 'getMessageList: a C2C or GROUP conversationID is required');
     let seq = 0;
     if (options.nextReqMessageID) {
       seq = seqOfMsgKey(options.nextReqMessageID) - 1;
       if (seq < 1) return ok({ messageList: [], nextReqMessageID: '', isCompleted: true });
     }
-    const d = await this.call('msg.history', { userID: peer, seq, count: MESSAGE_LIST_PAGE });
+    const d = await this.call('msg.history', { ...target, seq, count: MESSAGE_LIST_PAGE });
     const msgs: any[] = d.messages ?? []; // newest first
     const messageList = msgs.map((m) => toMessage(m, this.userID)).reverse();
     const oldest = messageList[0];
@@ -999,15 +1039,17 @@ export class ChatSDK {
   }
 
   async setMessageRead(options: { conversationID: string }): Promise<ChatResponse<{}>> {
-    const peer = peerOf(options?.conversationID ?? '');
-    if (!peer) throw new ChatError(CODE_INVALID, 'setMessageRead: a C2C conversationID is required');
-    await this.call('msg.read', { userID: peer });
+    const target = targetOf(options?.conversationID ?? '');
+    if (!target) throw new ChatError(CODE_INVALID, 'setMessageRead: a C2C or GROUP conversationID is required');
+    await this.call('msg.read', target);
     await this.enqueue(() => this.refreshConversations(true));
     return ok({});
   }
 
   async revokeMessage(message: Message): Promise<ChatResponse<{ message: Message }>> {
-    await this.call('msg.recall', { userID: peerOf(message.conversationID), msgKey: message.ID });
+    const target = targetOf(message?.conversationID ?? '');
+    if (!target) throw new ChatError(CODE_INVALID, 'revokeMessage: a message of a C2C or GROUP conversation is required');
+    await this.call('msg.recall', { ...target, msgKey: message.ID });
     message.isRevoked = true;
     message.revoker = this.userID;
     this.markConversationsDirty();
@@ -1016,7 +1058,7 @@ export class ChatSDK {
 
   async modifyMessage(message: Message): Promise<ChatResponse<{ message: Message }>> {
     const f = await this.callFrame('msg.modify', {
-      userID: peerOf(message.conversationID),
+      userID: this.peerOnly(message?.conversationID, 'modifyMessage'),
       msgKey: message.ID,
       version: message.version ?? 0,
       body: { MsgBody: [{ MsgType: message.type, MsgContent: contentOf(message.type, message.payload) }], CloudCustomData: message.cloudCustomData },
@@ -1035,7 +1077,7 @@ export class ChatSDK {
     if (!messageList?.length) throw new ChatError(CODE_INVALID, 'deleteMessage: give 1 to 30 messages');
     const conv = messageList[0].conversationID;
     if (messageList.some((m) => m.conversationID !== conv)) throw new ChatError(CODE_INVALID, 'deleteMessage: messages of one conversation');
-    await this.call('msg.delete', { userID: peerOf(conv), msgKeys: messageList.map((m) => m.ID) });
+    await this.call('msg.delete', { userID: this.peerOnly(conv, 'deleteMessage'), msgKeys: messageList.map((m) => m.ID) });
     for (const m of messageList) m.isDeleted = true;
     this.markConversationsDirty();
     return ok({ messageList });
@@ -1046,7 +1088,7 @@ export class ChatSDK {
     if (!messageList?.length) throw new ChatError(CODE_INVALID, 'sendMessageReadReceipt: give 1 to 30 messages');
     const conv = messageList[0].conversationID;
     if (messageList.some((m) => m.conversationID !== conv)) throw new ChatError(CODE_INVALID, 'sendMessageReadReceipt: messages of one conversation');
-    const d = await this.call('msg.receipt', { userID: peerOf(conv), msgKeys: messageList.map((m) => m.ID) });
+    const d = await this.call('msg.receipt', { userID: this.peerOnly(conv, 'sendMessageReadReceipt'), msgKeys: messageList.map((m) => m.ID) });
     const done = new Set<string>(d.msgKeys ?? []);
     return ok({ messageList: messageList.filter((m) => done.has(m.ID)) });
   }
@@ -1144,14 +1186,24 @@ export class ChatSDK {
 
   private async conversationsOf(raw: any[]): Promise<Conversation[]> {
     await this.ensureProfiles(raw.filter((c) => c.type === 'c2c').map((c) => c.userID));
-    return raw.map((c) => toConversation(c, this.userID, this.profiles.get(c.userID) ?? null, this.friendRemarks.get(c.userID) ?? ''));
+    await this.groups.ensureProfiles(raw.filter((c) => c.type === 'group').map((c) => c.groupID));
+    return raw.map((c) =>
+      c.type === 'group'
+        ? toConversation(c, this.userID, null, '', this.groups.profileOf(c.groupID))
+        : toConversation(c, this.userID, this.profiles.get(c.userID) ?? null, this.friendRemarks.get(c.userID) ?? ''),
+    );
   }
 
   async getConversationProfile(conversationID: string): Promise<ChatResponse<{ conversation: Conversation }>> {
     const d = await this.call('conversation.get', { conversationIDs: [toProtocolConversationID(conversationID)] });
     const [c] = await this.conversationsOf(d.conversations ?? []);
     if (c) return ok({ conversation: c });
-    // Not in the list yet: an empty conversation with the peer, as Tencent's SDK answers.
+    // Not in the list yet: an empty conversation with the peer or the group, as Tencent's SDK answers.
+    const target = targetOf(conversationID ?? '');
+    if (target && 'groupID' in target) {
+      const { data } = await this.groups.getGroupProfile({ groupID: target.groupID }); // 10010 for no such group
+      return ok({ conversation: toConversation({ conversationID: toProtocolConversationID(conversationID), type: 'group', groupID: target.groupID }, this.userID, null, '', data.group) });
+    }
     const peer = peerOf(conversationID);
     if (!peer) throw new ChatError(CODE_INVALID, 'getConversationProfile: unknown conversation ' + conversationID);
     await this.ensureProfiles([peer]);
@@ -1187,4 +1239,26 @@ export class ChatSDK {
   getTotalUnreadMessageCount(): number {
     return this.totalUnread;
   }
+
+  // ---------------------------------------------------------------- groups (group.ts)
+
+  createGroup(options: CreateGroupOptions) { return this.groups.createGroup(options); }
+  dismissGroup(groupID: string) { return this.groups.dismissGroup(groupID); }
+  updateGroupProfile(options: UpdateGroupProfileOptions) { return this.groups.updateGroupProfile(options); }
+  getGroupList(options?: { groupProfileFilter?: string[] }) { return this.groups.getGroupList(options); }
+  getGroupProfile(options: { groupID: string; groupCustomFieldFilter?: string[] }) { return this.groups.getGroupProfile(options); }
+  searchGroupByID(groupID: string) { return this.groups.searchGroupByID(groupID); }
+  joinGroup(options: { groupID: string; applyMessage?: string; type?: string }) { return this.groups.joinGroup(options); }
+  quitGroup(groupID: string) { return this.groups.quitGroup(groupID); }
+  getGroupMemberList(options: { groupID: string; count?: number; offset?: number | string; filter?: number; role?: string }) { return this.groups.getGroupMemberList(options); }
+  getGroupMemberProfile(options: { groupID: string; userIDList: string[]; memberCustomFieldFilter?: string[] }) { return this.groups.getGroupMemberProfile(options); }
+  addGroupMember(options: { groupID: string; userIDList: string[] }) { return this.groups.addGroupMember(options); }
+  deleteGroupMember(options: { groupID: string; userIDList: string[]; reason?: string; duration?: number }) { return this.groups.deleteGroupMember(options); }
+  setGroupMemberRole(options: { groupID: string; userID: string; role: string }) { return this.groups.setGroupMemberRole(options); }
+  setGroupMemberMuteTime(options: { groupID: string; userID: string; muteTime: number }) { return this.groups.setGroupMemberMuteTime(options); }
+  setGroupMemberNameCard(options: { groupID: string; nameCard: string; userID?: string }) { return this.groups.setGroupMemberNameCard(options); }
+  setGroupMemberCustomField(options: { groupID: string; memberCustomField: { key: string; value: unknown }[]; userID?: string }) { return this.groups.setGroupMemberCustomField(options); }
+  changeGroupOwner(options: { groupID: string; newOwnerID: string }) { return this.groups.changeGroupOwner(options); }
+  getGroupApplicationList() { return this.groups.getGroupApplicationList(); }
+  handleGroupApplication(options: HandleGroupApplicationOptions) { return this.groups.handleGroupApplication(options); }
 }

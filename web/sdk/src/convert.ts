@@ -1,7 +1,7 @@
 // Conversion between Parley's protocol objects and Tencent's Web SDK objects.
 
 import { TYPES, allowTypeByIndex, genderByIndex, remindTypeByRecvOpt } from './constants.js';
-import type { Conversation, CustomField, Friend, FriendApplication, LastMessage, Message, MessagePayload, Profile } from './types.js';
+import type { Conversation, CustomField, Friend, FriendApplication, Group, LastMessage, Message, MessagePayload, Profile } from './types.js';
 
 const PROFILE_CUSTOM = 'Tag_Profile_Custom_';
 const FRIEND_CUSTOM = 'Tag_SNS_Custom_';
@@ -165,6 +165,8 @@ export function messageForShow(type: string, p: any): string {
       return '[File]';
     case TYPES.MSG_CUSTOM:
       return '[Custom Messages]';
+    case TYPES.MSG_GRP_TIP:
+      return '[Group Notification]';
     default:
       return '[Message]';
   }
@@ -227,7 +229,7 @@ export function toLastMessage(m: Message): LastMessage {
   };
 }
 
-export function toConversation(c: any, me: string, profile: Profile | null, remark: string): Conversation {
+export function toConversation(c: any, me: string, profile: Profile | null, remark: string, group: Group | null = null): Conversation {
   const last = c.lastMessage ? toLastMessage(toMessage(c.lastMessage, me)) : null;
   return {
     conversationID: fromProtocolConversationID(c.conversationID),
@@ -235,7 +237,7 @@ export function toConversation(c: any, me: string, profile: Profile | null, rema
     userID: c.userID ?? '',
     unreadCount: c.unreadCount ?? 0,
     lastMessage: last,
-    groupProfile: null,
+    groupProfile: group,
     userProfile: profile,
     groupAtInfoList: [],
     remark,

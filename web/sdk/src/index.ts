@@ -7,6 +7,7 @@ import type { CreateOptions } from './types.js';
 
 export { ChatSDK } from './chat.js';
 export type { TextMessageOptions, ImageMessageOptions, FileMessageOptions, CustomMessageOptions } from './chat.js';
+export type { CreateGroupOptions, UpdateGroupProfileOptions, HandleGroupApplicationOptions } from './group.js';
 export { ChatError } from './connection.js';
 export { EVENT, TYPES } from './constants.js';
 export type * from './types.js';

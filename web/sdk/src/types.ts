@@ -212,7 +212,8 @@ export interface Conversation {
   userID: string;
   unreadCount: number;
   lastMessage: LastMessage | null;
-  groupProfile: null;
+  /** The group of a group conversation (GROUP<groupID>), null for a one-to-one one. */
+  groupProfile: Group | null;
   userProfile: Profile | null;
   groupAtInfoList: unknown[];
   remark: string;
@@ -239,4 +240,94 @@ export interface KickedOutEvent {
 export interface ChatEvent<T = unknown> {
   name: string;
   data: T;
+}
+
+/** This user's membership in a group (Group.selfInfo). */
+export interface GroupSelfInfo {
+  role: string;
+  messageRemindType: string;
+  /** Unix seconds. */
+  joinTime: number;
+  nameCard: string;
+}
+
+/** Tencent's Group. Parley has both spellings of the counts: the typings' memberCount and the guide's memberNum. */
+export interface Group {
+  groupID: string;
+  name: string;
+  avatar: string;
+  /** TYPES.GRP_*. */
+  type: string;
+  introduction: string;
+  notification: string;
+  ownerID: string;
+  /** Unix seconds. */
+  createTime: number;
+  infoSequence: number;
+  lastInfoTime: number;
+  /** In getGroupList answers (null where the membership was not read). */
+  selfInfo: GroupSelfInfo | null;
+  lastMessage: { lastTime: number; lastSequence: number; fromAccount: string; messageForShow: string };
+  nextMessageSeq: number;
+  memberCount: number;
+  memberNum: number;
+  maxMemberCount: number;
+  maxMemberNum: number;
+  muteAllMembers: boolean;
+  /** TYPES.JOIN_OPTIONS_*. */
+  joinOption: string;
+  groupCustomField: CustomField[];
+  isSupportTopic: boolean;
+}
+
+export interface GroupMember {
+  userID: string;
+  nick: string;
+  avatar: string;
+  /** TYPES.GRP_MBR_ROLE_*. */
+  role: string;
+  /** Unix seconds. */
+  joinTime: number;
+  nameCard: string;
+  /** Unix seconds; 0 or past: not muted. */
+  muteUntil: number;
+  memberCustomField: CustomField[];
+}
+
+/** A pending join request (getGroupApplicationList), what handleGroupApplication takes as `application`. */
+export interface GroupApplication {
+  groupID: string;
+  applicant: string;
+  applicantNick: string;
+  applicantAvatar: string;
+  /** The applicant's message. */
+  note: string;
+  /** Unix seconds. */
+  time: number;
+  /** 0: a request to join (Parley has no invitations that wait for the invitee). */
+  applicationType: number;
+}
+
+/** The payload of a MSG_GRP_TIP message. */
+export interface GroupTipPayload {
+  /** TYPES.GRP_TIP_*. */
+  operationType: number;
+  operatorID: string;
+  userIDList: string[];
+  /** GRP_TIP_GRP_PROFILE_UPDATED: the changed fields of the Group, by its field names. */
+  newGroupProfile: Record<string, unknown> | null;
+  /** GRP_TIP_MBR_PROFILE_UPDATED: the members changed; muteTime is the seconds left muted (0: unmuted). */
+  memberList: { userID: string; muteTime: number; nameCard?: string }[];
+}
+
+/** The payload of a MSG_GRP_SYS_NOTICE message (conversation @TIM#SYSTEM). */
+export interface GroupSystemNoticePayload {
+  /** The group as known when the notice was made (after a dismissal or a kick: its ID and what was cached). */
+  groupProfile: Partial<Group> & { groupID: string };
+  /** 1 join request, 2 accepted, 3 refused, 4 kicked, 5 dismissed, 6 created, 7 invited, 8 quit, 9 made admin, 10 admin revoked. */
+  operationType: number;
+  operatorID: string;
+  /** The applicant's message (1), or the handler's (2, 3) where Parley has it. */
+  handleMessage: string;
+  userDefinedField: string;
 }

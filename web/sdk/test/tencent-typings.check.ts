@@ -14,7 +14,7 @@
 import type TencentCloudChat from '@tencentcloud/chat';
 import type { ChatSDK as TencentChatSDK, Message as TencentMessage } from '@tencentcloud/chat';
 import type Parley from '../src/index.js';
-import type { ChatResponse, ChatSDK, Conversation, EVENT, Friend, FriendApplication, FriendGroup, Profile, TYPES, UserResult } from '../src/index.js';
+import type { ChatResponse, ChatSDK, Conversation, EVENT, Friend, FriendApplication, FriendGroup, Group, GroupApplication, GroupMember, Profile, TYPES, UserResult } from '../src/index.js';
 
 type Eq<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
@@ -48,6 +48,12 @@ type MessageMethods = 'createTextMessage' | 'createImageMessage' | 'createFileMe
 // Tencent's create* take MESSAGE_OPTIONS, whose payload is `any`; Parley's payloads are typed (by URL for files).
 export const withMessages: Pick<TencentAsStrings, MessageMethods> = parley;
 
+type GroupMethods =
+  | 'createGroup' | 'dismissGroup' | 'updateGroupProfile' | 'getGroupList' | 'getGroupProfile' | 'searchGroupByID' | 'joinGroup' | 'quitGroup'
+  | 'getGroupMemberList' | 'getGroupMemberProfile' | 'addGroupMember' | 'deleteGroupMember' | 'setGroupMemberRole' | 'setGroupMemberMuteTime'
+  | 'setGroupMemberNameCard' | 'setGroupMemberCustomField' | 'changeGroupOwner' | 'handleGroupApplication' | 'getGroupApplicationList';
+export const withGroups: Pick<TencentAsStrings, GroupMethods> = parley;
+
 // ---- logout: Tencent's class says Promise<void>, its guide resolves `imResponse`; Parley resolves {code, data}.
 export type LogoutParams = Assert<Eq<Parameters<ChatSDK['logout']>, Parameters<TencentChatSDK['logout']>>>;
 export type LogoutResult = Assert<Eq<ReturnType<ChatSDK['logout']>, Promise<ChatResponse<{}>>>>;
@@ -68,3 +74,7 @@ export type R4 = Assert<Eq<Awaited<ReturnType<ChatSDK['getFriendGroupList']>>['d
 export type R5 = Assert<Eq<Awaited<ReturnType<ChatSDK['getFriendApplicationList']>>['data']['friendApplicationList'], FriendApplication[]>>;
 export type R6 = Assert<Eq<Awaited<ReturnType<ChatSDK['getConversationList']>>['data']['conversationList'], Conversation[]>>;
 export type R7 = Assert<Eq<ReturnType<ChatSDK['getTotalUnreadMessageCount']>, number>>;
+export type R8 = Assert<Eq<Awaited<ReturnType<ChatSDK['getGroupList']>>['data']['groupList'], Group[]>>;
+export type R9 = Assert<Eq<Awaited<ReturnType<ChatSDK['getGroupMemberList']>>['data']['memberList'], GroupMember[]>>;
+export type R10 = Assert<Eq<Awaited<ReturnType<ChatSDK['getGroupApplicationList']>>['data']['applicationList'], GroupApplication[]>>;
+export type R11 = Assert<Eq<Conversation['groupProfile'], Group | null>>;
