@@ -10,6 +10,10 @@ import (
 	"github.com/parleyim/parley/internal/store"
 )
 
+// The group views join from the owner's member rows (CROSS JOIN: SQLite
+// keeps that order; its planner, with no statistics for groups, would
+// otherwise read every group of the app first).
+//
 // listSource is every view of one owner as one relation l (arguments: app,
 // owner, three times, listArgs): one-to-one views joined with their conversation's
 // shared row (none before the first message), group memberships
@@ -26,8 +30,8 @@ const listSource = `(SELECT uc.conv_key, uc.peer, 'c2c_' || uc.peer AS conv_id, 
 	UNION ALL
 	SELECT 'group:' || gm.group_id, '', 'group_' || gm.group_id, g.last_seq, g.last_time, gm.read_seq,
 		gm.cleared_seq, gm.hidden_seq, gm.pinned_at, gm.draft, gm.draft_time, gm.version, ` + groupUnreadExpr + `
-	FROM group_members gm JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-	WHERE gm.app_id = ? AND gm.user_id = ?` + topicListBranch + `) l`
+	FROM group_members gm CROSS JOIN groups g
+	WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id` + topicListBranch + `) l`
 
 // inListCond: a view is in its owner's list while it has no conversation
 // row yet (a pin or draft before the first message) or its last message is
@@ -239,9 +243,8 @@ func (t *txn) ConversationUnreadTotal(ctx context.Context, app store.AppID, owne
 		return 0, err
 	}
 	// O(groups joined): each member row carries its counters.
-	err = t.queryRow(ctx, `SELECT CAST(SUM(`+groupUnreadExpr+`) AS BIGINT) FROM group_members gm
-		JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-		WHERE gm.app_id = ? AND gm.user_id = ? AND g.last_seq > gm.hidden_seq`, int64(app), owner).Scan(&groups)
+	err = t.queryRow(ctx, `SELECT CAST(SUM(`+groupUnreadExpr+`) AS BIGINT) FROM group_members gm CROSS JOIN groups g
+		WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id AND g.last_seq > gm.hidden_seq`, int64(app), owner).Scan(&groups)
 	if err != nil {
 		return 0, err
 	}

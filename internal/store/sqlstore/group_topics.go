@@ -41,7 +41,7 @@ func (t *txn) CreateTopic(ctx context.Context, tp store.Topic) (bool, error) {
 }
 
 func (t *txn) Topics(ctx context.Context, app store.AppID, communityID string, ids []string) ([]store.Topic, error) {
-	q := `SELECT ` + topicColumns + ` FROM groups WHERE app_id = ? AND community_id = ?`
+	q := `SELECT ` + topicColumns + ` FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> ''`
 	args := []any{int64(app), communityID}
 	if ids != nil {
 		if len(ids) == 0 {
@@ -73,7 +73,7 @@ func (t *txn) Topics(ctx context.Context, app store.AppID, communityID string, i
 
 func (t *txn) CountTopics(ctx context.Context, app store.AppID, communityID string) (int, error) {
 	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE app_id = ? AND community_id = ?`, int64(app), communityID).Scan(&n)
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> ''`, int64(app), communityID).Scan(&n)
 	return n, err
 }
 
@@ -125,14 +125,14 @@ func (t *txn) DeleteCommunityTopics(ctx context.Context, app store.AppID, commun
 		return nil
 	}
 	for _, q := range []string{
-		`DELETE FROM group_messages WHERE app_id = ? AND group_id IN (SELECT group_id FROM groups WHERE app_id = ? AND community_id = ?)`,
-		`DELETE FROM group_topic_cursors WHERE app_id = ? AND topic_id IN (SELECT group_id FROM groups WHERE app_id = ? AND community_id = ?)`,
+		`DELETE FROM group_messages WHERE app_id = ? AND group_id IN (SELECT group_id FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> '')`,
+		`DELETE FROM group_topic_cursors WHERE app_id = ? AND topic_id IN (SELECT group_id FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> '')`,
 	} {
 		if _, err := t.exec(ctx, q, int64(app), int64(app), communityID); err != nil {
 			return err
 		}
 	}
-	_, err := t.exec(ctx, `DELETE FROM groups WHERE app_id = ? AND community_id = ?`, int64(app), communityID)
+	_, err := t.exec(ctx, `DELETE FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> ''`, int64(app), communityID)
 	return err
 }
 
@@ -147,14 +147,19 @@ type topicView struct {
 	excludedAtRead   int64
 }
 
+// topicFromMembers reaches the owner's topics from their member rows: the
+// CROSS JOIN keeps that order on SQLite (the owner's few member rows
+// first, then each community's topics through groups_topics), and
+// community_id <> ” lets the partial index apply; PostgreSQL plans it as
+// the inner join it is.
+const topicFromMembers = ` FROM group_members gm CROSS JOIN groups t
+	LEFT JOIN group_topic_cursors tc ON tc.app_id = t.app_id AND tc.topic_id = t.group_id AND tc.user_id = gm.user_id
+	WHERE gm.app_id = ? AND gm.user_id = ? AND t.app_id = gm.app_id AND t.community_id = gm.group_id AND t.community_id <> ''`
+
 // topicViewQuery is the owner's topics of the communities they are a
 // member of, with their cursor row when they have one.
 const topicViewQuery = `SELECT t.group_id, t.last_seq, t.last_time, t.unread_excluded, gm.joined_at,
-	c.read_seq, c.own_sent, c.own_at_read, c.excluded_at_read, c.version
-	FROM group_members gm
-	JOIN groups t ON t.app_id = gm.app_id AND t.community_id = gm.group_id
-	LEFT JOIN group_topic_cursors c ON c.app_id = t.app_id AND c.topic_id = t.group_id AND c.user_id = gm.user_id
-	WHERE gm.app_id = ? AND gm.user_id = ?`
+	tc.read_seq, tc.own_sent, tc.own_at_read, tc.excluded_at_read, tc.version` + topicFromMembers
 
 func (t *txn) TopicViews(ctx context.Context, app store.AppID, owner, communityID string, ids []string) ([]store.Conversation, error) {
 	filter := ` AND gm.group_id = ?`
@@ -353,8 +358,6 @@ const (
 	topicListBranch = `
 	UNION ALL
 	SELECT 'group:' || t.group_id, '', 'group_' || t.group_id, t.last_seq, t.last_time, ` + topicReadExpr + `,
-		0, 0, 0, '', 0, COALESCE(tc.version, 0), (CASE WHEN ` + topicUnreadCalc + ` > 0 THEN ` + topicUnreadCalc + ` ELSE 0 END)
-	FROM group_members gm JOIN groups t ON t.app_id = gm.app_id AND t.community_id = gm.group_id
-	LEFT JOIN group_topic_cursors tc ON tc.app_id = t.app_id AND tc.topic_id = t.group_id AND tc.user_id = gm.user_id
-	WHERE gm.app_id = ? AND gm.user_id = ?`
+		0, 0, 0, '', 0, COALESCE(tc.version, 0), (CASE WHEN ` + topicUnreadCalc + ` > 0 THEN ` + topicUnreadCalc + ` ELSE 0 END)` +
+		topicFromMembers
 )

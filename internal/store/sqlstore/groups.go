@@ -189,8 +189,8 @@ const groupUnreadExpr = `(CASE WHEN g.no_unread <> 0 THEN 0 WHEN (g.last_seq - g
 
 const groupViewQuery = `SELECT gm.group_id, g.last_seq, g.last_time, gm.read_seq, gm.cleared_seq, gm.hidden_seq, gm.pinned_at,
 	gm.join_seq, gm.version, ` + groupUnreadExpr + `
-	FROM group_members gm JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-	WHERE gm.app_id = ? AND gm.user_id = ?`
+	FROM group_members gm CROSS JOIN groups g
+	WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id`
 
 // groupViews reads owner's group views that filter (conditions on gm and
 // g) selects.

@@ -5,9 +5,13 @@
 -- <communityID>@TOPIC#_<x>. custom_string is the topic's CustomString.
 ALTER TABLE groups ADD COLUMN community_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE groups ADD COLUMN custom_string TEXT NOT NULL DEFAULT '';
--- Not partial: the joins from a member row (t.community_id = gm.group_id) seek it
--- without implying community_id <> ''.
-CREATE INDEX groups_topics ON groups (app_id, community_id, group_id);
+-- A community's topics, covering what a member's topic views read (seq,
+-- last time, excluded count), so a view or the conversation list reaches a
+-- member's topics from their member rows without a range of the app's
+-- groups; partial, so an ordinary group's message updates no entry here.
+-- Queries name community_id <> '' for it to apply.
+CREATE INDEX groups_topics ON groups (app_id, community_id, group_id, last_seq, last_time, unread_excluded)
+	WHERE community_id <> '';
 
 -- A member's read cursor in a topic, written only once the member reads
 -- or sends there: every member of the community reads all its topics, and
