@@ -67,6 +67,19 @@ func TestTopicREST(t *testing.T) {
 	rcWant(t, "send to another community's topic", s.Call("group_open_http_svc/send_group_msg", `{"GroupId":"pub","TopicId":"cm@TOPIC#_chat",
 		"Random":9,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]}`), 10015)
 
+	// History and recall of a topic: group_msg_get_simple and group_msg_recall with TopicId.
+	resp = s.Call("group_open_http_svc/group_msg_get_simple", `{"GroupId":"cm","TopicId":"cm@TOPIC#_chat","ReqMsgNumber":10}`)
+	rcWant(t, "topic history", resp, 0)
+	if msgs, _ := resp["RspMsgList"].([]any); len(msgs) != 2 || fmt.Sprint(msgs[0].(map[string]any)["MsgSeq"]) != "2" {
+		t.Fatalf("topic history %v", resp)
+	}
+	resp = s.Call("group_open_http_svc/group_msg_recall", `{"GroupId":"cm","TopicId":"cm@TOPIC#_chat","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":9}]}`)
+	rcWant(t, "topic recall", resp, 0)
+	if rets := fmt.Sprint(resp["RecallRetList"]); rets != "[map[MsgSeq:1 RetCode:0] map[MsgSeq:9 RetCode:10030]]" {
+		t.Fatalf("topic recall results %s", rets)
+	}
+	rcWant(t, "history of a topic of another group", s.Call("group_open_http_svc/group_msg_get_simple",
+		`{"GroupId":"pub","TopicId":"cm@TOPIC#_chat","ReqMsgNumber":10}`), 10015)
 	rcWant(t, "modify", s.Call("million_group_open_http_svc/modify_topic", `{"GroupId":"cm","TopicId":"cm@TOPIC#_chat","TopicName":"renamed",
 		"MuteAllMember":"On","Notification":"n"}`), 0)
 	resp = s.Call("million_group_open_http_svc/get_topic", `{"GroupId":"cm","From_Account":"adm","TopicIdList":["cm@TOPIC#_chat","cm@TOPIC#_old"]}`)
