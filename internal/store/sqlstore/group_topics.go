@@ -361,3 +361,12 @@ const (
 		0, 0, 0, '', 0, COALESCE(tc.version, 0), (CASE WHEN ` + topicUnreadCalc + ` > 0 THEN ` + topicUnreadCalc + ` ELSE 0 END)` +
 		topicFromMembers
 )
+
+// leaveTopics deletes user's cursors in the topics of community, whom they
+// left: a member who comes back starts read up to their new join, like a
+// member who never opened a topic.
+func (t *txn) leaveTopics(ctx context.Context, app store.AppID, community, user string) error {
+	_, err := t.exec(ctx, `DELETE FROM group_topic_cursors WHERE app_id = ? AND user_id = ? AND topic_id IN
+		(SELECT group_id FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> '')`, int64(app), user, int64(app), community)
+	return err
+}

@@ -84,6 +84,9 @@ func (t *txn) LeaveGroup(ctx context.Context, app store.AppID, groupID, user str
 	if err != nil || n == 0 {
 		return false, err
 	}
+	if err := t.leaveTopics(ctx, app, groupID, user); err != nil {
+		return false, err
+	}
 	_, err = t.exec(ctx, `UPDATE groups SET member_count = member_count - 1 WHERE app_id = ? AND group_id = ?`, int64(app), groupID)
 	return err == nil, err
 }

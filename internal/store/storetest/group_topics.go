@@ -172,6 +172,19 @@ func testGroupTopics(t *testing.T, s store.Store) {
 		t.Fatalf("alice's conversations %+v lack the topic", list)
 	}
 
+	// bob leaves and comes back: his cursor went with him, and what was
+	// sent before his new join is read.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.LeaveGroup(ctx, app1, "c1", "bob"); err != nil {
+			return err
+		}
+		_, err := tx.JoinGroup(ctx, app1, "c1", "bob", 450)
+		return err
+	})
+	if c, ok := topicView(t, s, "bob"); !ok || c.ReadSeq != 4 || c.Unread != 0 {
+		t.Fatalf("bob back in the community: %+v %v, want read 4 unread 0", c, ok)
+	}
+
 	name, mute := "renamed", true
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if ok, err := tx.UpdateTopic(ctx, app1, "c1", topicT1, store.TopicUpdate{Name: &name, MuteAll: &mute, InfoTime: 500}); err != nil || !ok {
