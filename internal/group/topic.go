@@ -207,6 +207,15 @@ func (s *Service) CreateTopic(ctx context.Context, a *app.App, actor Actor, req 
 			return TopicInfo{}, err
 		}
 	}
+	// The before-create hook is asked outside any write; a community that
+	// is not one is left to the write's own check.
+	if s.Hook.HasTopic() {
+		v := s.Hook.CreateTopic(ctx, hook.TopicCreate{App: a.SDKAppID, GroupID: req.CommunityID, TopicID: req.TopicID,
+			Operator: operatorOf(actor), Name: *p.Name})
+		if err := v.Err(); err != nil {
+			return TopicInfo{}, err
+		}
+	}
 	now := s.now().Unix()
 	t := store.Topic{App: a.SDKAppID, CommunityID: req.CommunityID, Name: *p.Name, FaceURL: valueOr(p.FaceURL),
 		Introduction: valueOr(p.Introduction), Notification: valueOr(p.Notification), CustomString: valueOr(p.CustomString),

@@ -51,7 +51,8 @@ const (
 	CmdGroupAfterInfoChanged   = "Group.CallbackAfterGroupInfoChanged"
 	CmdGroupAfterRecallMsg     = "Group.CallbackAfterRecallMsg"
 	CmdGroupAfterChangeOwner   = "Group.CallbackAfterChangeGroupOwner"
-	// The topic after-callbacks (group/topic.go produces them).
+	// The topic callbacks (group/topic.go asks and produces them).
+	CmdGroupBeforeCreateTopic     = "Group.CallbackBeforeCreateTopic"
 	CmdGroupAfterCreateTopic      = "Group.CallbackAfterCreateTopic"
 	CmdGroupAfterTopicDestroyed   = "Group.CallbackAfterTopicDestroyed"
 	CmdGroupAfterTopicInfoChanged = "Group.CallbackAfterTopicInfoChanged"
@@ -93,11 +94,11 @@ var Commands = []Command{
 	{Name: CmdGroupAfterInfoChanged, Kind: outbox.KindGroupInfoChanged, Available: true},
 	{Name: CmdGroupAfterRecallMsg, Kind: outbox.KindGroupMessageRecalled, Available: true},
 	// Known names without a producer: features Parley does not have yet
-	// (topics, group attributes, group read receipts, member-state and
+	// (group attributes, group read receipts, member-state and
 	// send-exception reports).
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
-	{Name: "Group.CallbackBeforeCreateTopic", Before: true},
+	{Name: CmdGroupBeforeCreateTopic, Before: true, Available: true},
 	{Name: CmdGroupAfterCreateTopic, Kind: outbox.KindTopicCreated, Available: true},
 	{Name: CmdGroupAfterTopicDestroyed, Kind: outbox.KindTopicDestroyed, Available: true},
 	{Name: CmdGroupAfterTopicInfoChanged, Kind: outbox.KindTopicInfoChanged, Available: true},
