@@ -98,10 +98,12 @@ var Commands = []Command{
 	// send-exception reports).
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
+	// Topics (group/topic.go), in Tencent's order among the others.
 	{Name: CmdGroupBeforeCreateTopic, Before: true, Available: true},
 	{Name: CmdGroupAfterCreateTopic, Kind: outbox.KindTopicCreated, Available: true},
 	{Name: CmdGroupAfterTopicDestroyed, Kind: outbox.KindTopicDestroyed, Available: true},
 	{Name: CmdGroupAfterTopicInfoChanged, Kind: outbox.KindTopicInfoChanged, Available: true},
+	// Known names without a producer, again.
 	{Name: "Group.CallbackAfterMemberFieldChanged"},
 	{Name: "Group.CallbackAfterGroupAttrChanged"},
 	{Name: "Group.CallbackAfterReadReceipt"},
