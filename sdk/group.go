@@ -523,6 +523,8 @@ func (m *Manager) onGroupPush(kind string, data json.RawMessage) {
 		m.onGroupAttrPush(kind, data)
 	case "group.system_notice":
 		m.onGroupSystemNotice(data)
+	case "group.topic_created", "group.topic_deleted", "group.topic_changed":
+		m.onTopicPush(kind, data)
 	default:
 		m.log.Info("parley sdk: ignoring an unknown group push", "push", kind)
 	}

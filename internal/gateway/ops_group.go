@@ -51,6 +51,7 @@ func (g *Gateway) chatGroupOps() {
 	g.ops["group.refuseApplication"] = g.needGroups(g.chatGroupHandleApplication(false))
 	g.chatGroupAttrOps() // ops_group_attr.go
 	g.chatGroupMoreOps()
+	g.chatGroupTopicOps()
 
 	// The message ops serve a group conversation when the request names a
 	// groupID (or a group_<id> conversationID); otherwise they are the

@@ -19,6 +19,7 @@ type Tx interface {
 	store.GroupApplications
 	store.GroupAttrs
 	store.GroupMore
+	store.GroupTopics
 	store.EventAppender
 	store.OutboxAppender
 }

@@ -167,7 +167,7 @@ func (s *Service) UserGroups(ctx context.Context, app uint64, user string) ([]st
 // still speak when all are muted. A sender who is not a member (the app's
 // admin) is never muted.
 func checkNotMuted(ctx context.Context, tx Tx, a *app.App, g store.Group, user string, now int64) error {
-	m, ok, err := tx.GroupMember(ctx, a.SDKAppID, g.ID, user)
+	m, ok, err := tx.GroupMember(ctx, a.SDKAppID, memberGroupOf(g.ID), user)
 	if err != nil || !ok {
 		return err
 	}

@@ -354,6 +354,7 @@ type GroupFull struct {
 // (Group.CallbackAfterSendMsg).
 type GroupMessageSent struct {
 	GroupID  string `json:"GroupId"`
+	TopicID  string `json:"TopicId,omitempty"` // a community topic's message: GroupId is the community
 	Type     string `json:"Type"`
 	From     string `json:"From_Account"`
 	Operator string `json:"Operator_Account"`
@@ -380,6 +381,7 @@ type GroupMsgSeq struct {
 // (Group.CallbackAfterRecallMsg).
 type GroupMessageRecalled struct {
 	GroupID     string        `json:"GroupId"`
+	TopicID     string        `json:"TopicId,omitempty"` // a community topic's message: GroupId is the community
 	Type        string        `json:"Type"`
 	Operator    string        `json:"Operator_Account"`
 	MsgSeqs     []GroupMsgSeq `json:"MsgSeqList"`

@@ -56,6 +56,7 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "get_group_msg_receipt", s.getGroupMsgReceipt)
 	s.add(svcGroup, "get_group_msg_receipt_detail", s.getGroupMsgReceiptDetail)
 	s.groupMoreRoutes()
+	s.groupTopicRoutes()
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
@@ -870,13 +871,14 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 	if len(f.MsgBody) == 0 {
 		return nil, errcode.New(codeGroupBadParam, "Err_Group_MsgBody_Missing: MsgBody is required")
 	}
-	if f.TopicId != "" {
-		// Refused rather than sent to everyone: topics are not served yet.
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId is not served yet")
-	}
 	if len(f.To_Account) > MaxGroupMsgReceivers {
 		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_To_Account_Too_Many: at most %d receivers", MaxGroupMsgReceivers)
 	}
+	groupID, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
+	}
+	f.GroupId = groupID
 	if err := checkOfflinePush(f.OfflinePushInfo); err != nil {
 		return nil, err
 	}
@@ -952,10 +954,11 @@ func (s *Server) groupMsgGetSimple(c *call) (response, error) {
 	if f.ReqMsgNumber == nil || *f.ReqMsgNumber < 1 || *f.ReqMsgNumber > MaxGroupMsgNumber {
 		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_ReqMsgNumber_Invalid: 1 to %d", MaxGroupMsgNumber)
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_TopicId_Unsupported: topics are not served yet")
-	}
 	if err := s.notForAVChatRoom(c, f.GroupId); err != nil {
+		return nil, err
+	}
+	conv, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
 		return nil, err
 	}
 	// Recalled messages are skipped unless asked for: read past them, a
@@ -965,7 +968,7 @@ func (s *Server) groupMsgGetSimple(c *call) (response, error) {
 	out := make([]groupMsgOut, 0, want)
 	finished := false
 	for len(out) < want && !finished {
-		page, err := s.Messages.GroupMessages(c.ctx, c.app, f.GroupId, before, want)
+		page, err := s.Messages.GroupMessages(c.ctx, c.app, conv, before, want)
 		if err != nil {
 			return nil, err
 		}
@@ -1020,10 +1023,11 @@ func (s *Server) groupMsgRecall(c *call) (response, error) {
 	if len(f.MsgSeqList) == 0 || len(f.MsgSeqList) > MaxGroupRecallSeqs {
 		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_MsgSeqList_Invalid: 1 to %d seqs", MaxGroupRecallSeqs)
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_TopicId_Unsupported: topics are not served yet")
-	}
 	if err := s.notForAVChatRoom(c, f.GroupId); err != nil {
+		return nil, err
+	}
+	conv, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
 		return nil, err
 	}
 	type ret struct {
@@ -1033,7 +1037,7 @@ func (s *Server) groupMsgRecall(c *call) (response, error) {
 	out := make([]ret, len(f.MsgSeqList))
 	for i, item := range f.MsgSeqList {
 		out[i].MsgSeq = item.MsgSeq
-		key, found, err := s.Messages.GroupMessageKey(c.ctx, c.app, f.GroupId, item.MsgSeq)
+		key, found, err := s.Messages.GroupMessageKey(c.ctx, c.app, conv, item.MsgSeq)
 		if err != nil {
 			return nil, err
 		}
@@ -1041,7 +1045,7 @@ func (s *Server) groupMsgRecall(c *call) (response, error) {
 			out[i].RetCode = codeGroupMsgNotExist
 			continue
 		}
-		_, err = s.Messages.RecallIn(c.ctx, c.app, c.identifier, convid.Group(f.GroupId), key, true, nil)
+		_, err = s.Messages.RecallIn(c.ctx, c.app, c.identifier, convid.Group(conv), key, true, nil)
 		switch code := errcode.As(err, codeGroupInternal); {
 		case err == nil:
 		case code.Code == message.CodeNoSuchMessage:

@@ -259,6 +259,12 @@ func TestOpenAPIResponsesDocumented(t *testing.T) {
 		{"group_open_http_svc/get_group_counter", `{"GroupId":"og1","GroupCounterKeys":["like"]}`},
 		{"group_open_http_svc/delete_group_counter", `{"GroupId":"og1"}`},
 		{"group_open_http_svc/destroy_group", `{"GroupId":"og1"}`},
+		{"group_open_http_svc/create_group", `{"Owner_Account":"alice","Type":"Community","GroupId":"oc1","Name":"c","SupportTopic":1}`},
+		{"million_group_open_http_svc/create_topic", `{"GroupId":"oc1","TopicId":"oc1@TOPIC#_t","TopicName":"t"}`},
+		{"group_open_http_svc/import_topic", `{"GroupId":"oc1","TopicName":"old","CreateTime":1448357837}`},
+		{"million_group_open_http_svc/modify_topic", `{"GroupId":"oc1","TopicId":"oc1@TOPIC#_t","MuteAllMember":"On"}`},
+		{"million_group_open_http_svc/get_topic", `{"GroupId":"oc1","From_Account":"alice"}`},
+		{"million_group_open_http_svc/destroy_topic", `{"GroupId":"oc1","TopicIdList":["oc1@TOPIC#_t","oc1@TOPIC#_none"]}`},
 		{"im_open_login_svc/account_delete", `{"DeleteItem":[{"UserID":"frank"},{"UserID":"nobody"}]}`},
 	}
 	for _, c := range calls {

@@ -304,6 +304,7 @@ type Groups interface {
 	GroupApplications
 	GroupAttrs
 	GroupMore
+	GroupTopics
 }
 
 // GroupReader reads a group row and a user's groups.

@@ -214,6 +214,32 @@ func TestGroupCommands(t *testing.T) {
 	if got := r.afterOrder(); !slices.Equal(got, want) {
 		t.Fatalf("group after-callbacks in order\n%v\nwant\n%v", got, want)
 	}
+
+	// A community's topics: created, changed, deleted.
+	n.mustOK(appA, "group_open_http_svc/create_group", map[string]any{"GroupId": "c1", "Type": "Community", "Name": "C",
+		"Owner_Account": "owner", "SupportTopic": 1})
+	n.mustOK(appA, "million_group_open_http_svc/create_topic", map[string]any{"GroupId": "c1", "TopicId": "c1@TOPIC#_t", "TopicName": "T"})
+	tc := r.wait(webhook.CmdGroupAfterCreateTopic, 1)[0]
+	checkProtocol(t, tc, appA, "RESTAPI")
+	if field(tc, "GroupId") != "c1" || field(tc, "TopicId") != "c1@TOPIC#_t" || field(tc, "Name") != "T" || field(tc, "Owner_Account") != "owner" ||
+		field(tc, "Type") != "Community" || field(tc, "Operator_Account") != admin {
+		t.Fatalf("topic created %s", tc.Raw)
+	}
+	n.mustOK(appA, "million_group_open_http_svc/modify_topic", map[string]any{"GroupId": "c1", "TopicId": "c1@TOPIC#_t", "Notification": "n"})
+	ti := r.wait(webhook.CmdGroupAfterTopicInfoChanged, 1)[0]
+	if field(ti, "TopicId") != "c1@TOPIC#_t" || field(ti, "Notification") != "n" || ti.Body["Name"] != nil || field(ti, "Type") != "Community" {
+		t.Fatalf("topic info changed %s (only the changed fields)", ti.Raw)
+	}
+	n.mustOK(appA, "group_open_http_svc/send_group_msg", map[string]any{"GroupId": "c1", "TopicId": "c1@TOPIC#_t", "Random": 43,
+		"MsgBody": text("hello topic")})
+	if ts := r.wait(webhook.CmdGroupAfterSendMsg, 2)[1]; field(ts, "GroupId") != "c1" || field(ts, "TopicId") != "c1@TOPIC#_t" ||
+		field(ts, "MsgSeq") != json.Number("1") {
+		t.Fatalf("topic message sent %s", ts.Raw)
+	}
+	n.mustOK(appA, "million_group_open_http_svc/destroy_topic", map[string]any{"GroupId": "c1", "TopicIdList": []string{"c1@TOPIC#_t"}})
+	if td := r.wait(webhook.CmdGroupAfterTopicDestroyed, 1)[0]; fmt.Sprint(field(td, "TopicIdList")) != "[c1@TOPIC#_t]" || field(td, "GroupId") != "c1" {
+		t.Fatalf("topics destroyed %s", td.Raw)
+	}
 	r.mu.Lock()
 	got := slices.Clone(r.got)
 	r.mu.Unlock()

@@ -87,8 +87,8 @@ func scanMember(m *store.GroupMember, row interface{ Scan(...any) error }) error
 
 func (t *txn) JoinedGroups(ctx context.Context, app store.AppID, user string) ([]store.JoinedGroup, error) {
 	rows, err := t.query(ctx, `SELECT `+memberColumns+`, gm.group_id, `+prefixed("g.", groupColumns)+`
-		FROM group_members gm JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-		WHERE gm.app_id = ? AND gm.user_id = ? ORDER BY gm.group_id`, int64(app), user)
+		FROM group_members gm CROSS JOIN groups g
+		WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id ORDER BY gm.group_id`, int64(app), user)
 	if err != nil {
 		return nil, err
 	}

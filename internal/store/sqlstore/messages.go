@@ -269,10 +269,14 @@ func (t *txn) Conversations(ctx context.Context, app store.AppID, owner string) 
 		return nil, err
 	}
 	groups, err := t.groupViews(ctx, app, owner, ` AND g.last_seq > gm.hidden_seq`)
-	if err != nil || len(groups) == 0 {
+	if err != nil {
 		return out, err
 	}
-	out = append(out, groups...)
+	topics, err := t.allTopicViews(ctx, app, owner)
+	if err != nil || len(groups)+len(topics) == 0 {
+		return out, err
+	}
+	out = append(append(out, groups...), topics...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.PinnedAt != b.PinnedAt {
@@ -287,7 +291,10 @@ func (t *txn) Conversations(ctx context.Context, app store.AppID, owner string) 
 }
 
 func (t *txn) Conversation(ctx context.Context, app store.AppID, owner, convKey string) (store.Conversation, bool, error) {
-	if g, ok := groupOf(convKey); ok {
+	if g, ok := groupOf(convKey); ok && isTopic(g) {
+		v, ok, err := t.topicView(ctx, app, owner, g)
+		return v.c, ok, err
+	} else if ok {
 		views, err := t.groupViews(ctx, app, owner, ` AND gm.group_id = ?`, g)
 		if err != nil || len(views) == 0 {
 			return store.Conversation{}, false, err
@@ -302,7 +309,9 @@ func (t *txn) Conversation(ctx context.Context, app store.AppID, owner, convKey 
 }
 
 func (t *txn) SetReadSeq(ctx context.Context, app store.AppID, owner, convKey string, seq uint64) error {
-	if g, ok := groupOf(convKey); ok {
+	if g, ok := groupOf(convKey); ok && isTopic(g) {
+		return t.setTopicRead(ctx, app, g, owner, seq)
+	} else if ok {
 		_, err := t.setGroupRead(ctx, app, g, owner, seq)
 		return err
 	}

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups/Targeted", testGroupTargeted},
 		{"Groups/Receipts", testGroupReceipts},
 		{"Groups/More", testGroupMore},
+		{"Groups/Topics", testGroupTopics},
 		{"Conversations/Versions", testConversationVersions},
 		{"Friends/Relations", testRelations},
 		{"Friends/SendCheck", testSendCheck},
