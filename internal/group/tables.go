@@ -17,6 +17,7 @@ type Tx interface {
 	store.GroupProfiles
 	store.GroupMembers
 	store.GroupApplications
+	store.GroupAVChat
 	store.EventAppender
 	store.OutboxAppender
 }

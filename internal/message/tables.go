@@ -15,6 +15,7 @@ type Tx interface {
 	store.SendRules
 	store.MessageLog
 	store.GroupReader
+	store.GroupAVChat
 	store.ReadState
 	store.RecvOpts
 	store.Receipts

@@ -301,6 +301,7 @@ type Groups interface {
 	GroupProfiles
 	GroupMembers
 	GroupApplications
+	GroupAVChat // group_avchat.go
 }
 
 // GroupReader reads a group row and a user's groups.
