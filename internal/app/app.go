@@ -95,6 +95,10 @@ type Switches struct {
 	CheckFriendForC2C bool
 	// ShowSentToBlocked tells a blocked sender "sent" instead of 20007.
 	ShowSentToBlocked bool
+	// AVChatRoomNewMemberHistory is the console's "Message History for
+	// New Members": a new member of an AVChatRoom gets its last messages
+	// (at most 20 of the last 24 hours) right after joining.
+	AVChatRoomNewMemberHistory bool
 }
 
 // Limits are the per-user caps of the relationship chain.

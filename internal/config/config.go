@@ -65,22 +65,24 @@ type StoreConfig struct {
 
 // AppConfig declares one app in the config file.
 type AppConfig struct {
-	SDKAppID             uint64             `toml:"sdkappid"`
-	SecretKey            string             `toml:"secret_key"`
-	Admins               []string           `toml:"admins"`
-	CheckFriendForC2C    *bool              `toml:"check_friend_for_c2c"`
-	ShowSentToBlocked    *bool              `toml:"show_sent_to_blocked"`
-	MaxFriends           int                `toml:"max_friends,omitzero"`
-	MaxFriendLists       int                `toml:"max_friend_lists,omitzero"`
-	MaxBlocked           int                `toml:"max_blocked,omitzero"`
-	MaxPendingRequests   int                `toml:"max_pending_requests,omitzero"`
-	MaxWebInstances      int                `toml:"max_web_instances,omitzero"`
-	MaxPlatformInstances int                `toml:"max_instances_per_platform,omitzero"`
-	MessageRetentionDays int                `toml:"message_retention_days,omitzero"`
-	RecallWindowSeconds  int                `toml:"recall_window_seconds,omitzero"`
-	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
-	FriendCustomFields   []string           `toml:"friend_custom_fields"`
-	RateLimits           map[string]float64 `toml:"rate_limits"`
+	SDKAppID          uint64   `toml:"sdkappid"`
+	SecretKey         string   `toml:"secret_key"`
+	Admins            []string `toml:"admins"`
+	CheckFriendForC2C *bool    `toml:"check_friend_for_c2c"`
+	ShowSentToBlocked *bool    `toml:"show_sent_to_blocked"`
+	// AVChatRoomNewMemberHistory: app.Switches.AVChatRoomNewMemberHistory.
+	AVChatRoomNewMemberHistory bool               `toml:"avchatroom_new_member_history"`
+	MaxFriends                 int                `toml:"max_friends,omitzero"`
+	MaxFriendLists             int                `toml:"max_friend_lists,omitzero"`
+	MaxBlocked                 int                `toml:"max_blocked,omitzero"`
+	MaxPendingRequests         int                `toml:"max_pending_requests,omitzero"`
+	MaxWebInstances            int                `toml:"max_web_instances,omitzero"`
+	MaxPlatformInstances       int                `toml:"max_instances_per_platform,omitzero"`
+	MessageRetentionDays       int                `toml:"message_retention_days,omitzero"`
+	RecallWindowSeconds        int                `toml:"recall_window_seconds,omitzero"`
+	ProfileCustomFields        []string           `toml:"profile_custom_fields"`
+	FriendCustomFields         []string           `toml:"friend_custom_fields"`
+	RateLimits                 map[string]float64 `toml:"rate_limits"`
 	// ClientRateLimits: messages, friend_requests, writes, reads (calls/s
 	// per user on the client socket; 0 = unlimited).
 	ClientRateLimits map[string]float64 `toml:"client_rate_limits" json:",omitempty"`
@@ -191,6 +193,7 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		if ac.ShowSentToBlocked != nil {
 			a.Switches.ShowSentToBlocked = *ac.ShowSentToBlocked
 		}
+		a.Switches.AVChatRoomNewMemberHistory = ac.AVChatRoomNewMemberHistory
 		setPositive(&a.Limits.MaxFriends, ac.MaxFriends)
 		setPositive(&a.Limits.MaxFriendLists, ac.MaxFriendLists)
 		setPositive(&a.Limits.MaxBlocked, ac.MaxBlocked)

@@ -314,6 +314,9 @@ func (s *Service) Join(ctx context.Context, a *app.App, actor Actor, groupID, me
 			status = AlreadyMember
 			return nil
 		}
+		if err := checkNotBanned(ctx, tx, a, st, actor.User, s.now().Unix()); err != nil {
+			return err
+		}
 		option := rules.FreeAccess
 		switch st.r.Join {
 		case rules.JoinNever:
@@ -352,6 +355,7 @@ func (s *Service) Join(ctx context.Context, a *app.App, actor Actor, groupID, me
 	if status == Joined {
 		s.joined(a, groupID, actor.User)
 		s.push(a, groupID, PushMemberEntered, PushUsers{GroupID: groupID, UserIDs: []string{actor.User}}, actor.Origin)
+		s.deliverRecent(ctx, a, groupID, actor.User, actor.Origin)
 	}
 	return status, nil
 }
