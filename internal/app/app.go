@@ -134,10 +134,11 @@ var DefaultLimits = Limits{MaxFriends: 3000, MaxFriendLists: 32, MaxBlocked: 100
 // DefaultRateLimits are Tencent's documented per-API call rates.
 func DefaultRateLimits() map[string]float64 {
 	return map[string]float64{
-		"default":                               200,
-		"im_open_login_svc/multiaccount_import": 100,
-		"im_open_login_svc/account_delete":      100,
-		"im_open_login_svc/account_check":       100,
+		"default":                                200,
+		"im_open_login_svc/multiaccount_import":  100,
+		"im_open_login_svc/account_delete":       100,
+		"im_open_login_svc/account_check":        100,
+		"group_open_http_svc/send_broadcast_msg": 1,
 	}
 }
 

@@ -52,6 +52,7 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "send_group_msg", s.sendGroupMsg)
 	s.add(svcGroup, "group_msg_get_simple", s.groupMsgGetSimple)
 	s.add(svcGroup, "group_msg_recall", s.groupMsgRecall)
+	s.groupAVChatRoutes() // group_avchatroom.go
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
