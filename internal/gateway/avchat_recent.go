@@ -19,3 +19,20 @@ func (g *Gateway) PushRecent(app uint64, user string, origin any, msgs []store.M
 		g.PublishUser(app, user, frame)
 	}
 }
+
+// OnlineMembers counts the users with a session on this node in group
+// (each once, whatever their devices); ok is false when the node is one
+// of a cluster (a session directory), whose count is the directory's. The
+// cost is one pass over the group's local sessions, for a count clients
+// ask for at most once a minute.
+func (g *Gateway) OnlineMembers(app uint64, group string) (n int, ok bool) {
+	if g.directory != nil {
+		return 0, false
+	}
+	members := g.groups.members(groupKey{app, group})
+	seen := make(map[string]struct{}, len(members))
+	for _, m := range members {
+		seen[m.user] = struct{}{}
+	}
+	return len(seen), true
+}

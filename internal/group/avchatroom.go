@@ -59,6 +59,14 @@ type RecentDelivery interface {
 	PushRecent(app uint64, user string, origin any, msgs []store.Message)
 }
 
+// OnlineCounter is what the gateway offers, beside Delivery, to count a
+// group's online members itself: a node that is the whole cluster (no
+// session directory in the store) knows every session, and answers ok;
+// otherwise the store's session directory counts, over every node.
+type OnlineCounter interface {
+	OnlineMembers(app uint64, group string) (n int, ok bool)
+}
+
 // roomState loads an AVChatRoom for a change by actor: any other type is
 // refused (10007), as the REST APIs of rest-spec §3.7 that apply to
 // AVChatRoom only are.
@@ -202,8 +210,8 @@ func (s *Service) Bans(ctx context.Context, a *app.App, actor Actor, groupID str
 }
 
 // OnlineMemberCount is how many of groupID's members have a session online
-// anywhere in the cluster (the session directory: every node's sessions,
-// live nodes only). Any member may ask, and the app's admin. The count is
+// anywhere in the cluster: the session directory's (every node's sessions,
+// live nodes only), or, on a node alone, its own (OnlineCounter). Any member may ask, and the app's admin. The count is
 // one indexed query over the group's members; clients are told to ask at
 // most once a minute (seed 002), REST is rate limited per app.
 // It returns the group's type with the count.
@@ -216,6 +224,12 @@ func (s *Service) OnlineMemberCount(ctx context.Context, a *app.App, actor Actor
 			return err
 		}
 		typ = st.g.Type
+		if oc, ok := s.Delivery.(OnlineCounter); ok {
+			if local, ok := oc.OnlineMembers(a.SDKAppID, groupID); ok {
+				n = local
+				return nil
+			}
+		}
 		n, err = tx.OnlineGroupMemberCount(ctx, a.SDKAppID, groupID, s.now().UnixMilli())
 		return err
 	})

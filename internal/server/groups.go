@@ -25,3 +25,8 @@ func (d groupDelivery) PushGroup(app uint64, group, kind string, data any, origi
 func (d groupDelivery) PushRecent(app uint64, user string, origin any, msgs []store.Message) {
 	d.g.PushRecent(app, user, origin, msgs)
 }
+
+// OnlineMembers is group.OnlineCounter: a lone node counts its sessions.
+func (d groupDelivery) OnlineMembers(app uint64, group string) (int, bool) {
+	return d.g.OnlineMembers(app, group)
+}
