@@ -94,6 +94,20 @@ func checkNotBanned(ctx context.Context, tx Tx, a *app.App, st state, user strin
 	return newErr(CodeBanned, "Err_Group_Member_Banned: %q is banned from %q until %d", user, st.g.ID, b.Until)
 }
 
+// clearMarks removes the marks of users leaving st's room (Quit, Kick,
+// Ban call it): marks belong to a stay. Other types keep no marks and pay
+// nothing.
+func clearMarks(ctx context.Context, tx Tx, a *app.App, st state, users ...string) error {
+	if st.g.Type != rules.AVChatRoom || len(users) == 0 {
+		return nil
+	}
+	rows := make([]store.MemberMarks, len(users))
+	for i, u := range users {
+		rows[i] = store.MemberMarks{User: u}
+	}
+	return tx.PutMemberMarks(ctx, a.SDKAppID, st.g.ID, rows)
+}
+
 // Ban kicks users out of the AVChatRoom groupID and keeps them out for
 // seconds (kick with a duration; REST ban_group_member): the owner, or the
 // app's admin, may; users who are not members are banned all the same. At
@@ -148,6 +162,9 @@ func (s *Service) Ban(ctx context.Context, a *app.App, actor Actor, groupID stri
 			}
 			kicked = append(kicked, m.User)
 			events = append(events, logged(a.SDKAppID, KindKicked, m.User, groupID, actor.User))
+		}
+		if err := clearMarks(ctx, tx, a, st, kicked...); err != nil {
+			return err
 		}
 		return s.outboxExited(ctx, tx, a, st, outbox.ExitTypeKicked, operatorOf(actor), kicked)
 	})
@@ -301,8 +318,8 @@ type MarkChange struct {
 // AVChatRoom groupID: the owner or the app's admin; marks are ≥ 1000
 // (10004) and a room uses at most 10 distinct ones (10004); users who are
 // not members are left out of the result. Marks belong to a stay in the
-// room: a member who leaves and comes back has none (Tencent clears them
-// on leave). It returns each marked member's marks after the change.
+// room: leaving clears them (clearMarks), as Tencent does, and a row is
+// also tied to the join time it was set under. It returns each marked member's marks after the change.
 func (s *Service) MarkMembers(ctx context.Context, a *app.App, actor Actor, groupID string, changes []MarkChange, set bool, limit int) ([]MarkChange, error) {
 	if len(changes) == 0 {
 		return nil, newErr(CodeInvalidParam, "Err_Group_MemberList_Empty: whom to mark?")

@@ -382,6 +382,9 @@ func (s *Service) Quit(ctx context.Context, a *app.App, actor Actor, groupID str
 		if _, err := tx.LeaveGroup(ctx, a.SDKAppID, groupID, actor.User); err != nil {
 			return err
 		}
+		if err := clearMarks(ctx, tx, a, st, actor.User); err != nil {
+			return err
+		}
 		events = append(events, logged(a.SDKAppID, KindQuit, actor.User, groupID))
 		return s.outboxExited(ctx, tx, a, st, outbox.ExitTypeQuit, actor.User, []string{actor.User})
 	})
@@ -538,6 +541,9 @@ func (s *Service) Kick(ctx context.Context, a *app.App, actor Actor, groupID str
 			}
 			kicked = append(kicked, m.User)
 			events = append(events, logged(a.SDKAppID, KindKicked, m.User, groupID, actor.User))
+		}
+		if err := clearMarks(ctx, tx, a, st, kicked...); err != nil {
+			return err
 		}
 		return s.outboxExited(ctx, tx, a, st, outbox.ExitTypeKicked, operatorOf(actor), kicked)
 	})
