@@ -346,6 +346,14 @@ func runMain(members, procs, senders int, rate float64, duration time.Duration) 
 
 	loadBefore := benchnode.LoadAverage()
 	before := benchnode.Stat(srv.Process.Pid)
+	clientCPU := func() float64 {
+		cpu := benchnode.Stat(os.Getpid()).CPUSeconds
+		for _, c := range clients {
+			cpu += benchnode.Stat(c.cmd.Process.Pid).CPUSeconds
+		}
+		return cpu
+	}
+	clientsBefore := clientCPU()
 	start := time.Now()
 	sent := make([]int, senders)
 	var wg sync.WaitGroup
@@ -403,6 +411,7 @@ func runMain(members, procs, senders int, rate float64, duration time.Duration) 
 		}
 	}
 	after := benchnode.Stat(srv.Process.Pid)
+	clientsUsed := clientCPU() - clientsBefore
 	loadAfter := benchnode.LoadAverage()
 	var total clientResult
 	total.Hist = make([]int64, buckets+1)
@@ -461,8 +470,10 @@ func runMain(members, procs, senders int, rate float64, duration time.Duration) 
 	cpu := after.CPUSeconds - before.CPUSeconds
 	fmt.Printf("server CPU: %.2f s over the run = %.2f ms per 1,000 deliveries; RSS %d KB (peak %d KB)\n",
 		cpu, cpu*1e6/float64(max(total.Delivered, 1)), after.RSSKB, after.PeakRSSKB)
+	fmt.Printf("load generator CPU (senders and client processes): %.2f s; elapsed %s\n", clientsUsed, elapsed.Round(time.Millisecond))
 	fmt.Printf("load average (1 min): %s before, %s after\n", loadBefore, loadAfter)
 	if total.Delivered != expected || total.Disorder != 0 || total.Closed != 0 || reached != expected {
+		srv.Process.Kill() // os.Exit runs no deferred kill
 		os.Exit(1)
 	}
 }
