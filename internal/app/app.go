@@ -109,6 +109,10 @@ type Switches struct {
 	CheckFriendForC2C bool
 	// ShowSentToBlocked tells a blocked sender "sent" instead of 20007.
 	ShowSentToBlocked bool
+	// AVChatRoomNewMemberHistory is the console's "Message History for
+	// New Members": a new member of an AVChatRoom gets its last messages
+	// (at most 20 of the last 24 hours) right after joining.
+	AVChatRoomNewMemberHistory bool
 }
 
 // Limits are the per-user caps of the relationship chain.
@@ -144,10 +148,11 @@ var DefaultLimits = Limits{MaxFriends: 3000, MaxFriendLists: 32, MaxBlocked: 100
 // DefaultRateLimits are Tencent's documented per-API call rates.
 func DefaultRateLimits() map[string]float64 {
 	return map[string]float64{
-		"default":                               200,
-		"im_open_login_svc/multiaccount_import": 100,
-		"im_open_login_svc/account_delete":      100,
-		"im_open_login_svc/account_check":       100,
+		"default":                                200,
+		"im_open_login_svc/multiaccount_import":  100,
+		"im_open_login_svc/account_delete":       100,
+		"im_open_login_svc/account_check":        100,
+		"group_open_http_svc/send_broadcast_msg": 1,
 	}
 }
 

@@ -68,21 +68,23 @@ type StoreConfig struct {
 
 // AppConfig declares one app in the config file.
 type AppConfig struct {
-	SDKAppID             uint64   `toml:"sdkappid"`
-	SecretKey            string   `toml:"secret_key"`
-	Admins               []string `toml:"admins"`
-	CheckFriendForC2C    *bool    `toml:"check_friend_for_c2c"`
-	ShowSentToBlocked    *bool    `toml:"show_sent_to_blocked"`
-	MaxFriends           int      `toml:"max_friends,omitzero"`
-	MaxFriendLists       int      `toml:"max_friend_lists,omitzero"`
-	MaxBlocked           int      `toml:"max_blocked,omitzero"`
-	MaxPendingRequests   int      `toml:"max_pending_requests,omitzero"`
-	MaxWebInstances      int      `toml:"max_web_instances,omitzero"`
-	MaxPlatformInstances int      `toml:"max_instances_per_platform,omitzero"`
-	MessageRetentionDays int      `toml:"message_retention_days,omitzero"`
-	RecallWindowSeconds  int      `toml:"recall_window_seconds,omitzero"`
-	ProfileCustomFields  []string `toml:"profile_custom_fields"`
-	FriendCustomFields   []string `toml:"friend_custom_fields"`
+	SDKAppID          uint64   `toml:"sdkappid"`
+	SecretKey         string   `toml:"secret_key"`
+	Admins            []string `toml:"admins"`
+	CheckFriendForC2C *bool    `toml:"check_friend_for_c2c"`
+	ShowSentToBlocked *bool    `toml:"show_sent_to_blocked"`
+	// AVChatRoomNewMemberHistory: app.Switches.AVChatRoomNewMemberHistory.
+	AVChatRoomNewMemberHistory bool     `toml:"avchatroom_new_member_history"`
+	MaxFriends                 int      `toml:"max_friends,omitzero"`
+	MaxFriendLists             int      `toml:"max_friend_lists,omitzero"`
+	MaxBlocked                 int      `toml:"max_blocked,omitzero"`
+	MaxPendingRequests         int      `toml:"max_pending_requests,omitzero"`
+	MaxWebInstances            int      `toml:"max_web_instances,omitzero"`
+	MaxPlatformInstances       int      `toml:"max_instances_per_platform,omitzero"`
+	MessageRetentionDays       int      `toml:"message_retention_days,omitzero"`
+	RecallWindowSeconds        int      `toml:"recall_window_seconds,omitzero"`
+	ProfileCustomFields        []string `toml:"profile_custom_fields"`
+	FriendCustomFields         []string `toml:"friend_custom_fields"`
 	// GroupMessageReadReceipts: the group types whose messages may ask for
 	// read receipts (Private, Public, ChatRoom); none by default.
 	GroupMessageReadReceipts []string `toml:"group_message_read_receipts" json:",omitempty"`
@@ -202,6 +204,7 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		if ac.ShowSentToBlocked != nil {
 			a.Switches.ShowSentToBlocked = *ac.ShowSentToBlocked
 		}
+		a.Switches.AVChatRoomNewMemberHistory = ac.AVChatRoomNewMemberHistory
 		setPositive(&a.Limits.MaxFriends, ac.MaxFriends)
 		setPositive(&a.Limits.MaxFriendLists, ac.MaxFriendLists)
 		setPositive(&a.Limits.MaxBlocked, ac.MaxBlocked)

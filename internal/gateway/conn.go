@@ -65,8 +65,15 @@ type conn struct {
 	// do not extend it.
 	loginDeadline time.Time
 
-	mu       sync.Mutex
-	out      [][]byte
+	mu  sync.Mutex
+	out [][]byte
+	// spare is the flusher's last batch slice, emptied, which the next
+	// queue after an idle spell takes as out: a busy room's pass costs a
+	// session no allocation (under mu). bufs is the flusher's own (only the
+	// flusher goroutine touches it): the writev list, kept on the heap
+	// with the connection rather than allocated per write.
+	spare    [][]byte
+	bufs     net.Buffers
 	outBytes int // queued in out
 	writing  int // bytes of the batch the flusher is writing
 	flushing bool
@@ -438,6 +445,9 @@ func (c *conn) queue(frame []byte, last bool) queueResult {
 		c.nc.Close()
 		return refusedSlow
 	}
+	if c.out == nil {
+		c.out, c.spare = c.spare, nil
+	}
 	c.out = append(c.out, frame)
 	n := len(frame)
 	if last {
@@ -461,6 +471,10 @@ func (c *conn) queue(frame []byte, last bool) queueResult {
 	return queued
 }
 
+// maxSpareFrames bounds the batch slice an idle connection keeps (spare):
+// one that once queued thousands of frames does not keep their slots.
+const maxSpareFrames = 64
+
 // flush writes queued frames without holding the lock during I/O.
 func (c *conn) flush() {
 	var batch [][]byte
@@ -469,6 +483,9 @@ func (c *conn) flush() {
 		if len(c.out) == 0 {
 			c.flushing = false
 			done := c.closing
+			if cap(batch) <= maxSpareFrames {
+				c.spare = batch[:0]
+			}
 			c.mu.Unlock()
 			if done {
 				c.nc.Close()
@@ -479,8 +496,9 @@ func (c *conn) flush() {
 		c.writing, c.outBytes = c.outBytes, 0
 		c.mu.Unlock()
 		c.nc.SetWriteDeadline(time.Now().Add(c.g.writeTimeout))
-		bufs := net.Buffers(batch)
-		_, err := bufs.WriteTo(c.nc)
+		c.bufs = batch
+		_, err := c.bufs.WriteTo(c.nc)
+		c.bufs = nil
 		for i := range batch {
 			batch[i] = nil
 		}

@@ -255,7 +255,20 @@ func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
 }
 
 // pushGroupEvents gives each member session the events of batch meant for
-// it, in order, one session after the other.
+// it, in order, one session after the other. Every session gets the same
+// bytes (encoded once, on the sending node); a pass queues them on each
+// session and its flusher writes them with one writev, so a burst costs a
+// session one system call, and a pass costs a session no allocation but
+// its flusher's start (conn.spare, conn.bufs).
+//
+// A slow member is disconnected, never waited for: Push never blocks, and
+// a session whose bounded queue (Options.MaxOutboundBytes) is full is
+// closed at once, its queue dropped, while the pass goes on to the next
+// member. Disconnecting rather than skipping its messages is deliberate:
+// a room's messages carry no seq (nothing is stored), so a skipped one is
+// a gap its client could never see; a closed socket is one it sees, and
+// it comes back (reconnect, rejoin) with a fresh queue. The room and its
+// other members never wait for it.
 func (g *Gateway) pushGroupEvents(members []groupMember, batch []groupEnvelope) {
 	type filter struct {
 		origin uint64 // the connection not to send it to; 0 none

@@ -52,6 +52,7 @@ func (g *Gateway) chatGroupOps() {
 	g.chatGroupAttrOps() // ops_group_attr.go
 	g.chatGroupMoreOps()
 	g.chatGroupTopicOps()
+	g.chatAVChatOps() // ops_group_avchat.go
 
 	// The message ops serve a group conversation when the request names a
 	// groupID (or a group_<id> conversationID); otherwise they are the
@@ -270,11 +271,17 @@ func (g *Gateway) chatGroupKick(ctx context.Context, c *conn, data json.RawMessa
 		GroupID string   `json:"groupID"`
 		UserIDs []string `json:"userIDs"`
 		Reason  string   `json:"reason"`
+		// Duration (seconds, AVChatRoom only) bans the kicked from
+		// rejoining for that long: the owner's kick of a room.
+		Duration int64 `json:"duration"`
 	}
 	if err := decode(data, &d); err != nil {
 		return nil, err
 	}
 	svc := g.GroupService
+	if d.Duration != 0 {
+		return struct{}{}, svc.Ban(ctx, c.app, c.member(), d.GroupID, d.UserIDs, d.Duration, d.Reason)
+	}
 	return struct{}{}, svc.Kick(ctx, c.app, c.member(), d.GroupID, d.UserIDs, d.Reason)
 }
 

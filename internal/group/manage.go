@@ -318,6 +318,9 @@ func (s *Service) Join(ctx context.Context, a *app.App, actor Actor, groupID, me
 			status = AlreadyMember
 			return nil
 		}
+		if err := checkNotBanned(ctx, tx, a, st, actor.User, s.now().Unix()); err != nil {
+			return err
+		}
 		option := rules.FreeAccess
 		switch st.r.Join {
 		case rules.JoinNever:
@@ -356,6 +359,7 @@ func (s *Service) Join(ctx context.Context, a *app.App, actor Actor, groupID, me
 	if status == Joined {
 		s.joined(a, groupID, actor.User)
 		s.push(a, groupID, PushMemberEntered, PushUsers{GroupID: groupID, UserIDs: []string{actor.User}}, actor.Origin)
+		s.deliverRecent(ctx, a, groupID, actor.User, actor.Origin)
 	}
 	return status, nil
 }
@@ -380,6 +384,9 @@ func (s *Service) Quit(ctx context.Context, a *app.App, actor Actor, groupID str
 			}
 		}
 		if _, err := tx.LeaveGroup(ctx, a.SDKAppID, groupID, actor.User); err != nil {
+			return err
+		}
+		if err := clearMarks(ctx, tx, a, st, actor.User); err != nil {
 			return err
 		}
 		events = append(events, logged(a.SDKAppID, KindQuit, actor.User, groupID))
@@ -538,6 +545,9 @@ func (s *Service) Kick(ctx context.Context, a *app.App, actor Actor, groupID str
 			}
 			kicked = append(kicked, m.User)
 			events = append(events, logged(a.SDKAppID, KindKicked, m.User, groupID, actor.User))
+		}
+		if err := clearMarks(ctx, tx, a, st, kicked...); err != nil {
+			return err
 		}
 		return s.outboxExited(ctx, tx, a, st, outbox.ExitTypeKicked, operatorOf(actor), kicked)
 	})

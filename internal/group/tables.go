@@ -20,6 +20,7 @@ type Tx interface {
 	store.GroupAttrs
 	store.GroupMore
 	store.GroupTopics
+	store.GroupAVChat
 	store.EventAppender
 	store.OutboxAppender
 }

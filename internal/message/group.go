@@ -85,6 +85,9 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	sent := Sent{Message: m, Key: MsgKey(m)}
 	if req.OnlineOnly || !c.policy.Stored {
 		sent.Dropped = true
+		if !req.OnlineOnly {
+			s.keepRecent(ctx, a, c.group, sent.Message)
+		}
 		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From), notReceiving)
 		return sent, nil
 	}

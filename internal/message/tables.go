@@ -18,6 +18,7 @@ type Tx interface {
 	store.GroupMembers
 	store.GroupMsgExt
 	store.GroupMore
+	store.GroupAVChat
 	store.ReadState
 	store.RecvOpts
 	store.Receipts

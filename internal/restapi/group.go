@@ -57,6 +57,7 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "get_group_msg_receipt_detail", s.getGroupMsgReceiptDetail)
 	s.groupMoreRoutes()
 	s.groupTopicRoutes()
+	s.groupAVChatRoutes() // group_avchatroom.go
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }

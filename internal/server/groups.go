@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/parleyim/parley/internal/gateway"
+	"github.com/parleyim/parley/internal/store"
 )
 
 // groupDelivery is the group service's Delivery over the gateway: a group
@@ -18,4 +19,14 @@ func (d groupDelivery) PushGroup(app uint64, group, kind string, data any, origi
 		// client's error. Members resync on reconnect.
 		d.g.Logger.Error("group push refused", "sdkappid", app, "group", group, "kind", kind, "error", err.Error())
 	}
+}
+
+// PushRecent is group.RecentDelivery: a new room member's recent history.
+func (d groupDelivery) PushRecent(app uint64, user string, origin any, msgs []store.Message) {
+	d.g.PushRecent(app, user, origin, msgs)
+}
+
+// OnlineMembers is group.OnlineCounter: a lone node counts its sessions.
+func (d groupDelivery) OnlineMembers(app uint64, group string) (int, bool) {
+	return d.g.OnlineMembers(app, group)
 }

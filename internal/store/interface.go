@@ -305,6 +305,7 @@ type Groups interface {
 	GroupAttrs
 	GroupMore
 	GroupTopics
+	GroupAVChat // group_avchat.go
 }
 
 // GroupReader reads a group row and a user's groups.

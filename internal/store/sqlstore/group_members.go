@@ -62,7 +62,8 @@ func (t *txn) DeleteGroup(ctx context.Context, app store.AppID, groupID string) 
 		return false, errReadOnly
 	}
 	for _, table := range []string{"group_members", "group_messages", "group_applications", "group_attributes", "group_counters",
-		"group_at_mentions", "group_message_targets", "group_message_receipts"} {
+		"group_at_mentions", "group_message_targets", "group_message_receipts",
+		"group_bans", "group_member_marks", "group_recent_heads", "group_recent_messages"} {
 		if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE app_id = ? AND group_id = ?`, int64(app), groupID); err != nil {
 			return false, err
 		}
