@@ -97,6 +97,7 @@ func serveWebApp(t *testing.T, devLogin *bool) string {
 		}
 		select {
 		case err := <-done:
+			done <- err // for the cleanup, which waits for serve's end
 			t.Fatalf("serve ended: %v\n%s", err, logs.String())
 		case <-time.After(100 * time.Millisecond):
 		}

@@ -44,4 +44,4 @@ CREATE TABLE group_recent_messages (
 	PRIMARY KEY (app_id, group_id, slot)
 );
 -- send_broadcast_msg walks an app's rooms by type.
-CREATE INDEX groups_by_type ON groups (app_id, group_type, group_id);
+CREATE INDEX IF NOT EXISTS groups_by_type ON groups (app_id, group_type, group_id);

@@ -10,4 +10,4 @@ ALTER TABLE group_members ADD COLUMN last_send_at BIGINT NOT NULL DEFAULT 0;
 -- send leaves out of its push, one probe of a range that is usually empty.
 CREATE INDEX group_members_not_receiving ON group_members (app_id, group_id, user_id) WHERE msg_flag = 1;
 -- get_appid_group_list: an app's groups by ID, or those of one type.
-CREATE INDEX groups_by_type ON groups (app_id, group_type, group_id);
+CREATE INDEX IF NOT EXISTS groups_by_type ON groups (app_id, group_type, group_id);
