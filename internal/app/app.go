@@ -102,6 +102,10 @@ type Switches struct {
 	CheckFriendForC2C bool
 	// ShowSentToBlocked tells a blocked sender "sent" instead of 20007.
 	ShowSentToBlocked bool
+	// UserStatus is the console's "user status query and status change
+	// notification": off (Tencent's default), asking for another user's
+	// status or subscribing to it is 72001; a user's own status always works.
+	UserStatus bool
 }
 
 // Limits are the per-user caps of the relationship chain.

@@ -73,6 +73,7 @@ type AppConfig struct {
 	Admins               []string           `toml:"admins"`
 	CheckFriendForC2C    *bool              `toml:"check_friend_for_c2c"`
 	ShowSentToBlocked    *bool              `toml:"show_sent_to_blocked"`
+	UserStatus           *bool              `toml:"user_status"`
 	MaxFriends           int                `toml:"max_friends,omitzero"`
 	MaxFriendLists       int                `toml:"max_friend_lists,omitzero"`
 	MaxBlocked           int                `toml:"max_blocked,omitzero"`
@@ -195,6 +196,9 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		}
 		if ac.ShowSentToBlocked != nil {
 			a.Switches.ShowSentToBlocked = *ac.ShowSentToBlocked
+		}
+		if ac.UserStatus != nil {
+			a.Switches.UserStatus = *ac.UserStatus
 		}
 		setPositive(&a.Limits.MaxFriends, ac.MaxFriends)
 		setPositive(&a.Limits.MaxFriendLists, ac.MaxFriendLists)
