@@ -73,7 +73,7 @@ func TestE2EUserStatus(t *testing.T) {
 	if err := alice.UnsubscribeUserStatus(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	bob = n.device(t, "bob", PlatformAndroid)
+	n.device(t, "bob", PlatformAndroid)
 	alice.rec.expectQuiet(t, 300*time.Millisecond)
 
 	// Oneself only, when the app's switch is off; others are 72001.

@@ -362,7 +362,7 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	}
 	if !gone {
 		c.stateLogin(kicks)
-		g.statusLoggedIn(ctx, s)
+		g.statusLoggedIn(ctx, c, s)
 	}
 	return map[string]any{
 		"userID":          d.UserID,

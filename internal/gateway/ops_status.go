@@ -161,17 +161,16 @@ func (g *Gateway) onStatusEnvelope(subject string, data []byte) {
 
 // statusLoggedIn publishes s's user online to its subscribers when s is
 // the user's only session. (The user's own devices need not hear it: there
-// is no other.) Nothing is read when no node listens (the in-process
-// broker knows).
-func (g *Gateway) statusLoggedIn(ctx context.Context, s *presence.Session) {
-	if !g.mayListen(broker.StatusSubject(s.App, s.User)) {
+// is no other.) Nothing is read when the app has no subscriptions (its
+// switch is off) or no node listens (the in-process broker knows).
+func (g *Gateway) statusLoggedIn(ctx context.Context, c *conn, s *presence.Session) {
+	if !c.app.Switches.UserStatus || !g.mayListen(broker.StatusSubject(s.App, s.User)) {
 		return
 	}
 	n, err := g.liveSessions(ctx, s)
 	if err == nil && n == 1 {
 		var st status.Status
-		if st, err = g.userStatus.Of(ctx, s.App, s.User); err == nil {
-			st.StatusType = status.Online
+		if st, err = g.userStatus.LoggedIn(ctx, s.App, s.User); err == nil {
 			g.publishStatus(s.App, st, false)
 		}
 	}
@@ -371,16 +370,6 @@ func (x *statusSubs) subscribers(k statusKey) []*conn {
 		out = append(out, c)
 	}
 	return out
-}
-
-// count is how many users c follows (tests).
-func (x *statusSubs) count(c *conn) int {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if cs := x.byConn[c]; cs != nil {
-		return len(cs.users)
-	}
-	return 0
 }
 
 func (x *statusSubs) link(c *conn, app uint64, u string) {

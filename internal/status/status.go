@@ -183,16 +183,19 @@ func statusOf(user string, row store.UserStatusRow, online bool) Status {
 	return st
 }
 
-// Of returns the current status of one existing user (a push after a login).
-func (s *Service) Of(ctx context.Context, app uint64, user string) (Status, error) {
-	list, _, err := s.statuses(ctx, app, []string{user})
+// LoggedIn returns the status of user, who has just logged in: online,
+// with the stored custom status (one read; "" unless the last session's end
+// was never recorded).
+func (s *Service) LoggedIn(ctx context.Context, app uint64, user string) (Status, error) {
+	var rows map[string]store.UserStatusRow
+	err := s.Store.Read(ctx, func(tx Tx) (err error) {
+		rows, err = tx.UserStatuses(ctx, store.AppID(app), []string{user})
+		return err
+	})
 	if err != nil {
-		return Status{}, err
+		return Status{}, errcode.Wrapf(err, "status: read the status of %s", user)
 	}
-	if len(list) == 0 {
-		return Status{UserID: user}, nil
-	}
-	return list[0], nil
+	return statusOf(user, rows[user], true), nil
 }
 
 // Ended records that user's last session ended, by a logout or not, and
