@@ -15,7 +15,10 @@ import (
 	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/resttest"
 	"github.com/parleyim/parley/internal/server"
+	"github.com/parleyim/parley/internal/store"
+	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/store/storetest"
 )
 
 func statusOn(a *app.App) { a.Switches.UserStatus = true }
@@ -206,12 +209,26 @@ func TestUserStatusBoundsAndSwitch(t *testing.T) {
 // Two nodes sharing a store and a broker: a subscriber on one hears a
 // user whose sessions are on the other.
 func TestUserStatusAcrossNodes(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		testUserStatusAcrossNodes(t, st)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		st, err := postgres.Open(context.Background(), storetest.FreshPostgres(t), 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		testUserStatusAcrossNodes(t, st)
+	})
+}
+
+func testUserStatusAcrossNodes(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	br := broker.NewLocal(broker.LocalOptions{})
 	a := app.New(resttest.SDKAppID, resttest.Key, resttest.Admin)
 	a.RateLimits = map[string]float64{}
