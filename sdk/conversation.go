@@ -46,6 +46,9 @@ const (
 // (V2TIMConversation). The server keeps it: every device of the user sees
 // the same list.
 type Conversation struct {
+	// GroupAtInfoList is a group conversation's unread mentions of the
+	// user, ascending by seq (getGroupAtInfoList).
+	GroupAtInfoList []GroupAtInfo
 	// ConversationID is "c2c_<userID>" or "group_<groupID>".
 	ConversationID string
 	Type           ConversationType
@@ -141,6 +144,7 @@ type wireConversation struct {
 	CustomMark     string       `json:"customMark"`
 	GroupNames     []string     `json:"groupNames"`
 	RecvOpt        flexInt      `json:"recvOpt"`
+	GroupAtInfos   []wireAtInfo `json:"groupAtInfoList"`
 }
 
 type conversationListAnswer struct {
@@ -159,6 +163,7 @@ func (w *wireConversation) conversation(me string) *Conversation {
 		IsPinned: w.Pinned, OrderKey: uint64(max(w.LastTimeMs, 0)), LastSeq: w.LastSeq, ReadSeq: w.ReadSeq,
 		DraftText: w.DraftText, DraftTimestamp: int64(w.DraftTimeMs) / 1000, MarkList: w.MarkList, CustomMark: w.CustomMark,
 		ConversationGroupList: w.GroupNames, RecvOpt: ReceiveMessageOpt(w.RecvOpt),
+		GroupAtInfoList: wireAtInfos(w.GroupAtInfos),
 	}
 	if w.Type == "group" {
 		c.Type, c.GroupID, c.UserID = ConversationGroup, w.GroupID, ""

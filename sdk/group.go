@@ -67,6 +67,9 @@ type GroupInfo struct {
 	Role              GroupMemberRole   `json:"role"`
 	NameCard          string            `json:"nameCard"`
 	JoinTime          int64             `json:"joinTime"`
+	// RecvOpt is the user's receive option for the group, in joined-list
+	// answers (SetGroupReceiveMessageOpt).
+	RecvOpt ReceiveMessageOpt `json:"recvOpt"`
 }
 
 // GroupInfoResult is one group of GetGroupsInfo: its profile, or why not
@@ -135,6 +138,10 @@ type GroupListener interface {
 	OnApplicationProcessed(groupID string, opUser string, isAgreeJoin bool, opReason string)
 	// OnQuitFromGroup: this user left the group on another device.
 	OnQuitFromGroup(groupID string)
+	// OnGroupAttributeChanged carries all of the group's attributes after
+	// a change; OnGroupCounterChanged one counter's new value (group_attr.go).
+	OnGroupAttributeChanged(groupID string, attributes map[string]string)
+	OnGroupCounterChanged(groupID string, key string, newValue int64)
 }
 
 // BaseGroupListener implements GroupListener doing nothing; embed it to
@@ -153,6 +160,8 @@ func (BaseGroupListener) OnRevokeAdministrator(string, string, []GroupMemberInfo
 func (BaseGroupListener) OnReceiveJoinApplication(string, GroupMemberInfo, string) {}
 func (BaseGroupListener) OnApplicationProcessed(string, string, bool, string)      {}
 func (BaseGroupListener) OnQuitFromGroup(string)                                   {}
+func (BaseGroupListener) OnGroupAttributeChanged(string, map[string]string)        {}
+func (BaseGroupListener) OnGroupCounterChanged(string, string, int64)              {}
 
 // GroupManager is V2TIMGroupManager: groups, members and join requests,
 // over the protocol's group.* ops. Every call acts as the logged-in user;
@@ -510,6 +519,12 @@ func (m *Manager) onGroupPush(kind string, data json.RawMessage) {
 		g.fire(func(l GroupListener) { l.OnRevokeAdministrator(id, op, users) })
 	case "group.dismissed":
 		g.reportDismissed(id, op)
+	case "group.attributes_changed", "group.counters_changed":
+		m.onGroupAttrPush(kind, data)
+	case "group.system_notice":
+		m.onGroupSystemNotice(data)
+	case "group.topic_created", "group.topic_deleted", "group.topic_changed":
+		m.onTopicPush(kind, data)
 	default:
 		m.log.Info("parley sdk: ignoring an unknown group push", "push", kind)
 	}

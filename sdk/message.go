@@ -90,6 +90,13 @@ type Message struct {
 	IsPeerRead      bool
 	CloudCustomData string
 	OfflinePushInfo *OfflinePushInfo
+	// AtUserList is whom a group message mentions (AtAllTag: everyone);
+	// TargetGroupMemberList the receivers of a targeted group message
+	// (sender side: CreateTargetedGroupMessage); Priority its priority
+	// under the group's rate limit (group_msgext.go).
+	AtUserList            []string
+	TargetGroupMemberList []string
+	Priority              MessagePriority
 	// Elems are the message's elements, the first one any type, the others
 	// text, custom, face or location (see AppendElem). A recalled message
 	// has none.
@@ -219,6 +226,7 @@ type wireBody struct {
 	MsgBody         []wireElem       `json:"MsgBody"`
 	CloudCustomData string           `json:"CloudCustomData,omitempty"`
 	OfflinePushInfo *wireOfflinePush `json:"OfflinePushInfo,omitempty"`
+	GroupAtInfo     []wireGroupAt    `json:"GroupAtInfo,omitempty"`
 }
 
 type wireMessage struct {
@@ -300,6 +308,7 @@ func (w *wireMessage) message(me string) *Message {
 	if len(w.Body) > 0 && json.Unmarshal(w.Body, &b) == nil {
 		m.CloudCustomData = b.CloudCustomData
 		m.OfflinePushInfo = b.OfflinePushInfo.info()
+		m.AtUserList = b.atUsers()
 		for _, e := range b.MsgBody {
 			m.Elems = append(m.Elems, decodeElem(e.MsgType, e.MsgContent))
 		}
@@ -532,9 +541,6 @@ func (mm *MessageManager) SendGroupMessage(ctx context.Context, msg *Message, gr
 	if groupID == "" {
 		return nil, newError(ErrCodeInvalidParameters, "groupID is required")
 	}
-	if msg != nil && msg.NeedReadReceipt {
-		return nil, newError(ErrCodeInvalidParameters, "group read receipts are not supported")
-	}
 	return mm.send(ctx, msg, "", groupID, opts)
 }
 
@@ -584,6 +590,9 @@ func (mm *MessageManager) send(ctx context.Context, msg *Message, receiver, grou
 	}
 	if msg.NeedReadReceipt {
 		req["needReadReceipt"] = true
+	}
+	if err := addGroupSendFields(req, msg, groupID); err != nil {
+		return nil, err
 	}
 	msg.Status = MsgStatusSending
 
@@ -774,6 +783,9 @@ const MaxReadReceipts = 30
 // count does not change. Messages sent without NeedReadReceipt are
 // ignored; 20022 if one does not exist.
 func (mm *MessageManager) SendMessageReadReceipts(ctx context.Context, msgs []*Message) error {
+	if len(msgs) > 0 && msgs[0] != nil && msgs[0].GroupID != "" {
+		return mm.sendGroupReadReceipts(ctx, msgs)
+	}
 	m := mm.m
 	if len(msgs) == 0 || len(msgs) > MaxReadReceipts {
 		return newError(ErrCodeInvalidParameters, "1 to %d messages", MaxReadReceipts)
@@ -1043,6 +1055,11 @@ type MessageReceipt struct {
 	// Timestamp is when the receipt reached this device (unix seconds):
 	// the protocol's msg.read push carries no time.
 	Timestamp int64
+	// GroupID is the group of a group message's receipt, with its counts
+	// after it (UserID is the member who read it, in a push).
+	GroupID     string
+	ReadCount   int
+	UnreadCount int
 }
 
 // AdvancedMsgListener receives messages and what happens to them

@@ -162,6 +162,8 @@ func (m *Manager) onMessagePush(s *session, f frame) {
 			r[i] = MessageReceipt{MsgID: k, UserID: d.From, Seq: n, IsPeerRead: true, Timestamp: now}
 		}
 		m.messages.fire(func(l AdvancedMsgListener) { l.OnRecvMessageReadReceipts(r) })
+	case "msg.groupReceipt":
+		m.onGroupReceiptPush(f.Data)
 	case "msg.deleted":
 		var d struct {
 			UserID  string   `json:"userID"`

@@ -89,6 +89,7 @@ func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)
 	a := app.New(cfg.AppID, cfg.Key, "admin")
 	a.RateLimits = map[string]float64{}
 	a.ClientRateLimits = app.ClientRateLimits{}
+	a.GroupMessageRate = 0
 	if cfg.Configure != nil {
 		cfg.Configure(a)
 	}

@@ -26,6 +26,13 @@ type App struct {
 	// RecallWindow is how long after sending a message may be recalled; 2
 	// minutes by default.
 	RecallWindow time.Duration
+	// GroupReadReceipts are the group types (Private, Public, ChatRoom)
+	// whose messages may ask for read receipts: the console's "Group
+	// Message Read Receipts", off (none) by default.
+	GroupReadReceipts []string
+	// GroupMessageRate is how many messages a second one group takes, from
+	// every sender of both doors together (Tencent's 40; 0 is unlimited).
+	GroupMessageRate float64
 
 	// ProfileCustomFields and FriendCustomFields are the declared keywords of
 	// Tag_Profile_Custom_<kw> and Tag_SNS_Custom_<kw>. Undeclared custom tags
@@ -163,6 +170,7 @@ func New(sdkAppID uint64, secretKey string, admins ...string) *App {
 		RateLimits: DefaultRateLimits(),
 
 		ClientRateLimits: DefaultClientRateLimits,
+		GroupMessageRate: DefaultGroupMessageRate,
 	}
 }
 
@@ -170,6 +178,10 @@ func New(sdkAppID uint64, secretKey string, admins ...string) *App {
 // paged and its unread is constant in its size, but a dismissal or a
 // mute-all notice still walks every member once.
 const MaxGroupMemberCap = 1_000_000
+
+// DefaultGroupMessageRate is Tencent's per-group send rate (rest-spec
+// §3.7: "Group rate limit 40 msg/s/group").
+const DefaultGroupMessageRate = 40
 
 // IsAdmin reports whether user is one of the app's admin accounts.
 func (a *App) IsAdmin(user string) bool { return slices.Contains(a.Admins, user) }

@@ -68,23 +68,29 @@ type StoreConfig struct {
 
 // AppConfig declares one app in the config file.
 type AppConfig struct {
-	SDKAppID             uint64             `toml:"sdkappid"`
-	SecretKey            string             `toml:"secret_key"`
-	Admins               []string           `toml:"admins"`
-	CheckFriendForC2C    *bool              `toml:"check_friend_for_c2c"`
-	ShowSentToBlocked    *bool              `toml:"show_sent_to_blocked"`
-	UserStatus           *bool              `toml:"user_status"`
-	MaxFriends           int                `toml:"max_friends,omitzero"`
-	MaxFriendLists       int                `toml:"max_friend_lists,omitzero"`
-	MaxBlocked           int                `toml:"max_blocked,omitzero"`
-	MaxPendingRequests   int                `toml:"max_pending_requests,omitzero"`
-	MaxWebInstances      int                `toml:"max_web_instances,omitzero"`
-	MaxPlatformInstances int                `toml:"max_instances_per_platform,omitzero"`
-	MessageRetentionDays int                `toml:"message_retention_days,omitzero"`
-	RecallWindowSeconds  int                `toml:"recall_window_seconds,omitzero"`
-	ProfileCustomFields  []string           `toml:"profile_custom_fields"`
-	FriendCustomFields   []string           `toml:"friend_custom_fields"`
-	RateLimits           map[string]float64 `toml:"rate_limits"`
+	SDKAppID             uint64   `toml:"sdkappid"`
+	SecretKey            string   `toml:"secret_key"`
+	Admins               []string `toml:"admins"`
+	CheckFriendForC2C    *bool    `toml:"check_friend_for_c2c"`
+	ShowSentToBlocked    *bool    `toml:"show_sent_to_blocked"`
+	UserStatus           *bool    `toml:"user_status"`
+	MaxFriends           int      `toml:"max_friends,omitzero"`
+	MaxFriendLists       int      `toml:"max_friend_lists,omitzero"`
+	MaxBlocked           int      `toml:"max_blocked,omitzero"`
+	MaxPendingRequests   int      `toml:"max_pending_requests,omitzero"`
+	MaxWebInstances      int      `toml:"max_web_instances,omitzero"`
+	MaxPlatformInstances int      `toml:"max_instances_per_platform,omitzero"`
+	MessageRetentionDays int      `toml:"message_retention_days,omitzero"`
+	RecallWindowSeconds  int      `toml:"recall_window_seconds,omitzero"`
+	ProfileCustomFields  []string `toml:"profile_custom_fields"`
+	FriendCustomFields   []string `toml:"friend_custom_fields"`
+	// GroupMessageReadReceipts: the group types whose messages may ask for
+	// read receipts (Private, Public, ChatRoom); none by default.
+	GroupMessageReadReceipts []string `toml:"group_message_read_receipts" json:",omitempty"`
+	// GroupMessagesPerSecond: messages a second per group (0 unlimited);
+	// nil keeps Tencent's 40.
+	GroupMessagesPerSecond *float64           `toml:"group_messages_per_second" json:",omitempty"`
+	RateLimits             map[string]float64 `toml:"rate_limits"`
 	// GroupMemberCaps: the highest member cap per group type (REST names).
 	GroupMemberCaps map[string]int `toml:"group_member_caps" json:",omitempty"`
 	// ClientRateLimits: messages, friend_requests, writes, reads (calls/s
@@ -214,6 +220,18 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 		}
 		a.ProfileCustomFields = ac.ProfileCustomFields
 		a.FriendCustomFields = ac.FriendCustomFields
+		for _, t := range ac.GroupMessageReadReceipts {
+			if t != "Private" && t != "Public" && t != "ChatRoom" {
+				return nil, fmt.Errorf("app %d: group_message_read_receipts: %q is not Private, Public or ChatRoom (the types with read receipts)", a.SDKAppID, t)
+			}
+		}
+		a.GroupReadReceipts = ac.GroupMessageReadReceipts
+		if r := ac.GroupMessagesPerSecond; r != nil {
+			if *r < 0 {
+				return nil, fmt.Errorf("app %d: group_messages_per_second = %g: must not be negative (0 is unlimited)", a.SDKAppID, *r)
+			}
+			a.GroupMessageRate = *r
+		}
 		for k, v := range ac.RateLimits {
 			a.RateLimits[k] = v
 		}

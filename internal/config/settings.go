@@ -430,6 +430,8 @@ var AppKeys = []AppKey{
 	{Key: "max_instances_per_platform", Type: "integer", Default: strconv.Itoa(app.DefaultLoginPolicy.MaxInstancesPerPlatform), Usage: "instances per other platform (Android, iOS, iPad, Windows, Mac) online at once (1-3)"},
 	{Key: "message_retention_days", Type: "integer", Default: "7", Usage: "one-to-one history (roaming) kept this long, then removed"},
 	{Key: "recall_window_seconds", Type: "integer", Default: "120", Usage: "how long after sending a sender may recall a message"},
+	{Key: "group_message_read_receipts", Type: "list", Default: "[]", Usage: "group types whose messages may ask for read receipts: \"Private\", \"Public\", \"ChatRoom\" (console: Group Message Read Receipts)"},
+	{Key: "group_messages_per_second", Type: "number", Default: "40", Usage: "messages a second one group takes from all its senders, REST included (10023 past it; lower priorities first); 0 = unlimited"},
 	{Key: "profile_custom_fields", Type: "list", Default: "[]", Usage: "declared custom profile tags: \"Hobby\" is Tag_Profile_Custom_Hobby (1-8 letters, digits, _)"},
 	{Key: "friend_custom_fields", Type: "list", Default: "[]", Usage: "declared custom friend tags: \"Level\" is Tag_SNS_Custom_Level"},
 	{Key: "group_member_caps.<type>", Type: "integer", DefaultDoc: "the type's cap (Private 6000, Public 6000, ChatRoom 10000, Community 100000)", Usage: "[apps.group_member_caps]: the highest MaxMemberNum a group of that type (Private, Public, ChatRoom, Community) may ask for, e.g. Public = 10000 (Tencent's value-added raise); 1 to 1000000"},

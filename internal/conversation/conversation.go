@@ -125,7 +125,7 @@ type Conversation struct {
 	Marks      uint64
 	CustomMark string
 	Groups     []string // names of the conversation groups it is in
-	RecvOpt    int      // owner's receive option for the peer (store.RecvOpt*)
+	RecvOpt    int      // owner's receive option for the peer or the group (store.RecvOpt*)
 }
 
 // Pinned reports whether the conversation is pinned.
@@ -202,10 +202,19 @@ func decorate(ctx context.Context, tx Tx, a *app.App, owner string, entries []st
 	if err != nil {
 		return nil, err
 	}
+	var groupOpts map[string]int
 	for i := range out {
 		if out[i].Conv.Kind == convid.KindC2C {
 			out[i].RecvOpt = opts[out[i].Peer]
+			continue
 		}
+		if groupOpts == nil {
+			// One statement for the page: the user's groups with an option.
+			if groupOpts, err = tx.GroupMsgFlags(ctx, a.SDKAppID, owner); err != nil {
+				return nil, err
+			}
+		}
+		out[i].RecvOpt = groupOpts[out[i].Conv.Target]
 	}
 	var marks []store.ConversationMark
 	if all {

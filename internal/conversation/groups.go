@@ -223,9 +223,13 @@ func (s *Service) apply(ctx context.Context, tx Tx, a *app.App, owner string, gr
 	var ids []string
 	for i, op := range ops {
 		results[i].ID = op.ID
-		id, e := checkItemID(op.ID)
+		var e *errcode.Error
+		var id string
+		var err error
 		if op.Err != nil {
 			e = op.Err
+		} else if id, e, err = checkItemID(ctx, tx, a, owner, op.ID); err != nil {
+			return nil, nil, err
 		}
 		if e != nil {
 			results[i].Err = e

@@ -2,10 +2,10 @@ package conversation
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/parleyim/parley/internal/app"
-	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/store"
@@ -67,17 +67,22 @@ func MarkList(marks uint64) []uint64 {
 	return out
 }
 
-// checkItemID validates a conversation of the group/mark data: group
-// conversations cannot resolve (51007).
-func checkItemID(raw string) (string, *errcode.Error) {
+// checkItemID validates a conversation of the group/mark data. A group
+// conversation is owner's only while they are a member of the group
+// (51007 otherwise), as for pins and drafts; a one-to-one conversation
+// need not exist.
+func checkItemID(ctx context.Context, tx Tx, a *app.App, owner, raw string) (string, *errcode.Error, error) {
 	id, err := ParseID(raw)
 	if err != nil {
-		return "", errcode.As(err, errcode.RecentContactInternal)
+		return "", errcode.As(err, errcode.RecentContactInternal), nil
 	}
-	if id.Kind == convid.KindGroup {
-		return "", noGroup(id)
+	if err := member(ctx, tx, a, owner, id); err != nil {
+		if e := (*errcode.Error)(nil); errors.As(err, &e) {
+			return "", e, nil
+		}
+		return "", nil, err
 	}
-	return id.String(), nil
+	return id.String(), nil, nil
 }
 
 // Mark changes the marks of up to 100 conversations. Marks are kept apart
@@ -98,7 +103,10 @@ func (s *Service) Mark(ctx context.Context, a *app.App, owner string, items []Ma
 				results[i].Err = it.Err
 				continue
 			}
-			id, e := checkItemID(it.ID)
+			id, e, err := checkItemID(ctx, tx, a, owner, it.ID)
+			if err != nil {
+				return err
+			}
 			if e == nil && it.ClientMarks && (it.Set|it.Clear)&ReservedMarks != 0 {
 				e = badParam("marks %d: bits 1<<4 to 1<<31 (REST marks 5 to 32) are reserved; standard 1, 2, 4, 8, custom 1<<32 to 1<<63",
 					(it.Set|it.Clear)&ReservedMarks)
@@ -221,7 +229,8 @@ func (s *Service) MarkData(ctx context.Context, a *app.App, owner string, start 
 }
 
 // SearchMarks returns the group/mark data of up to 300 conversations
-// (search_contact_group); conversations without any are left out.
+// (search_contact_group), one-to-one and group ones alike; conversations
+// without any are left out.
 func (s *Service) SearchMarks(ctx context.Context, a *app.App, owner string, rawIDs []string) (MarkData, error) {
 	if len(rawIDs) == 0 || len(rawIDs) > MaxSearch {
 		return MarkData{}, badParam("ContactItem: 1 to %d conversations", MaxSearch)
@@ -232,9 +241,7 @@ func (s *Service) SearchMarks(ctx context.Context, a *app.App, owner string, raw
 		if err != nil {
 			return MarkData{}, err
 		}
-		if id.Kind == convid.KindC2C {
-			ids = append(ids, id.String())
-		}
+		ids = append(ids, id.String())
 	}
 	d := MarkData{Complete: true}
 	err := s.Store.Read(ctx, func(tx Tx) (err error) {

@@ -20,7 +20,14 @@ type Tx interface {
 	store.ConversationGroups
 	store.RecvOptReader
 	memberView
+	groupRecvOpts
 	store.EventAppender
+}
+
+// groupRecvOpts is the one method of the group tables the list uses: the
+// receive option shown with each group conversation.
+type groupRecvOpts interface {
+	GroupMsgFlags(ctx context.Context, app store.AppID, user string) (map[string]int, error)
 }
 
 // memberView is the one method of the read state the list uses.

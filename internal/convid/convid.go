@@ -1,6 +1,6 @@
 // Package convid is the one typed identity of a conversation, shared by the
 // message core, the conversation list, both doors and the storage keys:
-// a kind (one-to-one or group; topics later) and its target (the peer's
+// a kind (one-to-one or group, a community topic being a group) and its target (the peer's
 // UserID, or the group ID).
 //
 // A conversation has two spellings. The client form is how a user names it
@@ -39,6 +39,35 @@ func (k Kind) String() string {
 
 // MaxGroupIDBytes is the longest group ID a conversation ID may carry.
 const MaxGroupIDBytes = 48
+
+// A topic of a community is a group conversation of its own whose ID is
+// Tencent's <communityID>@TOPIC#_<x>: the community is read off the ID, so
+// routing a topic's messages to the community's members needs no lookup.
+// A topic ID is at most MaxTopicIDBytes (a 48-byte community ID, the
+// separator, a 48-byte suffix).
+const (
+	TopicSeparator  = "@TOPIC#_"
+	MaxTopicIDBytes = MaxGroupIDBytes + len(TopicSeparator) + MaxGroupIDBytes
+)
+
+// CommunityOf is the community of topic ID id; false when id names no
+// topic (an ordinary group ID, which may not contain the separator).
+func CommunityOf(id string) (string, bool) {
+	i := strings.Index(id, TopicSeparator)
+	if i <= 0 || i+len(TopicSeparator) == len(id) {
+		return "", false
+	}
+	return id[:i], true
+}
+
+// ValidGroupTarget reports whether id may be a group conversation's
+// target: a group ID of 1 to MaxGroupIDBytes, or a topic ID.
+func ValidGroupTarget(id string) bool {
+	if _, topic := CommunityOf(id); topic {
+		return len(id) <= MaxTopicIDBytes
+	}
+	return id != "" && len(id) <= MaxGroupIDBytes
+}
 
 // Client-form and storage-key prefixes.
 const (
@@ -79,7 +108,7 @@ func (id ID) String() string {
 var ErrInvalid = errors.New("invalid conversation ID")
 
 // Parse reads the client form. The peer of c2c_ must be a valid UserID; a
-// group ID is 1 to MaxGroupIDBytes bytes.
+// group ID is 1 to MaxGroupIDBytes bytes, a topic ID up to MaxTopicIDBytes.
 func Parse(s string) (ID, error) {
 	if peer, ok := strings.CutPrefix(s, c2cPrefix); ok {
 		if !account.ValidUserID(peer) {
@@ -87,7 +116,7 @@ func Parse(s string) (ID, error) {
 		}
 		return C2C(peer), nil
 	}
-	if group, ok := strings.CutPrefix(s, groupPrefix); ok && group != "" && len(group) <= MaxGroupIDBytes {
+	if group, ok := strings.CutPrefix(s, groupPrefix); ok && ValidGroupTarget(group) {
 		return Group(group), nil
 	}
 	return ID{}, fmt.Errorf("%w %q: c2c_<userID> or group_<groupID>", ErrInvalid, s)

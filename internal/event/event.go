@@ -64,9 +64,17 @@ type Event struct {
 	Message *store.Message
 	// MsgKeys are the messages of a msg.deleted or msg.receipt event.
 	MsgKeys []string
+	// Only, on a group msg.new, limits it to these members (a targeted
+	// message's receivers and its sender); nil is every member.
+	Only []string
+	// GroupReceipts are the messages of a msg.groupReceipt event.
+	GroupReceipts []GroupReceipt
 	// NoPush marks a msg.new whose receiver set receive_not_notify for the
 	// sender: delivered online, but offline push must skip it.
 	NoPush bool
+	// Except lists the group members a group msg.new must not reach: those
+	// whose receive option for the group is not_receive.
+	Except []string
 	// Origin is the client connection a change came from, so that it is not
 	// echoed back to the instance that made it.
 	Origin any

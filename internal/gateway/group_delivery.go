@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleyim/parley/internal/broker"
+	"github.com/parleyim/parley/internal/convid"
 )
 
 // Group delivery. A group event is encoded once and published once, on the
@@ -68,6 +69,13 @@ var ErrGroupPush = errors.New("gateway: invalid group push")
 // group's size: the fan-out to members happens on each node that has some.
 // At most once, like every push: a member that misses it resyncs by seq.
 func (g *Gateway) PublishGroup(app uint64, group string, p GroupPush) error {
+	// A topic's events are its community's members' (convid.CommunityOf),
+	// on the community's subject. The node's seq order is the community's
+	// own stream: a topic message passes unordered (seq 0 here), and a
+	// member that sees a gap in the topic's seqs fills it from history.
+	if community, ok := convid.CommunityOf(group); ok {
+		group, p.Seq = community, 0
+	}
 	env := groupEnvelope{app: app, group: group, node: g.nodeID, frame: p.Frame, seq: p.Seq}
 	switch {
 	case len(p.Frame) == 0:

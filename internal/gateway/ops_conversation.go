@@ -46,6 +46,8 @@ type Conversation struct {
 	CustomMark     string   `json:"customMark"`
 	RecvOpt        int      `json:"recvOpt"` // 0 receive, 1 not_receive, 2 receive_not_notify
 	GroupNames     []string `json:"groupNames"`
+	// GroupAtInfoList is a group conversation's unread mentions.
+	GroupAtInfoList []GroupAtInfo `json:"groupAtInfoList,omitempty"`
 }
 
 func (g *Gateway) wireConversations(ctx context.Context, c *conn, convs []conversation.Conversation) ([]Conversation, error) {
@@ -75,7 +77,7 @@ func (g *Gateway) wireConversations(ctx context.Context, c *conn, convs []conver
 			out[i].LastMessage = &w
 		}
 	}
-	return out, nil
+	return out, g.addGroupAtInfo(ctx, c, out)
 }
 
 type conversationResult struct {

@@ -49,6 +49,9 @@ func (g *Gateway) chatGroupOps() {
 	g.ops["group.getApplications"] = g.needGroups(g.chatGroupApplications)
 	g.ops["group.acceptApplication"] = g.needGroups(g.chatGroupHandleApplication(true))
 	g.ops["group.refuseApplication"] = g.needGroups(g.chatGroupHandleApplication(false))
+	g.chatGroupAttrOps() // ops_group_attr.go
+	g.chatGroupMoreOps()
+	g.chatGroupTopicOps()
 
 	// The message ops serve a group conversation when the request names a
 	// groupID (or a group_<id> conversationID); otherwise they are the
@@ -57,6 +60,7 @@ func (g *Gateway) chatGroupOps() {
 	g.ops["msg.history"] = g.groupOr(g.ops["msg.history"], g.chatGroupMsgHistory)
 	g.ops["msg.read"] = g.groupOr(g.ops["msg.read"], g.chatGroupMsgRead)
 	g.ops["msg.recall"] = g.groupOr(g.ops["msg.recall"], g.chatGroupMsgRecall)
+	g.groupMsgExtOps()
 }
 
 // errNoGroups answers the group ops of a gateway built without a group
@@ -99,6 +103,7 @@ type GroupInfo struct {
 	Role     int    `json:"role,omitempty"`
 	NameCard string `json:"nameCard,omitempty"`
 	JoinTime int64  `json:"joinTime,omitempty"`
+	RecvOpt  int    `json:"recvOpt,omitempty"` // the group's receive option (0 receive, 1 not_receive, 2 receive_not_notify)
 }
 
 func wireGroup(gr store.Group) GroupInfo {
@@ -347,6 +352,7 @@ func (g *Gateway) chatGroupJoinedList(ctx context.Context, c *conn, data json.Ra
 	for i, j := range joined {
 		out[i] = wireGroup(j.Group)
 		out[i].Role, out[i].NameCard, out[i].JoinTime = j.Member.Role, j.Member.NameCard, j.Member.JoinedAt
+		out[i].RecvOpt = j.Member.MsgFlag
 	}
 	return map[string]any{"groups": out}, nil
 }
@@ -546,9 +552,23 @@ func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string,
 		OnlineUserOnly    bool            `json:"onlineUserOnly"`
 		ExcludeFromUnread bool            `json:"excludedFromUnreadCount"`
 		ExcludeFromLast   bool            `json:"excludedFromLastMessage"`
+		// The group message features (ops_group_msgext.go): mentions
+		// (AtAllLabel for everyone), a targeted message's receivers, a
+		// read receipt and the priority under the group's rate limit.
+		AtUserList      []string `json:"atUserList"`
+		ReceiverList    []string `json:"receiverList"`
+		NeedReadReceipt bool     `json:"needReadReceipt"`
+		Priority        string   `json:"priority"`
 	}
 	if err := decode(data, &d); err != nil {
 		return nil, err
+	}
+	priority, err := message.ParsePriority(d.Priority)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.AtUserList) > 0 {
+		d.Body.GroupAtInfo = message.AtUsers(d.AtUserList)
 	}
 	if d.To != "" {
 		return nil, errcode.New(CodeInvalidRequest, "to and groupID: a message goes to a user or to a group, not both")
@@ -559,6 +579,7 @@ func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string,
 	sent, err := g.Messages.SendGroup(ctx, c.app, message.GroupSendRequest{
 		From: c.session.User, GroupID: groupID, Random: d.Random, ClientMsgID: d.ClientMsgID, Content: d.Body,
 		OnlineOnly: d.OnlineUserOnly, ExcludeFromUnread: d.ExcludeFromUnread, ExcludeFromLast: d.ExcludeFromLast, Origin: c,
+		Targets: d.ReceiverList, NeedReadReceipt: d.NeedReadReceipt, Priority: priority,
 	})
 	if err != nil {
 		return nil, err

@@ -273,6 +273,8 @@ func (g *Gateway) deliverMessage(e event.Event) {
 	case event.MessageDeleted:
 		// To the user who deleted: userID is the conversation's peer.
 		data = map[string]any{"userID": m.Receiver, "msgKeys": e.MsgKeys}
+	case event.GroupMessageReceipt:
+		data = groupReceiptPush(e)
 	case event.ConversationCleared:
 		id, _ := convid.FromKey(e.User, m.ConvKey)
 		data = map[string]any{"conversationID": id.String(), "userID": m.Receiver, "clearedSeq": m.Seq}
@@ -288,9 +290,12 @@ func (g *Gateway) deliverMessage(e event.Event) {
 			}
 			// Every member hears it, through the group's subject: one
 			// publish whatever the group's size.
-			p := GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin}
+			p := GroupPush{Frame: PushFrame(string(e.Kind), 0, data), Origin: e.Origin, Only: e.Only}
 			if e.Kind == event.MessageNew {
 				p.Seq = m.Seq
+				if e.Only == nil {
+					p.Except = e.Except
+				}
 			}
 			if err := g.PublishGroup(e.App, group, p); err != nil {
 				g.Logger.Error("group push refused", "app", e.App, "group", group, "kind", e.Kind, "err", err)

@@ -50,6 +50,9 @@ var opClasses = map[string]rateClass{
 	"group.invite": classWrite, "group.kick": classWrite, "group.setInfo": classWrite,
 	"group.setMemberInfo": classWrite, "group.mute": classWrite, "group.muteAll": classWrite,
 	"group.transferOwner": classWrite, "group.acceptApplication": classWrite, "group.refuseApplication": classWrite,
+	"group.initAttributes": classWrite, "group.setAttributes": classWrite, "group.deleteAttributes": classWrite,
+	"group.setCounters": classWrite, "group.increaseCounter": classWrite, "group.decreaseCounter": classWrite,
+	"group.setReceiveMessageOpt": classWrite,
 }
 
 func opClass(op string) rateClass {

@@ -268,6 +268,10 @@ func (s *Service) Dismiss(ctx context.Context, a *app.App, actor Actor, groupID 
 		if err := s.outboxDestroyed(ctx, tx, a, st, members); err != nil {
 			return err
 		}
+		// A community's topics go with it, with their messages.
+		if err := tx.DeleteCommunityTopics(ctx, a.SDKAppID, groupID); err != nil {
+			return err
+		}
 		_, err = tx.DeleteGroup(ctx, a.SDKAppID, groupID)
 		return err
 	})

@@ -15,9 +15,11 @@ import (
 	"context"
 	"crypto/rand"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/group/rules"
@@ -83,6 +85,8 @@ type Service struct {
 	Now func() time.Time
 	// Attachments: the before-hooks and the outbox (hooks.go).
 	Attachments
+
+	attrRate attrRateLimiter // the attribute write-rate rule (attributes.go)
 }
 
 // Actor is who asks: a member acting through a client, or the app's admin
@@ -119,6 +123,10 @@ func ValidateGroupID(id string) error {
 	if len(id) >= len(AutoIDPrefix) && id[:len(AutoIDPrefix)] == AutoIDPrefix {
 		return newErr(CodeBadGroupID, "Err_Group_ID_Invalid: a custom group ID may not start with %s", AutoIDPrefix)
 	}
+	// Topic IDs are <communityID>@TOPIC#_<x>; the community is read off them.
+	if strings.Contains(id, convid.TopicSeparator) {
+		return newErr(CodeBadGroupID, "Err_Group_ID_Invalid: a group ID may not contain %s", convid.TopicSeparator)
+	}
 	return nil
 }
 
@@ -127,6 +135,10 @@ func ValidateGroupID(id string) error {
 func checkExisting(id string) error {
 	if id == "" || len(id) > MaxGroupIDBytes {
 		return newErr(CodeBadGroupID, "Err_Group_ID_Invalid: %q", id)
+	}
+	// A topic's row is not a group: group operations on it are refused.
+	if _, topic := convid.CommunityOf(id); topic {
+		return newErr(CodeBadGroupID, "Err_Group_ID_Invalid: %q is a topic (the topic operations manage it)", id)
 	}
 	return nil
 }

@@ -17,6 +17,9 @@ type Tx interface {
 	store.GroupProfiles
 	store.GroupMembers
 	store.GroupApplications
+	store.GroupAttrs
+	store.GroupMore
+	store.GroupTopics
 	store.EventAppender
 	store.OutboxAppender
 }

@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/convid"
@@ -24,6 +25,13 @@ type GroupSendRequest struct {
 	OnlineOnly        bool
 	ExcludeFromUnread bool
 	ExcludeFromLast   bool
+	// Targets, when set, are the only members who get the message, with
+	// the sender (a targeted message); NeedReadReceipt asks for read
+	// receipts; Priority orders sends under the group's rate limit
+	// (group_targeted.go, group_receipts.go, group_ratelimit.go).
+	Targets         []string
+	NeedReadReceipt bool
+	Priority        Priority
 	// Admin sends (the REST API) need not come from a member.
 	Admin  bool
 	Origin any // the connection sending, not echoed to
@@ -50,20 +58,34 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	id := convid.Group(req.GroupID)
 	m.ConvKey = id.Key(req.From)
 	var c conv
+	var ext groupExt
+	var notReceiving []string
 	// As for one-to-one sends, the rules are checked on the read side.
 	err = s.Store.Read(ctx, func(tx Tx) (err error) {
-		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil || !c.member {
+		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil {
 			return err
 		}
-		return checkNotMuted(ctx, tx, a, c.group, req.From, m.SentAt/1000)
+		if notReceiving, err = tx.GroupNotReceiving(ctx, a.SDKAppID, req.GroupID, MaxNotReceiving); err != nil {
+			return err
+		}
+		if c.member {
+			if err := checkNotMuted(ctx, tx, a, c.group, req.From, m.SentAt/1000); err != nil {
+				return err
+			}
+		}
+		ext, err = s.prepareGroupExt(ctx, tx, a, c, req, &m)
+		return err
 	})
 	if err != nil {
 		return Sent{}, errcode.Wrapf(err, "message: resolve group %s for %s", req.GroupID, req.From)
 	}
+	if err := s.admitGroupSend(a, req.GroupID, req.Priority); err != nil {
+		return Sent{}, err
+	}
 	sent := Sent{Message: m, Key: MsgKey(m)}
 	if req.OnlineOnly || !c.policy.Stored {
 		sent.Dropped = true
-		s.publishGroupNew(a, &sent, req.Origin)
+		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From), notReceiving)
 		return sent, nil
 	}
 	err = s.Store.Write(ctx, func(tx Tx) error {
@@ -76,6 +98,9 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 		if err != nil || dup {
 			return err
 		}
+		if err := ext.record(ctx, tx, a.SDKAppID, req.GroupID, stored.Seq); err != nil {
+			return err
+		}
 		return s.outboxGroupSent(ctx, tx, a, c.group, stored, req.Admin)
 	})
 	if err != nil {
@@ -84,13 +109,25 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 	sent.Key = MsgKey(sent.Message)
 	if !sent.Duplicate {
 		s.outboxCommitted(a, outboxKindGroupSent)
-		s.publishGroupNew(a, &sent, req.Origin)
+		s.publishGroupNew(a, &sent, req.Origin, ext.only(req.From), notReceiving)
 	}
 	return sent, nil
 }
 
-func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any) {
-	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin})
+// publishGroupNew announces a new group message: to only when it is not
+// nil (a targeted message), else to every member but those in except
+// (their receive option is not_receive). A listed receiver who does not
+// receive the group's messages is left out of only as well.
+func (s *Service) publishGroupNew(a *app.App, sent *Sent, origin any, only, except []string) {
+	if only != nil && len(except) > 0 {
+		only = slices.DeleteFunc(slices.Clone(only), func(u string) bool { return slices.Contains(except, u) })
+		if len(only) == 0 {
+			return
+		}
+		except = nil
+	}
+	s.Events.Publish(event.Event{App: a.SDKAppID, Kind: event.MessageNew, User: sent.Message.Sender, Message: &sent.Message, Origin: origin,
+		Only: only, Except: except})
 }
 
 // ConversationOf is user's view of a conversation (false when there is
@@ -130,7 +167,7 @@ func (s *Service) UserGroups(ctx context.Context, app uint64, user string) ([]st
 // still speak when all are muted. A sender who is not a member (the app's
 // admin) is never muted.
 func checkNotMuted(ctx context.Context, tx Tx, a *app.App, g store.Group, user string, now int64) error {
-	m, ok, err := tx.GroupMember(ctx, a.SDKAppID, g.ID, user)
+	m, ok, err := tx.GroupMember(ctx, a.SDKAppID, memberGroupOf(g.ID), user)
 	if err != nil || !ok {
 		return err
 	}

@@ -87,7 +87,7 @@ func (s *Service) outboxGroupSent(ctx context.Context, tx Tx, a *app.App, g stor
 	if err := json.Unmarshal(m.Body, &c); err != nil {
 		return err
 	}
-	p := outbox.GroupMessageSent{GroupID: g.ID, Type: g.Type, From: m.Sender, Operator: m.Sender, Random: m.Random, MsgSeq: m.Seq,
+	p := outbox.GroupMessageSent{GroupID: memberGroupOf(g.ID), TopicID: topicOf(g.ID), Type: g.Type, From: m.Sender, Operator: m.Sender, Random: m.Random, MsgSeq: m.Seq,
 		MsgTime: m.SentAt / 1000, MsgBody: c.MsgBody, CloudCustomData: c.CloudCustomData, EventTime: s.now().UnixMilli()}
 	p.OptPlatform, p.ClientIP = groupPlatform(ctx, admin)
 	p.ForbidAfterSendMsgCallback = hook.AfterSendForbidden(ctx)
@@ -107,7 +107,7 @@ func (s *Service) outboxGroupRecalled(ctx context.Context, tx Tx, a *app.App, m 
 	if err != nil {
 		return err
 	}
-	p := outbox.GroupMessageRecalled{GroupID: groupID, Type: g.Type, Operator: by, MsgSeqs: []outbox.GroupMsgSeq{{MsgSeq: m.Seq}},
+	p := outbox.GroupMessageRecalled{GroupID: memberGroupOf(groupID), TopicID: topicOf(groupID), Type: g.Type, Operator: by, MsgSeqs: []outbox.GroupMsgSeq{{MsgSeq: m.Seq}},
 		EventTime: s.now().UnixMilli()}
 	p.OptPlatform, p.ClientIP = hook.PlatformOf(ctx)
 	_, err = s.Outbox.Add(ctx, tx, a.SDKAppID, outboxKindGroupRecalled, groupID, p)

@@ -68,6 +68,8 @@ type Content struct {
 	MsgBody         []Element       `json:"MsgBody"`
 	CloudCustomData string          `json:"CloudCustomData,omitempty"`
 	OfflinePushInfo json.RawMessage `json:"OfflinePushInfo,omitempty"`
+	// GroupAtInfo is whom a group message mentions (group_mentions.go).
+	GroupAtInfo []GroupAt `json:"GroupAtInfo,omitempty"`
 }
 
 var elementTypes = map[string]bool{
@@ -221,6 +223,8 @@ type Service struct {
 	Events *event.Bus
 	Now    func() time.Time
 	Attachments
+	// groupRates is the 40 messages/s per group limit (group_ratelimit.go).
+	groupRates groupRates
 }
 
 func (s *Service) now() time.Time {

@@ -132,7 +132,7 @@ func resolve(ctx context.Context, tx Tx, a *app.App, user string, id convid.ID, 
 	default:
 		return c, errcode.Newf(CodeInvalidRequest, "Err_Msg_Conversation_Invalid: %q", id.String())
 	}
-	if id.Target == "" || len(id.Target) > convid.MaxGroupIDBytes {
+	if !convid.ValidGroupTarget(id.Target) {
 		return c, errcode.Newf(CodeBadGroupID, "Err_Group_ID_Invalid: %q", id.Target)
 	}
 	g, ok, err := tx.Group(ctx, a.SDKAppID, id.Target)

@@ -95,6 +95,12 @@ func (s *Service) MarkReadIn(ctx context.Context, a *app.App, user string, id co
 		if err := tx.SetReadSeq(ctx, a.SDKAppID, user, c.key, seq); err != nil {
 			return err
 		}
+		if id.Kind == convid.KindGroup {
+			// Read past them, the mentions are gone (group_mentions.go).
+			if err := tx.DeleteGroupMentions(ctx, a.SDKAppID, id.Target, user, max(seq, view.ReadSeq)); err != nil {
+				return err
+			}
+		}
 		return s.outboxRead(ctx, tx, a, user, id, max(seq, view.ReadSeq))
 	})
 	if err != nil || view.ConvKey == "" {
@@ -149,6 +155,7 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 		window = DefaultRecallWindow
 	}
 	var m store.Message
+	var only []string
 	err = s.Store.Write(ctx, func(tx Tx) error {
 		c, err := resolve(ctx, tx, a, by, id, admin)
 		if err != nil {
@@ -158,18 +165,29 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 		if m, ok, err = lockedLookupIn(ctx, tx, a, by, c, k); err != nil {
 			return err
 		}
+		// A group's owner and admins recall others' messages per the
+		// type's rule, with no window (group_recall.go).
+		moderator := false
+		if ok && m.Sender != by && !admin && id.Kind == convid.KindGroup {
+			if moderator, err = mayRecallOthers(ctx, tx, a, c, by, m.Sender); err != nil {
+				return err
+			}
+		}
 		switch {
 		case !ok:
 			return errcode.New(CodeNoSuchMessage, "Err_Msg_Recall_Message_Not_Exist")
 		case m.Status == store.MessageRecalled:
 			return errcode.New(CodeAlreadyRecalled, "Err_Msg_Recall_Already_Recalled")
-		case m.Sender != by && !admin:
+		case m.Sender != by && !admin && !moderator:
 			return errcode.New(CodeNoSuchMessage, "Err_Msg_Recall_Not_Sender")
-		case !admin && s.now().Sub(time.UnixMilli(m.SentAt)) > window:
+		case !admin && !moderator && s.now().Sub(time.UnixMilli(m.SentAt)) > window:
 			return errcode.New(CodeRecallTooLate, "Err_Msg_Recall_Time_Limit_Exceeded")
 		}
 		m.Status, m.Version = store.MessageRecalled, m.Version+1
 		if err := tx.UpdateMessage(ctx, m); err != nil {
+			return err
+		}
+		if only, err = targetsOf(ctx, tx, a, c, m); err != nil {
 			return err
 		}
 		return s.outboxRecalled(ctx, tx, a, m, by)
@@ -179,6 +197,10 @@ func (s *Service) RecallIn(ctx context.Context, a *app.App, by string, id convid
 	}
 	s.outboxCommitted(a, outboxKindRecalled)
 	s.outboxCommitted(a, outboxKindGroupRecalled)
+	if only != nil {
+		s.publishTargetedChange(a, event.MessageRecalled, &m, by, origin, only)
+		return m, nil
+	}
 	s.publishChange(a, event.MessageRecalled, &m, by, origin)
 	return m, nil
 }

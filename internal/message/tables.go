@@ -15,6 +15,9 @@ type Tx interface {
 	store.SendRules
 	store.MessageLog
 	store.GroupReader
+	store.GroupMembers
+	store.GroupMsgExt
+	store.GroupMore
 	store.ReadState
 	store.RecvOpts
 	store.Receipts

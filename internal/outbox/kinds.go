@@ -67,13 +67,17 @@ const (
 	// KindGroupMessageRecalled: group messages were recalled
 	// (GroupMessageRecalled).
 	KindGroupMessageRecalled = "group.msg_recalled"
+	// KindGroupReceipt: a member sent read receipts for group messages
+	// (GroupReceipt; Group.CallbackAfterReadReceipt).
+	KindGroupReceipt = "group.receipt"
 )
 
 // Kinds lists every kind above, for configuration checks.
 var Kinds = []string{KindMessageSent, KindMessageRecalled, KindMessageRead, KindMessageReceipt, KindFriendAdded,
 	KindFriendDeleted, KindBlockAdded, KindBlockDeleted, KindProfileSet, KindStateChanged,
 	KindGroupCreated, KindGroupMemberJoined, KindGroupMemberExited, KindGroupDestroyed, KindGroupInfoChanged,
-	KindGroupOwnerChanged, KindGroupFull, KindGroupMessageSent, KindGroupMessageRecalled}
+	KindGroupOwnerChanged, KindGroupFull, KindGroupMessageSent, KindGroupMessageRecalled, KindGroupAttrChanged,
+	KindGroupReceipt}
 
 // MessageSent is the payload of KindMessageSent.
 type MessageSent struct {
@@ -350,6 +354,7 @@ type GroupFull struct {
 // (Group.CallbackAfterSendMsg).
 type GroupMessageSent struct {
 	GroupID  string `json:"GroupId"`
+	TopicID  string `json:"TopicId,omitempty"` // a community topic's message: GroupId is the community
 	Type     string `json:"Type"`
 	From     string `json:"From_Account"`
 	Operator string `json:"Operator_Account"`
@@ -376,10 +381,32 @@ type GroupMsgSeq struct {
 // (Group.CallbackAfterRecallMsg).
 type GroupMessageRecalled struct {
 	GroupID     string        `json:"GroupId"`
+	TopicID     string        `json:"TopicId,omitempty"` // a community topic's message: GroupId is the community
 	Type        string        `json:"Type"`
 	Operator    string        `json:"Operator_Account"`
 	MsgSeqs     []GroupMsgSeq `json:"MsgSeqList"`
 	OptPlatform string        `json:"OptPlatform,omitempty"`
 	ClientIP    string        `json:"ClientIP,omitempty"`
 	EventTime   int64         `json:"EventTime"`
+}
+
+// GroupReceiptItem is one message of GroupReceipt: its counts after the
+// receipt.
+type GroupReceiptItem struct {
+	MsgSeq    uint64 `json:"MsgSeq"`
+	ReadNum   int    `json:"ReadNum"`
+	UnreadNum int    `json:"UnreadNum"`
+}
+
+// GroupReceipt is the payload of KindGroupReceipt
+// (Group.CallbackAfterReadReceipt): Operator_Account read the messages of
+// GroupMsgReceiptList (the fields of get_group_msg_receipt).
+type GroupReceipt struct {
+	GroupID     string             `json:"GroupId"`
+	Type        string             `json:"Type"`
+	Operator    string             `json:"Operator_Account"`
+	Receipts    []GroupReceiptItem `json:"GroupMsgReceiptList"`
+	OptPlatform string             `json:"OptPlatform,omitempty"`
+	ClientIP    string             `json:"ClientIP,omitempty"`
+	EventTime   int64              `json:"EventTime"`
 }

@@ -52,6 +52,11 @@ func (s *Server) groupRoutes() {
 	s.add(svcGroup, "send_group_msg", s.sendGroupMsg)
 	s.add(svcGroup, "group_msg_get_simple", s.groupMsgGetSimple)
 	s.add(svcGroup, "group_msg_recall", s.groupMsgRecall)
+	s.groupAttrRoutes()
+	s.add(svcGroup, "get_group_msg_receipt", s.getGroupMsgReceipt)
+	s.add(svcGroup, "get_group_msg_receipt_detail", s.getGroupMsgReceiptDetail)
+	s.groupMoreRoutes()
+	s.groupTopicRoutes()
 }
 
 func (c *call) admin() group.Actor { return group.Actor{User: c.identifier, AppAdmin: true} }
@@ -282,14 +287,11 @@ func memberOut(m store.GroupMember, w wants, customFilter []string) memberInfoOu
 		o.MsgSeq = &m.ReadSeq
 	}
 	if w.has("MsgFlag") {
-		// Group receive options are not kept per member yet: everyone
-		// receives and is notified.
-		flag := "AcceptAndNotify"
+		flag := msgFlagName(m.MsgFlag)
 		o.MsgFlag = &flag
 	}
 	if w.has("LastSendMsgTime") {
-		var zero int64
-		o.LastSendMsgTime = &zero
+		o.LastSendMsgTime = &m.LastSendAt
 	}
 	if w.has("ShutUpUntil") || w.has("MuteUntil") {
 		until := m.MuteUntil
@@ -565,18 +567,11 @@ func (s *Server) modifyGroupMemberInfo(c *call) (response, error) {
 		}
 		ch.Role = &r
 	}
-	if f.MsgFlag != nil {
-		switch *f.MsgFlag {
-		case "AcceptAndNotify", "AcceptNotNotify", "Discard":
-		default:
-			return nil, errcode.Newf(codeGroupBadParam, "Err_Group_MsgFlag_Invalid: %q", *f.MsgFlag)
-		}
-	}
 	var err error
 	if ch.Custom, err = customMap(f.AppMemberDefinedData); err != nil {
 		return nil, err
 	}
-	return ok(), s.Groups.SetMember(c.ctx, c.app, c.admin(), f.GroupId, ch)
+	return ok(), s.setMemberAndMsgFlag(c, f.GroupId, ch, f.MsgFlag)
 }
 
 func (s *Server) getJoinedGroupList(c *call) (response, error) {
@@ -685,7 +680,7 @@ func (s *Server) getJoinedGroupList(c *call) (response, error) {
 				si.JoinTime = &m.JoinedAt
 			}
 			if self.has("MsgFlag") {
-				flag := "AcceptAndNotify"
+				flag := msgFlagName(m.MsgFlag)
 				si.MsgFlag = &flag
 			}
 			it.SelfInfo = si
@@ -861,8 +856,13 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 		SupportMessageExtension int
 		To_Account              []string
 		TopicId                 string
+		GroupAtInfo             []message.GroupAt
 	}
 	if err := c.decode(&f); err != nil {
+		return nil, err
+	}
+	priority, err := message.ParsePriority(f.MsgPriority)
+	if err != nil {
 		return nil, err
 	}
 	if f.Random == nil || *f.Random < 0 || *f.Random > 0xFFFFFFFF {
@@ -871,11 +871,14 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 	if len(f.MsgBody) == 0 {
 		return nil, errcode.New(codeGroupBadParam, "Err_Group_MsgBody_Missing: MsgBody is required")
 	}
-	if f.TopicId != "" || len(f.To_Account) > 0 {
-		// Refused rather than sent to everyone: topics and targeted
-		// messages are not served yet.
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId and To_Account are not served yet")
+	if len(f.To_Account) > MaxGroupMsgReceivers {
+		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_To_Account_Too_Many: at most %d receivers", MaxGroupMsgReceivers)
 	}
+	groupID, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
+	}
+	f.GroupId = groupID
 	if err := checkOfflinePush(f.OfflinePushInfo); err != nil {
 		return nil, err
 	}
@@ -892,7 +895,8 @@ func (s *Server) sendGroupMsg(c *call) (response, error) {
 		}
 	}
 	req := message.GroupSendRequest{From: from, GroupID: f.GroupId, Random: uint32(*f.Random), OnlineOnly: f.OnlineOnlyFlag == 1,
-		Admin: true, Content: message.Content{MsgBody: f.MsgBody, CloudCustomData: f.CloudCustomData, OfflinePushInfo: f.OfflinePushInfo}}
+		Admin: true, Content: message.Content{MsgBody: f.MsgBody, CloudCustomData: f.CloudCustomData, OfflinePushInfo: f.OfflinePushInfo,
+			GroupAtInfo: f.GroupAtInfo}, Targets: f.To_Account, Priority: priority}
 	for _, ctl := range f.SendMsgControl {
 		switch ctl {
 		case "NoUnread":
@@ -950,10 +954,11 @@ func (s *Server) groupMsgGetSimple(c *call) (response, error) {
 	if f.ReqMsgNumber == nil || *f.ReqMsgNumber < 1 || *f.ReqMsgNumber > MaxGroupMsgNumber {
 		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_ReqMsgNumber_Invalid: 1 to %d", MaxGroupMsgNumber)
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_TopicId_Unsupported: topics are not served yet")
-	}
 	if err := s.notForAVChatRoom(c, f.GroupId); err != nil {
+		return nil, err
+	}
+	conv, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
 		return nil, err
 	}
 	// Recalled messages are skipped unless asked for: read past them, a
@@ -963,7 +968,7 @@ func (s *Server) groupMsgGetSimple(c *call) (response, error) {
 	out := make([]groupMsgOut, 0, want)
 	finished := false
 	for len(out) < want && !finished {
-		page, err := s.Messages.GroupMessages(c.ctx, c.app, f.GroupId, before, want)
+		page, err := s.Messages.GroupMessages(c.ctx, c.app, conv, before, want)
 		if err != nil {
 			return nil, err
 		}
@@ -1018,10 +1023,11 @@ func (s *Server) groupMsgRecall(c *call) (response, error) {
 	if len(f.MsgSeqList) == 0 || len(f.MsgSeqList) > MaxGroupRecallSeqs {
 		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_MsgSeqList_Invalid: 1 to %d seqs", MaxGroupRecallSeqs)
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_TopicId_Unsupported: topics are not served yet")
-	}
 	if err := s.notForAVChatRoom(c, f.GroupId); err != nil {
+		return nil, err
+	}
+	conv, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
 		return nil, err
 	}
 	type ret struct {
@@ -1031,7 +1037,7 @@ func (s *Server) groupMsgRecall(c *call) (response, error) {
 	out := make([]ret, len(f.MsgSeqList))
 	for i, item := range f.MsgSeqList {
 		out[i].MsgSeq = item.MsgSeq
-		key, found, err := s.Messages.GroupMessageKey(c.ctx, c.app, f.GroupId, item.MsgSeq)
+		key, found, err := s.Messages.GroupMessageKey(c.ctx, c.app, conv, item.MsgSeq)
 		if err != nil {
 			return nil, err
 		}
@@ -1039,7 +1045,7 @@ func (s *Server) groupMsgRecall(c *call) (response, error) {
 			out[i].RetCode = codeGroupMsgNotExist
 			continue
 		}
-		_, err = s.Messages.RecallIn(c.ctx, c.app, c.identifier, convid.Group(f.GroupId), key, true, nil)
+		_, err = s.Messages.RecallIn(c.ctx, c.app, c.identifier, convid.Group(conv), key, true, nil)
 		switch code := errcode.As(err, codeGroupInternal); {
 		case err == nil:
 		case code.Code == message.CodeNoSuchMessage:

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/restapi"
 	"github.com/parleyim/parley/internal/resttest"
 )
@@ -238,15 +239,52 @@ func TestOpenAPIResponsesDocumented(t *testing.T) {
 		{"group_open_http_svc/send_group_msg", `{"GroupId":"og1","From_Account":"alice","Random":9,
 			"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi all"}}]}`},
 		{"group_open_http_svc/group_msg_get_simple", `{"GroupId":"og1","ReqMsgNumber":20,"WithRecalledMsg":1}`},
+		{"openim/modify_group_msg", `{"GroupId":"og1","MsgSeq":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"e"}}]}`},
+		{"group_open_http_svc/modify_group_msg", `{"GroupId":"og1","MsgSeq":1,"CloudCustomData":"c"}`},
+		{"group_open_http_svc/import_group_member", `{"GroupId":"og2","MemberList":[{"Member_Account":"carol","JoinTime":1448357900,"UnreadMsgNum":1}]}`},
+		{"group_open_http_svc/import_group_msg", `{"GroupId":"og2","MsgList":[{"From_Account":"carol","SendTime":1448358000,
+			"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"old"}}]}]}`},
+		{"group_open_http_svc/set_unread_msg_num", `{"GroupId":"og1","Member_Account":"bob","UnreadMsgNum":2}`},
+		{"group_open_http_svc/send_group_system_notification", `{"GroupId":"og1","Content":"notice"}`},
+		{"group_open_http_svc/get_appid_group_list", `{"Limit":1}`},
 		{"group_open_http_svc/group_msg_recall", `{"GroupId":"og1","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":99}]}`},
+		{"group_open_http_svc/delete_group_msg_by_sender", `{"GroupId":"og1","Sender_Account":"alice"}`},
 		{"group_open_http_svc/change_group_owner", `{"GroupId":"og1","NewOwner_Account":"bob"}`},
 		{"group_open_http_svc/delete_group_member", `{"GroupId":"og1","MemberToDel_Account":["carol"]}`},
+		{"group_open_http_svc/set_group_attr", `{"GroupId":"og1","GroupAttr":[{"key":"seat1","value":"alice"}]}`},
+		{"group_open_http_svc/modify_group_attr", `{"GroupId":"og1","GroupAttr":[{"key":"seat2","value":"bob"}]}`},
+		{"group_open_attr_http_svc/get_group_attr", `{"GroupId":"og1"}`},
+		{"group_open_http_svc/clear_group_attr", `{"GroupId":"og1"}`},
+		{"group_open_http_svc/update_group_counter", `{"GroupId":"og1","GroupCounter":[{"Key":"like","Value":5}],"Mode":"Increase"}`},
+		{"group_open_http_svc/get_group_counter", `{"GroupId":"og1","GroupCounterKeys":["like"]}`},
+		{"group_open_http_svc/delete_group_counter", `{"GroupId":"og1"}`},
 		{"group_open_http_svc/destroy_group", `{"GroupId":"og1"}`},
+		{"group_open_http_svc/create_group", `{"Owner_Account":"alice","Type":"Community","GroupId":"oc1","Name":"c","SupportTopic":1}`},
+		{"million_group_open_http_svc/create_topic", `{"GroupId":"oc1","TopicId":"oc1@TOPIC#_t","TopicName":"t"}`},
+		{"group_open_http_svc/import_topic", `{"GroupId":"oc1","TopicName":"old","CreateTime":1448357837}`},
+		{"million_group_open_http_svc/modify_topic", `{"GroupId":"oc1","TopicId":"oc1@TOPIC#_t","MuteAllMember":"On"}`},
+		{"million_group_open_http_svc/get_topic", `{"GroupId":"oc1","From_Account":"alice"}`},
+		{"million_group_open_http_svc/destroy_topic", `{"GroupId":"oc1","TopicIdList":["oc1@TOPIC#_t","oc1@TOPIC#_none"]}`},
 		{"im_open_login_svc/account_delete", `{"DeleteItem":[{"UserID":"frank"},{"UserID":"nobody"}]}`},
 	}
 	for _, c := range calls {
 		check(c.api, c.body)
 	}
+	// Group read receipts: a message that asked for one, read by bob.
+	s.App.GroupReadReceipts = []string{"Public"}
+	check("group_open_http_svc/create_group", `{"Owner_Account":"alice","Type":"Public","GroupId":"og3","Name":"r",
+		"MemberList":[{"Member_Account":"bob"}]}`)
+	asked, err := s.Node.Messages.SendGroup(t.Context(), s.App, message.GroupSendRequest{From: "alice", GroupID: "og3", Random: 1,
+		Content: message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: []byte(`{"Text":"r"}`)}}}, NeedReadReceipt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Node.Messages.SendGroupReceipts(t.Context(), s.App, "bob", "og3", []string{asked.Key}); err != nil {
+		t.Fatal(err)
+	}
+	check("group_open_http_svc/get_group_msg_receipt", `{"GroupId":"og3","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":9}]}`)
+	check("group_open_http_svc/get_group_msg_receipt_detail", `{"GroupId":"og3","MsgSeq":1,"Filter":0,"Cursor":"","Count":10}`)
+	check("group_open_http_svc/get_group_msg_receipt_detail", `{"GroupId":"og3","MsgSeq":1,"Filter":1,"Cursor":"","Count":10}`)
 	s2 := &restapi.Server{}
 	s2.Handler()
 	for _, r := range s2.Routes() {

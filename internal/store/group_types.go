@@ -18,6 +18,12 @@ type GroupMember struct {
 	JoinedAt  int64 // unix seconds
 	JoinSeq   uint64
 	ReadSeq   uint64 // the member's read cursor (read only)
+	// MsgFlag is the member's receive option for the group (RecvOpt*;
+	// SetGroupMemberMsgFlag writes it).
+	MsgFlag int
+	// LastSendAt is the time of the member's latest message in the group
+	// (unix seconds, 0 for none; kept by AppendMessage).
+	LastSendAt int64
 	// Custom is the app-defined member data (declared keys only).
 	Custom map[string]string
 }

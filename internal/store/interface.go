@@ -260,6 +260,7 @@ type Messages interface {
 	ReadState
 	RecvOpts
 	Receipts
+	GroupMsgExt
 }
 
 // MessageLog is the stored messages of a conversation: append, read, query
@@ -302,6 +303,9 @@ type Groups interface {
 	GroupProfiles
 	GroupMembers
 	GroupApplications
+	GroupAttrs
+	GroupMore
+	GroupTopics
 }
 
 // GroupReader reads a group row and a user's groups.

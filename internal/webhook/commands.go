@@ -50,7 +50,13 @@ const (
 	CmdGroupAfterDestroyed     = "Group.CallbackAfterGroupDestroyed"
 	CmdGroupAfterInfoChanged   = "Group.CallbackAfterGroupInfoChanged"
 	CmdGroupAfterRecallMsg     = "Group.CallbackAfterRecallMsg"
+	CmdGroupAfterReadReceipt   = "Group.CallbackAfterReadReceipt"
 	CmdGroupAfterChangeOwner   = "Group.CallbackAfterChangeGroupOwner"
+	// The topic callbacks (group/topic.go asks and produces them).
+	CmdGroupBeforeCreateTopic     = "Group.CallbackBeforeCreateTopic"
+	CmdGroupAfterCreateTopic      = "Group.CallbackAfterCreateTopic"
+	CmdGroupAfterTopicDestroyed   = "Group.CallbackAfterTopicDestroyed"
+	CmdGroupAfterTopicInfoChanged = "Group.CallbackAfterTopicInfoChanged"
 	// allCommands in a command list means every command.
 	allCommands = "*"
 )
@@ -88,18 +94,20 @@ var Commands = []Command{
 	{Name: CmdGroupAfterDestroyed, Kind: outbox.KindGroupDestroyed, Available: true},
 	{Name: CmdGroupAfterInfoChanged, Kind: outbox.KindGroupInfoChanged, Available: true},
 	{Name: CmdGroupAfterRecallMsg, Kind: outbox.KindGroupMessageRecalled, Available: true},
+	{Name: CmdGroupAfterReadReceipt, Kind: outbox.KindGroupReceipt, Available: true},
 	// Known names without a producer: features Parley does not have yet
-	// (topics, group attributes, group read receipts, member-state and
-	// send-exception reports).
+	// (member-state and send-exception reports; group attributes, group
+	// read receipts and topics have theirs, below).
 	{Name: "Group.CallbackOnMemberStateChange"},
 	{Name: "Group.CallbackSendMsgException"},
-	{Name: "Group.CallbackBeforeCreateTopic", Before: true},
-	{Name: "Group.CallbackAfterCreateTopic"},
-	{Name: "Group.CallbackAfterTopicDestroyed"},
-	{Name: "Group.CallbackAfterTopicInfoChanged"},
+	// Topics (group/topic.go), in Tencent's order among the others.
+	{Name: CmdGroupBeforeCreateTopic, Before: true, Available: true},
+	{Name: CmdGroupAfterCreateTopic, Kind: outbox.KindTopicCreated, Available: true},
+	{Name: CmdGroupAfterTopicDestroyed, Kind: outbox.KindTopicDestroyed, Available: true},
+	{Name: CmdGroupAfterTopicInfoChanged, Kind: outbox.KindTopicInfoChanged, Available: true},
+	// Known names without a producer, again.
 	{Name: "Group.CallbackAfterMemberFieldChanged"},
-	{Name: "Group.CallbackAfterGroupAttrChanged"},
-	{Name: "Group.CallbackAfterReadReceipt"},
+	{Name: "Group.CallbackAfterGroupAttrChanged", Kind: outbox.KindGroupAttrChanged, Available: true},
 	{Name: CmdGroupAfterChangeOwner, Kind: outbox.KindGroupOwnerChanged, Available: true},
 }
 

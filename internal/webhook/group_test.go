@@ -12,6 +12,7 @@ import (
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/hook"
+	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/webhook"
 )
@@ -20,7 +21,7 @@ import (
 // compares their arrival with.
 var groupAfterCommands = []string{webhook.CmdGroupAfterCreate, webhook.CmdGroupAfterNewMemberJoin, webhook.CmdGroupAfterMemberExit,
 	webhook.CmdGroupAfterSendMsg, webhook.CmdGroupAfterGroupFull, webhook.CmdGroupAfterDestroyed, webhook.CmdGroupAfterInfoChanged,
-	webhook.CmdGroupAfterRecallMsg, webhook.CmdGroupAfterChangeOwner}
+	webhook.CmdGroupAfterRecallMsg, webhook.CmdGroupAfterChangeOwner, webhook.CmdGroupAfterReadReceipt}
 
 // afterOrder is the group after-callbacks received so far, in arrival
 // order (the first arrival of each: a retry may repeat one).
@@ -153,11 +154,36 @@ func TestGroupCommands(t *testing.T) {
 		t.Fatalf("recall %s", rc.Raw)
 	}
 
+	// A member's read receipt of a message sent with one requested.
+	a.GroupReadReceipts = []string{"Public"}
+	asked, err := n.srv.Messages.SendGroup(clientCtx("iOS"), a, message.GroupSendRequest{From: "m1", GroupID: "g1", Random: 43,
+		Content:         message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: json.RawMessage(`{"Text":"read me"}`)}}},
+		NeedReadReceipt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.srv.Messages.SendGroupReceipts(clientCtx("Android"), a, "owner", "g1", []string{asked.Key}); err != nil {
+		t.Fatal(err)
+	}
+	rr := r.wait(webhook.CmdGroupAfterReadReceipt, 1)[0]
+	checkProtocol(t, rr, appA, "Android")
+	if field(rr, "Operator_Account") != "owner" || field(rr, "Type") != "Public" ||
+		fmt.Sprint(field(rr, "GroupMsgReceiptList")) != "[map[MsgSeq:2 ReadNum:1 UnreadNum:2]]" {
+		t.Fatalf("read receipt %s", rr.Raw)
+	}
+
 	n.mustOK(appA, "group_open_http_svc/change_group_owner", map[string]any{"GroupId": "g1", "NewOwner_Account": "m1"})
 	oc := r.wait(webhook.CmdGroupAfterChangeOwner, 1)[0]
 	checkProtocol(t, oc, appA, "RESTAPI")
 	if field(oc, "OldOwner_Account") != "owner" || field(oc, "NewOwner_Account") != "m1" || field(oc, "Type") != "Public" {
 		t.Fatalf("owner changed %s", oc.Raw)
+	}
+
+	n.mustOK(appA, "group_open_http_svc/modify_group_attr", map[string]any{"GroupId": "g1", "GroupAttr": []map[string]any{{"key": "seat", "value": "m1"}}})
+	at := r.wait("Group.CallbackAfterGroupAttrChanged", 1)[0]
+	checkProtocol(t, at, appA, "RESTAPI")
+	if field(at, "OptionType") != "modify" || fmt.Sprint(field(at, "GroupAttr")) != "[map[key:seat value:m1]]" || field(at, "Type") != "Public" {
+		t.Fatalf("attr changed %s", at.Raw)
 	}
 
 	n.mustOK(appA, "group_open_http_svc/delete_group_member", map[string]any{"GroupId": "g1", "MemberToDel_Account": []string{"m2"}})
@@ -184,9 +210,36 @@ func TestGroupCommands(t *testing.T) {
 
 	want := []string{webhook.CmdGroupAfterCreate, webhook.CmdGroupAfterNewMemberJoin, webhook.CmdGroupAfterNewMemberJoin,
 		webhook.CmdGroupAfterGroupFull, webhook.CmdGroupAfterInfoChanged, webhook.CmdGroupAfterSendMsg, webhook.CmdGroupAfterRecallMsg,
-		webhook.CmdGroupAfterChangeOwner, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterDestroyed}
+		webhook.CmdGroupAfterSendMsg, webhook.CmdGroupAfterReadReceipt, webhook.CmdGroupAfterChangeOwner, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterMemberExit, webhook.CmdGroupAfterDestroyed}
 	if got := r.afterOrder(); !slices.Equal(got, want) {
 		t.Fatalf("group after-callbacks in order\n%v\nwant\n%v", got, want)
+	}
+
+	// A community's topics: created, changed, deleted.
+	n.mustOK(appA, "group_open_http_svc/create_group", map[string]any{"GroupId": "c1", "Type": "Community", "Name": "C",
+		"Owner_Account": "owner", "SupportTopic": 1})
+	n.mustOK(appA, "million_group_open_http_svc/create_topic", map[string]any{"GroupId": "c1", "TopicId": "c1@TOPIC#_t", "TopicName": "T"})
+	tc := r.wait(webhook.CmdGroupAfterCreateTopic, 1)[0]
+	checkProtocol(t, tc, appA, "RESTAPI")
+	if field(tc, "GroupId") != "c1" || field(tc, "TopicId") != "c1@TOPIC#_t" || field(tc, "Name") != "T" || field(tc, "Owner_Account") != "owner" ||
+		field(tc, "Type") != "Community" || field(tc, "Operator_Account") != admin {
+		t.Fatalf("topic created %s", tc.Raw)
+	}
+	n.mustOK(appA, "million_group_open_http_svc/modify_topic", map[string]any{"GroupId": "c1", "TopicId": "c1@TOPIC#_t", "Notification": "n"})
+	ti := r.wait(webhook.CmdGroupAfterTopicInfoChanged, 1)[0]
+	if field(ti, "TopicId") != "c1@TOPIC#_t" || field(ti, "Notification") != "n" || ti.Body["Name"] != nil || field(ti, "Type") != "Community" {
+		t.Fatalf("topic info changed %s (only the changed fields)", ti.Raw)
+	}
+	n.mustOK(appA, "group_open_http_svc/send_group_msg", map[string]any{"GroupId": "c1", "TopicId": "c1@TOPIC#_t", "Random": 43,
+		"MsgBody": text("hello topic")})
+	sends := r.wait(webhook.CmdGroupAfterSendMsg, 3)
+	if ts := sends[len(sends)-1]; field(ts, "GroupId") != "c1" || field(ts, "TopicId") != "c1@TOPIC#_t" ||
+		field(ts, "MsgSeq") != json.Number("1") {
+		t.Fatalf("topic message sent %s", ts.Raw)
+	}
+	n.mustOK(appA, "million_group_open_http_svc/destroy_topic", map[string]any{"GroupId": "c1", "TopicIdList": []string{"c1@TOPIC#_t"}})
+	if td := r.wait(webhook.CmdGroupAfterTopicDestroyed, 1)[0]; fmt.Sprint(field(td, "TopicIdList")) != "[c1@TOPIC#_t]" || field(td, "GroupId") != "c1" {
+		t.Fatalf("topics destroyed %s", td.Raw)
 	}
 	r.mu.Lock()
 	got := slices.Clone(r.got)

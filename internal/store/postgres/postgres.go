@@ -5,17 +5,22 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleyim/parley/internal/store/sqlstore"
 )
+
+// statementTracer, when set (by a test, before Open), is told of every
+// statement the connections opened afterwards send: how the round trips of
+// one operation are counted.
+var statementTracer pgx.QueryTracer
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -37,10 +42,12 @@ var Dialect = sqlstore.Dialect{
 
 // Open connects to dsn (a postgres:// URL or key=value string) and migrates.
 func Open(ctx context.Context, dsn string, maxConns int) (*sqlstore.DB, error) {
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Tracer = statementTracer
+	db := stdlib.OpenDB(*cfg)
 	if maxConns <= 0 {
 		maxConns = 32
 	}

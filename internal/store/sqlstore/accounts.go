@@ -14,6 +14,9 @@ import (
 func (t *txn) CreateAccount(ctx context.Context, app store.AppID, user string, now int64) (bool, error) {
 	n, err := t.execAffected(ctx, `INSERT INTO accounts (app_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT (app_id, user_id) DO NOTHING`,
 		int64(app), user, now)
+	if n == 1 && err == nil {
+		t.knownAccount(app, user, true)
+	}
 	return n == 1, err
 }
 
@@ -27,6 +30,9 @@ func (t *txn) AccountExists(ctx context.Context, app store.AppID, user string) (
 }
 
 func (t *txn) ExistingAccounts(ctx context.Context, app store.AppID, users []string) (map[string]bool, error) {
+	if set, ok := t.knownExisting(app, users); ok {
+		return set, nil
+	}
 	return t.chunked(users, func(chunk []string) (map[string]bool, error) {
 		cond, args := t.among("user_id", chunk)
 		return t.stringSet(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND `+cond, append([]any{int64(app)}, args...)...)
@@ -60,6 +66,7 @@ func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (
 	if err != nil || n == 0 {
 		return false, err
 	}
+	t.knownAccount(app, user, false)
 	// The user's conversation views stay, emptied: the messages are the
 	// peers' history too, and a UserID imported again must neither see the
 	// old messages nor miss new ones (the views are created only with a
@@ -89,15 +96,19 @@ func (t *txn) LockAccounts(ctx context.Context, app store.AppID, users ...string
 	// A fixed order keeps two writers locking the same pair from deadlocking.
 	sorted := append([]string(nil), users...)
 	sort.Strings(sorted)
-	if t.db.dialect.ArrayParams && len(sorted) > 1 {
+	if t.db.dialect.ArrayParams {
 		// One statement for every account: rows are locked in the order
-		// the ORDER BY returns them, the same fixed order.
-		rows, err := t.query(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND user_id = ANY(?) ORDER BY user_id FOR UPDATE`,
-			int64(app), slices.Compact(sorted))
+		// the ORDER BY returns them, the same fixed order. The rows say
+		// which accounts exist: later calls of this transaction ask no
+		// more (see known).
+		sorted = slices.Compact(sorted)
+		existing, err := t.stringSet(ctx, `SELECT user_id FROM accounts WHERE app_id = ? AND user_id = ANY(?) ORDER BY user_id FOR UPDATE`,
+			int64(app), sorted)
 		if err != nil {
 			return err
 		}
-		return rows.Close()
+		t.knownLocked(app, sorted, existing)
+		return nil
 	}
 	for i, u := range sorted {
 		if i > 0 && sorted[i-1] == u {

@@ -10,10 +10,15 @@ import (
 	"github.com/parleyim/parley/internal/store"
 )
 
+// The group views join from the owner's member rows (CROSS JOIN: SQLite
+// keeps that order; its planner, with no statistics for groups, would
+// otherwise read every group of the app first).
+//
 // listSource is every view of one owner as one relation l (arguments: app,
-// owner, app, owner): one-to-one views joined with their conversation's
-// shared row (none before the first message), and group memberships
-// joined with their group's row, so that a group's order and last message
+// owner, three times, listArgs): one-to-one views joined with their conversation's
+// shared row (none before the first message), group memberships
+// joined with their group's row, and the topics of the owner's communities
+// (topicListBranch), so that a group's order and last message
 // come from the group row and a group message writes nothing per member.
 // conv_id is the conversation as the owner names it, the list order's
 // last key. A group view's unread is computed here; a one-to-one view's is
@@ -25,8 +30,8 @@ const listSource = `(SELECT uc.conv_key, uc.peer, 'c2c_' || uc.peer AS conv_id, 
 	UNION ALL
 	SELECT 'group:' || gm.group_id, '', 'group_' || gm.group_id, g.last_seq, g.last_time, gm.read_seq,
 		gm.cleared_seq, gm.hidden_seq, gm.pinned_at, gm.draft, gm.draft_time, gm.version, ` + groupUnreadExpr + `
-	FROM group_members gm JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-	WHERE gm.app_id = ? AND gm.user_id = ?) l`
+	FROM group_members gm CROSS JOIN groups g
+	WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id` + topicListBranch + `) l`
 
 // inListCond: a view is in its owner's list while it has no conversation
 // row yet (a pin or draft before the first message) or its last message is
@@ -40,7 +45,7 @@ const entryColumns = `SELECT l.conv_key, l.peer, l.last_seq, l.last_time, l.read
 const entryQuery = entryColumns + ` WHERE ` + inListCond
 
 func listArgs(app store.AppID, owner string) []any {
-	return []any{int64(app), owner, int64(app), owner}
+	return []any{int64(app), owner, int64(app), owner, int64(app), owner}
 }
 
 // perKeyUnread is how many keys are looked up one by one for their unread
@@ -238,10 +243,17 @@ func (t *txn) ConversationUnreadTotal(ctx context.Context, app store.AppID, owne
 		return 0, err
 	}
 	// O(groups joined): each member row carries its counters.
-	err = t.queryRow(ctx, `SELECT CAST(SUM(`+groupUnreadExpr+`) AS BIGINT) FROM group_members gm
-		JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-		WHERE gm.app_id = ? AND gm.user_id = ? AND g.last_seq > gm.hidden_seq`, int64(app), owner).Scan(&groups)
-	return int(c2c.Int64 + groups.Int64), err
+	err = t.queryRow(ctx, `SELECT CAST(SUM(`+groupUnreadExpr+`) AS BIGINT) FROM group_members gm CROSS JOIN groups g
+		WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id AND g.last_seq > gm.hidden_seq`, int64(app), owner).Scan(&groups)
+	if err != nil {
+		return 0, err
+	}
+	topics, err := t.allTopicViews(ctx, app, owner)
+	total := int(c2c.Int64 + groups.Int64)
+	for _, v := range topics {
+		total += v.Unread
+	}
+	return total, err
 }
 
 func (t *txn) ShowConversation(ctx context.Context, app store.AppID, owner, convKey, peer string) error {

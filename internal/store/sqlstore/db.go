@@ -202,7 +202,7 @@ func callSafely(fn func(store.Tx) error, t *txn) (err error) {
 			err = fmt.Errorf("panic in store transaction: %v", r)
 		}
 	}()
-	return fn(t)
+	return t.finishDeferred(fn(t))
 }
 
 func (db *DB) rebind(q string) string {
@@ -256,6 +256,11 @@ type txn struct {
 	pool     *sql.DB
 	tx       *sql.Tx
 	readOnly bool
+	known    *known // what the locks of this write transaction have told (see known)
+	// deferred is a write held for the next statement, deferredErr the
+	// failure of one sent alone (see deferredWrite).
+	deferred    *deferredWrite
+	deferredErr error
 }
 
 var errReadOnly = errors.New("write attempted in a read transaction")
@@ -300,6 +305,7 @@ func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (row
 		return s.QueryContext(ctx, args...)
 	}
 	if t.tx != nil {
+		q, args = t.withDeferred(q, args)
 		return t.tx.QueryContext(ctx, t.db.rebind(q), args...)
 	}
 	return t.pool.QueryContext(ctx, t.db.rebind(q), args...)
@@ -326,6 +332,7 @@ func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 		return s.QueryRowContext(ctx, args...)
 	}
 	if t.tx != nil {
+		q, args = t.withDeferred(q, args)
 		return t.tx.QueryRowContext(ctx, t.db.rebind(q), args...)
 	}
 	return t.pool.QueryRowContext(ctx, t.db.rebind(q), args...)
@@ -344,6 +351,7 @@ func (t *txn) exec(ctx context.Context, q string, args ...any) (res sql.Result, 
 	if s != nil {
 		return s.ExecContext(ctx, args...)
 	}
+	q, args = t.withDeferred(q, args)
 	return t.tx.ExecContext(ctx, t.db.rebind(q), args...)
 }
 

@@ -23,6 +23,7 @@ func (t *txn) PutFriendRequest(ctx context.Context, r store.FriendRequest) error
 	if r.Read {
 		read = 1
 	}
+	t.forgetNoRequest(r.App, r.From, r.To)
 	_, err := t.exec(ctx, `INSERT INTO friend_requests (app_id, `+requestColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (app_id, from_id, to_id) DO UPDATE SET add_source = excluded.add_source, add_wording = excluded.add_wording,
 			remark = excluded.remark, group_name = excluded.group_name, add_type = excluded.add_type,
@@ -41,6 +42,9 @@ func (t *txn) FriendRequest(ctx context.Context, app store.AppID, from, to strin
 }
 
 func (t *txn) DeleteFriendRequest(ctx context.Context, app store.AppID, from, to string) (bool, error) {
+	if t.knownNoRequest(app, from, to) {
+		return false, nil
+	}
 	n, err := t.execAffected(ctx, `DELETE FROM friend_requests WHERE app_id = ? AND from_id = ? AND to_id = ?`, int64(app), from, to)
 	return n > 0, err
 }

@@ -118,6 +118,9 @@ func (t *txn) groupsOf(ctx context.Context, app store.AppID, owner string, peers
 }
 
 func (t *txn) CountFriends(ctx context.Context, app store.AppID, owner string) (int, error) {
+	if n, ok := t.knownFriendCount(app, owner); ok {
+		return n, nil
+	}
 	var n int
 	err := t.queryRow(ctx, `SELECT COUNT(*) FROM friends WHERE app_id = ? AND owner_id = ?`, int64(app), owner).Scan(&n)
 	return n, err
@@ -137,11 +140,22 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 		ON CONFLICT (app_id, owner_id, peer_id) DO UPDATE SET remark = excluded.remark, add_source = excluded.add_source,
 			add_wording = excluded.add_wording, add_time = excluded.add_time, remark_time = excluded.remark_time, custom = excluded.custom`
 	row := []any{int64(f.App), f.Owner, f.Peer, f.Remark, f.AddSource, f.AddWording, f.AddTime, f.RemarkTime, custom}
+	t.forgetFriendCount(f.App, f.Owner)
 	if t.db.dialect.RoundTrips {
 		// The list memberships are replaced: cleared in the same statement
-		// (a data-modifying CTE) rather than a round trip of its own.
+		// (a data-modifying CTE) rather than a round trip of its own. With
+		// no list to join the whole write rides on the transaction's next
+		// statement (the friend seq bump that follows an add).
+		args := append([]any{int64(f.App), f.Owner, f.Peer}, row...)
+		if len(f.Groups) == 0 && t.deferWrite(ctx, deferredWrite{
+			ctes:   `friend_cleared AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?), friend_put AS (` + upsert + `)`,
+			args:   args,
+			tables: []string{"friends", "friend_list_members"},
+		}) {
+			return nil
+		}
 		if _, err := t.exec(ctx, `WITH cleared AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?) `+upsert,
-			append([]any{int64(f.App), f.Owner, f.Peer}, row...)...); err != nil {
+			args...); err != nil {
 			return err
 		}
 	} else {
@@ -162,6 +176,7 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 }
 
 func (t *txn) DeleteFriend(ctx context.Context, app store.AppID, owner, peer string) (bool, error) {
+	t.forgetFriendCount(app, owner)
 	n, err := t.execAffected(ctx, `DELETE FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(app), owner, peer)
 	if err != nil || n == 0 {
 		return false, err

@@ -61,7 +61,8 @@ func (t *txn) DeleteGroup(ctx context.Context, app store.AppID, groupID string) 
 	if t.readOnly {
 		return false, errReadOnly
 	}
-	for _, table := range []string{"group_members", "group_messages", "group_applications"} {
+	for _, table := range []string{"group_members", "group_messages", "group_applications", "group_attributes", "group_counters",
+		"group_at_mentions", "group_message_targets", "group_message_receipts"} {
 		if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE app_id = ? AND group_id = ?`, int64(app), groupID); err != nil {
 			return false, err
 		}
@@ -72,11 +73,11 @@ func (t *txn) DeleteGroup(ctx context.Context, app store.AppID, groupID string) 
 
 // memberColumns are the columns scanMember reads, in its order, of
 // group_members aliased gm.
-const memberColumns = `gm.user_id, gm.role, gm.name_card, gm.mute_until, gm.joined_at, gm.join_seq, gm.read_seq, gm.custom`
+const memberColumns = `gm.user_id, gm.role, gm.name_card, gm.mute_until, gm.joined_at, gm.join_seq, gm.read_seq, gm.custom, gm.msg_flag, gm.last_send_at`
 
 func scanMember(m *store.GroupMember, row interface{ Scan(...any) error }) error {
 	var custom string
-	if err := row.Scan(&m.User, &m.Role, &m.NameCard, &m.MuteUntil, &m.JoinedAt, &m.JoinSeq, &m.ReadSeq, &custom); err != nil {
+	if err := row.Scan(&m.User, &m.Role, &m.NameCard, &m.MuteUntil, &m.JoinedAt, &m.JoinSeq, &m.ReadSeq, &custom, &m.MsgFlag, &m.LastSendAt); err != nil {
 		return err
 	}
 	var err error
@@ -86,8 +87,8 @@ func scanMember(m *store.GroupMember, row interface{ Scan(...any) error }) error
 
 func (t *txn) JoinedGroups(ctx context.Context, app store.AppID, user string) ([]store.JoinedGroup, error) {
 	rows, err := t.query(ctx, `SELECT `+memberColumns+`, gm.group_id, `+prefixed("g.", groupColumns)+`
-		FROM group_members gm JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-		WHERE gm.app_id = ? AND gm.user_id = ? ORDER BY gm.group_id`, int64(app), user)
+		FROM group_members gm CROSS JOIN groups g
+		WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id ORDER BY gm.group_id`, int64(app), user)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func (t *txn) JoinedGroups(ctx context.Context, app store.AppID, user string) ([
 		var groupCustom string
 		g := &j.Group
 		if err := rows.Scan(&j.Member.User, &j.Member.Role, &j.Member.NameCard, &j.Member.MuteUntil, &j.Member.JoinedAt,
-			&j.Member.JoinSeq, &j.Member.ReadSeq, &custom, &g.ID, &g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction,
+			&j.Member.JoinSeq, &j.Member.ReadSeq, &custom, &j.Member.MsgFlag, &j.Member.LastSendAt, &g.ID, &g.Type, &g.LastSeq, &g.LastTime, &g.CreatedAt, &g.Name, &g.Introduction,
 			&g.Notification, &g.FaceURL, &g.Owner, &g.MaxMembers, &g.JoinOption, &muteAll, &topic, &g.InfoTime,
 			&g.MemberCount, &groupCustom, &noUnread); err != nil {
 			return nil, err

@@ -84,6 +84,9 @@ func (t *txn) LeaveGroup(ctx context.Context, app store.AppID, groupID, user str
 	if err != nil || n == 0 {
 		return false, err
 	}
+	if err := t.leaveTopics(ctx, app, groupID, user); err != nil {
+		return false, err
+	}
 	_, err = t.exec(ctx, `UPDATE groups SET member_count = member_count - 1 WHERE app_id = ? AND group_id = ?`, int64(app), groupID)
 	return err == nil, err
 }
@@ -129,11 +132,21 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 	// it twice.
 	ownStep := 1 - excluded
 	var senderCount int64
-	err = t.queryRow(ctx, `UPDATE group_members SET own_sent = own_sent + ? WHERE app_id = ? AND group_id = ? AND user_id = ?
-		RETURNING own_sent`, ownStep, app, group, m.Sender).Scan(&senderCount)
-	member := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return m, false, err
+	var member bool
+	if isTopic(group) {
+		// A topic's own-message counters are on the sender's topic cursor.
+		if senderCount, member, err = t.bumpTopicOwn(ctx, m.App, group, m.Sender, ownStep); err != nil {
+			return m, false, err
+		}
+	} else {
+		sentAt := m.SentAt / 1000
+		err = t.queryRow(ctx, `UPDATE group_members SET own_sent = own_sent + ?,
+				last_send_at = CASE WHEN last_send_at < ? THEN ? ELSE last_send_at END
+			WHERE app_id = ? AND group_id = ? AND user_id = ? RETURNING own_sent`, ownStep, sentAt, sentAt, app, group, m.Sender).Scan(&senderCount)
+		member = err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return m, false, err
+		}
 	}
 	n, err := t.execAffected(ctx, `INSERT INTO group_messages (app_id, group_id, seq, sender, random, client_key, sent_at, flags, status,
 			version, body, expires_at, sender_count, excluded_upto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -159,7 +172,11 @@ func (t *txn) appendGroupMessage(ctx context.Context, m store.Message) (store.Me
 		return m, false, err
 	}
 	if member {
-		if _, err := t.exec(ctx, `UPDATE group_members SET own_sent = own_sent - ? WHERE app_id = ? AND group_id = ? AND user_id = ?`,
+		table, col := "group_members", "group_id"
+		if isTopic(group) {
+			table, col = "group_topic_cursors", "topic_id"
+		}
+		if _, err := t.exec(ctx, `UPDATE `+table+` SET own_sent = own_sent - ? WHERE app_id = ? AND `+col+` = ? AND user_id = ?`,
 			ownStep, app, group, m.Sender); err != nil {
 			return m, false, err
 		}
@@ -177,8 +194,8 @@ const groupUnreadExpr = `(CASE WHEN g.no_unread <> 0 THEN 0 WHEN (g.last_seq - g
 
 const groupViewQuery = `SELECT gm.group_id, g.last_seq, g.last_time, gm.read_seq, gm.cleared_seq, gm.hidden_seq, gm.pinned_at,
 	gm.join_seq, gm.version, ` + groupUnreadExpr + `
-	FROM group_members gm JOIN groups g ON g.app_id = gm.app_id AND g.group_id = gm.group_id
-	WHERE gm.app_id = ? AND gm.user_id = ?`
+	FROM group_members gm CROSS JOIN groups g
+	WHERE gm.app_id = ? AND gm.user_id = ? AND g.app_id = gm.app_id AND g.group_id = gm.group_id`
 
 // groupViews reads owner's group views that filter (conditions on gm and
 // g) selects.
@@ -250,7 +267,9 @@ func (t *txn) setGroupRead(ctx context.Context, app store.AppID, group, owner st
 			AND seq > ? AND seq <= ? ORDER BY seq DESC LIMIT 1`, int64(app), group, joinSeq, to).Scan(&n)
 		switch {
 		case err == nil:
-			excl = max(excl, n)
+			// Never above the group's counter: SetGroupUnread's offset
+			// ends with a read.
+			excl = min(max(excl, n), excludedNow)
 		case !errors.Is(err, sql.ErrNoRows):
 			return false, err
 		}

@@ -56,6 +56,9 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 	if _, ok := groupOf(m.ConvKey); ok {
 		return t.appendGroupMessage(ctx, m)
 	}
+	if t.db.dialect.RoundTrips && m.Sender != m.Receiver {
+		return t.appendMessageOneStatement(ctx, m)
+	}
 	app := int64(m.App)
 	lastTime := m.SentAt
 	// An imported message may carry a time older than the conversation's
@@ -103,6 +106,68 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 	// A retry: give the seq back (the conversation row is this
 	// transaction's until it ends, so nobody else took a later one) and
 	// answer with the first attempt.
+	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1 WHERE app_id = ? AND conv_key = ?`, app, m.ConvKey); err != nil {
+		return m, false, err
+	}
+	prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
+	return prev, err == nil, err
+}
+
+// appendMessageOneStatement is AppendMessage for an engine where every
+// statement is a round trip (PostgreSQL): the seq bump or the
+// conversation's creation, the message, and for a new conversation both
+// views with a new version each, in one statement of data-modifying CTEs
+// instead of up to eight. The views take their versions as they are
+// inserted because the CTEs of one statement do not see each other's rows
+// (an UPDATE of a view inserted by a sibling CTE would find nothing). The
+// sender and receiver differ (the caller falls back otherwise): one
+// statement may not upsert the same clock row twice.
+//
+// Contract as AppendMessage's: a client key already stored answers the first
+// attempt and gives the seq back; the clocks are bumped in user ID order.
+func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message) (store.Message, bool, error) {
+	app := int64(m.App)
+	first, second := m.Sender, m.Receiver
+	if second < first {
+		first, second = second, first
+	}
+	var inserted int
+	err := t.queryRow(ctx, `WITH conv AS (
+			INSERT INTO conversations AS c (app_id, conv_key, last_seq, last_time) VALUES ($1, $2, 1, $3)
+			ON CONFLICT (app_id, conv_key) DO UPDATE SET last_seq = c.last_seq + 1,
+				last_time = CASE WHEN $4 = 1 OR c.last_time > $3 THEN c.last_time ELSE $3 END
+			RETURNING last_seq, xmax = 0 AS created
+		), msg AS (
+			INSERT INTO messages (app_id, `+messageColumns+`)
+			SELECT $1, $2, conv.last_seq, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM conv
+			ON CONFLICT (app_id, conv_key, sender, client_key) DO NOTHING
+			RETURNING seq
+		), clocks AS (
+			INSERT INTO conversation_clocks AS k (app_id, owner, version)
+			SELECT $1, o.owner, 1 FROM conv, (VALUES (CAST($15 AS TEXT), 1), (CAST($16 AS TEXT), 2)) AS o(owner, ord)
+			WHERE conv.created AND EXISTS (SELECT 1 FROM msg) ORDER BY o.ord
+			ON CONFLICT (app_id, owner) DO UPDATE SET version = k.version + 1
+			RETURNING owner, version
+		), views AS (
+			INSERT INTO user_conversations AS u (app_id, owner, conv_key, peer, version)
+			SELECT $1, v.owner, $2, v.peer, COALESCE(clocks.version, 0)
+			FROM conv, (VALUES (CAST($5 AS TEXT), CAST($6 AS TEXT)), ($6, $5)) AS v(owner, peer)
+			LEFT JOIN clocks ON clocks.owner = v.owner
+			WHERE conv.created
+			ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET version = excluded.version WHERE excluded.version > 0
+		)
+		SELECT conv.last_seq, (SELECT COUNT(*) FROM msg) FROM conv`,
+		app, m.ConvKey, m.SentAt, boolInt(m.Flags&store.MessageExcludedFromLast != 0),
+		m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
+		first, second).Scan(&m.Seq, &inserted)
+	if err != nil {
+		return m, false, statementError("WITH conv AS (INSERT INTO conversations ...", err)
+	}
+	if inserted == 1 {
+		return m, false, nil
+	}
+	// A retry: as in AppendMessage.
 	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1 WHERE app_id = ? AND conv_key = ?`, app, m.ConvKey); err != nil {
 		return m, false, err
 	}
@@ -204,10 +269,14 @@ func (t *txn) Conversations(ctx context.Context, app store.AppID, owner string) 
 		return nil, err
 	}
 	groups, err := t.groupViews(ctx, app, owner, ` AND g.last_seq > gm.hidden_seq`)
-	if err != nil || len(groups) == 0 {
+	if err != nil {
 		return out, err
 	}
-	out = append(out, groups...)
+	topics, err := t.allTopicViews(ctx, app, owner)
+	if err != nil || len(groups)+len(topics) == 0 {
+		return out, err
+	}
+	out = append(append(out, groups...), topics...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.PinnedAt != b.PinnedAt {
@@ -222,7 +291,10 @@ func (t *txn) Conversations(ctx context.Context, app store.AppID, owner string) 
 }
 
 func (t *txn) Conversation(ctx context.Context, app store.AppID, owner, convKey string) (store.Conversation, bool, error) {
-	if g, ok := groupOf(convKey); ok {
+	if g, ok := groupOf(convKey); ok && isTopic(g) {
+		v, ok, err := t.topicView(ctx, app, owner, g)
+		return v.c, ok, err
+	} else if ok {
 		views, err := t.groupViews(ctx, app, owner, ` AND gm.group_id = ?`, g)
 		if err != nil || len(views) == 0 {
 			return store.Conversation{}, false, err
@@ -237,7 +309,9 @@ func (t *txn) Conversation(ctx context.Context, app store.AppID, owner, convKey 
 }
 
 func (t *txn) SetReadSeq(ctx context.Context, app store.AppID, owner, convKey string, seq uint64) error {
-	if g, ok := groupOf(convKey); ok {
+	if g, ok := groupOf(convKey); ok && isTopic(g) {
+		return t.setTopicRead(ctx, app, g, owner, seq)
+	} else if ok {
 		_, err := t.setGroupRead(ctx, app, g, owner, seq)
 		return err
 	}
@@ -299,6 +373,9 @@ func (t *txn) QueryMessages(ctx context.Context, app store.AppID, q store.Messag
 		if src.group {
 			b.WriteString(` AND m.seq > COALESCE((SELECT gm.cleared_seq FROM group_members gm
 				WHERE gm.app_id = ? AND gm.user_id = ? AND gm.group_id = ?), 0)`)
+			// A targeted message is the sender's and its receivers' only.
+			b.WriteString(` AND ((m.flags & 8) = 0 OR m.sender = ? OR EXISTS (SELECT 1 FROM group_message_targets gt
+				WHERE gt.app_id = m.app_id AND gt.group_id = m.group_id AND gt.seq = m.seq AND gt.user_id = ?))`)
 		} else {
 			b.WriteString(` AND m.seq > COALESCE((SELECT uc.cleared_seq FROM user_conversations uc
 				WHERE uc.app_id = ? AND uc.owner = ? AND uc.conv_key = ?), 0)`)
@@ -307,7 +384,11 @@ func (t *txn) QueryMessages(ctx context.Context, app store.AppID, q store.Messag
 		// the kind.
 		b.WriteString(` AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id = m.app_id AND d.owner = ?
 			AND d.conv_key = ? AND d.seq = m.seq)`)
-		args = append(args, int64(app), q.Viewer, src.key, q.Viewer, q.ConvKey)
+		args = append(args, int64(app), q.Viewer, src.key)
+		if src.group {
+			args = append(args, q.Viewer, q.Viewer)
+		}
+		args = append(args, q.Viewer, q.ConvKey)
 	}
 	dir := ""
 	if q.Descending {

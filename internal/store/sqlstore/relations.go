@@ -21,6 +21,11 @@ func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peer
 	rs := store.RelationSet{Friends: map[string]bool{}, FriendOf: map[string]bool{}, Blocked: map[string]bool{}, BlockedBy: map[string]bool{},
 		RecvOpt: map[string]int{}}
 	sets := [relationParts - 1]map[string]bool{rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy}
+	if t.db.dialect.ArrayParams && t.db.dialect.RoundTrips {
+		if locked := t.lockedExisting(app, owner, peers); len(locked) > 0 {
+			return rs, t.relationsFolded(ctx, app, owner, peers, locked, sets, &rs)
+		}
+	}
 	first := true
 	chunkSize := 200
 	if t.db.dialect.ArrayParams {
@@ -53,6 +58,90 @@ func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peer
 		first = false
 	}
 	return rs, nil
+}
+
+// Kinds of the rows only relationsFolded reads (negative: clear of the
+// receive options' kinds).
+const (
+	friendCountKind = -1 // a locked user's number of friends
+	requestToKind   = -2 // a request owner → peer exists
+	requestFromKind = -3 // a request peer → owner exists
+)
+
+// relationsFolded is Relations for a transaction that has locked some of
+// owner and peers (locked: those with an account), on an engine with array
+// parameters where each statement is a round trip. The same statement also
+// reads what the callers of Relations ask next under those locks: each
+// locked user's friend count (the cap checks of an add) and the friend
+// requests between owner and the locked peers (the requests a new
+// friendship clears). known keeps them for CountFriends and
+// DeleteFriendRequest, which then cost no round trip.
+func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string, peers, locked []string,
+	sets [relationParts - 1]map[string]bool, rs *store.RelationSet) error {
+	if peers == nil {
+		peers = []string{}
+	}
+	q := `SELECT 0, peer_id, 0 FROM friends WHERE app_id = $1 AND owner_id = $2 AND peer_id = ANY($3)
+		UNION ALL SELECT 1, owner_id, 0 FROM friends WHERE app_id = $1 AND peer_id = $2 AND owner_id = ANY($3)
+		UNION ALL SELECT 2, peer_id, 0 FROM blocklist WHERE app_id = $1 AND owner_id = $2 AND peer_id = ANY($3)
+		UNION ALL SELECT 3, owner_id, 0 FROM blocklist WHERE app_id = $1 AND peer_id = $2 AND owner_id = ANY($3)
+		UNION ALL SELECT ` + strconv.Itoa(recvOptKind) + ` + opt, peer, 0 FROM c2c_recv_opts WHERE app_id = $1 AND owner = $2 AND peer = ANY($3)
+		UNION ALL SELECT ` + strconv.Itoa(relationParts) + `, user_id, 0 FROM accounts WHERE app_id = $1 AND user_id = $2
+		UNION ALL SELECT ` + strconv.Itoa(friendCountKind) + `, u.id, (SELECT COUNT(*) FROM friends AS f WHERE f.app_id = $1 AND f.owner_id = u.id)
+			FROM unnest(CAST($4 AS TEXT[])) AS u(id)
+		UNION ALL SELECT ` + strconv.Itoa(requestToKind) + `, to_id, 0 FROM friend_requests WHERE app_id = $1 AND from_id = $2 AND to_id = ANY($4)
+		UNION ALL SELECT ` + strconv.Itoa(requestFromKind) + `, from_id, 0 FROM friend_requests WHERE app_id = $1 AND to_id = $2 AND from_id = ANY($4)`
+	rows, err := t.query(ctx, q, int64(app), owner, peers, locked)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	requestTo, requestFrom := map[string]bool{}, map[string]bool{}
+	counts := map[string]int{}
+	for rows.Next() {
+		var kind, n int
+		var id string
+		if err := rows.Scan(&kind, &id, &n); err != nil {
+			return err
+		}
+		switch {
+		case kind == friendCountKind:
+			counts[id] = n
+		case kind == requestToKind:
+			requestTo[id] = true
+		case kind == requestFromKind:
+			requestFrom[id] = true
+		case kind == relationParts:
+			rs.OwnerExists = true
+		case kind >= recvOptKind:
+			rs.RecvOpt[id] = kind - recvOptKind
+		default:
+			sets[kind][id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	k := t.known
+	for id, n := range counts {
+		k.friendCount[id] = n
+	}
+	// The pairs with owner on one side: only they were looked up, and only
+	// with both sides locked does an absence stay true.
+	if k.locked[owner] {
+		for _, p := range locked {
+			if p == owner {
+				continue
+			}
+			if !requestTo[p] {
+				k.noRequest[[2]string{owner, p}] = true
+			}
+			if !requestFrom[p] {
+				k.noRequest[[2]string{p, owner}] = true
+			}
+		}
+	}
+	return nil
 }
 
 func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [relationParts - 1]map[string]bool, rs *store.RelationSet) error {

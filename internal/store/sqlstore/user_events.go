@@ -20,6 +20,9 @@ func (t *txn) AppendUserEvents(ctx context.Context, events []store.UserEvent) ([
 	if t.readOnly {
 		return nil, errReadOnly
 	}
+	if len(events) > 0 && t.db.dialect.ArrayParams && t.db.dialect.RoundTrips && len(events) <= eventsBatch && oneApp(events) {
+		return t.appendUserEventsOneStatement(ctx, events)
+	}
 	// The batch form is two statements for any number of events: over a
 	// network it pays from two events on (a friend added is one per side),
 	// in an embedded engine from three.
@@ -125,6 +128,103 @@ func (t *txn) appendUserEventsBatch(ctx context.Context, events []store.UserEven
 			return nil, err
 		}
 		rest = rest[n:]
+	}
+	return out, nil
+}
+
+func oneApp(events []store.UserEvent) bool {
+	for _, e := range events[1:] {
+		if e.App != events[0].App {
+			return false
+		}
+	}
+	return true
+}
+
+// appendUserEventsOneStatement is appendUserEventsBatch in one statement
+// where each statement is a round trip (PostgreSQL, array parameters): the
+// seq bump of every user and the insert of every event, the insert taking
+// its seqs from the bump's RETURNING. The events are of one app and at most
+// eventsBatch of them; the result is the same as appendUserEventsBatch's
+// (events of users without an account are skipped, each user's events get
+// consecutive seqs in their order).
+func (t *txn) appendUserEventsOneStatement(ctx context.Context, events []store.UserEvent) ([]store.UserEvent, error) {
+	count := map[string]int64{}
+	var users []string
+	for _, e := range events {
+		if count[e.User] == 0 {
+			users = append(users, e.User)
+		}
+		count[e.User]++
+	}
+	perUser := make([]int64, len(users))
+	for i, u := range users {
+		perUser[i] = count[u]
+	}
+	// ord is each event's 1-based position among its user's events: its seq
+	// is the user's new top - count + ord.
+	ord := make([]int64, len(events))
+	n := make([]int64, len(events))
+	evUsers := make([]string, len(events))
+	kinds := make([]string, len(events))
+	peers := make([]string, len(events))
+	times := make([]int64, len(events))
+	seen := make(map[string]int64, len(users))
+	for i, e := range events {
+		seen[e.User]++
+		ord[i], n[i], evUsers[i], kinds[i], times[i] = seen[e.User], count[e.User], e.User, e.Kind, e.Time
+		peers[i] = "[]"
+		if len(e.Peers) > 0 {
+			b, err := json.Marshal(e.Peers)
+			if err != nil {
+				return nil, err
+			}
+			peers[i] = string(b)
+		}
+	}
+	const q = `WITH wanted AS (
+			SELECT * FROM unnest(CAST($2 AS TEXT[]), CAST($3 AS BIGINT[])) AS w(user_id, n)
+		), bumped AS (
+			UPDATE accounts AS a SET event_seq = a.event_seq + w.n FROM wanted AS w
+			WHERE a.app_id = $1 AND a.user_id = w.user_id
+			RETURNING a.user_id, a.event_seq
+		), ins AS (
+			INSERT INTO user_events (app_id, user_id, seq, kind, peers, created_at)
+			SELECT $1, e.user_id, b.event_seq - e.n + e.ord, e.kind, e.peers, e.created_at
+			FROM unnest(CAST($4 AS TEXT[]), CAST($5 AS BIGINT[]), CAST($6 AS BIGINT[]), CAST($7 AS TEXT[]), CAST($8 AS TEXT[]), CAST($9 AS BIGINT[]))
+				AS e(user_id, ord, n, kind, peers, created_at)
+			JOIN bumped AS b ON b.user_id = e.user_id
+		)
+		SELECT user_id, event_seq FROM bumped`
+	rows, err := t.query(ctx, q, int64(events[0].App), users, perUser, evUsers, ord, n, kinds, peers, times)
+	if err != nil {
+		return nil, err
+	}
+	next := make(map[string]uint64, len(users))
+	for rows.Next() {
+		var user string
+		var top uint64
+		if err := rows.Scan(&user, &top); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		next[user] = top - uint64(count[user]) + 1
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.UserEvent, 0, len(events))
+	for _, e := range events {
+		seq, ok := next[e.User]
+		if !ok {
+			continue // no account
+		}
+		e.Seq = seq
+		next[e.User] = seq + 1
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -1,0 +1,231 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/message"
+	"github.com/parleyim/parley/internal/relation"
+	"github.com/parleyim/parley/internal/store"
+	"github.com/parleyim/parley/internal/store/postgres"
+)
+
+// statementLog records the statements a store sends, in order.
+type statementLog struct {
+	mu    sync.Mutex
+	stmts []string
+}
+
+func (l *statementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	l.mu.Lock()
+	l.stmts = append(l.stmts, strings.Join(strings.Fields(data.SQL), " "))
+	l.mu.Unlock()
+	return ctx
+}
+
+func (l *statementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// during returns the statements fn made the store send.
+func (l *statementLog) during(t *testing.T, fn func()) []string {
+	t.Helper()
+	l.mu.Lock()
+	from := len(l.stmts)
+	l.mu.Unlock()
+	fn()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.stmts[from:]...)
+}
+
+func openTraced(t *testing.T) (store.Store, *statementLog) {
+	t.Helper()
+	log := &statementLog{}
+	postgres.SetStatementTracer(log)
+	st, err := postgres.Open(t.Context(), freshDatabase(t), 4)
+	postgres.SetStatementTracer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, log
+}
+
+func createAccounts(t *testing.T, st store.Store, a *app.App, users ...string) {
+	t.Helper()
+	err := st.Write(t.Context(), func(tx store.Tx) error {
+		for _, u := range users {
+			if _, err := tx.CreateAccount(t.Context(), a.SDKAppID, u, 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The statements of one forced two-way friend_add on PostgreSQL, BEGIN and
+// COMMIT included: each is a round trip to the server. The bound is what
+// the engine achieves; more means a statement came back.
+func TestFriendAddRoundTrips(t *testing.T) {
+	st, log := openTraced(t)
+	a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
+	createAccounts(t, st, a, "alice", "bob", "carol")
+	svc := &relation.Service{Store: relation.StoreOf(st), Events: event.NewBus()}
+
+	add := func(from, to string) []string {
+		return log.during(t, func() {
+			res, err := svc.AddFriends(t.Context(), a, from, []relation.AddItem{{To: to, AddSource: "AddSource_Type_test"}}, relation.AddOptions{Force: true})
+			if err != nil || res[0].Err != nil {
+				t.Fatalf("add %s→%s: %v %v", from, to, err, res)
+			}
+		})
+	}
+	stmts := add("alice", "bob")
+	const bound = 8
+	if len(stmts) > bound {
+		t.Errorf("friend_add sent %d statements, want at most %d:\n%s", len(stmts), bound, strings.Join(stmts, "\n"))
+	}
+	// What the folded reads told the transaction was true: both sides are
+	// friends, each with a bumped friend seq, and a second add of the pair
+	// is refused as a duplicate.
+	err := st.Read(t.Context(), func(tx store.Tx) error {
+		for _, p := range [][2]string{{"alice", "bob"}, {"bob", "alice"}} {
+			if _, ok, err := tx.Friend(t.Context(), a.SDKAppID, p[0], p[1]); err != nil || !ok {
+				t.Errorf("%s has no friend %s (%v)", p[0], p[1], err)
+			}
+			if seqs, err := tx.Seqs(t.Context(), a.SDKAppID, p[0]); err != nil || seqs.Friend != 1 {
+				t.Errorf("%s's friend seq %d (%v), want 1", p[0], seqs.Friend, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.AddFriends(t.Context(), a, "alice", []relation.AddItem{{To: "bob"}}, relation.AddOptions{Force: true})
+	if err != nil || res[0].Err == nil {
+		t.Errorf("second add: %v %v, want an error for the item", err, res)
+	}
+	// A pending request between the pair is still found and cleared by the
+	// friendship that answers it.
+	if res, err := svc.AddFriends(t.Context(), a, "carol", []relation.AddItem{{To: "alice", AddSource: "AddSource_Type_test"}}, relation.AddOptions{}); err != nil || res[0].Err == nil {
+		t.Fatalf("request carol→alice: %v %v, want pending", err, res)
+	}
+	add("alice", "carol")
+	err = st.Read(t.Context(), func(tx store.Tx) error {
+		if _, ok, err := tx.FriendRequest(t.Context(), a.SDKAppID, "carol", "alice"); err != nil || ok {
+			t.Errorf("request carol→alice still stored after the friendship (%v)", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The statements of one admin one-to-one send that opens a conversation and
+// is hidden from the sender (the REST bench's sendmsg), and of a second send
+// in it.
+func TestSendRoundTrips(t *testing.T) {
+	st, log := openTraced(t)
+	a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
+	createAccounts(t, st, a, "alice", "bob")
+	svc := &message.Service{Store: message.StoreOf(st), Events: event.NewBus()}
+	send := func(random uint32) (message.Sent, []string) {
+		var sent message.Sent
+		stmts := log.during(t, func() {
+			var err error
+			sent, err = svc.SendC2C(t.Context(), a, message.SendRequest{From: "alice", To: "bob", Random: random, Admin: true, HideFromSender: true,
+				Content: message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: []byte(`{"Text":"hi"}`)}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		return sent, stmts
+	}
+	first, stmts := send(1)
+	const bound = 6
+	if len(stmts) > bound {
+		t.Errorf("first sendmsg sent %d statements, want at most %d:\n%s", len(stmts), bound, strings.Join(stmts, "\n"))
+	}
+	second, stmts := send(2)
+	if len(stmts) > bound {
+		t.Errorf("second sendmsg sent %d statements, want at most %d:\n%s", len(stmts), bound, strings.Join(stmts, "\n"))
+	}
+	if first.Message.Seq != 1 || second.Message.Seq != 2 {
+		t.Errorf("seqs %d, %d; want 1, 2", first.Message.Seq, second.Message.Seq)
+	}
+	// A retry of the first send answers it, and takes no seq.
+	again, _ := send(1)
+	if !again.Duplicate || again.Message.Seq != 1 {
+		t.Errorf("retry: duplicate %v seq %d, want the first message (seq 1)", again.Duplicate, again.Message.Seq)
+	}
+	third, _ := send(3)
+	if third.Message.Seq != 3 {
+		t.Errorf("after a retry the next seq is %d, want 3", third.Message.Seq)
+	}
+	// Both views exist with a version each (a sync reports them).
+	err := st.Read(t.Context(), func(tx store.Tx) error {
+		for _, owner := range []string{"alice", "bob"} {
+			v, err := tx.ConversationVersion(t.Context(), a.SDKAppID, owner)
+			if err != nil || v == 0 {
+				t.Errorf("%s's conversation version %d (%v), want > 0", owner, v, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A friend upsert is held for the transaction's next statement: its failure
+// must still fail the write, whether it rode on a later statement or was
+// sent at the end, and nothing of the transaction may be stored.
+func TestDeferredFriendWriteFailureFailsTheWrite(t *testing.T) {
+	st, _ := openTraced(t)
+	a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
+	createAccounts(t, st, a, "alice", "bob")
+	// PostgreSQL refuses a NUL byte in a text value.
+	bad := store.Friend{App: a.SDKAppID, Owner: "alice", Peer: "bob", Remark: "a\x00b", AddTime: 1}
+	for _, tc := range []struct {
+		name string
+		then func(tx store.Tx) error
+	}{
+		{"last statement", func(store.Tx) error { return nil }},
+		{"rides on the seq bump", func(tx store.Tx) error {
+			_, err := tx.BumpSeq(t.Context(), a.SDKAppID, "alice", store.SeqFriend)
+			return err
+		}},
+	} {
+		err := st.Write(t.Context(), func(tx store.Tx) error {
+			if err := tx.PutFriend(t.Context(), bad); err != nil {
+				return err
+			}
+			return tc.then(tx)
+		})
+		if err == nil {
+			t.Errorf("%s: the write succeeded", tc.name)
+		}
+	}
+	err := st.Read(t.Context(), func(tx store.Tx) error {
+		if _, ok, err := tx.Friend(t.Context(), a.SDKAppID, "alice", "bob"); err != nil || ok {
+			t.Errorf("a friend was stored by a failed write (%v)", err)
+		}
+		if seqs, err := tx.Seqs(t.Context(), a.SDKAppID, "alice"); err != nil || seqs.Friend != 0 {
+			t.Errorf("friend seq %d after failed writes (%v), want 0", seqs.Friend, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
