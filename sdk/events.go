@@ -129,6 +129,8 @@ func (m *Manager) onConnected(s *session, eventSeq uint64) {
 	if !s.started {
 		s.started = true
 		s.lastSeq = eventSeq
+	} else {
+		m.resubscribeStatus(s)
 	}
 	if !s.primed {
 		m.loadCache(s)
@@ -154,6 +156,10 @@ func (m *Manager) onPush(s *session, f frame) {
 	if f.Seq == 0 && strings.HasPrefix(f.Push, "group.") {
 		// A group push: live only, to every online member (group.go).
 		m.onGroupPush(f.Push, f.Data)
+		return
+	}
+	if f.Push == "user.status_changed" {
+		m.onStatusPush(f.Data) // live only (status.go)
 		return
 	}
 	if !s.started {

@@ -26,18 +26,22 @@ type SDKListener interface {
 	// OnSelfInfoUpdated: the logged-in user's profile changed (here or on
 	// another instance, or through the REST API).
 	OnSelfInfoUpdated(info UserFullInfo)
+	// OnUserStatusChanged: the status of users subscribed to
+	// (SubscribeUserStatus), or the user's own custom status, changed.
+	OnUserStatusChanged(statuses []UserStatus)
 }
 
 // BaseSDKListener implements SDKListener with methods that do nothing;
 // embed it to implement only the callbacks you need.
 type BaseSDKListener struct{}
 
-func (BaseSDKListener) OnConnecting()                  {}
-func (BaseSDKListener) OnConnectSuccess()              {}
-func (BaseSDKListener) OnConnectFailed(int, string)    {}
-func (BaseSDKListener) OnKickedOffline()               {}
-func (BaseSDKListener) OnUserSigExpired()              {}
-func (BaseSDKListener) OnSelfInfoUpdated(UserFullInfo) {}
+func (BaseSDKListener) OnConnecting()                    {}
+func (BaseSDKListener) OnConnectSuccess()                {}
+func (BaseSDKListener) OnConnectFailed(int, string)      {}
+func (BaseSDKListener) OnKickedOffline()                 {}
+func (BaseSDKListener) OnUserSigExpired()                {}
+func (BaseSDKListener) OnSelfInfoUpdated(UserFullInfo)   {}
+func (BaseSDKListener) OnUserStatusChanged([]UserStatus) {}
 
 // FriendshipListener receives relationship-chain changes
 // (V2TIMFriendshipListener), whoever made them: this instance, another

@@ -93,6 +93,7 @@ type session struct {
 	established bool          // the first login answered
 	conn        *conn         // the live connection, nil while (re)connecting
 	connected   chan struct{} // closed while conn is set
+	statusSubs  []string      // the users subscribed to, oldest first (status.go)
 
 	// Owned by the callback goroutine.
 	started  bool

@@ -44,6 +44,11 @@ func (r *recorder) OnConnectFailed(code int, _ string) {
 	r.put("connect-failed %d", code)
 }
 func (r *recorder) OnSelfInfoUpdated(u UserFullInfo) { r.put("self %s nick=%s", u.UserID, u.NickName) }
+func (r *recorder) OnUserStatusChanged(list []UserStatus) {
+	for _, st := range list {
+		r.put("status %s %d %q", st.UserID, st.StatusType, st.CustomStatus)
+	}
+}
 
 func (r *recorder) OnFriendApplicationListAdded(apps []FriendApplication) {
 	s := make([]string, len(apps))

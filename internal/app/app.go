@@ -113,6 +113,10 @@ type Switches struct {
 	// New Members": a new member of an AVChatRoom gets its last messages
 	// (at most 20 of the last 24 hours) right after joining.
 	AVChatRoomNewMemberHistory bool
+	// UserStatus is the console's "user status query and status change
+	// notification": off (Tencent's default), asking for another user's
+	// status or subscribing to it is 72001; a user's own status always works.
+	UserStatus bool
 }
 
 // Limits are the per-user caps of the relationship chain.

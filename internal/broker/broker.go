@@ -131,6 +131,12 @@ func GroupSubject(app uint64, group string) string {
 	return appSubject("g", app, group)
 }
 
+// StatusSubject is the subject of user's status changes in app: heard by
+// the nodes with a session subscribed to that user's status.
+func StatusSubject(app uint64, user string) string {
+	return appSubject("s", app, user)
+}
+
 // NodeSubject is the subject of one node (kicks, control).
 func NodeSubject(node string) string {
 	b := make([]byte, 0, len(subjectPrefix)+2+base64.RawURLEncoding.EncodedLen(len(node)))

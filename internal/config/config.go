@@ -73,6 +73,7 @@ type AppConfig struct {
 	Admins            []string `toml:"admins"`
 	CheckFriendForC2C *bool    `toml:"check_friend_for_c2c"`
 	ShowSentToBlocked *bool    `toml:"show_sent_to_blocked"`
+	UserStatus        *bool    `toml:"user_status"`
 	// AVChatRoomNewMemberHistory: app.Switches.AVChatRoomNewMemberHistory.
 	AVChatRoomNewMemberHistory bool     `toml:"avchatroom_new_member_history"`
 	MaxFriends                 int      `toml:"max_friends,omitzero"`
@@ -205,6 +206,9 @@ func (c *Config) BuildApps() ([]*app.App, error) {
 			a.Switches.ShowSentToBlocked = *ac.ShowSentToBlocked
 		}
 		a.Switches.AVChatRoomNewMemberHistory = ac.AVChatRoomNewMemberHistory
+		if ac.UserStatus != nil {
+			a.Switches.UserStatus = *ac.UserStatus
+		}
 		setPositive(&a.Limits.MaxFriends, ac.MaxFriends)
 		setPositive(&a.Limits.MaxFriendLists, ac.MaxFriendLists)
 		setPositive(&a.Limits.MaxBlocked, ac.MaxBlocked)

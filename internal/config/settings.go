@@ -422,6 +422,7 @@ var AppKeys = []AppKey{
 	{Key: "check_friend_for_c2c", Type: "bool", Default: "false", Usage: "one-to-one messages only between friends (20009/20010/20011 otherwise)"},
 	{Key: "show_sent_to_blocked", Type: "bool", Default: "true", Usage: "a blocked sender is told \"sent\" (false: 20007)"},
 	{Key: "avchatroom_new_member_history", Type: "bool", Default: "false", Usage: "Message History for New Members: a new member of an AVChatRoom gets its last messages (at most 20 of the last 24 hours) on joining"},
+	{Key: "user_status", Type: "bool", Default: "false", Usage: "the console's user status query and status change notification: other users' status and subscriptions (72001 when off; one's own status always works)"},
 	{Key: "max_friends", Type: "integer", Default: strconv.Itoa(app.DefaultLimits.MaxFriends), Usage: "friends per user (30010 past it)"},
 	{Key: "max_friend_lists", Type: "integer", Default: strconv.Itoa(app.DefaultLimits.MaxFriendLists), Usage: "friend lists (groups) per user"},
 	{Key: "max_blocked", Type: "integer", Default: strconv.Itoa(app.DefaultLimits.MaxBlocked), Usage: "blocked users per user"},

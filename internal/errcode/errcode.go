@@ -86,6 +86,9 @@ const (
 	AccountRequestFailed  = 70403
 	AccountInternal       = 70500
 	AccountDeleteFailed   = 71000
+	// UserStatusDisabled: the app's user status feature is off (another
+	// user's status, subscriptions).
+	UserStatusDisabled = 72001
 )
 
 // Profile codes (40001-40610).

@@ -559,6 +559,7 @@ func (c *conn) shutdown() {
 			c.stateDisconnected(reason)
 		}
 	}
+	c.g.statusConnClosed(c, s, reason == endLogout)
 	if !flusherCloses {
 		c.nc.Close()
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/profile"
 	"github.com/parleyim/parley/internal/relation"
+	"github.com/parleyim/parley/internal/status"
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/usersig"
 )
@@ -82,6 +83,10 @@ type Gateway struct {
 	nextConnID       atomic.Uint64
 	publishFailures  atomic.Uint64 // broker publishes that failed
 	publishLogged    atomic.Int64  // unix ns of the last failure logged
+	userStatus       *status.Service
+	statusSubs       *statusSubs      // ops_status.go
+	statusInterest   *broker.Interest // in status subjects
+	statusEnding     chan struct{}    // bounds the status work of ending sessions
 }
 
 // Options tunes timing and bounds; zero values take the protocol's defaults.
@@ -134,6 +139,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	g.messageOps()
 	g.conversationOps()
 	g.chatGroupOps() // after messageOps: it routes msg.* requests naming a group
+	g.statusOps()
 	events.Subscribe(g.deliver)
 }
 
@@ -356,6 +362,7 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	}
 	if !gone {
 		c.stateLogin(kicks)
+		g.statusLoggedIn(ctx, c, s)
 	}
 	return map[string]any{
 		"userID":          d.UserID,

@@ -61,6 +61,7 @@ type Tx interface {
 	Conversations
 	Outbox
 	Sessions
+	UserStatuses
 }
 
 // Accounts is the accounts table and the per-user counters kept on it.

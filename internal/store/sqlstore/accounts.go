@@ -58,6 +58,7 @@ var accountTables = []struct {
 	{"conversation_groups", []string{"owner"}},
 	{"c2c_recv_opts", []string{"owner", "peer"}},
 	{"group_members", []string{"user_id"}},
+	{"user_status", []string{"user_id"}},
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {

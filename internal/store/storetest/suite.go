@@ -96,6 +96,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions/KickUser", testSessionsKickUser},
 		{"Sessions/PruneKeepsRecentKicks", testSessionsPruneKeepsRecentKicks},
 		{"Sessions/ConcurrentLogins", testSessionsConcurrentLogins},
+		{"UserStatus", testUserStatus},
 		{"Tenancy", testTenancy},
 		{"Tx/ErrorRollsBack", testWriteErrorRollsBack},
 		{"Tx/PanicRollsBack", testWritePanic},

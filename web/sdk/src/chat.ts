@@ -27,6 +27,7 @@ import {
 } from './convert.js';
 import { Groups, type CreateGroupOptions, type HandleGroupApplicationOptions, type UpdateGroupProfileOptions } from './group.js';
 import { targetOf } from './group-convert.js';
+import { Statuses } from './status.js';
 import type {
   ChatEvent,
   ChatResponse,
@@ -147,6 +148,9 @@ export class ChatSDK {
     },
   });
 
+  // User status (status.ts): its subscriptions are made again after a reconnect.
+  private readonly statuses = new Statuses({ call: (op, data) => this.call(op, data), emit: (name, data) => this.emit(name, data) });
+
   constructor(options: CreateOptions) {
     if (!options || typeof options.SDKAppID !== 'number') throw new ChatError(CODE_INVALID, 'create: SDKAppID (a number) is required');
     this.SDKAppID = options.SDKAppID;
@@ -220,6 +224,7 @@ export class ChatSDK {
     this.conversations = [];
     this.totalUnread = 0;
     this.groups.reset();
+    this.statuses.reset();
     this.ready = false;
     this.state = 'connecting';
     this.resetOnline();
@@ -427,6 +432,10 @@ export class ChatSDK {
       });
       return;
     }
+    if (f.push === 'user.status_changed') {
+      this.enqueue(() => this.statuses.applyPush(f.data)); // live only, no seq
+      return;
+    }
     this.enqueue(() => this.applyPush(f));
   }
 
@@ -528,6 +537,7 @@ export class ChatSDK {
   }
 
   private async resync(): Promise<void> {
+    await this.statuses.resubscribe();
     await this.syncLog();
     await this.catchUpMessages();
     await this.groups.resync();
@@ -1261,4 +1271,11 @@ export class ChatSDK {
   changeGroupOwner(options: { groupID: string; newOwnerID: string }) { return this.groups.changeGroupOwner(options); }
   getGroupApplicationList() { return this.groups.getGroupApplicationList(); }
   handleGroupApplication(options: HandleGroupApplicationOptions) { return this.groups.handleGroupApplication(options); }
+
+  // ---------------------------------------------------------------- user status (status.ts)
+
+  setSelfStatus(options: { customStatus: string }) { return this.statuses.setSelfStatus(options); }
+  getUserStatus(options: { userIDList: string[] }) { return this.statuses.getUserStatus(options); }
+  subscribeUserStatus(options: { userIDList: string[] }) { return this.statuses.subscribeUserStatus(options); }
+  unsubscribeUserStatus(options?: { userIDList?: string[] | undefined }) { return this.statuses.unsubscribeUserStatus(options); }
 }

@@ -24,6 +24,7 @@ export const EVENT = {
   KICKED_OUT: 'kickedOut',
   ERROR: 'error',
   NET_STATE_CHANGE: 'netStateChange',
+  USER_STATUS_UPDATED: 'onUserStatusUpdated',
 } as const;
 
 export type EventName = (typeof EVENT)[keyof typeof EVENT];
@@ -113,6 +114,10 @@ export const TYPES = {
   NET_STATE_CONNECTED: 'connected',
   NET_STATE_CONNECTING: 'connecting',
   NET_STATE_DISCONNECTED: 'disconnected',
+  USER_STATUS_UNKNOWN: 0,
+  USER_STATUS_ONLINE: 1,
+  USER_STATUS_OFFLINE: 2,
+  USER_STATUS_UNLOGINED: 3,
 } as const;
 
 // Parley's protocol names for what Tencent's API spells as TYPES values.

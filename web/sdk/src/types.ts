@@ -331,3 +331,17 @@ export interface GroupSystemNoticePayload {
   handleMessage: string;
   userDefinedField: string;
 }
+
+/** A user's status (Tencent's getUserStatus / USER_STATUS_UPDATED items); statusType is a TYPES.USER_STATUS_* value. */
+export interface UserStatus {
+  userID: string;
+  statusType: number;
+  customStatus: string;
+}
+
+/** A user a status call did not serve. */
+export interface UserStatusFailure {
+  userID: string;
+  code: number;
+  message: string;
+}

@@ -14,7 +14,7 @@
 import type TencentCloudChat from '@tencentcloud/chat';
 import type { ChatSDK as TencentChatSDK, Message as TencentMessage } from '@tencentcloud/chat';
 import type Parley from '../src/index.js';
-import type { ChatResponse, ChatSDK, Conversation, EVENT, Friend, FriendApplication, FriendGroup, Group, GroupApplication, GroupMember, Profile, TYPES, UserResult } from '../src/index.js';
+import type { ChatResponse, ChatSDK, Conversation, EVENT, Friend, FriendApplication, FriendGroup, Group, GroupApplication, GroupMember, Profile, TYPES, UserResult, UserStatus } from '../src/index.js';
 
 type Eq<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
@@ -54,6 +54,9 @@ type GroupMethods =
   | 'setGroupMemberNameCard' | 'setGroupMemberCustomField' | 'changeGroupOwner' | 'handleGroupApplication' | 'getGroupApplicationList';
 export const withGroups: Pick<TencentAsStrings, GroupMethods> = parley;
 
+type StatusMethods = 'setSelfStatus' | 'getUserStatus' | 'subscribeUserStatus' | 'unsubscribeUserStatus';
+export const withStatus: Pick<TencentAsStrings, StatusMethods> = parley;
+
 // ---- logout: Tencent's class says Promise<void>, its guide resolves `imResponse`; Parley resolves {code, data}.
 export type LogoutParams = Assert<Eq<Parameters<ChatSDK['logout']>, Parameters<TencentChatSDK['logout']>>>;
 export type LogoutResult = Assert<Eq<ReturnType<ChatSDK['logout']>, Promise<ChatResponse<{}>>>>;
@@ -78,3 +81,4 @@ export type R8 = Assert<Eq<Awaited<ReturnType<ChatSDK['getGroupList']>>['data'][
 export type R9 = Assert<Eq<Awaited<ReturnType<ChatSDK['getGroupMemberList']>>['data']['memberList'], GroupMember[]>>;
 export type R10 = Assert<Eq<Awaited<ReturnType<ChatSDK['getGroupApplicationList']>>['data']['applicationList'], GroupApplication[]>>;
 export type R11 = Assert<Eq<Conversation['groupProfile'], Group | null>>;
+export type R12 = Assert<Eq<Awaited<ReturnType<ChatSDK['getUserStatus']>>['data']['successUserList'], UserStatus[]>>;
