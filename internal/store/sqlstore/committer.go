@@ -18,11 +18,7 @@ import (
 // syncer, which makes it durable and only then answers its requests, while
 // the writer goes on to execute the next batch. One sync covers every batch
 // committed before it began, so a slow disk makes the batches larger, not
-// the queue longer. Batches are answered in commit order, so a write that
-// saw an earlier batch's rows is answered only after that batch is durable.
-// A Read may see a batch while its sync runs (before its writers are
-// answered): only a power loss in that window, not a kill -9 (the OS holds
-// what was written), could take back what it saw.
+// the queue longer. Batches are answered in commit order.
 type committer struct {
 	db       *DB
 	queue    chan *writeRequest
