@@ -1,8 +1,6 @@
 // Package sqlite is the embedded engine: a single SQLite file in the data
-// directory (pure Go driver, WAL journal), one writer connection fed by a
-// group committer and a pool of read connections. A write is acknowledged
-// once the WAL holding its commit is fsynced; the fsync of one batch runs
-// while the writer executes the next (walSync).
+// directory (pure Go driver, WAL journal, fsync on every commit), one writer
+// connection fed by a group committer and a pool of read connections.
 package sqlite
 
 import (
@@ -12,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 
@@ -31,12 +28,9 @@ var Dialect = sqlstore.Dialect{Name: "sqlite", PrepareStatements: true, DetachSt
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	pragmas := []string{
 		"journal_mode(WAL)",
-		// NORMAL: a commit writes the WAL without syncing it, and the
-		// committer syncs it (walSync) before acknowledging, overlapped
-		// with the next batch; an acknowledged write survives power loss
-		// and kill -9 as with FULL. Checkpoints sync the WAL before copying
-		// it into the database and the database before the WAL is reused.
-		"synchronous(NORMAL)",
+		// FULL syncs the WAL on every commit: an acknowledged write survives
+		// power loss and kill -9, which NORMAL does not promise.
+		"synchronous(FULL)",
 		"busy_timeout(10000)",
 		"foreign_keys(OFF)",
 	}
@@ -76,37 +70,5 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	read.SetConnMaxLifetime(0)
-	wal := &walSync{path: path + "-wal"}
-	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: write, Read: read, GroupCommit: true, Sync: wal.sync}), nil
-}
-
-// walSync fsyncs the database's WAL file: every commit written to it before
-// the call is durable when it returns. It runs on the committer's syncer
-// goroutine alone. The file is opened once and opened again if the path
-// names another file (SQLite deletes the WAL when its last connection
-// closes and creates a new one on the next open).
-type walSync struct {
-	path string
-	f    *os.File
-}
-
-func (w *walSync) sync() error {
-	if w.f != nil {
-		cur, err := os.Stat(w.path)
-		if held, herr := w.f.Stat(); err != nil || herr != nil || !os.SameFile(cur, held) {
-			w.f.Close()
-			w.f = nil
-		}
-	}
-	if w.f == nil {
-		f, err := os.Open(w.path)
-		if err != nil {
-			return fmt.Errorf("sqlite: open the WAL to sync it: %w", err)
-		}
-		w.f = f
-	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("sqlite: sync the WAL: %w", err)
-	}
-	return nil
+	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: write, Read: read, GroupCommit: true}), nil
 }

@@ -9,16 +9,9 @@ import (
 )
 
 // committer is the single writer of a group-commit engine. Requests that
-// arrive while a commit runs wait in the queue and go out together in the
-// next transaction; each runs inside its own savepoint so a failing request
-// rolls back alone.
-//
-// With a sync function (Options.Sync) durability is a second stage: the
-// writer commits a batch (visible, not yet durable) and hands it to the
-// syncer, which makes it durable and only then answers its requests, while
-// the writer goes on to execute the next batch. One sync covers every batch
-// committed before it began, so a slow disk makes the batches larger, not
-// the queue longer. Batches are answered in commit order.
+// arrive while a commit is being synced wait in the queue and go out together
+// in the next transaction; each runs inside its own savepoint so a failing
+// request rolls back alone.
 type committer struct {
 	db       *DB
 	queue    chan *writeRequest
@@ -26,22 +19,7 @@ type committer struct {
 	done     chan struct{}
 	maxBatch int
 	stopOnce sync.Once
-
-	sync     func() error
-	toSync   chan committedBatch // nil without sync
-	syncDone chan struct{}
 }
-
-// committedBatch is a committed batch waiting for its sync.
-type committedBatch struct {
-	batch   []*writeRequest
-	results []error
-	start   time.Time
-}
-
-// maxUnsyncedBatches bounds the batches committed and not yet synced; past
-// it the writer waits for the syncer.
-const maxUnsyncedBatches = 8
 
 type writeRequest struct {
 	ctx  context.Context
@@ -49,57 +27,16 @@ type writeRequest struct {
 	done chan error
 }
 
-func startCommitter(db *DB, maxBatch int, sync func() error) *committer {
+func startCommitter(db *DB, maxBatch int) *committer {
 	c := &committer{
 		db:       db,
 		queue:    make(chan *writeRequest, maxBatch*4),
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),
 		maxBatch: maxBatch,
-		sync:     sync,
-	}
-	if sync != nil {
-		c.toSync = make(chan committedBatch, maxUnsyncedBatches)
-		c.syncDone = make(chan struct{})
-		go c.syncLoop()
 	}
 	go c.run()
 	return c
-}
-
-// syncLoop makes committed batches durable and answers them, in order.
-func (c *committer) syncLoop() {
-	defer close(c.syncDone)
-	var jobs []committedBatch
-	for job := range c.toSync {
-		jobs = append(jobs[:0], job)
-	more:
-		for {
-			select {
-			case j, ok := <-c.toSync:
-				if !ok {
-					break more
-				}
-				jobs = append(jobs, j)
-			default:
-				break more
-			}
-		}
-		// Every batch in jobs was committed before this sync began.
-		err := c.sync()
-		for _, j := range jobs {
-			for i, r := range j.batch {
-				if j.results[i] == nil && err != nil {
-					// Committed but not known durable: the caller must
-					// not report success.
-					j.results[i] = err
-				}
-				r.done <- j.results[i]
-			}
-			c.db.observed(len(j.batch), j.start)
-		}
-		clear(jobs)
-	}
 }
 
 func (c *committer) submit(ctx context.Context, fn func(store.Tx) error) error {
@@ -136,13 +73,6 @@ func (c *committer) stop() {
 
 func (c *committer) run() {
 	defer close(c.done)
-	if c.toSync != nil {
-		defer func() {
-			// The syncer answers what was committed before the close.
-			close(c.toSync)
-			<-c.syncDone
-		}()
-	}
 	batch := make([]*writeRequest, 0, c.maxBatch)
 	for {
 		select {
@@ -183,11 +113,6 @@ func (c *committer) commit(batch []*writeRequest) {
 	if !c.runBatch(batch, results, false) {
 		clear(results)
 		c.runBatch(batch, results, true)
-	}
-	if c.toSync != nil {
-		// The writer reuses batch's array for the next one.
-		c.toSync <- committedBatch{batch: append([]*writeRequest(nil), batch...), results: results, start: start}
-		return
 	}
 	c.db.observed(len(batch), start)
 	for i, r := range batch {

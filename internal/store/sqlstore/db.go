@@ -66,13 +66,6 @@ type Options struct {
 	// concurrent clients.
 	GroupCommit bool
 	MaxBatch    int
-	// Sync, with GroupCommit, makes every transaction committed so far
-	// durable (SQLite: an fsync of the WAL, its connections committing
-	// without one). The committer then acknowledges a batch only once a
-	// Sync begun after its commit returned, and executes the next batch
-	// while that Sync runs: commits overlap their fsyncs instead of
-	// alternating with them. Nil: each commit is durable by itself.
-	Sync func() error
 }
 
 // DB implements store.Store over database/sql.
@@ -135,7 +128,7 @@ func New(opts Options) *DB {
 		if max <= 0 {
 			max = 256
 		}
-		db.committer = startCommitter(db, max, opts.Sync)
+		db.committer = startCommitter(db, max)
 	}
 	return db
 }
