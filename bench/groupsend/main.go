@@ -20,15 +20,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,9 +34,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
-
+	"github.com/parleyim/parley/bench/benchclient"
 	"github.com/parleyim/parley/bench/benchnode"
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/server"
@@ -141,100 +135,6 @@ func setup(addr string, n int, groupType string) {
 	}
 }
 
-// peer is one raw protocol connection with a reader goroutine.
-type peer struct {
-	nc      net.Conn
-	wmu     sync.Mutex
-	acks    chan uint64 // the seq of each acknowledged send
-	onPush  func(msg []byte)
-	loginOK chan struct{}
-}
-
-func dial(addr, user string, onPush func([]byte)) *peer {
-	nc, _, _, err := ws.Dial(context.Background(), fmt.Sprintf("ws://%s/v1/ws?sdkappid=%d", addr, appID))
-	if err != nil {
-		log.Fatal(err)
-	}
-	p := &peer{nc: nc, acks: make(chan uint64, 4096), onPush: onPush, loginOK: make(chan struct{})}
-	go p.read()
-	sig, _ := usersig.Generate(appID, key, user, 86400, time.Now())
-	b, _ := json.Marshal(map[string]any{"v": 1, "id": "login", "op": "login", "data": map[string]string{"userID": user, "userSig": sig, "platform": "Android"}})
-	p.write(b)
-	<-p.loginOK
-	return p
-}
-
-func (p *peer) write(b []byte) {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	if err := wsutil.WriteClientText(p.nc, b); err != nil {
-		log.Fatal(err)
-	}
-}
-
-var (
-	pushMark  = []byte(`"push":"msg.new"`)
-	loginMark = []byte(`"id":"login"`)
-	okMark    = []byte(`"code":0,`)
-)
-
-// read runs the connection: frames are parsed off a small buffer into one
-// reused payload buffer (no allocation per frame), since the generator
-// shares the two cores with the server it measures.
-func (p *peer) read() {
-	br := bufio.NewReaderSize(p.nc, 16<<10)
-	var buf []byte
-	for {
-		hdr, err := ws.ReadHeader(br)
-		if err != nil {
-			return
-		}
-		if cap(buf) < int(hdr.Length) {
-			buf = make([]byte, hdr.Length)
-		}
-		buf = buf[:hdr.Length]
-		if _, err := io.ReadFull(br, buf); err != nil {
-			return
-		}
-		if hdr.OpCode != ws.OpText {
-			continue
-		}
-		msg := buf
-		switch {
-		case bytes.Contains(msg, pushMark):
-			if p.onPush != nil {
-				p.onPush(msg)
-			}
-		case bytes.Contains(msg, []byte(`"push"`)):
-		case bytes.Contains(msg, loginMark):
-			if !bytes.Contains(msg, okMark) {
-				log.Fatalf("login failed: %s", msg)
-			}
-			close(p.loginOK)
-		default:
-			if !bytes.Contains(msg, okMark) {
-				log.Fatalf("send failed: %s", msg)
-			}
-			p.acks <- numberAfter(msg, `"seq":`)
-		}
-	}
-}
-
-func numberAfter(b []byte, marker string) uint64 {
-	i := bytes.Index(b, []byte(marker))
-	if i < 0 {
-		log.Fatalf("no %s in %s", marker, b)
-	}
-	var n uint64
-	for _, c := range b[i+len(marker):] {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + uint64(c-'0')
-	}
-	return n
-}
-
 // receiver is what one online member saw: the seqs in arrival order and
 // each message's send-to-receive latency.
 type receiver struct {
@@ -268,15 +168,15 @@ func runMain(members, online, senders int, rate float64, dur time.Duration, grou
 	fmt.Printf("setup (REST: accounts, group, members): %s\n", time.Since(t0).Round(time.Millisecond))
 
 	receivers := make([]*receiver, online)
-	peers := make([]*peer, online)
+	peers := make([]*benchclient.Peer, online)
 	for i := range online {
 		r := &receiver{}
 		receivers[i] = r
-		peers[i] = dial(addr, member(i), func(msg []byte) {
+		peers[i] = benchclient.Dial(addr, appID, key, member(i), func(msg []byte) {
 			// Byte scanning, not JSON decoding: the generator shares the
 			// two cores with the server it measures.
-			seq := numberAfter(msg, `"seq":`)
-			sentNs := numberAfter(msg, `"Text":"`)
+			seq := benchclient.MustNumberAfter(msg, `"seq":`)
+			sentNs := benchclient.MustNumberAfter(msg, `"Text":"`)
 			lat := time.Duration(time.Now().UnixNano() - int64(sentNs))
 			r.mu.Lock()
 			r.seqs = append(r.seqs, seq)
@@ -312,7 +212,7 @@ func runMain(members, online, senders int, rate float64, dur time.Duration, grou
 				time.Sleep(time.Until(next))
 				b := fmt.Appendf(nil, `{"v":1,"id":"%d","op":"msg.send","data":{"groupID":%q,"random":%d,"body":{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"%d"}}]}}}`,
 					count, groupID, count, time.Now().UnixNano())
-				p.write(b)
+				p.Write(b)
 				count++
 				sent.Add(1)
 			}
@@ -323,7 +223,7 @@ func runMain(members, online, senders int, rate float64, dur time.Duration, grou
 			want := -1
 			for got := 0; want < 0 || got < want; {
 				select {
-				case seq := <-p.acks:
+				case seq := <-p.Acks:
 					senderMu.Lock()
 					senderOf[seq] = idx
 					senderMu.Unlock()

@@ -17,13 +17,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -34,12 +30,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
-
+	"github.com/parleyim/parley/bench/benchclient"
 	"github.com/parleyim/parley/bench/benchnode"
 	"github.com/parleyim/parley/internal/server"
-	"github.com/parleyim/parley/usersig"
 )
 
 const (
@@ -139,81 +132,6 @@ func startNodes(cl cluster) (addrs []string, procs []*exec.Cmd, stop func()) {
 	return addrs, procs, stop
 }
 
-// peer is one raw protocol connection with a reader goroutine.
-type peer struct {
-	nc      net.Conn
-	wmu     sync.Mutex
-	acks    chan struct{}
-	onPush  func(msg []byte)
-	loginOK chan struct{}
-}
-
-func dial(addr, user string, onPush func([]byte)) *peer {
-	nc, _, _, err := ws.Dial(context.Background(), fmt.Sprintf("ws://%s/v1/ws?sdkappid=%d", addr, appID))
-	if err != nil {
-		log.Fatal(err)
-	}
-	p := &peer{nc: nc, acks: make(chan struct{}, 1024), onPush: onPush, loginOK: make(chan struct{})}
-	go p.read()
-	sig, _ := usersig.Generate(appID, key, user, 86400, time.Now())
-	b, _ := json.Marshal(map[string]any{"v": 1, "id": "login", "op": "login", "data": map[string]string{"userID": user, "userSig": sig, "platform": "Android"}})
-	p.write(b)
-	<-p.loginOK
-	return p
-}
-
-func (p *peer) write(b []byte) {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	if err := wsutil.WriteClientText(p.nc, b); err != nil {
-		log.Fatal(err)
-	}
-}
-
-var (
-	pushMark  = []byte(`"push":"msg.new"`)
-	loginMark = []byte(`"id":"login"`)
-	okMark    = []byte(`"code":0,`)
-)
-
-func (p *peer) read() {
-	for {
-		msg, _, err := wsutil.ReadServerData(p.nc)
-		if err != nil {
-			return
-		}
-		switch {
-		case bytes.Contains(msg, pushMark):
-			if p.onPush != nil {
-				p.onPush(msg)
-			}
-		case bytes.Contains(msg, []byte(`"push"`)):
-		case bytes.Contains(msg, loginMark):
-			close(p.loginOK)
-		default:
-			if !bytes.Contains(msg, okMark) {
-				log.Fatalf("send failed: %s", msg)
-			}
-			p.acks <- struct{}{}
-		}
-	}
-}
-
-func numberAfter(b []byte, marker string) uint64 {
-	i := bytes.Index(b, []byte(marker))
-	if i < 0 {
-		log.Fatalf("no %s in %s", marker, b)
-	}
-	var n uint64
-	for _, c := range b[i+len(marker):] {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + uint64(c-'0')
-	}
-	return n
-}
-
 // stats reads each process's CPU and memory from outside.
 func stats(procs []*exec.Cmd) []benchnode.ProcStat {
 	out := make([]benchnode.ProcStat, len(procs))
@@ -244,15 +162,15 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	fmt.Printf("%d node(s) on %s, pushes through %s; senders on node i mod %d, receivers on the next\n", len(addrs), cl.store, broker, len(addrs))
 
 	receivers := make([]*receiver, pairs)
-	senders := make([]*peer, pairs)
+	senders := make([]*benchclient.Peer, pairs)
 	for i := 0; i < pairs; i++ {
 		r := &receiver{nextSeq: 1}
 		receivers[i] = r
-		dial(addrs[(i+1)%len(addrs)], fmt.Sprintf("rcv%05d", i), func(msg []byte) {
+		benchclient.Dial(addrs[(i+1)%len(addrs)], appID, key, fmt.Sprintf("rcv%05d", i), func(msg []byte) {
 			// Byte scanning, not JSON decoding: the generator shares the two
 			// cores with the server it measures.
-			seq := numberAfter(msg, `"seq":`)
-			sentNs := numberAfter(msg, `"Text":"`)
+			seq := benchclient.MustNumberAfter(msg, `"seq":`)
+			sentNs := benchclient.MustNumberAfter(msg, `"Text":"`)
 			lat := time.Duration(time.Now().UnixNano() - int64(sentNs))
 			r.mu.Lock()
 			if seq != r.nextSeq {
@@ -263,7 +181,7 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 			r.lat = append(r.lat, lat)
 			r.mu.Unlock()
 		})
-		senders[i] = dial(addrs[i%len(addrs)], fmt.Sprintf("snd%05d", i), nil)
+		senders[i] = benchclient.Dial(addrs[i%len(addrs)], appID, key, fmt.Sprintf("snd%05d", i), nil)
 	}
 
 	var sent atomic.Int64
@@ -274,23 +192,23 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	stop := start.Add(dur)
 	for i, s := range senders {
 		wg.Add(1)
-		go func(i int, s *peer) {
+		go func(i int, s *benchclient.Peer) {
 			defer wg.Done()
 			to := fmt.Sprintf("rcv%05d", i)
 			inFlight := 0
 			for n := 0; time.Now().Before(stop); n++ {
 				for inFlight >= window {
-					<-s.acks
+					<-s.Acks
 					inFlight--
 				}
 				b := fmt.Appendf(nil, `{"v":1,"id":"%d","op":"msg.send","data":{"to":%q,"random":%d,"body":{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"%d"}}]}}}`,
 					n, to, n, time.Now().UnixNano())
-				s.write(b)
+				s.Write(b)
 				inFlight++
 				sent.Add(1)
 			}
 			for ; inFlight > 0; inFlight-- {
-				<-s.acks
+				<-s.Acks
 			}
 		}(i, s)
 	}
