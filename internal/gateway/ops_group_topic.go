@@ -66,23 +66,32 @@ func (g *Gateway) chatTopicCreate(ctx context.Context, c *conn, data json.RawMes
 	return map[string]any{"topicID": info.TopicID, "topic": info}, nil
 }
 
-func (g *Gateway) chatTopicsDelete(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+// topicList decodes {groupID, topicIDList}: an absent or empty list is nil,
+// every topic of the community (Web deleteTopicFromCommunity and
+// getTopicList without IDs).
+func topicList(data json.RawMessage) (groupID string, ids []string, err error) {
 	var d struct {
 		GroupID     string   `json:"groupID"`
 		TopicIDList []string `json:"topicIDList"`
 	}
 	if err := decode(data, &d); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if err := needGroupID(d.GroupID); err != nil {
+		return "", nil, err
+	}
+	if len(d.TopicIDList) == 0 {
+		return d.GroupID, nil, nil
+	}
+	return d.GroupID, d.TopicIDList, nil
+}
+
+func (g *Gateway) chatTopicsDelete(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+	groupID, ids, err := topicList(data)
+	if err != nil {
 		return nil, err
 	}
-	// An absent or empty list deletes every topic (Web deleteTopicFromCommunity).
-	ids := d.TopicIDList
-	if len(ids) == 0 {
-		ids = nil
-	}
-	results, err := g.GroupService.DeleteTopics(ctx, c.app, c.member(), d.GroupID, ids)
+	results, err := g.GroupService.DeleteTopics(ctx, c.app, c.member(), groupID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -90,21 +99,11 @@ func (g *Gateway) chatTopicsDelete(ctx context.Context, c *conn, data json.RawMe
 }
 
 func (g *Gateway) chatTopicsGet(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
-	var d struct {
-		GroupID     string   `json:"groupID"`
-		TopicIDList []string `json:"topicIDList"`
-	}
-	if err := decode(data, &d); err != nil {
+	groupID, ids, err := topicList(data)
+	if err != nil {
 		return nil, err
 	}
-	if err := needGroupID(d.GroupID); err != nil {
-		return nil, err
-	}
-	ids := d.TopicIDList
-	if len(ids) == 0 {
-		ids = nil
-	}
-	topics, err := g.GroupService.Topics(ctx, c.app, c.member(), d.GroupID, ids)
+	topics, err := g.GroupService.Topics(ctx, c.app, c.member(), groupID, ids)
 	if err != nil {
 		return nil, err
 	}
