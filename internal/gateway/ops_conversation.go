@@ -113,14 +113,18 @@ func (g *Gateway) conversationList(ctx context.Context, c *conn, data json.RawMe
 		return nil, err
 	}
 	user := c.session.User
+	// The total is read before the page: the two are separate reads, and a
+	// message arriving between them must not be counted in the total while
+	// its conversation is missing from the page (the page, read after,
+	// has every message the total saw).
+	total, err := g.Conversations.TotalUnread(ctx, c.app, user)
+	if err != nil {
+		return nil, err
+	}
 	page, err := g.Conversations.ListPage(ctx, c.app, user, conversation.ListQuery{
 		Filter: conversation.Filter{IncludeEmpty: true, MarkType: d.MarkType, GroupName: d.GroupName},
 		Cursor: d.NextSeq, Count: d.Count,
 	})
-	if err != nil {
-		return nil, err
-	}
-	total, err := g.Conversations.TotalUnread(ctx, c.app, user)
 	if err != nil {
 		return nil, err
 	}
