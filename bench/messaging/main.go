@@ -19,6 +19,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/pprof"
@@ -53,6 +54,7 @@ func main() {
 	flag.BoolVar(&cl.nats, "nats", false, "pushes through a nats-server even with one node (always with several)")
 	flag.StringVar(&cl.natsServer, "nats-server", "", "nats-server executable (default: PATH, then $GOPATH/bin)")
 	natsURL := flag.String("nats-url", "", "(internal, server role) NATS URL")
+	flag.StringVar(&cl.cpuProfile, "cpuprofile", "", "write a CPU profile of node 0 taken during the sending to this file")
 	flag.Parse()
 	if *role == "server" {
 		runServer(cl.dsn, cl.pgConns, *natsURL)
@@ -69,6 +71,7 @@ type cluster struct {
 	pgConns    int
 	nats       bool
 	natsServer string
+	cpuProfile string
 }
 
 // runServer is one node; in the server role dsn is the run's database and
@@ -151,6 +154,9 @@ type receiver struct {
 
 func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	server.TuneRuntime() // the generator allocates per message too
+	if cl.cpuProfile != "" {
+		os.Setenv("PARLEY_BENCH_PPROF", "1") // the nodes inherit it
+	}
 	addrs, procs, stopNodes := startNodes(cl)
 	defer stopNodes()
 	broker := "in-process broker"
@@ -190,6 +196,8 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	before := stats(procs)
 	start := time.Now()
 	stop := start.Add(dur)
+	profileDone := profileNode(cl.cpuProfile, addrs[0], dur)
+	defer profileDone()
 	for i, s := range senders {
 		wg.Add(1)
 		go func(i int, s *benchclient.Peer) {
@@ -265,4 +273,37 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 		stopNodes() // os.Exit skips the deferred call
 		os.Exit(1)
 	}
+}
+
+// profileNode asks node 0 for a CPU profile covering most of the sending
+// and writes it to path; the returned function waits for it. Nothing when
+// path is empty.
+func profileNode(path, addr string, dur time.Duration) (wait func()) {
+	if path == "" {
+		return func() {}
+	}
+	secs := int(dur.Seconds()) - 1
+	if secs < 1 {
+		secs = 1
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cpuprofile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cpuprofile:", err)
+			return
+		}
+		defer f.Close()
+		if _, err := io.Copy(f, resp.Body); err != nil {
+			fmt.Fprintln(os.Stderr, "cpuprofile:", err)
+		}
+	}()
+	return func() { <-done }
 }
