@@ -25,6 +25,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -147,14 +148,16 @@ type clientResult struct {
 type member struct {
 	next   []int // per sender, the number expected next
 	closed bool
+	// Counted by the member's own reader: shared counters would have every
+	// reader of the process contend for one cache line per delivery.
+	delivered atomic.Int64
+	firstNs   atomic.Int64
+	lastNs    atomic.Int64
 }
 
 var (
-	hist      [buckets + 1]atomic.Int64
-	delivered atomic.Int64
-	disorder  atomic.Int64
-	firstNs   atomic.Int64
-	lastNs    atomic.Int64
+	hist     [buckets + 1]atomic.Int64
+	disorder atomic.Int64
 )
 
 // read parses frames off a small buffer with no per-frame allocation but
@@ -211,20 +214,14 @@ func (m *member) read(nc net.Conn, loggedIn chan<- error) {
 		}
 		lat := (now - int64(at)) / int64(time.Millisecond)
 		hist[min(max(lat, 0), buckets)].Add(1)
-		delivered.Add(1)
-		firstNs.CompareAndSwap(0, now)
-		lastNs.Store(now)
+		if m.delivered.Add(1) == 1 {
+			m.firstNs.Store(now)
+		}
+		m.lastNs.Store(now)
 	}
 }
 
-func indexOf(b, sub []byte) int {
-	for i := 0; i+len(sub) <= len(b); i++ {
-		if string(b[i:i+len(sub)]) == string(sub) {
-			return i
-		}
-	}
-	return -1
-}
+func indexOf(b, sub []byte) int { return bytes.Index(b, sub) }
 
 // number reads decimal digits and skips the '|' after them.
 func number(b []byte) (int, []byte) {
@@ -275,12 +272,22 @@ func runClients(addr string, from, to, senders int) {
 	fmt.Println("ready")
 	// "poll" answers the deliveries so far; "stop" the result.
 	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() && in.Text() != "stop" {
-		fmt.Println(delivered.Load())
+	deliveredSoFar := func() (n int64) {
+		for _, m := range members {
+			n += m.delivered.Load()
+		}
+		return n
 	}
-	res := clientResult{Members: len(members), Delivered: delivered.Load(), Disorder: disorder.Load(),
-		PerSender: make([]int64, senders), FirstNs: firstNs.Load(), LastNs: lastNs.Load(), Hist: make([]int64, buckets+1)}
+	for in.Scan() && in.Text() != "stop" {
+		fmt.Println(deliveredSoFar())
+	}
+	res := clientResult{Members: len(members), Delivered: deliveredSoFar(), Disorder: disorder.Load(),
+		PerSender: make([]int64, senders), Hist: make([]int64, buckets+1)}
 	for _, m := range members {
+		if f := m.firstNs.Load(); f != 0 && (res.FirstNs == 0 || f < res.FirstNs) {
+			res.FirstNs = f
+		}
+		res.LastNs = max(res.LastNs, m.lastNs.Load())
 		if m.closed {
 			res.Closed++
 		}

@@ -236,7 +236,9 @@ const (
 )
 
 // deliverGroup writes lg's queued events to its member sessions until none
-// is left. No lock is held while pushing.
+// is left. No lock is held while pushing. A pass over many sessions is
+// followed by a pause (passPause) before the next one, so the events that
+// arrive meanwhile go out together, one write per session for all of them.
 func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
 	for {
 		sh.mu.Lock()
@@ -250,8 +252,38 @@ func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
 		lg.pending, lg.pendingBytes = nil, 0
 		members := lg.memberList()
 		sh.mu.Unlock()
+		start := time.Now()
 		g.pushGroupEvents(members, batch)
+		if pause := passPause(len(members)) - time.Since(start); pause > 0 {
+			time.Sleep(pause)
+		}
 	}
+}
+
+// Pacing of a group's passes. A pass costs each member session a write (a
+// flusher start and a writev, and a read in the client) whatever number of
+// events it carries, so a big room that passed once per message would spend
+// its node's CPU on per-session overhead and fall behind: 20 messages a
+// second to 19,000 local members is 380,000 writes a second. Passes of a
+// group with n local sessions start at most every n × passPausePerSession
+// (capped at maxPassPause): a room's writes stay under about 200,000 a
+// second on a node however fast its messages come, and each write carries
+// every event that arrived during the pause. The cost is latency, at most
+// the pause: none for a small group (under minPacedMembers it is not paced),
+// 10 ms for 2,000 local members, 100 ms from 20,000.
+const (
+	passPausePerSession = 5 * time.Microsecond
+	maxPassPause        = 100 * time.Millisecond
+	minPacedMembers     = 200
+)
+
+// passPause is the least time between the starts of two passes of a group
+// with members local sessions.
+func passPause(members int) time.Duration {
+	if members < minPacedMembers {
+		return 0
+	}
+	return min(maxPassPause, time.Duration(members)*passPausePerSession)
 }
 
 // pushGroupEvents gives each member session the events of batch meant for
