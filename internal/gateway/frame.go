@@ -97,6 +97,9 @@ func encodeFrame(msg any) ([]byte, error) {
 }
 
 func responseFrame(id string, data any, err error) []byte {
+	if a, ok := data.(jsonAppender); ok && err == nil {
+		return answerFrame(id, a)
+	}
 	r := response{V: ProtocolVersion, ID: id, Data: data}
 	var ie *internalError
 	if errors.As(err, &ie) {
@@ -114,6 +117,9 @@ func responseFrame(id string, data any, err error) []byte {
 
 // PushFrame renders a push.
 func PushFrame(kind string, seq uint64, data any) []byte {
+	if m, ok := data.(Message); ok && seq == 0 {
+		return messagePushFrame(kind, m)
+	}
 	b, _ := encodeFrame(push{V: ProtocolVersion, Push: kind, Seq: seq, Data: data})
 	return b
 }

@@ -593,7 +593,7 @@ func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string,
 	}
 	w := wireMessage(sent.Message)
 	w.GroupID, w.To = groupID, ""
-	return map[string]any{"message": w, "duplicate": sent.Duplicate}, nil
+	return sendAnswer{Message: w, Duplicate: sent.Duplicate}, nil
 }
 
 func (g *Gateway) chatGroupMsgHistory(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error) {

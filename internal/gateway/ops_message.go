@@ -96,7 +96,7 @@ func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (a
 			g.metrics.sentC2C.Inc()
 		}
 	}
-	return map[string]any{"message": wireMessage(sent.Message), "duplicate": sent.Duplicate}, nil
+	return sendAnswer{Message: wireMessage(sent.Message), Duplicate: sent.Duplicate}, nil
 }
 
 func (g *Gateway) msgHistory(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
