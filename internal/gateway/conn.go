@@ -424,12 +424,36 @@ const (
 )
 
 func (c *conn) queue(frame []byte, last bool) queueResult {
+	return c.queueFrames([][]byte{frame}, last)
+}
+
+// pushFrames is Push for several frames at once (a group pass's events for
+// one session): one lock and at most one flusher start for all of them, so
+// they leave in one write. Counted as Push counts.
+func (c *conn) pushFrames(frames [][]byte) {
+	switch c.queueFrames(frames, false) {
+	case queued:
+		c.g.metrics.pushed.Add(float64(len(frames)))
+	case refusedClosing:
+		c.g.metrics.dropClosing.Add(float64(len(frames)))
+	case refusedSlow:
+		c.g.metrics.dropSlow.Add(float64(len(frames)))
+	}
+}
+
+// queueFrames queues frames (at least one) in order, with a close after
+// the last one when last is set.
+func (c *conn) queueFrames(frames [][]byte, last bool) queueResult {
+	size := 0
+	for _, f := range frames {
+		size += len(f)
+	}
 	c.mu.Lock()
 	if c.closing || c.closed {
 		c.mu.Unlock()
 		return refusedClosing
 	}
-	if c.outBytes+c.writing+len(frame) > c.g.maxOutboundBytes {
+	if c.outBytes+c.writing+size > c.g.maxOutboundBytes {
 		// A slow consumer: what is queued is dropped and the socket closed
 		// at once (a close frame would wait behind what it does not read).
 		c.closing = true
@@ -448,10 +472,10 @@ func (c *conn) queue(frame []byte, last bool) queueResult {
 	if c.out == nil {
 		c.out, c.spare = c.spare, nil
 	}
-	c.out = append(c.out, frame)
-	n := len(frame)
+	c.out = append(c.out, frames...)
+	n := size
 	if last {
-		if frame[0]&0x0f != byte(ws.OpClose) {
+		if frames[len(frames)-1][0]&0x0f != byte(ws.OpClose) {
 			c.out = append(c.out, closeFrame)
 			n += len(closeFrame)
 		}

@@ -64,29 +64,30 @@ type Gateway struct {
 	// travel on the broker. Off, presence is this node's Registry alone.
 	ClusterPresence bool
 
-	heartbeat        time.Duration
-	loginTimeout     time.Duration
-	writeTimeout     time.Duration
-	requestTimeout   time.Duration
-	maxOutboundBytes int
-	maxAnswerBytes   int
-	ops              map[string]opFunc
-	limiter          *userLimiter
-	metrics          *Metrics
-	conns            connSet
-	draining         atomic.Bool
-	nodeID           uint64 // this node in envelopes, random per start
-	interest         *broker.Interest
-	groups           *groupIndex
-	directory        *presence.Directory // nil unless ClusterPresence
-	nodeSub          broker.Subscription
-	nextConnID       atomic.Uint64
-	publishFailures  atomic.Uint64 // broker publishes that failed
-	publishLogged    atomic.Int64  // unix ns of the last failure logged
-	userStatus       *status.Service
-	statusSubs       *statusSubs      // ops_status.go
-	statusInterest   *broker.Interest // in status subjects
-	statusEnding     chan struct{}    // bounds the status work of ending sessions
+	heartbeat           time.Duration
+	loginTimeout        time.Duration
+	writeTimeout        time.Duration
+	requestTimeout      time.Duration
+	maxOutboundBytes    int
+	maxAnswerBytes      int
+	passPausePerSession time.Duration // Options.GroupPassPausePerSession
+	ops                 map[string]opFunc
+	limiter             *userLimiter
+	metrics             *Metrics
+	conns               connSet
+	draining            atomic.Bool
+	nodeID              uint64 // this node in envelopes, random per start
+	interest            *broker.Interest
+	groups              *groupIndex
+	directory           *presence.Directory // nil unless ClusterPresence
+	nodeSub             broker.Subscription
+	nextConnID          atomic.Uint64
+	publishFailures     atomic.Uint64 // broker publishes that failed
+	publishLogged       atomic.Int64  // unix ns of the last failure logged
+	userStatus          *status.Service
+	statusSubs          *statusSubs      // ops_status.go
+	statusInterest      *broker.Interest // in status subjects
+	statusEnding        chan struct{}    // bounds the status work of ending sessions
 }
 
 // Options tunes timing and bounds; zero values take the protocol's defaults.
@@ -105,6 +106,11 @@ type Options struct {
 	// liveness in the session directory and ends the sessions kicked
 	// there whose envelope it missed (presence.DefaultRenewEvery).
 	PresenceRenewEvery time.Duration
+	// GroupPassPausePerSession paces a big group's delivery passes: the
+	// least time between two passes is this times the group's local
+	// sessions, capped at 100 ms (DefaultGroupPassPausePerSession when 0;
+	// negative: no pacing). See passPause in group_delivery.go.
+	GroupPassPausePerSession time.Duration
 }
 
 type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
@@ -119,6 +125,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	if g.maxOutboundBytes <= 0 {
 		g.maxOutboundBytes = DefaultMaxOutboundBytes
 	}
+	g.passPausePerSession = orDefault(opt.GroupPassPausePerSession, DefaultGroupPassPausePerSession)
 	g.maxAnswerBytes = opt.MaxAnswerBytes
 	if g.maxAnswerBytes <= 0 {
 		g.maxAnswerBytes = DefaultMaxAnswerBytes

@@ -254,7 +254,7 @@ func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
 		sh.mu.Unlock()
 		start := time.Now()
 		g.pushGroupEvents(members, batch)
-		if pause := passPause(len(members)) - time.Since(start); pause > 0 {
+		if pause := g.passPause(len(members)) - time.Since(start); pause > 0 {
 			time.Sleep(pause)
 		}
 	}
@@ -265,25 +265,26 @@ func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
 // events it carries, so a big room that passed once per message would spend
 // its node's CPU on per-session overhead and fall behind: 20 messages a
 // second to 19,000 local members is 380,000 writes a second. Passes of a
-// group with n local sessions start at most every n × passPausePerSession
-// (capped at maxPassPause): a room's writes stay under about 200,000 a
+// group with n local sessions start at most every n × the pause per session
+// (DefaultGroupPassPausePerSession, Options.GroupPassPausePerSession; capped
+// at maxPassPause): a room's writes stay under about 200,000 a
 // second on a node however fast its messages come, and each write carries
 // every event that arrived during the pause. The cost is latency, at most
 // the pause: none for a small group (under minPacedMembers it is not paced),
 // 10 ms for 2,000 local members, 100 ms from 20,000.
 const (
-	passPausePerSession = 5 * time.Microsecond
-	maxPassPause        = 100 * time.Millisecond
-	minPacedMembers     = 200
+	DefaultGroupPassPausePerSession = 5 * time.Microsecond
+	maxPassPause                    = 100 * time.Millisecond
+	minPacedMembers                 = 200
 )
 
 // passPause is the least time between the starts of two passes of a group
 // with members local sessions.
-func passPause(members int) time.Duration {
-	if members < minPacedMembers {
+func (g *Gateway) passPause(members int) time.Duration {
+	if members < minPacedMembers || g.passPausePerSession < 0 {
 		return 0
 	}
-	return min(maxPassPause, time.Duration(members)*passPausePerSession)
+	return min(maxPassPause, time.Duration(members)*g.passPausePerSession)
 }
 
 // pushGroupEvents gives each member session the events of batch meant for
@@ -320,7 +321,9 @@ func (g *Gateway) pushGroupEvents(members []groupMember, batch []groupEnvelope) 
 			}
 		}
 	}
+	frames := make([][]byte, 0, len(batch))
 	for _, m := range members {
+		frames = frames[:0]
 		for i := range batch {
 			f := &filters[i]
 			if f.origin != 0 && m.c.id == f.origin {
@@ -331,7 +334,10 @@ func (g *Gateway) pushGroupEvents(members []groupMember, batch []groupEnvelope) 
 					continue
 				}
 			}
-			m.c.Push(batch[i].frame)
+			frames = append(frames, batch[i].frame)
+		}
+		if len(frames) > 0 {
+			m.c.pushFrames(frames)
 		}
 	}
 }

@@ -40,8 +40,12 @@ func (b *batchConn) SetWriteDeadline(time.Time) error {
 // deliverer pauses after a pass over many sessions so that what arrives
 // meanwhile goes out together.
 func TestBigGroupBurstMergesWrites(t *testing.T) {
-	const members, events = 2000, 8 // a pass pause of 10 ms; the events come 1 ms apart
+	// A pass pause of 200 × 500 µs = 100 ms (longer than the default, so
+	// that it is long beside a pass even under the race detector); the
+	// events come 4 ms apart, slower than a pass over 200 sessions.
+	const members, events, spacing = 200, 8, 4 * time.Millisecond
 	g, _, _ := roomMembers(t, 0)
+	g.passPausePerSession = 500 * time.Microsecond
 	a := app.New(1400000001, "k", "admin")
 	lg := &localGroup{members: map[*conn]string{}}
 	socks := make([]*batchConn, members)
@@ -61,7 +65,7 @@ func TestBigGroupBurstMergesWrites(t *testing.T) {
 		lg.pending = append(lg.pending, groupEnvelope{app: 1400000001, group: "live", frame: f})
 		g.startDelivering(sh, lg)
 		if i < events-1 {
-			time.Sleep(time.Millisecond)
+			time.Sleep(spacing)
 		}
 	}
 	var want []byte
