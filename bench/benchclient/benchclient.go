@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
 
 	"github.com/parleyim/parley/usersig"
 )
@@ -30,6 +29,7 @@ import (
 type Peer struct {
 	nc      net.Conn
 	wmu     sync.Mutex
+	wbuf    bytes.Buffer // under wmu
 	Acks    chan uint64
 	onPush  func(msg []byte)
 	loginOK chan struct{}
@@ -60,11 +60,21 @@ func Dial(addr string, appID uint64, key, user string, onPush func([]byte)) *Pee
 	return p
 }
 
-// Write sends one text frame (a complete request).
+// Write sends one text frame (a complete request) in one write: header
+// and masked payload together, as a browser does, so that the server reads
+// a request in one segment and not a header and then its payload.
 func (p *Peer) Write(b []byte) {
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
-	if err := wsutil.WriteClientText(p.nc, b); err != nil {
+	p.wbuf.Reset()
+	hdr := ws.Header{Fin: true, OpCode: ws.OpText, Masked: true, Mask: ws.NewMask(), Length: int64(len(b))}
+	if err := ws.WriteHeader(&p.wbuf, hdr); err != nil {
+		log.Fatal(err)
+	}
+	start := p.wbuf.Len()
+	p.wbuf.Write(b)
+	ws.Cipher(p.wbuf.Bytes()[start:], hdr.Mask, 0)
+	if _, err := p.nc.Write(p.wbuf.Bytes()); err != nil {
 		log.Fatal(err)
 	}
 }

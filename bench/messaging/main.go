@@ -26,9 +26,11 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	runtimepprof "runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/parleyim/parley/bench/benchclient"
@@ -55,6 +57,7 @@ func main() {
 	flag.StringVar(&cl.natsServer, "nats-server", "", "nats-server executable (default: PATH, then $GOPATH/bin)")
 	natsURL := flag.String("nats-url", "", "(internal, server role) NATS URL")
 	flag.StringVar(&cl.cpuProfile, "cpuprofile", "", "write a CPU profile of node 0 taken during the sending to this file")
+	flag.StringVar(&cl.genProfile, "genprofile", "", "write a CPU profile of the load generator (this process) during the sending to this file")
 	flag.Parse()
 	if *role == "server" {
 		runServer(cl.dsn, cl.pgConns, *natsURL)
@@ -72,6 +75,7 @@ type cluster struct {
 	nats       bool
 	natsServer string
 	cpuProfile string
+	genProfile string
 }
 
 // runServer is one node; in the server role dsn is the run's database and
@@ -198,6 +202,15 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	stop := start.Add(dur)
 	profileDone := profileNode(cl.cpuProfile, addrs[0], dur)
 	defer profileDone()
+	genCPUBefore := selfCPUSeconds()
+	if cl.genProfile != "" {
+		f, err := os.Create(cl.genProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		runtimepprof.StartCPUProfile(f)
+		time.AfterFunc(dur, runtimepprof.StopCPUProfile)
+	}
 	for i, s := range senders {
 		wg.Add(1)
 		go func(i int, s *benchclient.Peer) {
@@ -239,6 +252,7 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	}
 	deliverTime := time.Since(start)
 	after := stats(procs)
+	genCPU := selfCPUSeconds() - genCPUBefore
 	var all []time.Duration
 	bad := 0
 	for _, r := range receivers {
@@ -257,6 +271,7 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	for i := range addrs {
 		nodesCPU += after[i].CPUSeconds - before[i].CPUSeconds
 	}
+	fmt.Printf("load generator CPU (this process): %.2f s = %.3f s per 1,000 messages\n", genCPU, genCPU*1000/float64(max(delivered, 1)))
 	fmt.Printf("server CPU: %.2f s for %d messages = %.3f s per 1,000 messages persisted and delivered (all %d node(s))\n",
 		nodesCPU, delivered, perK(nodesCPU), len(addrs))
 	if len(procs) > len(addrs) {
@@ -306,4 +321,13 @@ func profileNode(path, addr string, dur time.Duration) (wait func()) {
 		}
 	}()
 	return func() { <-done }
+}
+
+// selfCPUSeconds is this process's user and system CPU time so far.
+func selfCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
