@@ -3,6 +3,8 @@ package gateway
 import (
 	"encoding/binary"
 	"errors"
+
+	"github.com/parleyim/parley/internal/convid"
 )
 
 // An envelope is what one node tells every node (itself included) about a
@@ -73,18 +75,34 @@ func decodeEnvelope(b []byte) (envelope, error) {
 // caller's list, bounded by MaxGroupPushUsers, never the group's size.
 //
 //	kind=2(1) app(8) len(group)(1) group node(8) origin(8) seq(8)
-//	mode(1) count(2) (len(user)(1) user)*count frame...
+//	flags|mode(1) count(2) (len(user)(1) user)*count
+//	[len(topic)(1) topic] [count(2) (len(topic)(1) topic)*count] frame...
+//
+// A community's topics are seq streams of their own whose events ride on
+// the community's subject (group is the community): the flag
+// groupTopicStream says seq is the topic's that follows, and
+// groupEndsTopics that the event reports the listed topics deleted. An
+// envelope without flags (every one a node wrote before topics were
+// ordered) is the group's own stream. A node that does not know a flag
+// drops the envelope as malformed, never misreading it as the group's.
 type groupEnvelope struct {
 	app    uint64
 	group  string
 	node   uint64
 	origin uint64
-	// seq is the group's seq of a new stored message (0 for every other
-	// event): the receiving node hands those to its sessions in seq order.
-	seq   uint64
+	// seq is the seq of a new stored message (0 for every other event):
+	// the receiving node hands those to its sessions in seq order, per
+	// stream (group_order.go).
+	seq uint64
+	// topic is the topic of group whose seq stream seq is in; "" for the
+	// group's own.
+	topic string
 	mode  byte // groupToAll, groupOnly or groupExcept
 	users []string
-	frame []byte
+	// endedTopics are topics of group deleted by the change this event
+	// reports: each node forgets their order state.
+	endedTopics []string
+	frame       []byte
 }
 
 const (
@@ -93,10 +111,29 @@ const (
 	groupExcept = 2
 )
 
+// Flags in the high bits of a group envelope's mode byte.
+const (
+	groupTopicStream = 0x80
+	groupEndsTopics  = 0x40
+	groupModeMask    = 0x3f
+)
+
 func (e groupEnvelope) encode() []byte {
 	n := 38 + len(e.group) + len(e.frame)
 	for _, u := range e.users {
 		n += 1 + len(u)
+	}
+	mode := e.mode
+	if e.topic != "" {
+		mode |= groupTopicStream
+		n += 1 + len(e.topic)
+	}
+	if len(e.endedTopics) > 0 {
+		mode |= groupEndsTopics
+		n += 2
+		for _, t := range e.endedTopics {
+			n += 1 + len(t)
+		}
 	}
 	b := make([]byte, 0, n)
 	b = append(b, envelopeGroup)
@@ -106,13 +143,39 @@ func (e groupEnvelope) encode() []byte {
 	b = binary.BigEndian.AppendUint64(b, e.node)
 	b = binary.BigEndian.AppendUint64(b, e.origin)
 	b = binary.BigEndian.AppendUint64(b, e.seq)
-	b = append(b, e.mode)
+	b = append(b, mode)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(e.users)))
 	for _, u := range e.users {
 		b = append(b, byte(len(u)))
 		b = append(b, u...)
 	}
+	if e.topic != "" {
+		b = append(b, byte(len(e.topic)))
+		b = append(b, e.topic...)
+	}
+	if len(e.endedTopics) > 0 {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(e.endedTopics)))
+		for _, t := range e.endedTopics {
+			b = append(b, byte(len(t)))
+			b = append(b, t...)
+		}
+	}
 	return append(b, e.frame...)
+}
+
+// cutString reads a len(1)-prefixed string off b.
+func cutString(b []byte) (s string, rest []byte, ok bool) {
+	if len(b) < 1 || len(b) < 1+int(b[0]) {
+		return "", b, false
+	}
+	l := int(b[0])
+	return string(b[1 : 1+l]), b[1+l:], true
+}
+
+// isTopicOf reports whether topic is a topic ID of community.
+func isTopicOf(topic, community string) bool {
+	c, ok := convid.CommunityOf(topic)
+	return ok && c == community
 }
 
 // decodeGroupEnvelope parses b; the frame aliases b.
@@ -131,7 +194,8 @@ func decodeGroupEnvelope(b []byte) (groupEnvelope, error) {
 	e.node = binary.BigEndian.Uint64(b[n : n+8])
 	e.origin = binary.BigEndian.Uint64(b[n+8 : n+16])
 	e.seq = binary.BigEndian.Uint64(b[n+16 : n+24])
-	e.mode = b[n+24]
+	flags := b[n+24] &^ groupModeMask
+	e.mode = b[n+24] & groupModeMask
 	count := int(binary.BigEndian.Uint16(b[n+25 : n+27]))
 	b = b[n+27:]
 	if e.mode > groupExcept || (e.mode == groupToAll && count != 0) {
@@ -140,13 +204,33 @@ func decodeGroupEnvelope(b []byte) (groupEnvelope, error) {
 	if count > 0 {
 		e.users = make([]string, count)
 	}
+	var ok bool
 	for i := range count {
-		if len(b) < 1 || len(b) < 1+int(b[0]) {
+		if e.users[i], b, ok = cutString(b); !ok {
 			return e, errEnvelope
 		}
-		l := int(b[0])
-		e.users[i] = string(b[1 : 1+l])
-		b = b[1+l:]
+	}
+	if flags&groupTopicStream != 0 {
+		// The stream is a topic of the group, or the envelope is not ours.
+		if e.topic, b, ok = cutString(b); !ok || !isTopicOf(e.topic, e.group) {
+			return e, errEnvelope
+		}
+	}
+	if flags&groupEndsTopics != 0 {
+		if len(b) < 2 {
+			return e, errEnvelope
+		}
+		count := int(binary.BigEndian.Uint16(b[:2]))
+		b = b[2:]
+		if count == 0 || count > len(b) {
+			return e, errEnvelope
+		}
+		e.endedTopics = make([]string, count)
+		for i := range count {
+			if e.endedTopics[i], b, ok = cutString(b); !ok || !isTopicOf(e.endedTopics[i], e.group) {
+				return e, errEnvelope
+			}
+		}
 	}
 	e.frame = b
 	if len(e.frame) == 0 {

@@ -56,7 +56,14 @@ type GroupPush struct {
 	// Seq is the group's seq when the event is a new stored message (0
 	// otherwise): each node hands those to its sessions in seq order,
 	// whichever order the commits' publishes reach it (group_order.go).
+	// A topic's message has the topic's seq, ordered apart from the
+	// community's and the other topics'.
 	Seq uint64
+	// EndedTopics, when the push reports topics of the community group
+	// deleted (group.topic_deleted), lists them: each node hands out
+	// what it held of them and forgets their order state. At most
+	// group.MaxTopics, each a topic ID of group.
+	EndedTopics []string
 }
 
 // ErrGroupPush is returned by PublishGroup for a push it cannot carry: the
@@ -70,18 +77,24 @@ var ErrGroupPush = errors.New("gateway: invalid group push")
 // At most once, like every push: a member that misses it resyncs by seq.
 func (g *Gateway) PublishGroup(app uint64, group string, p GroupPush) error {
 	// A topic's events are its community's members' (convid.CommunityOf),
-	// on the community's subject. The node's seq order is the community's
-	// own stream: a topic message passes unordered (seq 0 here), and a
-	// member that sees a gap in the topic's seqs fills it from history.
+	// on the community's subject. A topic's new message names the topic
+	// its seq belongs to: each node orders each topic's messages by the
+	// topic's seqs, apart from the community's own (group_order.go).
+	var topic string
 	if community, ok := convid.CommunityOf(group); ok {
-		group, p.Seq = community, 0
+		if p.Seq != 0 {
+			topic = group
+		}
+		group = community
 	}
-	env := groupEnvelope{app: app, group: group, node: g.nodeID, frame: p.Frame, seq: p.Seq}
+	env := groupEnvelope{app: app, group: group, node: g.nodeID, frame: p.Frame, seq: p.Seq, topic: topic}
 	switch {
 	case len(p.Frame) == 0:
 		return fmt.Errorf("%w: empty frame", ErrGroupPush)
-	case len(group) == 0 || len(group) > 255:
+	case len(group) == 0 || len(group) > 255 || len(topic) > 255:
 		return fmt.Errorf("%w: group ID must be 1 to 255 bytes", ErrGroupPush)
+	case len(p.EndedTopics) > maxEndedTopics:
+		return fmt.Errorf("%w: over %d ended topics", ErrGroupPush, maxEndedTopics)
 	case p.Only != nil && p.Except != nil:
 		return fmt.Errorf("%w: Only and Except are exclusive", ErrGroupPush)
 	case p.Only != nil:
@@ -100,6 +113,12 @@ func (g *Gateway) PublishGroup(app uint64, group string, p GroupPush) error {
 			return fmt.Errorf("%w: a listed UserID must be 1 to 255 bytes", ErrGroupPush)
 		}
 	}
+	for _, t := range p.EndedTopics {
+		if len(t) > 255 || !isTopicOf(t, group) {
+			return fmt.Errorf("%w: an ended topic must be a topic ID of %s", ErrGroupPush, group)
+		}
+	}
+	env.endedTopics = p.EndedTopics
 	if c, ok := p.Origin.(*conn); ok {
 		env.origin = c.id
 	}
@@ -198,15 +217,20 @@ func (g *Gateway) onGroupEnvelope(subject string, data []byte) {
 		sh.mu.Unlock()
 		return
 	}
-	if len(lg.pending)+len(lg.order.early) >= maxQueuedGroupEvents || lg.pendingBytes+lg.order.earlyBytes+len(env.frame) > maxQueuedGroupBytes {
-		sh.mu.Unlock()
+	// Deleted topics' held messages go ahead of the deletion's push (this
+	// moves them from held to pending: the queue's size is the same).
+	lg.endTopics(env.endedTopics)
+	if len(lg.pending)+lg.heldEvents >= maxQueuedGroupEvents || lg.pendingBytes+lg.heldBytes+len(env.frame) > maxQueuedGroupBytes {
+		g.startDelivering(sh, lg)
 		g.groupEventDropped(subject)
 		return
 	}
-	if !lg.order.admit(env, &lg.pending, &lg.pendingBytes) {
-		// Held until the message before it arrives (group_order.go).
-		if wait := lg.order.armTimer(); wait > 0 {
-			time.AfterFunc(wait, func() { g.releaseEarly(sh, k, lg) })
+	if o := lg.admitOrdered(env); o != nil {
+		// Held until the message before it in its stream arrives
+		// (group_order.go).
+		if wait := o.armTimer(); wait > 0 {
+			topic := env.topic
+			time.AfterFunc(wait, func() { g.releaseEarly(sh, k, lg, topic, o) })
 		}
 		sh.mu.Unlock()
 		return
@@ -421,8 +445,15 @@ type localGroup struct {
 	pending      []groupEnvelope
 	pendingBytes int
 	delivering   bool
-	// order puts new messages back in seq order before they are pending.
-	order seqOrder
+	// order puts new messages back in seq order before they are pending;
+	// topics does for each topic of a community, by the topic's seqs
+	// (nil while none has a state); heldEvents and heldBytes are what all
+	// of them hold (group_order.go).
+	order       seqOrder
+	topics      map[string]*topicOrder
+	topicsSwept time.Time
+	heldEvents  int
+	heldBytes   int
 }
 
 type groupMember struct {

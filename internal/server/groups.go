@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/parleyim/parley/internal/gateway"
+	grouppkg "github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -14,7 +15,12 @@ func (d groupDelivery) JoinedGroup(app uint64, group, user string) { d.g.JoinedG
 func (d groupDelivery) LeftGroup(app uint64, group, user string)   { d.g.LeftGroup(app, group, user) }
 
 func (d groupDelivery) PushGroup(app uint64, group, kind string, data any, origin any) {
-	if err := d.g.PublishGroup(app, group, gateway.GroupPush{Frame: gateway.PushFrame(kind, 0, data), Origin: origin}); err != nil {
+	p := gateway.GroupPush{Frame: gateway.PushFrame(kind, 0, data), Origin: origin}
+	if deleted, ok := data.(grouppkg.PushTopicsDeleted); ok {
+		// Each node forgets the deleted topics' message order.
+		p.EndedTopics = deleted.TopicIDList
+	}
+	if err := d.g.PublishGroup(app, group, p); err != nil {
 		// The service validated the group ID; this is a bug, not a
 		// client's error. Members resync on reconnect.
 		d.g.Logger.Error("group push refused", "sdkappid", app, "group", group, "kind", kind, "error", err.Error())
