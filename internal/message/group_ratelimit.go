@@ -60,7 +60,11 @@ func (p Priority) reserve() float64 {
 
 // maxRateGroups bounds how many groups' buckets a node holds; past it the
 // buckets that are full again (idle for a second) are dropped, which
-// forgets nothing a limit needs.
+// forgets nothing a limit needs. If every bucket was used within the last
+// second (as many groups sending at once), one is dropped anyway: the map
+// stays bounded, and the group it belonged to may send one second's burst
+// again, the least harm (refusing new groups would let a sender in many
+// groups silence everyone else's).
 const maxRateGroups = 100_000
 
 // groupRates is a token bucket per group on this node (each holds one
@@ -69,6 +73,7 @@ const maxRateGroups = 100_000
 type groupRates struct {
 	mu      sync.Mutex
 	buckets map[groupRateKey]*groupBucket
+	swept   time.Time // the last dropFull: the whole map is scanned at most once a second
 }
 
 type groupRateKey struct {
@@ -93,8 +98,15 @@ func (r *groupRates) admit(app uint64, group string, p Priority, rate float64, n
 	k := groupRateKey{app, group}
 	b := r.buckets[k]
 	if b == nil {
-		if len(r.buckets) >= maxRateGroups {
+		if len(r.buckets) >= maxRateGroups && now.Sub(r.swept) >= time.Second {
+			r.swept = now
 			r.dropFull(now)
+		}
+		if len(r.buckets) >= maxRateGroups {
+			for victim := range r.buckets {
+				delete(r.buckets, victim)
+				break
+			}
 		}
 		b = &groupBucket{tokens: burst, at: now}
 		r.buckets[k] = b
