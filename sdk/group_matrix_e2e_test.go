@@ -41,9 +41,13 @@ import (
 //
 // REST acts as the app's admin for every group command but the sender of
 // send_group_msg (From_Account) and the owner of create_group
-// (Owner_Account): the column "REST operator" says, per row, what the REST
-// variant is; where it is the admin, its outcome is the admin's rule (the
-// admin may do whatever the type allows anyone to do), not the role's.
+// (Owner_Account): the column restAs, the REST operator, says per row what
+// the REST variant is. Where it is the role (create, and send by members),
+// both doors give the same outcome; where it is the admin, the REST outcome
+// is the admin's rule (whatever the type allows anyone: add to a Public
+// group, kick an admin, dismiss a Work group), and an AVChatRoom refuses
+// what it refuses everyone (kick, invite, transfer) and what the REST API
+// does not serve for it (modify_group_member_info, group_msg_get_simple).
 
 // The matrix's columns, in the task's order, by the SDK's and REST's names.
 var (
@@ -76,7 +80,8 @@ const (
 	restAdminAdds = "none (no join call); the app admin adds: add_group_member"
 	restAdminDels = "none (no quit call); the app admin removes: delete_group_member"
 	restAdminRead = "none (no member's history); the app admin reads it all: group_msg_get_simple"
-	restNone      = "none: no REST call reads a member's unread count or handles an application"
+	restNoApply   = "none: no REST call handles a join application"
+	restNoUnread  = "none: no REST call reads a member's unread count"
 )
 
 type mxRow struct {
@@ -96,6 +101,7 @@ var mxTable = []mxRow{
 	// Join by request: Work by invitation only; Public by its default
 	// join option, NeedPermission; the rest at once.
 	{"join", "non-member joins", mxOutsider, "", "10007 pending 0 0 0", restAdminAdds, "0 0 0 10007 0"},
+	{"joinDisabled", "non-member joins, applications disabled", mxOutsider, "", "10007 10007 0 0 10007", restAdminAdds, "0 0 0 10007 0"},
 
 	// Invite: Work and Community members; Public and Meeting the app's
 	// admin only; AVChatRoom nobody.
@@ -118,6 +124,15 @@ var mxTable = []mxRow{
 	{"kick", "admin kicks member", mxAdmin, mxMember2, "- 0 0 10007 0", restAsAdmin, "- 0 0 10007 0"},
 	{"kick", "member kicks member", mxMember, mxMember2, "10007 10007 10007 10007 10007", restAsAdmin, "0 0 0 10007 0"},
 	{"kick", "non-member kicks member", mxOutsider, mxMember2, "10007 10007 10007 10007 10007", restAsAdmin, "0 0 0 10007 0"},
+
+	// Kick with a duration, a ban: an AVChatRoom's owner (REST
+	// ban_group_member, the app's admin); no other type has bans. A banned
+	// user cannot join again.
+	{"ban", "owner bans member", mxOwner, mxMember2, "10007 10007 10007 0 10007", restAsAdmin, "10007 10007 10007 0 10007"},
+	{"ban", "admin bans member", mxAdmin, mxMember2, "- 10007 10007 10007 10007", restAsAdmin, "- 10007 10007 0 10007"},
+	{"ban", "member bans member", mxMember, mxMember2, "10007 10007 10007 10007 10007", restAsAdmin, "10007 10007 10007 0 10007"},
+	{"ban", "non-member bans member", mxOutsider, mxMember2, "10007 10007 10007 10007 10007", restAsAdmin, "10007 10007 10007 0 10007"},
+	{"rejoinBanned", "banned member joins", mxMember2, "", "- - - 10007 -", restAdminAdds, "- - - 10007 -"},
 
 	// Mute a member: not in Work groups; the owner and admins, an admin
 	// common members only.
@@ -156,10 +171,10 @@ var mxTable = []mxRow{
 
 	// Approve an application (Public by default, Community set to
 	// NeedPermission): the owner and admins; the other types take none.
-	{"approve", "owner accepts", mxOwner, mxApplicant, "10007 0 10007 10007 0", restNone, "- - - - -"},
-	{"approve", "admin accepts", mxAdmin, mxApplicant, "- 0 10007 10007 0", restNone, "- - - - -"},
-	{"approve", "member accepts", mxMember, mxApplicant, "10007 10007 10007 10007 10007", restNone, "- - - - -"},
-	{"approve", "non-member accepts", mxOutsider, mxApplicant, "10007 10007 10007 10007 10007", restNone, "- - - - -"},
+	{"approve", "owner accepts", mxOwner, mxApplicant, "10007 0 10007 10007 0", restNoApply, "- - - - -"},
+	{"approve", "admin accepts", mxAdmin, mxApplicant, "- 0 10007 10007 0", restNoApply, "- - - - -"},
+	{"approve", "member accepts", mxMember, mxApplicant, "10007 10007 10007 10007 10007", restNoApply, "- - - - -"},
+	{"approve", "non-member accepts", mxOutsider, mxApplicant, "10007 10007 10007 10007 10007", restNoApply, "- - - - -"},
 
 	// Dismiss: never a Work group from a client; the owner elsewhere.
 	{"dismiss", "owner dismisses", mxOwner, "", "10007 0 0 0 0", restAsAdmin, "0 0 0 0 0"},
@@ -181,7 +196,7 @@ var mxTable = []mxRow{
 	{"history", "late joiner reads", mxLate, "", "hidden hidden sees hidden sees", restAdminRead, "sees sees sees 10007 sees"},
 
 	// Unread: not counted in Meeting and AVChatRoom groups.
-	{"unread", "member after 2 messages", mxMember, "", "unread 2 unread 2 unread 0 unread 0 unread 2", restNone, "- - - - -"},
+	{"unread", "member after 2 messages", mxMember, "", "unread 2 unread 2 unread 0 unread 0 unread 2", restNoUnread, "- - - - -"},
 }
 
 // mxEnv is the node under test and a logged-in device per user of the
@@ -382,26 +397,26 @@ var mxOps = map[string]mxOp{
 		return restCode(c.rest("create_group", map[string]any{"Type": c.restType, "Name": "matrix", "Owner_Account": c.actor,
 			"MemberList": []map[string]any{{"Member_Account": c.target}}}))
 	}},
-	"join": {run: func(t *testing.T, c *mxCell) string {
-		if c.door == doorREST {
-			return restCode(c.rest("add_group_member", map[string]any{"MemberList": []map[string]any{{"Member_Account": c.actor}}}))
-		}
-		joined, err := c.dev().Group().JoinGroup(c.e.ctx, c.id, "let me in")
-		if err != nil || joined {
-			return mxCode(err)
-		}
-		// Not joined: the owner must see the application.
-		apps, err := c.e.devs[mxOwner].Group().GetGroupApplicationList(c.e.ctx)
-		if err != nil {
-			return "pending, but the owner's list: " + mxCode(err)
-		}
-		for _, a := range apps {
-			if a.GroupID == c.id && a.FromUser == c.actor {
-				return "pending"
+	"join": {run: mxJoin},
+	"joinDisabled": {
+		setup: func(t *testing.T, c *mxCell) {
+			// Only Public and Community groups may change their join option.
+			if c.sdkType == GroupTypePublic || c.sdkType == GroupTypeCommunity {
+				c.mustREST(t, "modify_group_base_info", map[string]any{"ApplyJoinOption": "DisableApply"})
 			}
+		},
+		run: mxJoin},
+	"ban": {run: func(t *testing.T, c *mxCell) string {
+		if c.door == doorREST {
+			return restCode(c.rest("ban_group_member", map[string]any{"Members_Account": []string{c.target}, "Duration": 600}))
 		}
-		return fmt.Sprintf("pending, but not in the owner's list %+v", apps)
+		return mxCode(c.dev().Group().KickGroupMemberWithDuration(c.e.ctx, c.id, []string{c.target}, "matrix", 600))
 	}},
+	"rejoinBanned": {
+		setup: func(t *testing.T, c *mxCell) {
+			c.mustREST(t, "ban_group_member", map[string]any{"Members_Account": []string{c.actor}, "Duration": 600})
+		},
+		run: mxJoin},
 	"invite": {run: func(t *testing.T, c *mxCell) string {
 		if c.door == doorREST {
 			return restCode(c.rest("add_group_member", map[string]any{"MemberList": []map[string]any{{"Member_Account": c.target}}}))
@@ -532,6 +547,29 @@ var mxOps = map[string]mxOp{
 			}
 			return fmt.Sprintf("unread %d", conv.UnreadCount)
 		}},
+}
+
+// mxJoin is the actor's request to join; REST has none, its variant is
+// the app's admin adding the actor.
+func mxJoin(t *testing.T, c *mxCell) string {
+	if c.door == doorREST {
+		return restCode(c.rest("add_group_member", map[string]any{"MemberList": []map[string]any{{"Member_Account": c.actor}}}))
+	}
+	joined, err := c.dev().Group().JoinGroup(c.e.ctx, c.id, "let me in")
+	if err != nil || joined {
+		return mxCode(err)
+	}
+	// Not joined: the owner must see the application.
+	apps, err := c.e.devs[mxOwner].Group().GetGroupApplicationList(c.e.ctx)
+	if err != nil {
+		return "pending, but the owner's list: " + mxCode(err)
+	}
+	for _, a := range apps {
+		if a.GroupID == c.id && a.FromUser == c.actor {
+			return "pending"
+		}
+	}
+	return fmt.Sprintf("pending, but not in the owner's list %+v", apps)
 }
 
 // mxSend sends a text message as the cell's actor; a message sent must
