@@ -3,46 +3,23 @@ package message_test
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver for the admin connection
 
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
-	"github.com/parleyim/parley/internal/store/postgres"
-	"github.com/parleyim/parley/internal/store/sqlite"
 	"github.com/parleyim/parley/internal/store/storetest"
 )
 
-// engines runs fn on a fresh SQLite store and, when PARLEY_TEST_POSTGRES
-// names an admin DSN, on a fresh PostgreSQL database: the races these
-// tests provoke only exist where writers run concurrently.
-func engines(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := storetest.FreshPostgres(t)
-		st, err := postgres.Open(t.Context(), dsn, 16)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-}
+// engines runs fn on a fresh store of each engine (storetest.Engines):
+// the races these tests provoke only exist where writers run
+// concurrently.
+func engines(t *testing.T, fn func(t *testing.T, st store.Store)) { storetest.Engines(t, fn) }
 
 func setup(t *testing.T, st store.Store, users ...string) (*message.Service, *app.App) {
 	t.Helper()

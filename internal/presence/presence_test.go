@@ -10,7 +10,6 @@ import (
 
 	"github.com/parleyim/parley/internal/presence"
 	"github.com/parleyim/parley/internal/store"
-	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
 	"github.com/parleyim/parley/internal/store/storetest"
 )
@@ -159,20 +158,6 @@ func TestDirectoryLoginRefused(t *testing.T) {
 	}
 }
 
-// engines runs fn on a fresh store of each engine: SQLite always,
-// PostgreSQL when PARLEY_TEST_POSTGRES names a server.
-func engines(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, openStore(t)) })
-	t.Run("postgres", func(t *testing.T) {
-		st, err := postgres.Open(context.Background(), storetest.FreshPostgres(t), 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		fn(t, st)
-	})
-}
-
 func kickedWith(s *presence.Session) []string { return s.Endpoint.(*endpoint).kicked }
 
 // Kicks decided on node B for sessions of node A, whose envelopes never
@@ -180,7 +165,7 @@ func kickedWith(s *presence.Session) []string { return s.Endpoint.(*endpoint).ki
 // next pass ends each with its reason, once; a kick heard in time
 // (TakeKicked) leaves nothing for the pass.
 func TestDirectoryKicksWithoutEnvelope(t *testing.T) {
-	engines(t, func(t *testing.T, st store.Store) {
+	storetest.Engines(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
 		a := &presence.Directory{Store: presence.StoreOf(st), Node: 1, Local: presence.NewRegistry()}
 		b := &presence.Directory{Store: presence.StoreOf(st), Node: 2, Local: presence.NewRegistry()}
@@ -253,7 +238,7 @@ func TestDirectoryKicksWithoutEnvelope(t *testing.T) {
 // marked kicked meanwhile survive the prune: back, it ends those first and
 // announces only the others again.
 func TestDirectoryKicksSurvivePrune(t *testing.T) {
-	engines(t, func(t *testing.T, st store.Store) {
+	storetest.Engines(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
 		a := &presence.Directory{Store: presence.StoreOf(st), Node: 1, Local: presence.NewRegistry()}
 		b := &presence.Directory{Store: presence.StoreOf(st), Node: 2, Local: presence.NewRegistry()}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/server"
+	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
 	"github.com/parleyim/parley/usersig"
 )
@@ -60,6 +61,39 @@ func StartNode(t testing.TB, nodeOpts server.Options, opts ...Option) *Server {
 // what the server logs.
 func StartLogged(t testing.TB, logger *slog.Logger, nodeOpts server.Options, opts ...Option) *Server {
 	t.Helper()
+	a := testApp(opts)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return serve(t, st, logger, nodeOpts, a)
+}
+
+// StartOn is Start on a store the caller opened (and closes, after the
+// test's cleanups registered later have run: storetest.Engines' stores).
+func StartOn(t testing.TB, st store.Store, opts ...Option) *Server {
+	t.Helper()
+	return serve(t, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{}, testApp(opts))
+}
+
+func serve(t testing.TB, st store.Store, logger *slog.Logger, nodeOpts server.Options, a *app.App) *Server {
+	t.Helper()
+	node, err := server.New(context.Background(), st, []*app.App{a}, logger, nodeOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(node.Handler)
+	t.Cleanup(hs.Close)
+	sig, err := usersig.Generate(SDKAppID, Key, Admin, 86400, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Server{T: t, URL: hs.URL, Node: node, App: a, sig: sig}
+}
+
+// testApp is the test app with opts applied.
+func testApp(opts []Option) *app.App {
 	a := app.New(SDKAppID, Key, Admin)
 	a.RateLimits = map[string]float64{}
 	a.ProfileCustomFields = []string{"Test"}
@@ -67,25 +101,7 @@ func StartLogged(t testing.TB, logger *slog.Logger, nodeOpts server.Options, opt
 	for _, o := range opts {
 		o(a)
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := server.New(ctx, st, []*app.App{a}, logger, nodeOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(node.Handler)
-	t.Cleanup(func() {
-		hs.Close()
-		st.Close()
-	})
-	sig, err := usersig.Generate(SDKAppID, Key, Admin, 86400, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Server{T: t, URL: hs.URL, Node: node, App: a, sig: sig}
+	return a
 }
 
 // WebSocketURL is the gateway's address for the test app.

@@ -71,12 +71,13 @@ type Rules struct {
 	InitialMembers bool
 
 	// EditProfile is who may change name, introduction, notification,
-	// face URL, join option, custom data and mute-all.
+	// face URL, join option and custom data.
 	EditProfile Who
 	// Kick is who may remove members.
 	Kick Who
-	// Mute is who may mute members (for N seconds; mute-all is a profile
-	// change, under EditProfile).
+	// Mute is who may mute members (for N seconds) and mute all (set
+	// through the profile, but under this rule: an AVChatRoom's admins may
+	// mute all though only its owner edits the profile).
 	Mute Who
 	// Admins: the type has the admin role (set by the owner).
 	Admins bool
