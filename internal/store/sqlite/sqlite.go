@@ -45,8 +45,13 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
 	}
+	sendChecks, release, err := acquire(path)
+	if err != nil {
+		return nil, err
+	}
 	write, err := sql.Open("sqlite", dsn(false))
 	if err != nil {
+		release()
 		return nil, err
 	}
 	// Only the group committer writes, one transaction at a time. The second
@@ -59,16 +64,19 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	sub, _ := fs.Sub(migrations, "migrations")
 	if err := sqlstore.Migrate(ctx, write, sub, Dialect); err != nil {
 		write.Close()
+		release()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
 	read, err := sql.Open("sqlite", dsn(true))
 	if err != nil {
 		write.Close()
+		release()
 		return nil, err
 	}
 	readers := max(4, runtime.GOMAXPROCS(0)*2)
 	read.SetMaxOpenConns(readers)
 	read.SetMaxIdleConns(readers)
 	read.SetConnMaxLifetime(0)
-	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: write, Read: read, GroupCommit: true}), nil
+	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: write, Read: read, GroupCommit: true,
+		SendChecks: sendChecks, OnClose: release}), nil
 }

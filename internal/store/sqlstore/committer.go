@@ -130,6 +130,7 @@ func (c *committer) runBatch(batch []*writeRequest, results []error, isolate boo
 		return true
 	}
 	t := &txn{db: c.db, pool: c.db.write, tx: tx}
+	defer t.afterCommit()
 	single := len(batch) == 1
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {

@@ -66,6 +66,11 @@ type Options struct {
 	// concurrent clients.
 	GroupCommit bool
 	MaxBatch    int
+	// SendChecks, when set, caches SendCheck's answers. Only for an engine
+	// whose file no other process writes (see SendCheckCache).
+	SendChecks *SendCheckCache
+	// OnClose runs once the pools are closed (the engine's own release).
+	OnClose func()
 }
 
 // DB implements store.Store over database/sql.
@@ -77,7 +82,9 @@ type DB struct {
 	stmtMu sync.RWMutex
 	stmts  map[stmtKey]*sql.Stmt
 
-	committer *committer
+	committer  *committer
+	sendChecks *SendCheckCache // nil: SendCheck always reads
+	onClose    func()
 	// observe, when set, is told of every write transaction (ObserveWrites).
 	observe atomic.Pointer[WriteObserver]
 }
@@ -119,7 +126,8 @@ var ErrClosed = errors.New("store closed")
 
 // New wraps opened connection pools.
 func New(opts Options) *DB {
-	db := &DB{dialect: opts.Dialect, write: opts.Write, read: opts.Read, stmts: map[stmtKey]*sql.Stmt{}}
+	db := &DB{dialect: opts.Dialect, write: opts.Write, read: opts.Read, stmts: map[stmtKey]*sql.Stmt{},
+		sendChecks: opts.SendChecks, onClose: opts.OnClose}
 	if db.read == nil {
 		db.read = db.write
 	}
@@ -155,7 +163,9 @@ func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	if err := callSafely(fn, &txn{db: db, pool: db.write, tx: tx}); err != nil {
+	t := &txn{db: db, pool: db.write, tx: tx}
+	defer t.afterCommit()
+	if err := callSafely(fn, t); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -183,6 +193,10 @@ func (db *DB) Close() error {
 		if rerr := db.read.Close(); err == nil {
 			err = rerr
 		}
+	}
+	if db.onClose != nil {
+		db.onClose()
+		db.onClose = nil
 	}
 	return err
 }
@@ -254,6 +268,9 @@ type txn struct {
 	// failure of one sent alone (see deferredWrite).
 	deferred    *deferredWrite
 	deferredErr error
+	// changesSendChecks: this transaction wrote rows SendCheck reads
+	// (relationsChanged).
+	changesSendChecks bool
 }
 
 var errReadOnly = errors.New("write attempted in a read transaction")

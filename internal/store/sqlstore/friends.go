@@ -141,6 +141,7 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 			add_wording = excluded.add_wording, add_time = excluded.add_time, remark_time = excluded.remark_time, custom = excluded.custom`
 	row := []any{int64(f.App), f.Owner, f.Peer, f.Remark, f.AddSource, f.AddWording, f.AddTime, f.RemarkTime, custom}
 	t.forgetFriendCount(f.App, f.Owner)
+	t.relationsChanged()
 	if t.db.dialect.RoundTrips {
 		// The list memberships are replaced: cleared in the same statement
 		// (a data-modifying CTE) rather than a round trip of its own. With
@@ -177,6 +178,7 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 
 func (t *txn) DeleteFriend(ctx context.Context, app store.AppID, owner, peer string) (bool, error) {
 	t.forgetFriendCount(app, owner)
+	t.relationsChanged()
 	n, err := t.execAffected(ctx, `DELETE FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(app), owner, peer)
 	if err != nil || n == 0 {
 		return false, err

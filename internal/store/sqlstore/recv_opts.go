@@ -10,6 +10,7 @@ func (t *txn) SetRecvOpts(ctx context.Context, app store.AppID, owner string, pe
 	if t.readOnly {
 		return errReadOnly
 	}
+	t.relationsChanged()
 	for _, peer := range peers {
 		var err error
 		if opt == store.RecvOptReceive {

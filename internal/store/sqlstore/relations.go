@@ -179,6 +179,22 @@ const sendCheckQuery = `SELECT
 	COALESCE((SELECT opt FROM c2c_recv_opts WHERE app_id = a.app_id AND owner = a.user_id AND peer = ?), 0)`
 
 func (t *txn) SendCheck(ctx context.Context, app store.AppID, receiver, sender string, friends bool) (store.SendCheck, error) {
+	if !t.readOnly || t.db.sendChecks == nil {
+		return t.readSendCheck(ctx, app, receiver, sender, friends)
+	}
+	k := sendCheckKey{app, receiver, sender, friends}
+	c, gen, ok := t.db.sendChecks.get(k)
+	if ok {
+		return c, nil
+	}
+	c, err := t.readSendCheck(ctx, app, receiver, sender, friends)
+	if err == nil {
+		t.db.sendChecks.put(k, gen, c)
+	}
+	return c, err
+}
+
+func (t *txn) readSendCheck(ctx context.Context, app store.AppID, receiver, sender string, friends bool) (store.SendCheck, error) {
 	c := store.SendCheck{RecvOpt: store.RecvOptReceive}
 	var blocked, hasSender, hasReceiver int
 	var err error

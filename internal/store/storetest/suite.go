@@ -85,6 +85,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Conversations/Versions", testConversationVersions},
 		{"Friends/Relations", testRelations},
 		{"Friends/SendCheck", testSendCheck},
+		{"Friends/SendCheckFollowsChanges", testSendCheckFollowsChanges},
 		{"Outbox/Append", testOutboxAppend},
 		{"Outbox/ClaimOrderAndLease", testOutboxClaimOrderAndLease},
 		{"Outbox/Retry", testOutboxRetry},
