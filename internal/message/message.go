@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -115,7 +114,14 @@ func ConvKey(a, b string) string { return convid.C2CKey(a, b) }
 // MsgKey is the handle clients and the REST API quote for a message:
 // seq_random_time, as Tencent's C2C MsgKey.
 func MsgKey(m store.Message) string {
-	return fmt.Sprintf("%d_%d_%d", m.Seq, m.Random, m.SentAt/1000)
+	// Every message's push and answer quote it: strconv, not fmt.
+	var b [64]byte
+	k := strconv.AppendUint(b[:0], m.Seq, 10)
+	k = append(k, '_')
+	k = strconv.AppendUint(k, uint64(m.Random), 10)
+	k = append(k, '_')
+	k = strconv.AppendInt(k, m.SentAt/1000, 10)
+	return string(k)
 }
 
 // ParseMsgKey returns the seq of a MsgKey.
