@@ -55,7 +55,7 @@ type NodeConfig struct {
 // first line on stdout.
 func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)) {
 	server.TuneRuntime()
-	profileFromEnv()
+	ProfileFromEnv()
 	ctx := context.Background()
 	var st store.Store
 	var err error

@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// profileFromEnv takes one CPU profile of this node when the benchmark asks
+// ProfileFromEnv takes one CPU profile of this node when the benchmark asks
 // for it: PARLEY_BENCH_CPUPROFILE names the file, and the profile covers
 // PARLEY_BENCH_CPUPROFILE_FOR (default 8s) starting
 // PARLEY_BENCH_CPUPROFILE_AFTER (default 0) after the node starts. The
 // benchmark kills its nodes, so the profile is written when its window
 // ends, not at exit.
-func profileFromEnv() {
+func ProfileFromEnv() {
 	path := os.Getenv("PARLEY_BENCH_CPUPROFILE")
 	if path == "" {
 		return

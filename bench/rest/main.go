@@ -120,6 +120,7 @@ func main() {
 // the profile covers the child's whole run and is written on SIGTERM.
 func serve(storeKind, dsn string, appID uint64, key, profile string) {
 	server.TuneRuntime() // as the parley binary does
+	benchnode.ProfileFromEnv()
 	ctx := context.Background()
 	var st store.Store
 	var err error
