@@ -34,6 +34,7 @@ type TopicUpdate struct {
 // stores its messages; members' read cursors in topics are written lazily
 // (ReadSeq, a send) and otherwise derived from the community membership.
 type GroupTopics interface {
+	GroupTopicMembers // group_topic_members.go
 	// CreateTopic stores t with no message yet; false if the ID is taken
 	// (by a topic or a group).
 	CreateTopic(ctx context.Context, t Topic) (bool, error)

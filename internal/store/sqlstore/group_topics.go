@@ -113,7 +113,10 @@ func (t *txn) DeleteTopic(ctx context.Context, app store.AppID, communityID, top
 	if _, err := t.exec(ctx, `DELETE FROM group_messages WHERE app_id = ? AND group_id = ?`, int64(app), topicID); err != nil {
 		return false, err
 	}
-	_, err = t.exec(ctx, `DELETE FROM group_topic_cursors WHERE app_id = ? AND topic_id = ?`, int64(app), topicID)
+	if _, err := t.exec(ctx, `DELETE FROM group_topic_cursors WHERE app_id = ? AND topic_id = ?`, int64(app), topicID); err != nil {
+		return false, err
+	}
+	err = t.dropTopicMemberSettings(ctx, app, communityID, topicID)
 	return err == nil, err
 }
 
@@ -131,6 +134,9 @@ func (t *txn) DeleteCommunityTopics(ctx context.Context, app store.AppID, commun
 		if _, err := t.exec(ctx, q, int64(app), int64(app), communityID); err != nil {
 			return err
 		}
+	}
+	if err := t.dropTopicMemberSettings(ctx, app, communityID, ""); err != nil {
+		return err
 	}
 	_, err := t.exec(ctx, `DELETE FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> ''`, int64(app), communityID)
 	return err
@@ -366,6 +372,9 @@ const (
 // left: a member who comes back starts read up to their new join, like a
 // member who never opened a topic.
 func (t *txn) leaveTopics(ctx context.Context, app store.AppID, community, user string) error {
+	if err := t.leaveTopicMemberSettings(ctx, app, community, user); err != nil {
+		return err
+	}
 	_, err := t.exec(ctx, `DELETE FROM group_topic_cursors WHERE app_id = ? AND user_id = ? AND topic_id IN
 		(SELECT group_id FROM groups WHERE app_id = ? AND community_id = ? AND community_id <> '')`, int64(app), user, int64(app), community)
 	return err

@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups/Receipts", testGroupReceipts},
 		{"Groups/More", testGroupMore},
 		{"Groups/Topics", testGroupTopics},
+		{"Groups/TopicMemberSettings", testTopicMemberSettings},
 		{"Groups/AVChatBans", testGroupBans},
 		{"Groups/AVChatMarks", testMemberMarks},
 		{"Groups/AVChatRecent", testRecentMessages},
