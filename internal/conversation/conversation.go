@@ -202,7 +202,7 @@ func decorate(ctx context.Context, tx Tx, a *app.App, owner string, entries []st
 	if err != nil {
 		return nil, err
 	}
-	var groupOpts map[string]int
+	var groupOpts, topicOpts map[string]int
 	for i := range out {
 		if out[i].Conv.Kind == convid.KindC2C {
 			out[i].RecvOpt = opts[out[i].Peer]
@@ -214,7 +214,9 @@ func decorate(ctx context.Context, tx Tx, a *app.App, owner string, entries []st
 				return nil, err
 			}
 		}
-		out[i].RecvOpt = groupOpts[out[i].Conv.Target]
+		if out[i].RecvOpt, err = groupRecvOptOf(ctx, tx, a, owner, out[i].Conv.Target, groupOpts, &topicOpts); err != nil {
+			return nil, err
+		}
 	}
 	var marks []store.ConversationMark
 	if all {

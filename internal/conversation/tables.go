@@ -28,6 +28,8 @@ type Tx interface {
 // receive option shown with each group conversation.
 type groupRecvOpts interface {
 	GroupMsgFlags(ctx context.Context, app store.AppID, user string) (map[string]int, error)
+	// TopicRecvOpts is the owner's own options for topics (topic_recvopt.go).
+	TopicRecvOpts(ctx context.Context, app store.AppID, user string) (map[string]int, error)
 }
 
 // memberView is the one method of the read state the list uses.

@@ -218,7 +218,8 @@ func (s *Service) ImportMembers(ctx context.Context, a *app.App, groupID string,
 // (send_group_system_notification): to every member, or only to those of
 // to that are members. It is not a message: nothing is stored, no seq is
 // taken, and like every group push it is at most once. Every type takes
-// one, AVChatRoom included.
+// one, AVChatRoom included. A topic ID sends it to the community's members
+// as a notice of that topic (topic_notice.go).
 func (s *Service) SystemNotice(ctx context.Context, a *app.App, groupID, content string, to []string) error {
 	if content == "" {
 		return newErr(CodeInvalidParam, "Err_Group_Content_Empty: Content is required")
@@ -231,14 +232,15 @@ func (s *Service) SystemNotice(ctx context.Context, a *app.App, groupID, content
 		return err
 	}
 	var members []string
-	err = s.Store.Read(ctx, func(tx Tx) error {
-		if _, err := load(ctx, tx, a, groupID, Actor{AppAdmin: true}, false, false); err != nil {
+	audience := groupID
+	err = s.Store.Read(ctx, func(tx Tx) (err error) {
+		if audience, err = noticeAudience(ctx, tx, a, groupID); err != nil {
 			return err
 		}
 		if len(to) == 0 {
 			return nil
 		}
-		ms, err := tx.GroupMembersAmong(ctx, a.SDKAppID, groupID, to)
+		ms, err := tx.GroupMembersAmong(ctx, a.SDKAppID, audience, to)
 		members = make([]string, 0, len(ms))
 		for _, m := range ms {
 			members = append(members, m.User)
@@ -251,11 +253,11 @@ func (s *Service) SystemNotice(ctx context.Context, a *app.App, groupID, content
 	data := PushNotice{GroupID: groupID, Content: content}
 	switch {
 	case len(to) == 0:
-		s.push(a, groupID, PushSystemNotice, data, nil)
+		s.push(a, audience, PushSystemNotice, data, nil)
 	case len(members) == 0:
 	default:
 		if d, ok := s.Delivery.(TargetedDelivery); ok {
-			d.PushGroupTo(a.SDKAppID, groupID, PushSystemNotice, data, members)
+			d.PushGroupTo(a.SDKAppID, audience, PushSystemNotice, data, members)
 		}
 	}
 	return nil
@@ -266,7 +268,8 @@ func (s *Service) SystemNotice(ctx context.Context, a *app.App, groupID, content
 // store.RecvOptReceive, RecvOptNotReceive (no message of the group reaches
 // user's devices) or RecvOptNotNotify (online delivery, no offline push).
 // A member sets their own; the app's admin anyone's. User's devices hear
-// conversation.changed, logged.
+// conversation.changed, logged. A topic ID sets the option for that topic
+// (topic_recvopt.go).
 func (s *Service) SetRecvOpt(ctx context.Context, a *app.App, actor Actor, groupID, user string, opt int) error {
 	if opt < store.RecvOptReceive || opt > store.RecvOptMax {
 		return newErr(CodeInvalidParam, "Err_Group_MsgFlag_Invalid: %d (0 receive, 1 not receive, 2 receive without notification)", opt)
@@ -276,6 +279,9 @@ func (s *Service) SetRecvOpt(ctx context.Context, a *app.App, actor Actor, group
 	}
 	if user != actor.User && !actor.AppAdmin {
 		return newErr(CodeNoPermission, "Err_Group_No_Permission: a member sets their own receive option")
+	}
+	if community, ok := convid.CommunityOf(groupID); ok {
+		return s.setTopicRecvOpt(ctx, a, actor, community, groupID, user, opt)
 	}
 	var events []event.Event
 	err := s.write(ctx, &events, func(tx Tx) error {
@@ -303,7 +309,8 @@ func (s *Service) SetRecvOpt(ctx context.Context, a *app.App, actor Actor, group
 }
 
 // RecvOpts returns user's receive option for each of groupIDs, in their
-// order (store.RecvOptReceive for a group user is not in).
+// order (store.RecvOptReceive for a group user is not in); a topic's is
+// the member's effective option for it (topic_recvopt.go).
 func (s *Service) RecvOpts(ctx context.Context, a *app.App, user string, groupIDs []string) ([]int, error) {
 	if len(groupIDs) == 0 || len(groupIDs) > MaxUsersPerCall {
 		return nil, newErr(CodeInvalidParam, "Err_Group_ID_Count: 1 to %d groups", MaxUsersPerCall)
@@ -311,6 +318,13 @@ func (s *Service) RecvOpts(ctx context.Context, a *app.App, user string, groupID
 	out := make([]int, len(groupIDs))
 	err := s.Store.Read(ctx, func(tx Tx) error {
 		for i, id := range groupIDs {
+			if community, ok := convid.CommunityOf(id); ok {
+				var err error
+				if out[i], err = topicRecvOpt(ctx, tx, a, community, id, user); err != nil {
+					return err
+				}
+				continue
+			}
 			m, ok, err := tx.GroupMember(ctx, a.SDKAppID, id, user)
 			if err != nil {
 				return err

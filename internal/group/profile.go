@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
 	"github.com/parleyim/parley/internal/group/rules"
@@ -370,7 +371,8 @@ func muteUntil(now, seconds int64) int64 {
 // Mute mutes users in groupID for seconds (0 unmutes): the type's Mute
 // rule (an admin mutes common members only; Work groups have no muting,
 // 10007). Non-members are skipped. Every online member, the muted
-// included, hears member_changed with each muteUntil.
+// included, hears member_changed with each muteUntil. A topic ID mutes in
+// that topic only (topic_mute.go).
 func (s *Service) Mute(ctx context.Context, a *app.App, actor Actor, groupID string, users []string, seconds int64) error {
 	users, err := uniqueUsers(users, MaxUsersPerCall)
 	if err != nil {
@@ -378,6 +380,9 @@ func (s *Service) Mute(ctx context.Context, a *app.App, actor Actor, groupID str
 	}
 	if seconds < 0 || seconds > ForeverSeconds {
 		return newErr(CodeInvalidParam, "Err_Group_MuteTime_Invalid: 0 to %d seconds", int64(ForeverSeconds))
+	}
+	if community, ok := convid.CommunityOf(groupID); ok {
+		return s.muteInTopic(ctx, a, actor, community, groupID, users, seconds)
 	}
 	var changed []PushMember
 	var events []event.Event
@@ -419,8 +424,11 @@ func (s *Service) Mute(ctx context.Context, a *app.App, actor Actor, groupID str
 }
 
 // Muted returns groupID's members muted now: a member's read, or the app's
-// admin's.
+// admin's. A topic ID gives those muted in that topic (topic_mute.go).
 func (s *Service) Muted(ctx context.Context, a *app.App, actor Actor, groupID string) ([]store.GroupMember, error) {
+	if community, ok := convid.CommunityOf(groupID); ok {
+		return s.mutedInTopic(ctx, a, actor, community, groupID)
+	}
 	var out []store.GroupMember
 	err := s.Store.Read(ctx, func(tx Tx) error {
 		if _, err := load(ctx, tx, a, groupID, actor, false, false); err != nil {

@@ -65,7 +65,7 @@ func (s *Service) SendGroup(ctx context.Context, a *app.App, req GroupSendReques
 		if c, err = resolve(ctx, tx, a, req.From, id, req.Admin); err != nil {
 			return err
 		}
-		if notReceiving, err = tx.GroupNotReceiving(ctx, a.SDKAppID, req.GroupID, MaxNotReceiving); err != nil {
+		if notReceiving, err = notReceivingOf(ctx, tx, a, req.GroupID); err != nil {
 			return err
 		}
 		if c.member {
@@ -168,7 +168,7 @@ func (s *Service) UserGroups(ctx context.Context, app uint64, user string) ([]st
 // checkNotMuted refuses (10017) a member muted until after now (unix s),
 // and a common member of a group muted as a whole; the owner and admins
 // still speak when all are muted. A sender who is not a member (the app's
-// admin) is never muted.
+// admin) is never muted. In a topic, a mute in that topic counts too.
 func checkNotMuted(ctx context.Context, tx Tx, a *app.App, g store.Group, user string, now int64) error {
 	m, ok, err := tx.GroupMember(ctx, a.SDKAppID, memberGroupOf(g.ID), user)
 	if err != nil || !ok {
@@ -180,7 +180,7 @@ func checkNotMuted(ctx context.Context, tx Tx, a *app.App, g store.Group, user s
 	if g.MuteAll && m.Role == rules.RoleMember {
 		return errcode.Newf(CodeMuted, "Err_Group_All_Muted: %q is muted as a whole", g.ID)
 	}
-	return nil
+	return checkTopicMute(ctx, tx, a, g, user, now)
 }
 
 // GroupMessages is a group's stored messages as the app's admin reads them

@@ -19,6 +19,7 @@ type Tx interface {
 	store.GroupMsgExt
 	store.GroupMore
 	store.GroupAVChat
+	store.GroupTopicMembers
 	store.ReadState
 	store.RecvOpts
 	store.Receipts

@@ -773,8 +773,10 @@ func (s *Server) forbidSendMsg(c *call) (response, error) {
 	if err := c.decode(&f); err != nil {
 		return nil, err
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_TopicId_Unsupported: topics are not served yet")
+	// A topic's mute is the topic's alone (group.Service.Mute).
+	target, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
 	}
 	t := f.MuteTime
 	if t == nil {
@@ -789,15 +791,24 @@ func (s *Server) forbidSendMsg(c *call) (response, error) {
 	if len(f.Members_Account) > MaxGroupAccounts {
 		return nil, errcode.Newf(group.CodeTooManyAccounts, "Err_Group_Too_Many_Accounts: at most %d", MaxGroupAccounts)
 	}
-	return ok(), s.Groups.Mute(c.ctx, c.app, c.admin(), f.GroupId, f.Members_Account, *t)
+	return ok(), s.Groups.Mute(c.ctx, c.app, c.admin(), target, f.Members_Account, *t)
 }
 
+// mutedOf is GroupId's muted members, or with TopicId those muted in
+// that topic of it.
 func (s *Server) mutedOf(c *call) (string, []store.GroupMember, error) {
-	var f groupIDField
+	var f struct {
+		GroupId string
+		TopicId string
+	}
 	if err := c.decode(&f); err != nil {
 		return "", nil, err
 	}
-	muted, err := s.Groups.Muted(c.ctx, c.app, c.admin(), f.GroupId)
+	target, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return "", nil, err
+	}
+	muted, err := s.Groups.Muted(c.ctx, c.app, c.admin(), target)
 	return f.GroupId, muted, err
 }
 

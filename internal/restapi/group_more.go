@@ -142,8 +142,10 @@ func (s *Server) importGroupMsg(c *call) (response, error) {
 	if err := c.decode(&f); err != nil {
 		return nil, err
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId is not served yet")
+	// A topic's history is its own stream, numbered by the topic's seqs.
+	target, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
 	}
 	if f.RecentContactFlag != 0 && f.RecentContactFlag != 1 {
 		return nil, errcode.Newf(codeGroupBadParam, "Err_Group_RecentContactFlag_Invalid: %d (0 or 1)", f.RecentContactFlag)
@@ -162,7 +164,7 @@ func (s *Server) importGroupMsg(c *call) (response, error) {
 			msgs[i].Random = uint32(*m.Random)
 		}
 	}
-	results, err := s.Messages.ImportGroupMessages(c.ctx, c.app, f.GroupId, msgs, f.RecentContactFlag == 1)
+	results, err := s.Messages.ImportGroupMessages(c.ctx, c.app, target, msgs, f.RecentContactFlag == 1)
 	if err != nil {
 		return nil, err
 	}
@@ -185,10 +187,11 @@ func (s *Server) deleteGroupMsgBySender(c *call) (response, error) {
 	if err := c.decode(&f); err != nil {
 		return nil, err
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId is not served yet")
+	target, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
 	}
-	_, err := s.Messages.RecallBySender(c.ctx, c.app, c.identifier, f.GroupId, f.Sender_Account)
+	_, err = s.Messages.RecallBySender(c.ctx, c.app, c.identifier, target, f.Sender_Account)
 	return ok(), err
 }
 
@@ -217,10 +220,12 @@ func (s *Server) sendGroupSystemNotification(c *call) (response, error) {
 	if err := c.decode(&f); err != nil {
 		return nil, err
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(codeGroupBadParam, "Err_Group_Unsupported: TopicId is not served yet")
+	// A topic's notice goes to the community's members, naming the topic.
+	target, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
 	}
-	return ok(), s.Groups.SystemNotice(c.ctx, c.app, f.GroupId, f.Content, f.ToMembers_Account)
+	return ok(), s.Groups.SystemNotice(c.ctx, c.app, target, f.Content, f.ToMembers_Account)
 }
 
 func (s *Server) getAppIDGroupList(c *call) (response, error) {
@@ -263,15 +268,16 @@ func (s *Server) modifyGroupMsg(c *call) (response, error) {
 	if err := c.decodeMsg(&f); err != nil {
 		return nil, err
 	}
-	if f.TopicId != "" {
-		return nil, errcode.New(message.CodeInvalidRequest, "Err_Msg_Unsupported: TopicId is not served yet")
-	}
 	if f.GroupId == "" {
 		return nil, errcode.New(message.CodeInvalidRequest, "Err_Msg_GroupId_Missing: GroupId is required")
+	}
+	target, err := topicTarget(f.GroupId, f.TopicId)
+	if err != nil {
+		return nil, err
 	}
 	if f.MsgSeq == nil || *f.MsgSeq <= 0 {
 		return nil, errcode.New(message.CodeInvalidRequest, "Err_Msg_MsgSeq_Invalid: a positive MsgSeq is required")
 	}
-	_, err := s.Messages.ModifyGroupMessage(c.ctx, c.app, f.GroupId, uint64(*f.MsgSeq), message.Modification{MsgBody: f.MsgBody, CloudCustomData: f.CloudCustomData})
+	_, err = s.Messages.ModifyGroupMessage(c.ctx, c.app, target, uint64(*f.MsgSeq), message.Modification{MsgBody: f.MsgBody, CloudCustomData: f.CloudCustomData})
 	return ok(), err
 }

@@ -38,3 +38,15 @@ type GroupTopicMembers interface {
 	// for topicID is RecvOptNotReceive, by UserID.
 	TopicNotReceiving(ctx context.Context, app AppID, topicID string, limit int) ([]string, error)
 }
+
+// EffectiveTopicRecvOpt is a member's receive option for a topic from
+// their option for the community and their own for the topic: the
+// community's not-receive wins over any topic option ("ignored if
+// community set to DISCARD"); otherwise the topic's own option holds
+// (receive by default), whatever the community's.
+func EffectiveTopicRecvOpt(communityOpt, topicOpt int) int {
+	if communityOpt == RecvOptNotReceive {
+		return RecvOptNotReceive
+	}
+	return topicOpt
+}
