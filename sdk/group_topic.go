@@ -45,6 +45,12 @@ type TopicInfo struct {
 	LastMessageTime int64  `json:"lastMessageTime"` // unix ms
 	ReadSequence    uint64 `json:"readSequence"`
 	UnreadCount     int    `json:"unreadCount"`
+	// SelfMuteTime (unix s; 0 none) is when the user's mute in the topic
+	// ends (MuteGroupMember with the topic ID); RecvOpt is the user's
+	// receive option for it (SetGroupReceiveMessageOpt with the topic ID;
+	// NotReceiveMessage while the community's is).
+	SelfMuteTime int64             `json:"selfMuteTime"`
+	RecvOpt      ReceiveMessageOpt `json:"recvOpt"`
 }
 
 // TopicInfoChange is what SetTopicInfo changes; nil fields are left.

@@ -44,6 +44,10 @@ func TestE2ETopicMuteAndReceiveOpt(t *testing.T) {
 	for _, d := range []*groupDev{m1Web, m1Phone} {
 		d.groups.waitFor(t, "member "+a+" m1 muted=true")
 	}
+	if infos, err := m1Phone.Group().GetTopicInfoList(ctx, cm, []string{a, b}); err != nil || len(infos) != 2 ||
+		infos[0].SelfMuteTime == 0 || infos[1].SelfMuteTime != 0 {
+		t.Fatalf("m1's topics while muted in a: %+v %v", infos, err)
+	}
 	if _, err := m1Web.Message().SendGroupMessage(ctx, m1Web.Message().CreateTextMessage("x"), a, SendOptions{}); ErrorCode(err) != 10017 {
 		t.Fatalf("m1's send to a while muted there: %v, want 10017", err)
 	}
@@ -62,6 +66,9 @@ func TestE2ETopicMuteAndReceiveOpt(t *testing.T) {
 	opts, err := m1Phone.Message().GetGroupReceiveMessageOpt(ctx, []string{a, b})
 	if err != nil || len(opts) != 2 || opts[0].Opt != ReceiveMessage || opts[1].Opt != NotReceiveMessage {
 		t.Fatalf("m1's options: %+v %v", opts, err)
+	}
+	if infos, err := m1Phone.Group().GetTopicInfoList(ctx, cm, []string{b}); err != nil || len(infos) != 1 || infos[0].RecvOpt != NotReceiveMessage {
+		t.Fatalf("m1's b: %+v %v", infos, err)
 	}
 	cv, err := m1Phone.Conversation().GetConversation(ctx, "group_"+b)
 	if err != nil || cv.RecvOpt != NotReceiveMessage {

@@ -88,6 +88,11 @@ type TopicInfo struct {
 	// ReadSeq and Unread are the asking member's (0 for the app's admin).
 	ReadSeq uint64 `json:"readSequence"`
 	Unread  int    `json:"unreadCount"`
+	// SelfMuteUntil (unix s; 0 none) and RecvOpt are the asking member's
+	// mute in the topic and effective receive option (topic_mute.go,
+	// topic_recvopt.go; V2TIMTopicInfo's selfMuteTime and recvOpt).
+	SelfMuteUntil int64 `json:"selfMuteTime"`
+	RecvOpt       int   `json:"recvOpt"`
 }
 
 // TopicResult is the outcome of one topic of a delete.
@@ -355,12 +360,18 @@ func (s *Service) Topics(ctx context.Context, a *app.App, actor Actor, community
 				views[id.Target] = v
 			}
 		}
+		self, err := readSelfSettings(ctx, tx, a, communityID, actor.User)
+		if err != nil {
+			return err
+		}
 		for _, t := range topics {
 			var view *store.Conversation
 			if v, ok := views[t.ID]; ok {
 				view = &v
 			}
-			out = append(out, topicInfo(t, view))
+			info := topicInfo(t, view)
+			self.apply(&info, s.now().Unix())
+			out = append(out, info)
 		}
 		return nil
 	})

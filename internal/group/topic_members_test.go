@@ -110,6 +110,10 @@ func testTopicMute(t *testing.T, st store.Store) {
 		t.Fatalf("member_changed data %+v", f.rec.data[pushes])
 	}
 
+	infos, err := f.svc.Topics(ctx, f.app, as("m1"), "cm", nil)
+	if err != nil || len(infos) != 2 || infos[0].TopicID != a || infos[0].SelfMuteUntil == 0 || infos[1].SelfMuteUntil != 0 {
+		t.Fatalf("m1's topics while muted in a: %+v %v", infos, err)
+	}
 	if err := f.svc.Mute(ctx, f.app, as("adm"), a, []string{"m1"}, 0); err != nil {
 		t.Fatalf("unmute: %v", err)
 	}
@@ -193,6 +197,10 @@ func testTopicRecvOpt(t *testing.T, st store.Store) {
 	if got := opts("m2", a, b); !slices.Equal(got, []int{store.RecvOptReceive, store.RecvOptReceive}) {
 		t.Fatalf("m2's options = %v (m1's leaked)", got)
 	}
+	infos, err := f.svc.Topics(ctx, f.app, as("m1"), "cm", nil)
+	if err != nil || len(infos) != 2 || infos[0].RecvOpt != store.RecvOptNotReceive || infos[1].RecvOpt != store.RecvOptNotNotify {
+		t.Fatalf("m1's topics' RecvOpt: %+v %v", infos, err)
+	}
 
 	// The community's not-receive wins over the topic's own option; its
 	// receive-without-notify does not reach a topic set to receive.
@@ -204,6 +212,9 @@ func testTopicRecvOpt(t *testing.T, st store.Store) {
 	}
 	if got := opts("m2", a, b); !slices.Equal(got, []int{store.RecvOptNotReceive, store.RecvOptNotReceive}) {
 		t.Fatalf("m2's topic options while discarding the community = %v", got)
+	}
+	if infos, err := f.svc.Topics(ctx, f.app, as("m2"), "cm", []string{b}); err != nil || len(infos) != 1 || infos[0].RecvOpt != store.RecvOptNotReceive {
+		t.Fatalf("m2's b while discarding the community: %+v %v", infos, err)
 	}
 	if err := f.svc.SetRecvOpt(ctx, f.app, as("m2"), "cm", "", store.RecvOptNotNotify); err != nil {
 		t.Fatal(err)

@@ -57,3 +57,35 @@ func topicRecvOpt(ctx context.Context, tx Tx, a *app.App, communityID, topicID, 
 	set, err := tx.TopicMemberSetting(ctx, a.SDKAppID, topicID, user)
 	return store.EffectiveTopicRecvOpt(m.MsgFlag, set.RecvOpt), err
 }
+
+// selfSettings is a member's own settings across a community's topics,
+// for their TopicInfo.
+type selfSettings struct {
+	communityOpt int
+	topics       map[string]store.TopicMemberSetting
+}
+
+// readSelfSettings reads user's settings in communityID's topics in one
+// statement, with their community option; none for the app's admin ("")
+// or a non-member.
+func readSelfSettings(ctx context.Context, tx Tx, a *app.App, communityID, user string) (selfSettings, error) {
+	if user == "" {
+		return selfSettings{}, nil
+	}
+	m, ok, err := tx.GroupMember(ctx, a.SDKAppID, communityID, user)
+	if err != nil || !ok {
+		return selfSettings{}, err
+	}
+	topics, err := tx.TopicMemberSettings(ctx, a.SDKAppID, user, communityID)
+	return selfSettings{communityOpt: m.MsgFlag, topics: topics}, err
+}
+
+// apply fills info's SelfMuteUntil (a mute still running at now) and
+// RecvOpt.
+func (ss selfSettings) apply(info *TopicInfo, now int64) {
+	set := ss.topics[info.TopicID]
+	if set.MuteUntil > now {
+		info.SelfMuteUntil = set.MuteUntil
+	}
+	info.RecvOpt = store.EffectiveTopicRecvOpt(ss.communityOpt, set.RecvOpt)
+}

@@ -181,7 +181,7 @@ func (s *Server) getTopic(c *call) (response, error) {
 			CreateTime: t.CreatedAt, LastInfoTime: t.InfoTime, LastMsgTime: t.LastTime / 1000, NextMsgSeq: t.LastSeq + 1,
 			MuteAllMember: mute}}
 		if f.From_Account != "" {
-			o.SelfInfo = &topicSelfOut{MsgSeq: t.ReadSeq, MsgFlag: "AcceptAndNotify"}
+			o.SelfInfo = &topicSelfOut{ShutUpTime: t.SelfMuteUntil, MsgSeq: t.ReadSeq, MsgFlag: msgFlagName(t.RecvOpt)}
 		}
 		out = append(out, o)
 	}

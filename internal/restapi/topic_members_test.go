@@ -79,6 +79,15 @@ func TestTopicRESTMute(t *testing.T) {
 	if got := mutedAccounts(t, s, `{"GroupId":"cm"}`); len(got) != 0 {
 		t.Fatalf("muted in the community = %v", got)
 	}
+	resp := s.MustOK("million_group_open_http_svc/get_topic", `{"GroupId":"cm","From_Account":"m1","TopicIdList":["cm@TOPIC#_a","cm@TOPIC#_b"]}`)
+	var selves []string
+	for _, x := range resttest.Items(resp, "TopicAndSelfInfo") {
+		self := x["SelfInfo"].(map[string]any)
+		selves = append(selves, fmt.Sprint(resttest.Int(self["ShutUpTime"]) > 0, "/", self["MsgFlag"]))
+	}
+	if strings.Join(selves, " ") != "true/AcceptAndNotify false/AcceptAndNotify" {
+		t.Fatalf("m1's SelfInfo (muted?/MsgFlag) in a and b: %v", selves)
+	}
 	rcWant(t, "m1 sends in a", topicSend(s, "cm@TOPIC#_a", "m1", 1), 10017)
 	rcWant(t, "m1 sends in b", topicSend(s, "cm@TOPIC#_b", "m1", 2), 0)
 	rcWant(t, "m2 sends in a", topicSend(s, "cm@TOPIC#_a", "m2", 3), 0)

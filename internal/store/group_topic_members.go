@@ -28,6 +28,9 @@ type GroupTopicMembers interface {
 	// TopicMemberSetting is user's setting in topicID (the zero value with
 	// User set when there is none).
 	TopicMemberSetting(ctx context.Context, app AppID, topicID, user string) (TopicMemberSetting, error)
+	// TopicMemberSettings returns user's settings in the topics of
+	// communityID that have one, by topic ID.
+	TopicMemberSettings(ctx context.Context, app AppID, user, communityID string) (map[string]TopicMemberSetting, error)
 	// MutedTopicMembers returns up to limit members muted in topicID after
 	// now (unix s), by UserID.
 	MutedTopicMembers(ctx context.Context, app AppID, topicID string, now int64, limit int) ([]TopicMemberSetting, error)

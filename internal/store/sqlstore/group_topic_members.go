@@ -49,6 +49,25 @@ func (t *txn) TopicMemberSetting(ctx context.Context, app store.AppID, topicID, 
 	return s, err
 }
 
+func (t *txn) TopicMemberSettings(ctx context.Context, app store.AppID, user, communityID string) (map[string]store.TopicMemberSetting, error) {
+	rows, err := t.query(ctx, `SELECT topic_id, mute_until, msg_flag FROM group_topic_member_settings
+		WHERE app_id = ? AND user_id = ? AND community_id = ?`, int64(app), user, communityID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]store.TopicMemberSetting{}
+	for rows.Next() {
+		var topic string
+		s := store.TopicMemberSetting{User: user}
+		if err := rows.Scan(&topic, &s.MuteUntil, &s.RecvOpt); err != nil {
+			return nil, err
+		}
+		out[topic] = s
+	}
+	return out, rows.Err()
+}
+
 func (t *txn) MutedTopicMembers(ctx context.Context, app store.AppID, topicID string, now int64, limit int) ([]store.TopicMemberSetting, error) {
 	rows, err := t.query(ctx, `SELECT user_id, mute_until, msg_flag FROM group_topic_member_settings
 		WHERE app_id = ? AND topic_id = ? AND mute_until > ? ORDER BY user_id LIMIT ?`, int64(app), topicID, now, max(limit, 0))

@@ -110,6 +110,19 @@ func testTopicMemberSettings(t *testing.T, s store.Store) {
 		t.Fatalf("bob's topic options = %v, want %v", opts, want)
 	}
 
+	all := get(t, s, func(ctx context.Context, tx store.Tx) (map[string]store.TopicMemberSetting, error) {
+		return tx.TopicMemberSettings(ctx, app1, "bob", c1)
+	})
+	if want := map[string]store.TopicMemberSetting{topicT1: {User: "bob", MuteUntil: 5000, RecvOpt: store.RecvOptNotReceive},
+		topicT2: {User: "bob", RecvOpt: store.RecvOptNotNotify}}; !reflect.DeepEqual(all, want) {
+		t.Fatalf("bob's settings in c1's topics = %v, want %v", all, want)
+	}
+	if other := get(t, s, func(ctx context.Context, tx store.Tx) (map[string]store.TopicMemberSetting, error) {
+		return tx.TopicMemberSettings(ctx, app1, "bob", "c2")
+	}); len(other) != 0 {
+		t.Fatalf("bob's settings in another community's topics = %v", other)
+	}
+
 	// Unmuting keeps the option; the option back to receive keeps the mute.
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.SetTopicMute(ctx, app1, c1, topicT1, "bob", 0); err != nil {
