@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -83,10 +84,17 @@ type conn struct {
 	pending  int // requests read and not answered (queued or running)
 	reqBytes int // their bytes
 	working  bool
-	preLogin int    // frames read before the login succeeded
-	shard    uint8  // of Gateway.conns, set once at the upgrade
-	id       uint64 // this node's number for it (envelope origins)
-	subject  string // the broker subject it holds an interest in, once logged in
+	preLogin int // frames read before the login succeeded
+	// parkable: a plain TCP socket on a node that parks idle connections
+	// (netpoll_linux.go), set once at the upgrade. readerWaiting: the
+	// reader of a connection not logged in waits for bytes without
+	// reading (waitReadable), so a login may wake it to park (under mu).
+	parkable      bool
+	readerWaiting bool
+	park          parkState
+	shard         uint8  // of Gateway.conns, set once at the upgrade
+	id            uint64 // this node's number for it (envelope origins)
+	subject       string // the broker subject it holds an interest in, once logged in
 
 	// Set once at login under mu, read by the worker afterwards.
 	session   *presence.Session
@@ -143,26 +151,62 @@ func (c *conn) logSession(msg string, attrs ...slog.Attr) {
 	c.g.Logger.LogAttrs(ctx, slog.LevelInfo, msg, append(all, attrs...)...)
 }
 
-func (c *conn) serve() {
-	defer c.shutdown()
+// serve is the connection's reader from the upgrade on.
+func (c *conn) serve() { c.read(time.Time{}) }
+
+// read reads messages and queues them for the worker until the connection
+// ends (then it runs shutdown) or, for a connection that can park, until it
+// would block with nothing on the socket (then it parks and returns; the
+// poller runs read again when the socket is readable). deadline is the
+// read deadline in effect, zero for a new one: silence is counted from the
+// last data message, so control frames do not extend it.
+func (c *conn) read(deadline time.Time) {
 	for {
-		if c.loggedIn() {
-			c.nc.SetReadDeadline(time.Now().Add(3 * c.g.heartbeat))
-		} else {
-			c.nc.SetReadDeadline(c.loginDeadline)
+		loggedIn := c.loggedIn()
+		if deadline.IsZero() {
+			deadline = c.loginDeadline
+			if loggedIn {
+				deadline = time.Now().Add(3 * c.g.heartbeat)
+			}
 		}
+		if c.parkable {
+			if loggedIn {
+				if c.tryPark(deadline) {
+					return
+				}
+			} else if err := c.waitReadable(deadline); c.loggedIn() {
+				// Logged in meanwhile: silence is judged by the heartbeat
+				// from now on, and the reader may park.
+				deadline = time.Time{}
+				continue
+			} else if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) && time.Now().Before(deadline) {
+					continue // woken by a login that was undone (its registration failed)
+				}
+				c.readFailed(err)
+				c.shutdown()
+				return
+			}
+		}
+		c.nc.SetReadDeadline(deadline)
 		msg, op, err := c.readMessage()
 		if err != nil {
 			c.readFailed(err)
+			c.shutdown()
 			return
 		}
+		if op.IsControl() {
+			continue
+		}
+		deadline = time.Time{}
 		if op != ws.OpText {
 			c.send(responseFrame("", nil, invalidRequest("binary frames are not part of the protocol")))
 			continue
 		}
 		// Decoding happens on the worker: the reader stays a shallow
-		// goroutine whose small stack is most of an idle connection's cost.
+		// goroutine, and returns (parks) as soon as the socket is empty.
 		if !c.enqueue(msg) {
+			c.shutdown()
 			return
 		}
 	}
@@ -214,7 +258,9 @@ func (c *conn) readFailed(err error) {
 // arrive, so a client cannot make the server allocate what it only declares.
 // Control frames, also between fragments, are handled here; answers to them
 // go through the write queue, since the flusher is the only writer of the
-// socket. Text messages must be valid UTF-8 (RFC 6455: else close 1007).
+// socket; a control frame outside a fragmented message is returned (with a
+// nil payload) once handled. Text messages must be valid UTF-8 (RFC 6455:
+// else close 1007).
 func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
 	var (
 		msg        []byte
@@ -250,6 +296,10 @@ func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
 				c.ending("client_close", code)
 				c.sendAndClose(closeFrame)
 				return nil, 0, errClientClosed
+			}
+			if !fragmented {
+				// Answered; the reader may park before the next frame.
+				return nil, hdr.OpCode, nil
 			}
 			continue
 		}
@@ -442,7 +492,7 @@ func (c *conn) queue(frame []byte, last bool) queueResult {
 		c.g.metrics.slowConsumers.Inc()
 		c.g.Logger.Warn("closing slow websocket client", "sdkappid", c.app.SDKAppID, "queued_bytes_limit", c.g.maxOutboundBytes)
 		c.cancel()
-		c.nc.Close()
+		c.closeSocket()
 		return refusedSlow
 	}
 	if c.out == nil {
@@ -488,7 +538,7 @@ func (c *conn) flush() {
 			}
 			c.mu.Unlock()
 			if done {
-				c.nc.Close()
+				c.closeSocket()
 			}
 			return
 		}
@@ -516,14 +566,15 @@ func (c *conn) flush() {
 			c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
 			c.mu.Unlock()
 			c.cancel()
-			c.nc.Close()
+			c.closeSocket()
 			return
 		}
 		c.mu.Unlock()
 	}
 }
 
-// shutdown runs when the reader stops: the session leaves the registry, the
+// shutdown runs when the reader stops (or a parked connection's heartbeat
+// deadline passes): the session leaves the registry, the
 // connection's context is cancelled and the socket closes.
 func (c *conn) shutdown() {
 	c.mu.Lock()
@@ -561,7 +612,7 @@ func (c *conn) shutdown() {
 	}
 	c.g.statusConnClosed(c, s, reason == endLogout)
 	if !flusherCloses {
-		c.nc.Close()
+		c.closeSocket()
 	}
 	c.g.conns.remove(c)
 }

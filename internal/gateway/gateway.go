@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,7 @@ type Gateway struct {
 	requestTimeout   time.Duration
 	maxOutboundBytes int
 	maxAnswerBytes   int
+	netpoll          bool // park idle connections (netpoll_linux.go)
 	ops              map[string]opFunc
 	limiter          *userLimiter
 	metrics          *Metrics
@@ -105,6 +107,10 @@ type Options struct {
 	// liveness in the session directory and ends the sessions kicked
 	// there whose envelope it missed (presence.DefaultRenewEvery).
 	PresenceRenewEvery time.Duration
+	// DisableNetpoll keeps a blocking reader goroutine on every connection
+	// instead of parking idle logged-in ones on the node's epoll poller
+	// (Linux, plain TCP); PARLEY_GATEWAY_NETPOLL=0 does the same.
+	DisableNetpoll bool
 }
 
 type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
@@ -131,6 +137,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 		g.metrics = NewMetrics(nil)
 	}
 	g.limiter = newUserLimiter()
+	g.netpoll = !opt.DisableNetpoll && os.Getenv("PARLEY_GATEWAY_NETPOLL") != "0"
 	g.initDelivery()
 	g.initPresence(opt)
 	g.ops = map[string]opFunc{}
@@ -174,6 +181,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout), id: g.nextConnID.Add(1)}
 	c.ctx, c.cancel = context.WithCancel(hook.FromClient(context.Background()))
+	c.parkable = g.netpoll && c.initPark()
 	g.conns.add(c)
 	go c.serve()
 }
@@ -324,8 +332,13 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	c.session = s
 	c.expiresAt = ticket.ExpiresAt()
 	// The reader is blocked with the login deadline; from now on silence is
-	// judged by the heartbeat.
-	c.nc.SetReadDeadline(time.Now().Add(3 * g.heartbeat))
+	// judged by the heartbeat. A reader waiting for bytes without reading
+	// (waitReadable) is woken instead, to park.
+	if c.readerWaiting {
+		c.nc.SetReadDeadline(time.Now())
+	} else {
+		c.nc.SetReadDeadline(time.Now().Add(3 * g.heartbeat))
+	}
 	if wait := time.Until(c.expiresAt); wait > 0 {
 		c.expiry = time.AfterFunc(wait, func() { c.Kick(presence.KickUserSigExpired) })
 	}
