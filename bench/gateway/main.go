@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,10 @@ func main() {
 // runServer serves a node with /bench/rss: the process's resident memory
 // after full GCs, the sessions online, Go heap and stack in use, goroutines.
 func runServer() {
+	if os.Getenv("BENCH_GATEWAY_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation: the profile is of what each connection holds
+	}
+	profiles := 0
 	benchnode.Serve(appID, key, func(mux *http.ServeMux, node *server.Node) {
 		mux.HandleFunc("/bench/rss", func(w http.ResponseWriter, _ *http.Request) {
 			// Each GC halves goroutine stacks that use under a quarter of
@@ -72,6 +77,13 @@ func runServer() {
 			debug.FreeOSMemory()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
+			if path := os.Getenv("BENCH_GATEWAY_HEAPPROFILE"); path != "" {
+				profiles++
+				if f, err := os.Create(fmt.Sprintf("%s.%d", path, profiles)); err == nil {
+					pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
 			fmt.Fprintf(w, "%d %d %d %d %d", rssKB(), node.Presence.Count(), ms.HeapInuse>>10, ms.StackInuse>>10, runtime.NumGoroutine())
 		})
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/presence"
 )
 
@@ -56,15 +57,9 @@ type conn struct {
 	g   *Gateway
 	nc  net.Conn
 	app *app.App
-	// ctx is the connection's context: every request's context derives from
-	// it, and it is cancelled when the connection closes or starts closing
-	// (logout, kick, slow consumer), so work done for a client that is gone
-	// stops.
-	ctx    context.Context
-	cancel context.CancelFunc
 	// loginDeadline is absolute from the upgrade: frames sent before login
 	// do not extend it.
-	loginDeadline time.Time
+	loginDeadline int64 // unix ns
 
 	mu  sync.Mutex
 	out [][]byte
@@ -96,10 +91,23 @@ type conn struct {
 	id            uint64 // this node's number for it (envelope origins)
 	subject       string // the broker subject it holds an interest in, once logged in
 
+	// No context is kept per connection (a cancelCtx with its Done channel
+	// and children map is half a kilobyte): requests run one at a time, and
+	// the running one's context (running, with its cancel, under mu) is
+	// cancelled by cancel when the connection closes or starts closing
+	// (logout, kick, slow consumer), so work done for a client that is gone
+	// stops; stopped says cancel ran, and later requests start cancelled.
+	running     context.Context
+	stopRunning context.CancelFunc
+	stopped     bool
+
 	// Set once at login under mu, read by the worker afterwards.
+	// The UserSig's expiry (unix ns): no request runs at or after it, and
+	// the connection is kicked then, by the timer expiry on a connection
+	// that cannot park, by the poller's sweep or the reader on one that can.
 	session   *presence.Session
 	expiry    *time.Timer
-	expiresAt time.Time // the UserSig's expiry: no request runs at or after it
+	expiresAt int64
 
 	// endReason is the first known cause of the connection's end (set once,
 	// under mu, by ending), and endCode the WebSocket close code sent or
@@ -109,6 +117,70 @@ type conn struct {
 	endReason string
 	endCode   ws.StatusCode
 }
+
+// clientContext is what every request's context derives from: marked as a
+// client's (hook.FromClient), never cancelled itself.
+var clientContext = hook.FromClient(context.Background())
+
+// cancel cancels the running request's context and every later one's.
+func (c *conn) cancel() {
+	c.mu.Lock()
+	c.stopped = true
+	stop := c.stopRunning
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// cancelled reports whether cancel ran.
+func (c *conn) cancelled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
+}
+
+// startRequest makes the context of the request about to run on the
+// worker: from the connection's origin, under timeout, cancelled by cancel.
+// endRequest must follow.
+func (c *conn) startRequest(timeout time.Duration) context.Context {
+	ctx, stop := context.WithTimeout(c.origin(), timeout)
+	c.mu.Lock()
+	c.running, c.stopRunning = ctx, stop
+	stopped := c.stopped
+	c.mu.Unlock()
+	if stopped {
+		stop()
+	}
+	return ctx
+}
+
+func (c *conn) endRequest() {
+	c.mu.Lock()
+	stop := c.stopRunning
+	c.running, c.stopRunning = nil, nil
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// requestContext is the context of the request running on the worker (the
+// caller's); outside a request, a cancelled one.
+func (c *conn) requestContext() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running != nil {
+		return c.running
+	}
+	return cancelledContext
+}
+
+var cancelledContext = func() context.Context {
+	ctx, cancel := context.WithCancel(clientContext)
+	cancel()
+	return ctx
+}()
 
 // End causes that log their own line (see conn.endReason).
 const (
@@ -161,17 +233,33 @@ func (c *conn) serve() { c.read(time.Time{}) }
 // read deadline in effect, zero for a new one: silence is counted from the
 // last data message, so control frames do not extend it.
 func (c *conn) read(deadline time.Time) {
+	deadlineLoggedIn := !deadline.IsZero() // a parked connection's is
 	for {
-		loggedIn := c.loggedIn()
-		if deadline.IsZero() {
-			deadline = c.loginDeadline
-			if loggedIn {
-				deadline = time.Now().Add(3 * c.g.heartbeat)
-			}
+		c.mu.Lock()
+		loggedIn, expiresAt, closing := c.session != nil, c.expiresAt, c.closing
+		var loginAt time.Time
+		if loggedIn {
+			loginAt = c.session.LoginAt
 		}
+		c.mu.Unlock()
+		switch {
+		case deadline.IsZero() && loggedIn:
+			deadline = time.Now().Add(3 * c.g.heartbeat)
+		case deadline.IsZero():
+			deadline = time.Unix(0, c.loginDeadline)
+		case loggedIn && !deadlineLoggedIn:
+			// The login finished while the reader waited under the login
+			// deadline (only control frames came since): silence counts
+			// from the login.
+			deadline = loginAt.Add(3 * c.g.heartbeat)
+		}
+		deadlineLoggedIn = loggedIn
 		if c.parkable {
 			if loggedIn {
-				if c.tryPark(deadline) {
+				if !closing && time.Now().UnixNano() >= expiresAt {
+					c.Kick(presence.KickUserSigExpired)
+				}
+				if c.tryPark(deadline, expiresAt) {
 					return
 				}
 			} else if err := c.waitReadable(deadline); c.loggedIn() {
@@ -415,7 +503,7 @@ func (c *conn) work() {
 		msg := c.reqs[0]
 		c.reqs[0] = nil
 		c.reqs = c.reqs[1:]
-		expired := c.session != nil && !time.Now().Before(c.expiresAt)
+		expired := c.session != nil && time.Now().UnixNano() >= c.expiresAt
 		c.mu.Unlock()
 		if expired {
 			// The timer may not have fired yet (or the socket kept the
@@ -546,9 +634,16 @@ func (c *conn) flush() {
 		c.writing, c.outBytes = c.outBytes, 0
 		c.mu.Unlock()
 		c.nc.SetWriteDeadline(time.Now().Add(c.g.writeTimeout))
-		c.bufs = batch
-		_, err := c.bufs.WriteTo(c.nc)
-		c.bufs = nil
+		var err error
+		if len(batch) == 1 {
+			// One frame: a plain write, so a socket that only ever gets
+			// single frames never allocates writev's iovec array.
+			_, err = c.nc.Write(batch[0])
+		} else {
+			c.bufs = batch
+			_, err = c.bufs.WriteTo(c.nc)
+			c.bufs = nil
+		}
 		for i := range batch {
 			batch[i] = nil
 		}

@@ -179,8 +179,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout), id: g.nextConnID.Add(1)}
-	c.ctx, c.cancel = context.WithCancel(hook.FromClient(context.Background()))
+	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout).UnixNano(), id: g.nextConnID.Add(1)}
 	c.parkable = g.netpoll && c.initPark()
 	g.conns.add(c)
 	go c.serve()
@@ -200,14 +199,14 @@ func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
 		g.metrics.rateLimited[opClass(req.Op)].Inc()
 		return responseFrame(req.ID, nil, err), false
 	}
-	ctx, cancel := context.WithTimeout(c.origin(), g.requestTimeout)
+	ctx := c.startRequest(g.requestTimeout)
 	data, err := g.handle(ctx, c, req)
 	timedOut := ctx.Err() == context.DeadlineExceeded
-	cancel()
+	c.endRequest()
 	if err != nil && !isDomainError(err) {
 		if timedOut {
 			err = errcode.Newf(CodeRequestTimeout, "request timed out after %s", g.requestTimeout)
-		} else if c.ctx.Err() == nil {
+		} else if !c.cancelled() {
 			err = g.internalError(c, req, err)
 		}
 	}
@@ -330,7 +329,7 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 		return nil, errcode.New(CodeInvalidRequest, "connection closed")
 	}
 	c.session = s
-	c.expiresAt = ticket.ExpiresAt()
+	c.expiresAt = ticket.ExpiresAt().UnixNano()
 	// The reader is blocked with the login deadline; from now on silence is
 	// judged by the heartbeat. A reader waiting for bytes without reading
 	// (waitReadable) is woken instead, to park.
@@ -339,7 +338,9 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 	} else {
 		c.nc.SetReadDeadline(time.Now().Add(3 * g.heartbeat))
 	}
-	if wait := time.Until(c.expiresAt); wait > 0 {
+	// A connection that parks is kicked at the expiry by the poller's sweep
+	// (or its reader), without a timer of its own.
+	if wait := time.Until(ticket.ExpiresAt()); wait > 0 && !c.parkable {
 		c.expiry = time.AfterFunc(wait, func() { c.Kick(presence.KickUserSigExpired) })
 	}
 	c.mu.Unlock()
@@ -446,11 +447,11 @@ func (c *conn) origin() context.Context {
 	s := c.session
 	c.mu.Unlock()
 	if s == nil {
-		return c.ctx
+		return clientContext
 	}
 	ip := ""
 	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
 		ip = a.IP.String()
 	}
-	return hook.WithOrigin(c.ctx, hook.Origin{Platform: s.Platform, ClientIP: ip})
+	return hook.WithOrigin(clientContext, hook.Origin{Platform: s.Platform, ClientIP: ip})
 }

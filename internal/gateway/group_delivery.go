@@ -144,7 +144,7 @@ func (g *Gateway) joinGroups(c *conn, app uint64, user string) error {
 	for attempt := 0; ; attempt++ {
 		e, start, touched := g.groups.connect(c, key, g.Groups != nil)
 		if e != nil {
-			list, err := g.Groups.UserGroups(c.ctx, app, user)
+			list, err := g.Groups.UserGroups(c.requestContext(), app, user)
 			if err != nil {
 				g.groups.loadFailed(e, key)
 				g.leaveGroups(c, app, user)

@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/parleyim/parley/internal/presence"
 )
 
 // parkState is what the poller keeps on a connection; guarded by the mutex
@@ -37,6 +39,8 @@ type parkState struct {
 	// past it the sweep closes the connection (heartbeat timeout), and a
 	// resumed reader reads under it, so a parked spell counts as silence.
 	deadline int64
+	// expires (unix ns) is the UserSig's expiry: past it the sweep kicks.
+	expires int64
 }
 
 // pollShards spreads the slot tables (and their mutexes) over descriptors.
@@ -123,7 +127,7 @@ func connGen(c *conn) int32 { return int32(uint32(c.id)) }
 // tryPark parks c unless bytes are waiting on its socket (or it is closed,
 // or at EOF: the reader reads those) and reports whether it did; after a
 // true the caller's goroutine must return without touching the socket.
-func (c *conn) tryPark(deadline time.Time) bool {
+func (c *conn) tryPark(deadline time.Time, expires int64) bool {
 	p := thePoller
 	fd := c.park.fd
 	sh := p.shard(fd)
@@ -140,6 +144,9 @@ func (c *conn) tryPark(deadline time.Time) bool {
 	if errno != syscall.EAGAIN {
 		return false
 	}
+	// The poller enforces the deadline while it is parked: no runtime timer
+	// is left armed for it.
+	c.nc.SetReadDeadline(time.Time{})
 	// Level-triggered: bytes that arrived since the peek report at once.
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: fd, Pad: connGen(c)}
 	op := syscall.EPOLL_CTL_ADD
@@ -151,6 +158,7 @@ func (c *conn) tryPark(deadline time.Time) bool {
 	}
 	c.park.registered = true
 	c.park.deadline = deadline.UnixNano()
+	c.park.expires = expires
 	i := int(uint32(fd) / pollShards)
 	if i >= len(sh.slots) {
 		sh.slots = append(sh.slots, make([]*conn, i+1-len(sh.slots))...)
@@ -198,11 +206,18 @@ func (c *conn) closeSocket() error {
 // deadline it parked with.
 func (c *conn) resume() { c.read(time.Unix(0, c.park.deadline)) }
 
-// heartbeatExpired ends a parked connection whose deadline passed, as its
-// reader ends on a read timeout.
-func (c *conn) heartbeatExpired() {
-	c.readFailed(os.ErrDeadlineExceeded)
-	c.shutdown()
+// parkExpired handles a connection the sweep took out: past its read
+// deadline it ends as its reader ends on a read timeout; past its UserSig's
+// expiry it is kicked, and its reader runs again to end it once the kick is
+// out.
+func (c *conn) parkExpired(now int64) {
+	if c.park.deadline <= now {
+		c.readFailed(os.ErrDeadlineExceeded)
+		c.shutdown()
+		return
+	}
+	c.Kick(presence.KickUserSigExpired)
+	c.resume()
 }
 
 // waitReadable blocks until bytes (or the peer's close) are waiting on the
@@ -271,24 +286,25 @@ func (p *poller) run() {
 		}
 		if now := time.Now(); !now.Before(next) {
 			next = now.Add(every)
-			expired = p.sweep(now.UnixNano(), expired[:0])
+			ns := now.UnixNano()
+			expired = p.sweep(ns, expired[:0])
 			for i, c := range expired {
-				go c.heartbeatExpired()
+				go c.parkExpired(ns)
 				expired[i] = nil
 			}
 		}
 	}
 }
 
-// sweep takes the parked connections whose deadline passed out of the
-// table and appends them to out.
+// sweep takes the parked connections whose read deadline or UserSig expiry
+// passed out of the table and appends them to out.
 func (p *poller) sweep(now int64, out []*conn) []*conn {
 	for s := range p.shards {
 		sh := &p.shards[s]
 		sh.mu.Lock()
 		if sh.parked > 0 {
 			for _, c := range sh.slots {
-				if c != nil && c.park.deadline <= now {
+				if c != nil && (c.park.deadline <= now || c.park.expires <= now) {
 					p.unparkLocked(sh, c)
 					out = append(out, c)
 				}
@@ -299,18 +315,15 @@ func (p *poller) sweep(now int64, out []*conn) []*conn {
 	return out
 }
 
-// parkedConns is the number of connections parked on the node's poller.
-func parkedConns() int {
+// isParked reports whether c is parked on the poller now.
+func (c *conn) isParked() bool {
 	p := thePoller
-	if p == nil {
-		return 0
+	if !c.parkable || p == nil {
+		return false
 	}
-	n := 0
-	for s := range p.shards {
-		sh := &p.shards[s]
-		sh.mu.Lock()
-		n += sh.parked
-		sh.mu.Unlock()
-	}
-	return n
+	sh := p.shard(c.park.fd)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	i := int(uint32(c.park.fd) / pollShards)
+	return i < len(sh.slots) && sh.slots[i] == c
 }

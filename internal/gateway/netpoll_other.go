@@ -9,8 +9,8 @@ import "time"
 
 type parkState struct{}
 
-func (c *conn) initPark() bool               { return false }
-func (c *conn) tryPark(time.Time) bool       { return false }
-func (c *conn) waitReadable(time.Time) error { return nil }
-func (c *conn) closeSocket() error           { return c.nc.Close() }
-func parkedConns() int                       { return 0 }
+func (c *conn) initPark() bool                { return false }
+func (c *conn) tryPark(time.Time, int64) bool { return false }
+func (c *conn) waitReadable(time.Time) error  { return nil }
+func (c *conn) closeSocket() error            { return c.nc.Close() }
+func (c *conn) isParked() bool                { return false }
