@@ -49,10 +49,12 @@ const (
 	DefaultMaxAnswerBytes = 2 << 20
 )
 
-// conn is one client WebSocket. Its reader goroutine only reads and queues;
+// conn is one client WebSocket. Its reader goroutine only reads and queues,
+// and returns (parks, netpoll_linux.go) when the socket has nothing to read;
 // requests run on a worker goroutine that exists while requests are pending,
 // and frames are written by a flusher goroutine that exists while frames are
-// queued. An idle connection therefore costs one shallow goroutine.
+// queued. An idle logged-in connection therefore holds no goroutine (one
+// shallow reader where it cannot park: TLS, parking off, not Linux).
 type conn struct {
 	g   *Gateway
 	nc  net.Conn
@@ -65,31 +67,17 @@ type conn struct {
 	out [][]byte
 	// spare is the flusher's last batch slice, emptied, which the next
 	// queue after an idle spell takes as out: a busy room's pass costs a
-	// session no allocation (under mu). bufs is the flusher's own (only the
-	// flusher goroutine touches it): the writev list, kept on the heap
-	// with the connection rather than allocated per write.
+	// session no allocation (under mu).
 	spare    [][]byte
-	bufs     net.Buffers
 	outBytes int // queued in out
 	writing  int // bytes of the batch the flusher is writing
-	flushing bool
-	closing  bool // no more frames accepted, no more requests run; close after the queue drains
-	closed   bool
 	reqs     [][]byte
-	pending  int // requests read and not answered (queued or running)
-	reqBytes int // their bytes
-	working  bool
-	preLogin int // frames read before the login succeeded
-	// parkable: a plain TCP socket on a node that parks idle connections
-	// (netpoll_linux.go), set once at the upgrade. readerWaiting: the
-	// reader of a connection not logged in waits for bytes without
-	// reading (waitReadable), so a login may wake it to park (under mu).
-	parkable      bool
-	readerWaiting bool
-	park          parkState
-	shard         uint8  // of Gateway.conns, set once at the upgrade
-	id            uint64 // this node's number for it (envelope origins)
-	subject       string // the broker subject it holds an interest in, once logged in
+	pending  int    // requests read and not answered (queued or running)
+	reqBytes int    // their bytes
+	preLogin int    // frames read before the login succeeded
+	id       uint64 // this node's number for it (envelope origins)
+	subject  string // the broker subject it holds an interest in, once logged in
+	park     parkState
 
 	// No context is kept per connection (a cancelCtx with its Done channel
 	// and children map is half a kilobyte): requests run one at a time, and
@@ -99,7 +87,6 @@ type conn struct {
 	// stops; stopped says cancel ran, and later requests start cancelled.
 	running     context.Context
 	stopRunning context.CancelFunc
-	stopped     bool
 
 	// Set once at login under mu, read by the worker afterwards.
 	// The UserSig's expiry (unix ns): no request runs at or after it, and
@@ -116,7 +103,25 @@ type conn struct {
 	// "session disconnected".
 	endReason string
 	endCode   ws.StatusCode
+
+	// The small fields together, so the struct has no padding between them.
+	flushing bool
+	closing  bool // no more frames accepted, no more requests run; close after the queue drains
+	closed   bool
+	working  bool
+	stopped  bool
+	// parkable: a plain TCP socket on a node that parks idle connections
+	// (netpoll_linux.go), set once at the upgrade. readerWaiting: the
+	// reader of a connection not logged in waits for bytes without
+	// reading (waitReadable), so a login may wake it to park (under mu).
+	parkable      bool
+	readerWaiting bool
+	shard         uint8 // of Gateway.conns, set once at the upgrade
 }
+
+// writevLists are the flushers' writev lists (net.Buffers escapes into the
+// write), shared rather than kept on every connection.
+var writevLists = sync.Pool{New: func() any { return new(net.Buffers) }}
 
 // clientContext is what every request's context derives from: marked as a
 // client's (hook.FromClient), never cancelled itself.
@@ -640,9 +645,11 @@ func (c *conn) flush() {
 			// single frames never allocates writev's iovec array.
 			_, err = c.nc.Write(batch[0])
 		} else {
-			c.bufs = batch
-			_, err = c.bufs.WriteTo(c.nc)
-			c.bufs = nil
+			bufs := writevLists.Get().(*net.Buffers)
+			*bufs = batch
+			_, err = bufs.WriteTo(c.nc)
+			*bufs = nil
+			writevLists.Put(bufs)
 		}
 		for i := range batch {
 			batch[i] = nil

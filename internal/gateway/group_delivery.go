@@ -419,7 +419,8 @@ func (x *groupIndex) connect(c *conn, k userKey, load bool) (e *onlineUser, star
 	defer sh.mu.Unlock()
 	u := sh.m[k]
 	if u == nil {
-		u = &onlineUser{conns: map[*conn]struct{}{}, groups: map[string]struct{}{}, known: !load}
+		// groups stays nil while empty: most online users' maps would be.
+		u = &onlineUser{conns: map[*conn]struct{}{}, known: !load}
 		sh.m[k] = u
 	}
 	u.conns[c] = struct{}{}
@@ -451,7 +452,10 @@ func (x *groupIndex) loaded(e *onlineUser, k userKey, start int, list []string) 
 	if e.overflow {
 		return nil, true
 	}
-	groups := make(map[string]struct{}, len(list))
+	var groups map[string]struct{} // nil while empty (written only by the loops below)
+	if len(list) > 0 || len(e.changes) > start {
+		groups = make(map[string]struct{}, len(list))
+	}
 	for _, gr := range list {
 		groups[gr] = struct{}{}
 	}
@@ -518,6 +522,9 @@ func (x *groupIndex) change(k userKey, group string, joined bool) *groupKey {
 	}
 	gk := groupKey{k.app, group}
 	if joined {
+		if u.groups == nil {
+			u.groups = map[string]struct{}{}
+		}
 		u.groups[group] = struct{}{}
 		for c := range u.conns {
 			x.addMember(gk, c, k.user)
