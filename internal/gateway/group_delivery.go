@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -351,7 +352,7 @@ type groupShard struct {
 
 // onlineUser is a user with at least one session on this node.
 type onlineUser struct {
-	conns  map[*conn]struct{}
+	conns  []*conn             // the user's sessions on this node (a few: a slice, not a map)
 	groups map[string]struct{} // the user's groups, as far as this node knows
 	known  bool                // groups was read from the directory
 	// While reads of the directory are in flight (loading > 0), changes
@@ -420,10 +421,12 @@ func (x *groupIndex) connect(c *conn, k userKey, load bool) (e *onlineUser, star
 	u := sh.m[k]
 	if u == nil {
 		// groups stays nil while empty: most online users' maps would be.
-		u = &onlineUser{conns: map[*conn]struct{}{}, known: !load}
+		u = &onlineUser{known: !load}
 		sh.m[k] = u
 	}
-	u.conns[c] = struct{}{}
+	if !slices.Contains(u.conns, c) { // a retried connect
+		u.conns = append(u.conns, c)
+	}
 	for gr := range u.groups {
 		gk := groupKey{k.app, gr}
 		x.addMember(gk, c, k.user)
@@ -469,7 +472,7 @@ func (x *groupIndex) loaded(e *onlineUser, k userKey, start int, list []string) 
 	for gr := range e.groups {
 		if _, still := groups[gr]; !still {
 			gk := groupKey{k.app, gr}
-			for c := range e.conns {
+			for _, c := range e.conns {
 				x.removeMember(gk, c)
 			}
 			touched = append(touched, gk)
@@ -477,7 +480,7 @@ func (x *groupIndex) loaded(e *onlineUser, k userKey, start int, list []string) 
 	}
 	for gr := range groups {
 		gk := groupKey{k.app, gr}
-		for c := range e.conns {
+		for _, c := range e.conns {
 			x.addMember(gk, c, k.user)
 		}
 		touched = append(touched, gk)
@@ -526,12 +529,12 @@ func (x *groupIndex) change(k userKey, group string, joined bool) *groupKey {
 			u.groups = map[string]struct{}{}
 		}
 		u.groups[group] = struct{}{}
-		for c := range u.conns {
+		for _, c := range u.conns {
 			x.addMember(gk, c, k.user)
 		}
 	} else {
 		delete(u.groups, group)
-		for c := range u.conns {
+		for _, c := range u.conns {
 			x.removeMember(gk, c)
 		}
 	}
@@ -548,10 +551,11 @@ func (x *groupIndex) disconnect(c *conn, k userKey) (touched []groupKey) {
 	if u == nil {
 		return nil
 	}
-	if _, in := u.conns[c]; !in {
+	i := slices.Index(u.conns, c)
+	if i < 0 {
 		return nil
 	}
-	delete(u.conns, c)
+	u.conns = slices.Delete(u.conns, i, i+1)
 	for gr := range u.groups {
 		gk := groupKey{k.app, gr}
 		x.removeMember(gk, c)
