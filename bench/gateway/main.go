@@ -6,6 +6,11 @@
 //
 //	go run ./bench/gateway [-conns 19900] [-procs 2] [-pairs 2000]
 //
+// BENCH_GATEWAY_HEAPPROFILE=<path> makes the server record every allocation
+// and write a heap profile at each measurement (<path>.1 before the
+// connections, <path>.2 with them held): `go tool pprof -diff_base` of the
+// two is what the idle connections hold.
+//
 // This machine caps a process at 20,000 open files, so the server can hold at
 // most about 19,990 sockets; the default stays just under that.
 package main
@@ -22,6 +27,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +67,10 @@ func main() {
 // runServer serves a node with /bench/rss: the process's resident memory
 // after full GCs, the sessions online, Go heap and stack in use, goroutines.
 func runServer() {
+	if os.Getenv("BENCH_GATEWAY_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation: the profile is of what each connection holds
+	}
+	profiles := 0
 	benchnode.Serve(appID, key, func(mux *http.ServeMux, node *server.Node) {
 		mux.HandleFunc("/bench/rss", func(w http.ResponseWriter, _ *http.Request) {
 			// Each GC halves goroutine stacks that use under a quarter of
@@ -72,6 +82,13 @@ func runServer() {
 			debug.FreeOSMemory()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
+			if path := os.Getenv("BENCH_GATEWAY_HEAPPROFILE"); path != "" {
+				profiles++
+				if f, err := os.Create(fmt.Sprintf("%s.%d", path, profiles)); err == nil {
+					pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
 			fmt.Fprintf(w, "%d %d %d %d %d", rssKB(), node.Presence.Count(), ms.HeapInuse>>10, ms.StackInuse>>10, runtime.NumGoroutine())
 		})
 	})

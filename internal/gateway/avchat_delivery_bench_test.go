@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,7 +41,6 @@ func roomMembers(tb testing.TB, n int) (*Gateway, []groupMember, []*discardConn)
 	for i := range members {
 		socks[i] = &discardConn{}
 		c := &conn{g: g, nc: socks[i], app: a, id: uint64(i + 1)}
-		c.ctx, c.cancel = context.WithCancel(context.Background())
 		members[i] = groupMember{c: c, user: fmt.Sprintf("u%d", i)}
 	}
 	return g, members, socks

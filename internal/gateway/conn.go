@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/gobwas/ws"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/presence"
 )
 
@@ -47,51 +49,52 @@ const (
 	DefaultMaxAnswerBytes = 2 << 20
 )
 
-// conn is one client WebSocket. Its reader goroutine only reads and queues;
+// conn is one client WebSocket. Its reader goroutine only reads and queues,
+// and returns (parks, netpoll_linux.go) when the socket has nothing to read;
 // requests run on a worker goroutine that exists while requests are pending,
 // and frames are written by a flusher goroutine that exists while frames are
-// queued. An idle connection therefore costs one shallow goroutine.
+// queued. An idle logged-in connection therefore holds no goroutine (one
+// shallow reader where it cannot park: TLS, parking off, not Linux).
 type conn struct {
 	g   *Gateway
 	nc  net.Conn
 	app *app.App
-	// ctx is the connection's context: every request's context derives from
-	// it, and it is cancelled when the connection closes or starts closing
-	// (logout, kick, slow consumer), so work done for a client that is gone
-	// stops.
-	ctx    context.Context
-	cancel context.CancelFunc
 	// loginDeadline is absolute from the upgrade: frames sent before login
 	// do not extend it.
-	loginDeadline time.Time
+	loginDeadline int64 // unix ns
 
 	mu  sync.Mutex
 	out [][]byte
 	// spare is the flusher's last batch slice, emptied, which the next
 	// queue after an idle spell takes as out: a busy room's pass costs a
-	// session no allocation (under mu). bufs is the flusher's own (only the
-	// flusher goroutine touches it): the writev list, kept on the heap
-	// with the connection rather than allocated per write.
+	// session no allocation (under mu).
 	spare    [][]byte
-	bufs     net.Buffers
 	outBytes int // queued in out
 	writing  int // bytes of the batch the flusher is writing
-	flushing bool
-	closing  bool // no more frames accepted, no more requests run; close after the queue drains
-	closed   bool
 	reqs     [][]byte
-	pending  int // requests read and not answered (queued or running)
-	reqBytes int // their bytes
-	working  bool
+	pending  int    // requests read and not answered (queued or running)
+	reqBytes int    // their bytes
 	preLogin int    // frames read before the login succeeded
-	shard    uint8  // of Gateway.conns, set once at the upgrade
 	id       uint64 // this node's number for it (envelope origins)
 	subject  string // the broker subject it holds an interest in, once logged in
+	park     parkState
+
+	// No context is kept per connection (a cancelCtx with its Done channel
+	// and children map is half a kilobyte): requests run one at a time, and
+	// the running one's context (running, with its cancel, under mu) is
+	// cancelled by cancel when the connection closes or starts closing
+	// (logout, kick, slow consumer), so work done for a client that is gone
+	// stops; stopped says cancel ran, and later requests start cancelled.
+	running     context.Context
+	stopRunning context.CancelFunc
 
 	// Set once at login under mu, read by the worker afterwards.
+	// The UserSig's expiry (unix ns): no request runs at or after it, and
+	// the connection is kicked then, by the timer expiry on a connection
+	// that cannot park, by the poller's sweep or the reader on one that can.
 	session   *presence.Session
 	expiry    *time.Timer
-	expiresAt time.Time // the UserSig's expiry: no request runs at or after it
+	expiresAt int64
 
 	// endReason is the first known cause of the connection's end (set once,
 	// under mu, by ending), and endCode the WebSocket close code sent or
@@ -100,7 +103,89 @@ type conn struct {
 	// "session disconnected".
 	endReason string
 	endCode   ws.StatusCode
+
+	// The small fields together, so the struct has no padding between them.
+	flushing bool
+	closing  bool // no more frames accepted, no more requests run; close after the queue drains
+	closed   bool
+	working  bool
+	stopped  bool
+	// parkable: a plain TCP socket on a node that parks idle connections
+	// (netpoll_linux.go), set once at the upgrade. readerWaiting: the
+	// reader of a connection not logged in waits for bytes without
+	// reading (waitReadable), so a login may wake it to park (under mu).
+	parkable      bool
+	readerWaiting bool
+	shard         uint8 // of Gateway.conns, set once at the upgrade
 }
+
+// writevLists are the flushers' writev lists (net.Buffers escapes into the
+// write), shared rather than kept on every connection.
+var writevLists = sync.Pool{New: func() any { return new(net.Buffers) }}
+
+// clientContext is what every request's context derives from: marked as a
+// client's (hook.FromClient), never cancelled itself.
+var clientContext = hook.FromClient(context.Background())
+
+// cancel cancels the running request's context and every later one's.
+func (c *conn) cancel() {
+	c.mu.Lock()
+	c.stopped = true
+	stop := c.stopRunning
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// cancelled reports whether cancel ran.
+func (c *conn) cancelled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
+}
+
+// startRequest makes the context of the request about to run on the
+// worker: from the connection's origin, under timeout, cancelled by cancel.
+// endRequest must follow.
+func (c *conn) startRequest(timeout time.Duration) context.Context {
+	ctx, stop := context.WithTimeout(c.origin(), timeout)
+	c.mu.Lock()
+	c.running, c.stopRunning = ctx, stop
+	stopped := c.stopped
+	c.mu.Unlock()
+	if stopped {
+		stop()
+	}
+	return ctx
+}
+
+func (c *conn) endRequest() {
+	c.mu.Lock()
+	stop := c.stopRunning
+	c.running, c.stopRunning = nil, nil
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// requestContext is the context of the request running on the worker (the
+// caller's); outside a request, a cancelled one.
+func (c *conn) requestContext() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running != nil {
+		return c.running
+	}
+	return cancelledContext
+}
+
+var cancelledContext = func() context.Context {
+	ctx, cancel := context.WithCancel(clientContext)
+	cancel()
+	return ctx
+}()
 
 // End causes that log their own line (see conn.endReason).
 const (
@@ -143,26 +228,78 @@ func (c *conn) logSession(msg string, attrs ...slog.Attr) {
 	c.g.Logger.LogAttrs(ctx, slog.LevelInfo, msg, append(all, attrs...)...)
 }
 
-func (c *conn) serve() {
-	defer c.shutdown()
+// serve is the connection's reader from the upgrade on.
+func (c *conn) serve() { c.read(time.Time{}) }
+
+// read reads messages and queues them for the worker until the connection
+// ends (then it runs shutdown) or, for a connection that can park, until it
+// would block with nothing on the socket (then it parks and returns; the
+// poller runs read again when the socket is readable). deadline is the
+// read deadline in effect, zero for a new one: silence is counted from the
+// last data message, so control frames do not extend it.
+func (c *conn) read(deadline time.Time) {
+	deadlineLoggedIn := !deadline.IsZero() // a parked connection's is
 	for {
-		if c.loggedIn() {
-			c.nc.SetReadDeadline(time.Now().Add(3 * c.g.heartbeat))
-		} else {
-			c.nc.SetReadDeadline(c.loginDeadline)
+		c.mu.Lock()
+		loggedIn, expiresAt, closing := c.session != nil, c.expiresAt, c.closing
+		var loginAt time.Time
+		if loggedIn {
+			loginAt = c.session.LoginAt
 		}
+		c.mu.Unlock()
+		switch {
+		case deadline.IsZero() && loggedIn:
+			deadline = time.Now().Add(3 * c.g.heartbeat)
+		case deadline.IsZero():
+			deadline = time.Unix(0, c.loginDeadline)
+		case loggedIn && !deadlineLoggedIn:
+			// The login finished while the reader waited under the login
+			// deadline (only control frames came since): silence counts
+			// from the login.
+			deadline = loginAt.Add(3 * c.g.heartbeat)
+		}
+		deadlineLoggedIn = loggedIn
+		if c.parkable {
+			if loggedIn {
+				if !closing && time.Now().UnixNano() >= expiresAt {
+					c.Kick(presence.KickUserSigExpired)
+				}
+				if c.tryPark(deadline, expiresAt) {
+					return
+				}
+			} else if err := c.waitReadable(deadline); c.loggedIn() {
+				// Logged in meanwhile: silence is judged by the heartbeat
+				// from now on, and the reader may park.
+				deadline = time.Time{}
+				continue
+			} else if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) && time.Now().Before(deadline) {
+					continue // woken by a login that was undone (its registration failed)
+				}
+				c.readFailed(err)
+				c.shutdown()
+				return
+			}
+		}
+		c.nc.SetReadDeadline(deadline)
 		msg, op, err := c.readMessage()
 		if err != nil {
 			c.readFailed(err)
+			c.shutdown()
 			return
 		}
+		if op.IsControl() {
+			continue
+		}
+		deadline = time.Time{}
 		if op != ws.OpText {
 			c.send(responseFrame("", nil, invalidRequest("binary frames are not part of the protocol")))
 			continue
 		}
 		// Decoding happens on the worker: the reader stays a shallow
-		// goroutine whose small stack is most of an idle connection's cost.
+		// goroutine, and returns (parks) as soon as the socket is empty.
 		if !c.enqueue(msg) {
+			c.shutdown()
 			return
 		}
 	}
@@ -214,7 +351,9 @@ func (c *conn) readFailed(err error) {
 // arrive, so a client cannot make the server allocate what it only declares.
 // Control frames, also between fragments, are handled here; answers to them
 // go through the write queue, since the flusher is the only writer of the
-// socket. Text messages must be valid UTF-8 (RFC 6455: else close 1007).
+// socket; a control frame outside a fragmented message is returned (with a
+// nil payload) once handled. Text messages must be valid UTF-8 (RFC 6455:
+// else close 1007).
 func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
 	var (
 		msg        []byte
@@ -250,6 +389,10 @@ func (c *conn) readMessage() ([]byte, ws.OpCode, error) {
 				c.ending("client_close", code)
 				c.sendAndClose(closeFrame)
 				return nil, 0, errClientClosed
+			}
+			if !fragmented {
+				// Answered; the reader may park before the next frame.
+				return nil, hdr.OpCode, nil
 			}
 			continue
 		}
@@ -365,7 +508,7 @@ func (c *conn) work() {
 		msg := c.reqs[0]
 		c.reqs[0] = nil
 		c.reqs = c.reqs[1:]
-		expired := c.session != nil && !time.Now().Before(c.expiresAt)
+		expired := c.session != nil && time.Now().UnixNano() >= c.expiresAt
 		c.mu.Unlock()
 		if expired {
 			// The timer may not have fired yet (or the socket kept the
@@ -466,7 +609,7 @@ func (c *conn) queueFrames(frames [][]byte, last bool) queueResult {
 		c.g.metrics.slowConsumers.Inc()
 		c.g.Logger.Warn("closing slow websocket client", "sdkappid", c.app.SDKAppID, "queued_bytes_limit", c.g.maxOutboundBytes)
 		c.cancel()
-		c.nc.Close()
+		c.closeSocket()
 		return refusedSlow
 	}
 	if c.out == nil {
@@ -512,7 +655,7 @@ func (c *conn) flush() {
 			}
 			c.mu.Unlock()
 			if done {
-				c.nc.Close()
+				c.closeSocket()
 			}
 			return
 		}
@@ -520,9 +663,18 @@ func (c *conn) flush() {
 		c.writing, c.outBytes = c.outBytes, 0
 		c.mu.Unlock()
 		c.nc.SetWriteDeadline(time.Now().Add(c.g.writeTimeout))
-		c.bufs = batch
-		_, err := c.bufs.WriteTo(c.nc)
-		c.bufs = nil
+		var err error
+		if len(batch) == 1 {
+			// One frame: a plain write, so a socket that only ever gets
+			// single frames never allocates writev's iovec array.
+			_, err = c.nc.Write(batch[0])
+		} else {
+			bufs := writevLists.Get().(*net.Buffers)
+			*bufs = batch
+			_, err = bufs.WriteTo(c.nc)
+			*bufs = nil
+			writevLists.Put(bufs)
+		}
 		for i := range batch {
 			batch[i] = nil
 		}
@@ -540,14 +692,15 @@ func (c *conn) flush() {
 			c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
 			c.mu.Unlock()
 			c.cancel()
-			c.nc.Close()
+			c.closeSocket()
 			return
 		}
 		c.mu.Unlock()
 	}
 }
 
-// shutdown runs when the reader stops: the session leaves the registry, the
+// shutdown runs when the reader stops (or a parked connection's heartbeat
+// deadline passes): the session leaves the registry, the
 // connection's context is cancelled and the socket closes.
 func (c *conn) shutdown() {
 	c.mu.Lock()
@@ -585,7 +738,7 @@ func (c *conn) shutdown() {
 	}
 	c.g.statusConnClosed(c, s, reason == endLogout)
 	if !flusherCloses {
-		c.nc.Close()
+		c.closeSocket()
 	}
 	c.g.conns.remove(c)
 }

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -27,7 +26,6 @@ func pipeConn(t *testing.T, maxOutbound int) (*conn, *Metrics, func(string) floa
 	server, client := net.Pipe()
 	t.Cleanup(func() { client.Close(); server.Close() })
 	c := &conn{g: g, nc: server, app: app.New(1400000001, "k", "admin")}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.session = &presence.Session{App: 1400000001, User: "alice", Platform: "Android", LoginAt: time.Now(), Endpoint: c}
 	return c, m, func(series string) float64 { return gathered(t, reg)[series] }
 }

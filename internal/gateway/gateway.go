@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -71,6 +72,7 @@ type Gateway struct {
 	maxOutboundBytes    int
 	maxAnswerBytes      int
 	passPausePerSession time.Duration // Options.GroupPassPausePerSession
+	netpoll             bool          // park idle connections (netpoll_linux.go)
 	ops                 map[string]opFunc
 	limiter             *userLimiter
 	metrics             *Metrics
@@ -111,6 +113,10 @@ type Options struct {
 	// sessions, capped at 100 ms (DefaultGroupPassPausePerSession when 0;
 	// negative: no pacing). See passPause in group_delivery.go.
 	GroupPassPausePerSession time.Duration
+	// DisableNetpoll keeps a blocking reader goroutine on every connection
+	// instead of parking idle logged-in ones on the node's epoll poller
+	// (Linux, plain TCP); PARLEY_GATEWAY_NETPOLL=0 does the same.
+	DisableNetpoll bool
 }
 
 type opFunc func(ctx context.Context, c *conn, data json.RawMessage) (any, error)
@@ -138,6 +144,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 		g.metrics = NewMetrics(nil)
 	}
 	g.limiter = newUserLimiter()
+	g.netpoll = !opt.DisableNetpoll && os.Getenv("PARLEY_GATEWAY_NETPOLL") != "0"
 	g.initDelivery()
 	g.initPresence(opt)
 	g.ops = map[string]opFunc{}
@@ -179,8 +186,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout), id: g.nextConnID.Add(1)}
-	c.ctx, c.cancel = context.WithCancel(hook.FromClient(context.Background()))
+	c := &conn{g: g, nc: nc, app: a, loginDeadline: time.Now().Add(g.loginTimeout).UnixNano(), id: g.nextConnID.Add(1)}
+	c.parkable = g.netpoll && c.initPark()
 	g.conns.add(c)
 	go c.serve()
 }
@@ -199,14 +206,14 @@ func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
 		g.metrics.rateLimited[opClass(req.Op)].Inc()
 		return responseFrame(req.ID, nil, err), false
 	}
-	ctx, cancel := context.WithTimeout(c.origin(), g.requestTimeout)
+	ctx := c.startRequest(g.requestTimeout)
 	data, err := g.handle(ctx, c, req)
 	timedOut := ctx.Err() == context.DeadlineExceeded
-	cancel()
+	c.endRequest()
 	if err != nil && !isDomainError(err) {
 		if timedOut {
 			err = errcode.Newf(CodeRequestTimeout, "request timed out after %s", g.requestTimeout)
-		} else if c.ctx.Err() == nil {
+		} else if !c.cancelled() {
 			err = g.internalError(c, req, err)
 		}
 	}
@@ -329,11 +336,18 @@ func (g *Gateway) login(ctx context.Context, c *conn, data json.RawMessage) (any
 		return nil, errcode.New(CodeInvalidRequest, "connection closed")
 	}
 	c.session = s
-	c.expiresAt = ticket.ExpiresAt()
+	c.expiresAt = ticket.ExpiresAt().UnixNano()
 	// The reader is blocked with the login deadline; from now on silence is
-	// judged by the heartbeat.
-	c.nc.SetReadDeadline(time.Now().Add(3 * g.heartbeat))
-	if wait := time.Until(c.expiresAt); wait > 0 {
+	// judged by the heartbeat. A reader waiting for bytes without reading
+	// (waitReadable) is woken instead, to park.
+	if c.readerWaiting {
+		c.nc.SetReadDeadline(time.Now())
+	} else {
+		c.nc.SetReadDeadline(time.Now().Add(3 * g.heartbeat))
+	}
+	// A connection that parks is kicked at the expiry by the poller's sweep
+	// (or its reader), without a timer of its own.
+	if wait := time.Until(ticket.ExpiresAt()); wait > 0 && !c.parkable {
 		c.expiry = time.AfterFunc(wait, func() { c.Kick(presence.KickUserSigExpired) })
 	}
 	c.mu.Unlock()
@@ -440,11 +454,11 @@ func (c *conn) origin() context.Context {
 	s := c.session
 	c.mu.Unlock()
 	if s == nil {
-		return c.ctx
+		return clientContext
 	}
 	ip := ""
 	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
 		ip = a.IP.String()
 	}
-	return hook.WithOrigin(c.ctx, hook.Origin{Platform: s.Platform, ClientIP: ip})
+	return hook.WithOrigin(clientContext, hook.Origin{Platform: s.Platform, ClientIP: ip})
 }

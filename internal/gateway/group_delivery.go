@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -163,7 +164,7 @@ func (g *Gateway) joinGroups(c *conn, app uint64, user string) error {
 	for attempt := 0; ; attempt++ {
 		e, start, touched := g.groups.connect(c, key, g.Groups != nil)
 		if e != nil {
-			list, err := g.Groups.UserGroups(c.ctx, app, user)
+			list, err := g.Groups.UserGroups(c.requestContext(), app, user)
 			if err != nil {
 				g.groups.loadFailed(e, key)
 				g.leaveGroups(c, app, user)
@@ -413,7 +414,7 @@ type groupShard struct {
 
 // onlineUser is a user with at least one session on this node.
 type onlineUser struct {
-	conns  map[*conn]struct{}
+	conns  []*conn             // the user's sessions on this node (a few: a slice, not a map)
 	groups map[string]struct{} // the user's groups, as far as this node knows
 	known  bool                // groups was read from the directory
 	// While reads of the directory are in flight (loading > 0), changes
@@ -488,10 +489,13 @@ func (x *groupIndex) connect(c *conn, k userKey, load bool) (e *onlineUser, star
 	defer sh.mu.Unlock()
 	u := sh.m[k]
 	if u == nil {
-		u = &onlineUser{conns: map[*conn]struct{}{}, groups: map[string]struct{}{}, known: !load}
+		// groups stays nil while empty: most online users' maps would be.
+		u = &onlineUser{known: !load}
 		sh.m[k] = u
 	}
-	u.conns[c] = struct{}{}
+	if !slices.Contains(u.conns, c) { // a retried connect
+		u.conns = append(u.conns, c)
+	}
 	for gr := range u.groups {
 		gk := groupKey{k.app, gr}
 		x.addMember(gk, c, k.user)
@@ -520,7 +524,10 @@ func (x *groupIndex) loaded(e *onlineUser, k userKey, start int, list []string) 
 	if e.overflow {
 		return nil, true
 	}
-	groups := make(map[string]struct{}, len(list))
+	var groups map[string]struct{} // nil while empty (written only by the loops below)
+	if len(list) > 0 || len(e.changes) > start {
+		groups = make(map[string]struct{}, len(list))
+	}
 	for _, gr := range list {
 		groups[gr] = struct{}{}
 	}
@@ -534,7 +541,7 @@ func (x *groupIndex) loaded(e *onlineUser, k userKey, start int, list []string) 
 	for gr := range e.groups {
 		if _, still := groups[gr]; !still {
 			gk := groupKey{k.app, gr}
-			for c := range e.conns {
+			for _, c := range e.conns {
 				x.removeMember(gk, c)
 			}
 			touched = append(touched, gk)
@@ -542,7 +549,7 @@ func (x *groupIndex) loaded(e *onlineUser, k userKey, start int, list []string) 
 	}
 	for gr := range groups {
 		gk := groupKey{k.app, gr}
-		for c := range e.conns {
+		for _, c := range e.conns {
 			x.addMember(gk, c, k.user)
 		}
 		touched = append(touched, gk)
@@ -587,13 +594,16 @@ func (x *groupIndex) change(k userKey, group string, joined bool) *groupKey {
 	}
 	gk := groupKey{k.app, group}
 	if joined {
+		if u.groups == nil {
+			u.groups = map[string]struct{}{}
+		}
 		u.groups[group] = struct{}{}
-		for c := range u.conns {
+		for _, c := range u.conns {
 			x.addMember(gk, c, k.user)
 		}
 	} else {
 		delete(u.groups, group)
-		for c := range u.conns {
+		for _, c := range u.conns {
 			x.removeMember(gk, c)
 		}
 	}
@@ -610,10 +620,11 @@ func (x *groupIndex) disconnect(c *conn, k userKey) (touched []groupKey) {
 	if u == nil {
 		return nil
 	}
-	if _, in := u.conns[c]; !in {
+	i := slices.Index(u.conns, c)
+	if i < 0 {
 		return nil
 	}
-	delete(u.conns, c)
+	u.conns = slices.Delete(u.conns, i, i+1)
 	for gr := range u.groups {
 		gk := groupKey{k.app, gr}
 		x.removeMember(gk, c)

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"sync"
@@ -52,7 +51,6 @@ func TestBigGroupBurstMergesWrites(t *testing.T) {
 	for i := range socks {
 		socks[i] = &batchConn{}
 		c := &conn{g: g, nc: socks[i], app: a, id: uint64(i + 1)}
-		c.ctx, c.cancel = context.WithCancel(context.Background())
 		lg.members[c] = fmt.Sprintf("u%d", i)
 	}
 	sh := &groupShard{m: map[groupKey]*localGroup{{1400000001, "live"}: lg}}

@@ -93,7 +93,7 @@ func (g *Gateway) Shutdown(ctx context.Context) (open, forced int) {
 		case <-ctx.Done():
 			left := g.conns.all()
 			for _, c := range left {
-				c.nc.Close()
+				c.closeSocket()
 			}
 			return len(conns), len(left)
 		case <-tick.C:
