@@ -308,7 +308,6 @@ type clientProc struct {
 }
 
 func runMain(members, procs, senders int, rate float64, duration time.Duration) {
-	server.TuneRuntime()
 	addr, srv := benchnode.Start("-role", "server", "-members", strconv.Itoa(members), "-senders", strconv.Itoa(senders))
 	defer srv.Process.Kill()
 	fmt.Printf("AVChatRoom benchmark: %d members online in %d client processes, %d senders at %.0f msg/s for %s (%d deliveries/s offered), %s, GOMAXPROCS=%d\n",

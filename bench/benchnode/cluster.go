@@ -54,7 +54,6 @@ type NodeConfig struct {
 // and runtime settings, one app without rate limits, the address as the
 // first line on stdout.
 func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)) {
-	server.TuneRuntime()
 	ProfileFromEnv()
 	ctx := context.Background()
 	var st store.Store

@@ -240,7 +240,6 @@ func numberAfter(b []byte, marker string) uint64 {
 }
 
 func runMain(members, online, events int, mode string, interval time.Duration, cpuprofile string) {
-	server.TuneRuntime()
 	addr, srv := benchnode.Start("-role", "server", "-members", strconv.Itoa(members))
 	defer srv.Process.Kill()
 	fmt.Printf("fan-out benchmark: group of %d members, %d online, %d events, mode %s, interval %s, %s, GOMAXPROCS=%d\n",

@@ -37,7 +37,6 @@ import (
 	"github.com/parleyim/parley/bench/benchclient"
 	"github.com/parleyim/parley/bench/benchnode"
 	"github.com/parleyim/parley/internal/app"
-	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/usersig"
 )
 
@@ -144,7 +143,6 @@ type receiver struct {
 }
 
 func runMain(members, online, senders int, rate float64, dur time.Duration, groupType, storeName, dsn string) {
-	server.TuneRuntime() // the generator allocates per message too
 	args := []string{"-role", "server", "-members", fmt.Sprint(members)}
 	switch storeName {
 	case "sqlite":

@@ -157,7 +157,6 @@ type receiver struct {
 }
 
 func runMain(pairs, window int, dur time.Duration, cl cluster) {
-	server.TuneRuntime() // the generator allocates per message too
 	if cl.cpuProfile != "" {
 		os.Setenv("PARLEY_BENCH_PPROF", "1") // the nodes inherit it
 	}

@@ -119,7 +119,6 @@ func main() {
 // With a profile path the friend_check phase is not singled out any more:
 // the profile covers the child's whole run and is written on SIGTERM.
 func serve(storeKind, dsn string, appID uint64, key, profile string) {
-	server.TuneRuntime() // as the parley binary does
 	benchnode.ProfileFromEnv()
 	ctx := context.Background()
 	var st store.Store

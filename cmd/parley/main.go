@@ -307,7 +307,6 @@ func genUserSig(cmd *cli.Command, stdout io.Writer) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
-	server.TuneRuntime()
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
 
 	var created, defaulted bool

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -358,16 +357,5 @@ func (n *Node) LeaveCluster(ctx context.Context) {
 	defer cancel()
 	if err := dir.Stop(ctx); err != nil {
 		n.Logger.Warn("presence: leaving the session directory failed; other nodes ignore this node's sessions after the TTL", "error", err.Error())
-	}
-}
-
-// TuneRuntime sets the garbage collector for a chat server unless the
-// operator chose (GOGC in the environment): collecting at 200 % heap growth
-// instead of 100 % spends markedly less CPU per message for a heap that is
-// small next to the connections' kernel buffers. Idle-connection memory is
-// unaffected; GOMEMLIMIT still caps the total.
-func TuneRuntime() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
 	}
 }
