@@ -384,6 +384,9 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) err
 func serverOptions(cfg config.Config) server.Options {
 	o := server.Options{BodyTimeout: cfg.HTTPBodyTimeout, AdminListen: cfg.AdminListen, Pprof: cfg.Pprof,
 		RequestLogSample: cfg.RequestLogSample}
+	if cfg.GatewayNetpoll != nil && !*cfg.GatewayNetpoll {
+		o.Gateway.DisableNetpoll = true
+	}
 	for _, a := range cfg.Apps {
 		if a.Webhook != nil {
 			if o.Webhooks == nil {

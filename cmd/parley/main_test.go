@@ -201,3 +201,26 @@ func TestStampedVersion(t *testing.T) {
 		t.Fatalf("version text %q", text)
 	}
 }
+
+// gateway_netpoll reaches the gateway: on unless set false, and a bad value
+// is refused with the variable's name.
+func TestGatewayNetpollSetting(t *testing.T) {
+	load := func(v string) (server.Options, error) {
+		cfg, err := config.Load(config.EnvLookup(func(k string) string {
+			if k == "PARLEY_GATEWAY_NETPOLL" {
+				return v
+			}
+			return ""
+		}))
+		return serverOptions(cfg), err
+	}
+	for v, off := range map[string]bool{"": false, "true": false, "false": true, "0": true} {
+		o, err := load(v)
+		if err != nil || o.Gateway.DisableNetpoll != off {
+			t.Fatalf("PARLEY_GATEWAY_NETPOLL=%q: DisableNetpoll %v (%v), want %v", v, o.Gateway.DisableNetpoll, err, off)
+		}
+	}
+	if _, err := load("sometimes"); err == nil || !strings.Contains(err.Error(), "PARLEY_GATEWAY_NETPOLL") {
+		t.Fatalf("a bad value accepted: %v", err)
+	}
+}

@@ -44,10 +44,13 @@ type Config struct {
 	RequestLogSample *float64 `toml:"request_log_sample"`
 	// DevLogin turns the web app's development login on or off; nil is
 	// automatic: on for the default app on a loopback address (cmd/parley).
-	DevLogin *bool       `toml:"dev_login"`
-	Store    StoreConfig `toml:"store"`
-	NATS     NATSConfig  `toml:"nats"`
-	Apps     []AppConfig `toml:"apps"`
+	DevLogin *bool `toml:"dev_login"`
+	// GatewayNetpoll parks idle client connections on the node's poller;
+	// nil is the default (on).
+	GatewayNetpoll *bool       `toml:"gateway_netpoll"`
+	Store          StoreConfig `toml:"store"`
+	NATS           NATSConfig  `toml:"nats"`
+	Apps           []AppConfig `toml:"apps"`
 
 	env envApp // the app-from-flags-or-environment settings while applying
 }

@@ -105,6 +105,16 @@ var Settings = []Setting{
 			c.Pprof = b
 			return nil
 		}},
+	{Flag: "gateway-netpoll", Env: "PARLEY_GATEWAY_NETPOLL", Key: "gateway_netpoll", Group: GroupOps, Type: "bool", DefaultDoc: "true",
+		Usage: "park idle logged-in client connections on the node's epoll poller instead of a reader goroutine each (Linux, plain TCP; TLS connections always keep their reader); false keeps a reader per connection",
+		apply: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.GatewayNetpoll = &b
+			return nil
+		}},
 	{Flag: "dev-login", Env: "PARLEY_DEV_LOGIN", Key: "dev_login", Group: GroupOps, Type: "bool", DefaultDoc: "on for the default app on a loopback listen address, else off",
 		Usage: "the web app's development login (POST /app/api/dev-login signs a UserSig for any typed UserID, not for admins); true turns it on for every app whatever the address, false turns it off",
 		apply: func(c *Config, v string) error {

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -115,7 +114,7 @@ type Options struct {
 	GroupPassPausePerSession time.Duration
 	// DisableNetpoll keeps a blocking reader goroutine on every connection
 	// instead of parking idle logged-in ones on the node's epoll poller
-	// (Linux, plain TCP); PARLEY_GATEWAY_NETPOLL=0 does the same.
+	// (Linux, plain TCP); the gateway_netpoll setting (false) sets it.
 	DisableNetpoll bool
 }
 
@@ -144,7 +143,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 		g.metrics = NewMetrics(nil)
 	}
 	g.limiter = newUserLimiter()
-	g.netpoll = !opt.DisableNetpoll && os.Getenv("PARLEY_GATEWAY_NETPOLL") != "0"
+	g.netpoll = !opt.DisableNetpoll
 	g.initDelivery()
 	g.initPresence(opt)
 	g.ops = map[string]opFunc{}

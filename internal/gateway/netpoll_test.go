@@ -22,7 +22,7 @@ import (
 
 // readerModes are the two ways a connection is read: idle logged-in
 // connections parked on the poller (the default), and a blocking reader
-// goroutine per connection (PARLEY_GATEWAY_NETPOLL=0). Both must behave
+// goroutine per connection (gateway_netpoll = false). Both must behave
 // the same to a client.
 var readerModes = []struct {
 	name    string
