@@ -414,6 +414,25 @@ func (t *txn) stringSet(ctx context.Context, q string, args ...any) (map[string]
 	return out, rows.Err()
 }
 
+// stringInts reads q's rows of (string, int) into a map.
+func (t *txn) stringInts(ctx context.Context, q string, args ...any) (map[string]int, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var v int
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
 // chunked calls fn over peers in chunks small enough for any engine's
 // parameter limit and for the statement cache, merging the sets. With array
 // parameters the whole set is one chunk.

@@ -47,21 +47,7 @@ func (t *txn) SetGroupMemberMsgFlag(ctx context.Context, app store.AppID, groupI
 }
 
 func (t *txn) GroupMsgFlags(ctx context.Context, app store.AppID, user string) (map[string]int, error) {
-	rows, err := t.query(ctx, `SELECT group_id, msg_flag FROM group_members WHERE app_id = ? AND user_id = ? AND msg_flag <> 0`, int64(app), user)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var g string
-		var flag int
-		if err := rows.Scan(&g, &flag); err != nil {
-			return nil, err
-		}
-		out[g] = flag
-	}
-	return out, rows.Err()
+	return t.stringInts(ctx, `SELECT group_id, msg_flag FROM group_members WHERE app_id = ? AND user_id = ? AND msg_flag <> 0`, int64(app), user)
 }
 
 func (t *txn) GroupNotReceiving(ctx context.Context, app store.AppID, groupID string, limit int) ([]string, error) {

@@ -87,22 +87,8 @@ func (t *txn) MutedTopicMembers(ctx context.Context, app store.AppID, topicID st
 }
 
 func (t *txn) TopicRecvOpts(ctx context.Context, app store.AppID, user string) (map[string]int, error) {
-	rows, err := t.query(ctx, `SELECT topic_id, msg_flag FROM group_topic_member_settings WHERE app_id = ? AND user_id = ? AND msg_flag <> 0`,
+	return t.stringInts(ctx, `SELECT topic_id, msg_flag FROM group_topic_member_settings WHERE app_id = ? AND user_id = ? AND msg_flag <> 0`,
 		int64(app), user)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var topic string
-		var opt int
-		if err := rows.Scan(&topic, &opt); err != nil {
-			return nil, err
-		}
-		out[topic] = opt
-	}
-	return out, rows.Err()
 }
 
 func (t *txn) TopicNotReceiving(ctx context.Context, app store.AppID, topicID string, limit int) ([]string, error) {
