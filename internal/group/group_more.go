@@ -301,8 +301,21 @@ func (s *Service) SetRecvOpt(ctx context.Context, a *app.App, actor Actor, group
 		if _, err := tx.SetGroupMemberMsgFlag(ctx, a.SDKAppID, groupID, user, opt); err != nil {
 			return err
 		}
+		changed := []string{convid.Group(groupID).String()}
+		if m.MsgFlag == store.RecvOptNotReceive || opt == store.RecvOptNotReceive {
+			// A community's not-receive wins over its topics' own options
+			// (store.EffectiveTopicRecvOpt): each topic conversation's
+			// receive option changed with it.
+			topics, err := tx.Topics(ctx, a.SDKAppID, groupID, nil)
+			if err != nil {
+				return err
+			}
+			for _, t := range topics {
+				changed = append(changed, convid.Group(t.ID).String())
+			}
+		}
 		events = append(events, event.Event{App: a.SDKAppID, Kind: event.ConversationChanged, User: user,
-			Peers: []string{convid.Group(groupID).String()}, Origin: actor.Origin})
+			Peers: changed, Origin: actor.Origin})
 		return nil
 	})
 	return wrap(err, "set the receive option of %s in %s", user, groupID)

@@ -203,9 +203,26 @@ func testTopicRecvOpt(t *testing.T, st store.Store) {
 	}
 
 	// The community's not-receive wins over the topic's own option; its
-	// receive-without-notify does not reach a topic set to receive.
+	// receive-without-notify does not reach a topic set to receive. Setting
+	// or lifting it changes every topic conversation's option: each is in
+	// the conversation.changed.
+	f.mu.Lock()
+	f.events = nil
+	f.mu.Unlock()
 	if err := f.svc.SetRecvOpt(ctx, f.app, as("m2"), "cm", "", store.RecvOptNotReceive); err != nil {
 		t.Fatal(err)
+	}
+	changed = nil
+	f.mu.Lock()
+	for _, e := range f.events {
+		if e.Kind == event.ConversationChanged && e.User == "m2" {
+			changed = append(changed, e.Peers...)
+		}
+	}
+	f.mu.Unlock()
+	slices.Sort(changed)
+	if !slices.Equal(changed, []string{"group_cm", "group_" + a, "group_" + b}) {
+		t.Fatalf("m2's conversation.changed on discarding the community: %v, want the community's and each topic's", changed)
 	}
 	if err := f.svc.SetRecvOpt(ctx, f.app, as("m2"), b, "", store.RecvOptNotNotify); err != nil {
 		t.Fatal(err)
