@@ -360,6 +360,21 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	// or unfriend landing in between is indistinguishable from one landing
 	// just after the send.
 	err = s.Store.Read(ctx, func(tx Tx) error {
+		if req.Admin && len(out) == 1 {
+			// One receiver: existence and receive option in one read (and
+			// remembered where the engine does: SendCheck).
+			rs, err := tx.SendCheck(ctx, a.SDKAppID, out[0].To, req.From, false)
+			if err != nil {
+				return err
+			}
+			if !rs.ReceiverExists {
+				out[0].Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
+			}
+			if out[0].To != req.From {
+				out[0].Sent.RecvOpt = rs.RecvOpt
+			}
+			return nil
+		}
 		if req.Admin {
 			exists, err := tx.ExistingAccounts(ctx, a.SDKAppID, tos)
 			if err != nil {

@@ -152,7 +152,7 @@ func TestSendRoundTrips(t *testing.T) {
 		return sent, stmts
 	}
 	first, stmts := send(1)
-	const bound = 6
+	const bound = 5
 	if len(stmts) > bound {
 		t.Errorf("first sendmsg sent %d statements, want at most %d:\n%s", len(stmts), bound, strings.Join(stmts, "\n"))
 	}
