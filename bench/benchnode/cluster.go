@@ -55,6 +55,7 @@ type NodeConfig struct {
 // first line on stdout.
 func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)) {
 	ProfileFromEnv()
+	TraceFromEnv()
 	ctx := context.Background()
 	var st store.Store
 	var err error

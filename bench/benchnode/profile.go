@@ -4,6 +4,7 @@ import (
 	"log"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 )
 
@@ -48,4 +49,32 @@ func durationEnv(name string, def time.Duration) time.Duration {
 		log.Fatalf("%s: %v", name, err)
 	}
 	return d
+}
+
+// TraceFromEnv writes an execution trace of PARLEY_BENCH_TRACE_FOR
+// (default 2s) to PARLEY_BENCH_TRACE, starting PARLEY_BENCH_TRACE_AFTER
+// after the node starts.
+func TraceFromEnv() {
+	path := os.Getenv("PARLEY_BENCH_TRACE")
+	if path == "" {
+		return
+	}
+	after := durationEnv("PARLEY_BENCH_TRACE_AFTER", 0)
+	window := durationEnv("PARLEY_BENCH_TRACE_FOR", 2*time.Second)
+	go func() {
+		time.Sleep(after)
+		f, err := os.Create(path)
+		if err != nil {
+			log.Printf("trace: %v", err)
+			return
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			log.Printf("trace: %v", err)
+			return
+		}
+		time.Sleep(window)
+		trace.Stop()
+		log.Printf("trace of %s written to %s", window, path)
+	}()
 }
