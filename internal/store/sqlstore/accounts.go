@@ -12,11 +12,11 @@ import (
 )
 
 func (t *txn) CreateAccount(ctx context.Context, app store.AppID, user string, now int64) (bool, error) {
-	t.relationsChanged()
 	n, err := t.execAffected(ctx, `INSERT INTO accounts (app_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT (app_id, user_id) DO NOTHING`,
 		int64(app), user, now)
 	if n == 1 && err == nil {
 		t.knownAccount(app, user, true)
+		t.relationsChanged()
 	}
 	return n == 1, err
 }
@@ -63,11 +63,11 @@ var accountTables = []struct {
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, app store.AppID, user string) (bool, error) {
-	t.relationsChanged()
 	n, err := t.execAffected(ctx, `DELETE FROM accounts WHERE app_id = ? AND user_id = ?`, int64(app), user)
 	if err != nil || n == 0 {
 		return false, err
 	}
+	t.relationsChanged()
 	t.knownAccount(app, user, false)
 	// The user's conversation views stay, emptied: the messages are the
 	// peers' history too, and a UserID imported again must neither see the

@@ -21,15 +21,19 @@ func (t *txn) BlockedByAmong(ctx context.Context, app store.AppID, owner string,
 }
 
 func (t *txn) AddBlock(ctx context.Context, b store.Block) error {
-	t.relationsChanged()
-	_, err := t.exec(ctx, `INSERT INTO blocklist (app_id, owner_id, peer_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	n, err := t.execAffected(ctx, `INSERT INTO blocklist (app_id, owner_id, peer_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		int64(b.App), b.Owner, b.Peer, b.AddedAt)
+	if n > 0 {
+		t.relationsChanged()
+	}
 	return err
 }
 
 func (t *txn) DeleteBlock(ctx context.Context, app store.AppID, owner, peer string) (bool, error) {
-	t.relationsChanged()
 	n, err := t.execAffected(ctx, `DELETE FROM blocklist WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(app), owner, peer)
+	if n > 0 {
+		t.relationsChanged()
+	}
 	return n > 0, err
 }
 

@@ -178,11 +178,11 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 
 func (t *txn) DeleteFriend(ctx context.Context, app store.AppID, owner, peer string) (bool, error) {
 	t.forgetFriendCount(app, owner)
-	t.relationsChanged()
 	n, err := t.execAffected(ctx, `DELETE FROM friends WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(app), owner, peer)
 	if err != nil || n == 0 {
 		return false, err
 	}
+	t.relationsChanged()
 	_, err = t.exec(ctx, `DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?`, int64(app), owner, peer)
 	return true, err
 }

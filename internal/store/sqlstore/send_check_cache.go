@@ -16,7 +16,8 @@ import (
 //
 // Contract: every write transaction that changes accounts (created or
 // deleted), blocklist, friends or c2c_recv_opts calls txn.relationsChanged
-// before it commits, and the cache is invalidated after the commit and
+// before it commits (a write that changed no row need not: an import of an
+// account that exists, a block already there, leaves every answer true), and the cache is invalidated after the commit and
 // before the writer is answered. An answer is stored with the generation
 // read before its query, so one read from a snapshot older than a commit
 // is never served after that commit's invalidation. Only read transactions
