@@ -528,16 +528,7 @@ func (c *conn) work() {
 // Push implements presence.Endpoint. A push is counted delivered once it is
 // queued to the connection (the socket write is the flusher's), dropped when
 // the connection is already closing or the push makes it a slow consumer.
-func (c *conn) Push(frame []byte) {
-	switch c.queue(frame, false) {
-	case queued:
-		c.g.metrics.pushed.Inc()
-	case refusedClosing:
-		c.g.metrics.dropClosing.Inc()
-	case refusedSlow:
-		c.g.metrics.dropSlow.Inc()
-	}
-}
+func (c *conn) Push(frame []byte) { c.pushFrames([][]byte{frame}) }
 
 // Kick implements presence.Endpoint. Only the first cause of a connection's
 // end is a kick to count and log: a UserSig expiry found by both its timer
