@@ -360,27 +360,8 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	// or unfriend landing in between is indistinguishable from one landing
 	// just after the send.
 	err = s.Store.Read(ctx, func(tx Tx) error {
-		if req.Admin && len(out) == 1 {
-			// One receiver: existence and receive option in one read (and
-			// remembered where the engine does: SendCheck).
-			rs, err := tx.SendCheck(ctx, a.SDKAppID, out[0].To, req.From, false)
-			if err != nil {
-				return err
-			}
-			if !rs.ReceiverExists {
-				out[0].Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
-			}
-			if out[0].To != req.From {
-				out[0].Sent.RecvOpt = rs.RecvOpt
-			}
-			return nil
-		}
 		if req.Admin {
-			exists, err := tx.ExistingAccounts(ctx, a.SDKAppID, tos)
-			if err != nil {
-				return err
-			}
-			opts, err := tx.RecvOptsToward(ctx, a.SDKAppID, req.From, tos)
+			exists, opts, err := adminReceivers(ctx, tx, a, req.From, tos)
 			if err != nil {
 				return err
 			}
@@ -505,6 +486,25 @@ func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *
 		}
 	}
 	return nil
+}
+
+// adminReceivers says which of tos exist and each one's receive option
+// toward from, for an admin's send (no block or friendship rule applies).
+// One receiver is one read (SendCheck, which an engine may remember); more
+// are two, whatever their number.
+func adminReceivers(ctx context.Context, tx Tx, a *app.App, from string, tos []string) (exists map[string]bool, opts map[string]int, err error) {
+	if len(tos) == 1 {
+		rs, err := tx.SendCheck(ctx, a.SDKAppID, tos[0], from, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		return map[string]bool{tos[0]: rs.ReceiverExists}, map[string]int{tos[0]: rs.RecvOpt}, nil
+	}
+	if exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, tos); err != nil {
+		return nil, nil, err
+	}
+	opts, err = tx.RecvOptsToward(ctx, a.SDKAppID, from, tos)
+	return exists, opts, err
 }
 
 func retention(a *app.App) time.Duration {
