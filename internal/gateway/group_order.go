@@ -47,6 +47,10 @@ type seqOrder struct {
 	// early holds messages that came before their predecessor, by seq.
 	early      []groupEnvelope
 	earlyBytes int
+	// heldAt is when the hold under way began (early went from empty to
+	// not): a timer armed for an earlier hold, which ended, must not end
+	// this one before its time (releaseEarly).
+	heldAt     time.Time
 	timerArmed bool
 }
 
@@ -66,6 +70,9 @@ func (o *seqOrder) admit(env groupEnvelope, pending *[]groupEnvelope, pendingByt
 		return cmpSeq(e.seq, s)
 	})
 	if !found {
+		if len(o.early) == 0 {
+			o.heldAt = time.Now()
+		}
 		o.early = slices.Insert(o.early, i, env)
 		o.earlyBytes += len(env.frame)
 	}
@@ -110,6 +117,11 @@ func (o *seqOrder) armTimer() time.Duration {
 		return 0
 	}
 	o.timerArmed = true
+	return o.holdFor()
+}
+
+// holdFor is how long a hold of o lasts at most.
+func (o *seqOrder) holdFor() time.Duration {
 	if o.next == 0 {
 		return maxFirstHold
 	}
@@ -259,11 +271,23 @@ func (lg *localGroup) sweepTopics(now time.Time, all bool) {
 // releaseEarly ends the hold of o, the order state of topic ("" the
 // group's own) when the timer was armed: what it still holds goes out, in
 // order. A state dropped or made anew since has nothing of this hold.
+//
+// The one timer of a state may outlive the hold it was armed for (its
+// message's predecessor came, the state held nothing for a while, then a
+// new hold began): it then waits again for what is left of the new hold's
+// time, so that no hold ends early and a message is not handed out ahead
+// of a predecessor that is microseconds away.
 func (g *Gateway) releaseEarly(sh *groupShard, k groupKey, lg *localGroup, topic string, o *seqOrder) {
 	sh.mu.Lock()
 	o.timerArmed = false
 	if sh.m[k] != lg || lg.stream(topic) != o || len(o.early) == 0 {
 		sh.mu.Unlock()
+		return
+	}
+	if left := o.holdFor() - time.Since(o.heldAt); left > 0 {
+		o.timerArmed = true
+		sh.mu.Unlock()
+		time.AfterFunc(left, func() { g.releaseEarly(sh, k, lg, topic, o) })
 		return
 	}
 	lg.flushHeld(o)

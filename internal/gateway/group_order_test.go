@@ -53,3 +53,32 @@ func TestGroupMessagesReachMembersInSeqOrder(t *testing.T) {
 	publish(14, true) // late: delivered at once, the member resyncs by seq
 	expectGroupEvents(t, "bob", bob, 17, 14)
 }
+
+// A hold that begins while a timer armed for an earlier, ended hold still
+// runs lasts its own full time: the stale timer firing does not hand the
+// new hold's message out ahead of a predecessor that comes within it.
+func TestGroupHoldOutlivesAnEarlierHoldsTimer(t *testing.T) {
+	dir := &memberDirectory{groups: map[string][]string{}}
+	dir.set("bob", "g1")
+	s := resttest.StartNode(t, server.Options{Groups: dir})
+	g := s.Node.Gateway
+	bob := dial(t, s)
+	bob.login(s, "bob", "Android")
+	publish := func(seq uint64) {
+		t.Helper()
+		if err := g.PublishGroup(resttest.SDKAppID, "g1", gateway.GroupPush{Frame: groupFrame(seq), Seq: seq}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(1)
+	expectGroupEvents(t, "bob", bob, 1) // after the first message's hold
+	armed := time.Now()
+	publish(3) // held for 2: a timer is armed for 200 ms
+	publish(2) // the hold ends; the timer still runs
+	expectGroupEvents(t, "bob", bob, 2, 3)
+	time.Sleep(150*time.Millisecond - time.Since(armed))
+	publish(5)                         // a new hold, 150 ms into the old timer's 200
+	time.Sleep(100 * time.Millisecond) // the old timer fires meanwhile
+	publish(4)                         // within 5's own hold: goes first
+	expectGroupEvents(t, "bob", bob, 4, 5)
+}
