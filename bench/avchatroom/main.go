@@ -43,6 +43,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
@@ -146,8 +147,9 @@ type clientResult struct {
 
 // member is one receiving connection; only its reader goroutine touches it.
 type member struct {
-	next   []int // per sender, the number expected next
-	closed bool
+	next    []int // per sender, the number expected next
+	closed  bool
+	partial []byte // an incomplete frame's bytes, read and not yet handled (readLoop)
 	// Counted by the member's own reader: shared counters would have every
 	// reader of the process contend for one cache line per delivery.
 	delivered atomic.Int64
@@ -167,7 +169,6 @@ func (m *member) read(nc net.Conn, loggedIn chan<- error) {
 	br := bufio.NewReaderSize(nc, 8192)
 	var buf []byte
 	login := true
-	marker := []byte(`"Text":"b|`)
 	for {
 		hdr, err := ws.ReadHeader(br)
 		if err != nil {
@@ -197,27 +198,7 @@ func (m *member) read(nc net.Conn, loggedIn chan<- error) {
 			loggedIn <- nil
 			continue
 		}
-		i := indexOf(buf, marker)
-		if i < 0 {
-			continue
-		}
-		now := time.Now().UnixNano()
-		rest := buf[i+len(marker):]
-		s, rest := number(rest)
-		n, rest := number(rest)
-		at, _ := number(rest)
-		if s < len(m.next) {
-			if n != m.next[s] {
-				disorder.Add(1)
-			}
-			m.next[s] = n + 1
-		}
-		lat := (now - int64(at)) / int64(time.Millisecond)
-		hist[min(max(lat, 0), buckets)].Add(1)
-		if m.delivered.Add(1) == 1 {
-			m.firstNs.Store(now)
-		}
-		m.lastNs.Store(now)
+		m.message(buf, time.Now().UnixNano())
 	}
 }
 
@@ -239,22 +220,184 @@ func login(addr, user string, m *member) net.Conn {
 	nc := dialWS(addr)
 	ok := make(chan error, 1)
 	go m.read(nc, ok)
-	sig, _ := usersig.Generate(appID, key, user, 86400, time.Now())
-	b, _ := json.Marshal(map[string]any{"v": 1, "id": "login", "op": "login",
-		"data": map[string]string{"userID": user, "userSig": sig, "platform": "Android"}})
-	if err := wsutil.WriteClientText(nc, b); err != nil {
-		log.Fatal(err)
-	}
+	sendLogin(nc, user)
 	if err := <-ok; err != nil {
 		log.Fatal(err)
 	}
 	return nc
 }
 
+func sendLogin(nc net.Conn, user string) {
+	sig, _ := usersig.Generate(appID, key, user, 86400, time.Now())
+	b, _ := json.Marshal(map[string]any{"v": 1, "id": "login", "op": "login",
+		"data": map[string]string{"userID": user, "userSig": sig, "platform": "Android"}})
+	if err := wsutil.WriteClientText(nc, b); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// loginRaw logs user in reading exactly the login answer's bytes (nothing
+// past it leaves the kernel's socket buffer) and returns the socket's
+// descriptor, non-blocking, for the process's epoll loop; the net.Conn is
+// closed (the descriptor is a duplicate of its socket).
+func loginRaw(addr, user string) int {
+	nc := dialWS(addr)
+	sendLogin(nc, user)
+	for {
+		hdr, err := ws.ReadHeader(nc)
+		if err != nil {
+			log.Fatalf("login %s: %v", user, err)
+		}
+		buf := make([]byte, hdr.Length)
+		if _, err := io.ReadFull(nc, buf); err != nil {
+			log.Fatalf("login %s: %v", user, err)
+		}
+		if hdr.OpCode != ws.OpText || !bytes.Contains(buf, []byte(`"id":"login"`)) {
+			continue
+		}
+		if !bytes.Contains(buf, []byte(`"code":0`)) {
+			log.Fatalf("login %s failed: %s", user, buf)
+		}
+		break
+	}
+	f, err := nc.(*net.TCPConn).File()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	f.Close()
+	nc.Close()
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		log.Fatal(err)
+	}
+	return fd
+}
+
+// readLoop reads every member's socket from one epoll set in one
+// goroutine: per ready socket one read into a shared buffer, the complete
+// frames in it handled there and a partial one kept on the member. The
+// generator shares the two cores with the server it measures, and a
+// goroutine per socket costs a wake-up, a park and a second read that
+// finds nothing per delivery pass. The set is polled without waiting (raw
+// system calls that never block) and the loop sleeps a millisecond when
+// nothing is ready, so one wake-up handles every socket that became ready
+// meanwhile; a latency is measured up to a millisecond late, never early.
+func readLoop(members []*member, fds []int) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, fd := range fds {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(i)}
+		if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			log.Fatal(err)
+		}
+	}
+	events := make([]syscall.EpollEvent, 512)
+	buf := make([]byte, 256<<10)
+	for {
+		r, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd),
+			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+		n := int(r)
+		if errno == syscall.EINTR || (errno == 0 && n == 0) {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if errno != 0 {
+			log.Fatal(errno)
+		}
+		now := time.Now().UnixNano()
+		for _, ev := range events[:n] {
+			i := int(ev.Fd)
+			m := members[i]
+			r, _, errno := syscall.RawSyscall(syscall.SYS_READ, uintptr(fds[i]), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+			if errno == syscall.EAGAIN || errno == syscall.EINTR {
+				continue
+			}
+			got := int(r)
+			if errno != 0 || got == 0 {
+				m.closed = true
+				syscall.EpollCtl(epfd, syscall.EPOLL_CTL_DEL, fds[i], nil)
+				syscall.Close(fds[i])
+				continue
+			}
+			m.consume(buf[:got], now)
+		}
+	}
+}
+
+// consume handles the complete server frames (unmasked) in b, after what
+// was left of the last read, and keeps a partial one's bytes.
+func (m *member) consume(b []byte, now int64) {
+	if len(m.partial) > 0 {
+		m.partial = append(m.partial, b...)
+		b = m.partial
+	}
+frames:
+	for len(b) >= 2 {
+		length, head := int(b[1]&0x7f), 2
+		switch length {
+		case 126:
+			if len(b) < 4 {
+				break frames
+			}
+			length, head = int(b[2])<<8|int(b[3]), 4
+		case 127:
+			if len(b) < 10 {
+				break frames
+			}
+			length, head = 0, 10
+			for _, x := range b[2:10] {
+				length = length<<8 | int(x)
+			}
+		}
+		if head+length > len(b) {
+			break
+		}
+		if ws.OpCode(b[0]&0x0f) == ws.OpText {
+			m.message(b[head:head+length], now)
+		}
+		b = b[head+length:]
+	}
+	// What is left is a frame's start: kept (copied: b may be the shared
+	// read buffer).
+	m.partial = append(m.partial[:0], b...)
+}
+
+var marker = []byte(`"Text":"b|`)
+
+// message checks one pushed frame's payload and counts its delivery.
+func (m *member) message(buf []byte, now int64) {
+	i := bytes.Index(buf, marker)
+	if i < 0 {
+		return
+	}
+	rest := buf[i+len(marker):]
+	s, rest := number(rest)
+	n, rest := number(rest)
+	at, _ := number(rest)
+	if s < len(m.next) {
+		if n != m.next[s] {
+			disorder.Add(1)
+		}
+		m.next[s] = n + 1
+	}
+	lat := (now - int64(at)) / int64(time.Millisecond)
+	hist[min(max(lat, 0), buckets)].Add(1)
+	if m.delivered.Add(1) == 1 {
+		m.firstNs.Store(now)
+	}
+	m.lastNs.Store(now)
+}
+
 // runClients holds members [from, to): it logs them in, says "ready", and
 // on "stop" on stdin reports its clientResult as one JSON line.
 func runClients(addr string, from, to, senders int) {
 	members := make([]*member, to-from)
+	fds := make([]int, len(members))
 	sem := make(chan struct{}, 32)
 	var wg sync.WaitGroup
 	for i := range members {
@@ -264,10 +407,11 @@ func runClients(addr string, from, to, senders int) {
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			login(addr, memberID(from+i), members[i])
+			fds[i] = loginRaw(addr, memberID(from+i))
 		}(i)
 	}
 	wg.Wait()
+	go readLoop(members, fds)
 	fmt.Fprintf(os.Stderr, "client process: members %d to %d logged in\n", from, to)
 	fmt.Println("ready")
 	// "poll" answers the deliveries so far; "stop" the result.

@@ -32,22 +32,22 @@ func (d *discardConn) Close() error                     { return nil }
 func (d *discardConn) SetWriteDeadline(time.Time) error { return nil }
 
 // roomMembers is n member sessions of one room over discardConns.
-func roomMembers(tb testing.TB, n int) (*Gateway, []groupMember, []*discardConn) {
+func roomMembers(tb testing.TB, n int) (*Gateway, []*groupMember, []*discardConn) {
 	g := &Gateway{Presence: presence.NewRegistry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	g.Init(event.NewBus(), Options{})
 	a := app.New(1400000001, "k", "admin")
-	members := make([]groupMember, n)
+	members := make([]*groupMember, n)
 	socks := make([]*discardConn, n)
 	for i := range members {
 		socks[i] = &discardConn{}
 		c := &conn{g: g, nc: socks[i], app: a, id: uint64(i + 1)}
-		members[i] = groupMember{c: c, user: fmt.Sprintf("u%d", i)}
+		members[i] = &groupMember{c: c, user: fmt.Sprintf("u%d", i)}
 	}
 	return g, members, socks
 }
 
 // waitFlushed waits until no member has a flusher running.
-func waitFlushed(members []groupMember) {
+func waitFlushed(members []*groupMember) {
 	for _, m := range members {
 		for {
 			m.c.mu.Lock()
@@ -75,8 +75,9 @@ func BenchmarkRoomDeliveryPass(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			for range b.N {
-				g.pushGroupEvents(members, batch)
+			for i := range b.N {
+				// Each pass's batch is the log's next events.
+				g.pushGroupEvents(members, uint64(i*events), batch)
 				waitFlushed(members)
 			}
 			b.StopTimer()

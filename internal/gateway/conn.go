@@ -624,9 +624,81 @@ func (c *conn) queueFrames(frames [][]byte, last bool) queueResult {
 		c.cancel()
 	}
 	if start {
-		go c.flush()
+		c.startFlush()
 	}
 	return queued
+}
+
+// startFlush runs on the goroutine that queued frames onto a connection
+// with no flusher (flushing is set for it). What is queued is written at
+// once when the socket takes all of it without waiting (writeNow): a client
+// that reads keeps its socket buffer empty, so most writes cost no
+// goroutine and no write deadline, and a room's pass writes its sessions
+// from the deliverer itself. Whatever the socket does not take at once
+// (a full socket buffer, a TLS connection, a long backlog) goes to the
+// flusher goroutine, in order, ahead of anything queued meanwhile. The
+// end of a write is handled as flush handles it: a write error closes the
+// connection, and a closing connection's socket is closed once its queue
+// is out.
+func (c *conn) startFlush() {
+	c.mu.Lock()
+	batch := c.out
+	c.out = nil
+	c.writing, c.outBytes = c.outBytes, 0
+	c.mu.Unlock()
+	n, tried, err := c.writeNow(batch)
+	c.mu.Lock()
+	if err != nil {
+		gone := c.writing + c.outBytes
+		c.g.metrics.outboundBytes.Add(-int64(gone))
+		c.writing = 0
+		if c.endReason == "" {
+			c.endReason = "write_error"
+		}
+		c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
+		c.mu.Unlock()
+		c.cancel()
+		c.closeSocket()
+		return
+	}
+	if n == c.writing && tried {
+		c.g.metrics.outboundBytes.Add(-int64(n))
+		c.writing = 0
+		clear(batch)
+		if c.spare == nil && cap(batch) <= maxSpareFrames {
+			c.spare = batch[:0]
+		}
+		if len(c.out) == 0 {
+			c.flushing = false
+			done := c.closing
+			c.mu.Unlock()
+			if done {
+				c.closeSocket()
+			}
+			return
+		}
+		c.mu.Unlock()
+		go c.flush()
+		return
+	}
+	// Left for the flusher: the frames from the first byte not written.
+	c.g.metrics.outboundBytes.Add(-int64(n))
+	c.outBytes += c.writing - n
+	c.writing = 0
+	rest := batch
+	for n > 0 {
+		if n >= len(rest[0]) {
+			n -= len(rest[0])
+			rest[0] = nil
+			rest = rest[1:]
+			continue
+		}
+		rest[0] = rest[0][n:]
+		n = 0
+	}
+	c.out = append(rest, c.out...)
+	c.mu.Unlock()
+	go c.flush()
 }
 
 // maxSpareFrames bounds the batch slice an idle connection keeps (spare):

@@ -120,7 +120,26 @@ func (g *Gateway) subscribe(c *conn, app uint64, user string) error {
 	}
 	c.subject = subject
 	c.mu.Unlock()
+	g.confirmSubscriptions(c)
 	return nil
+}
+
+// confirmSubscriptions waits (bounded) until the broker's server has the
+// subscriptions this node made so far, so that a login's answer means what
+// a client takes it to mean: from then on it hears what any node publishes
+// for its user and its groups. In-process brokers have nothing to wait for.
+// A failure is logged, not returned: the session works and resyncs by seq
+// what it may have missed.
+func (g *Gateway) confirmSubscriptions(c *conn) {
+	f, ok := g.Broker.(interface{ Flush(context.Context) error })
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.requestContext(), 2*time.Second)
+	defer cancel()
+	if err := f.Flush(ctx); err != nil {
+		g.Logger.Warn("login: the broker did not confirm the session's subscriptions", "error", err.Error())
+	}
 }
 
 // unsubscribe gives back what subscribe took for c: its groups and its

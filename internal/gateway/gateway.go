@@ -107,8 +107,8 @@ type Options struct {
 	// liveness in the session directory and ends the sessions kicked
 	// there whose envelope it missed (presence.DefaultRenewEvery).
 	PresenceRenewEvery time.Duration
-	// GroupPassPausePerSession paces a big group's delivery passes: the
-	// least time between two passes is this times the group's local
+	// GroupPassPausePerSession paces a big group's delivery sweeps: the
+	// least time between the starts of two sweeps is this times the group's local
 	// sessions, capped at 100 ms (DefaultGroupPassPausePerSession when 0;
 	// negative: no pacing). See passPause in group_delivery.go.
 	GroupPassPausePerSession time.Duration

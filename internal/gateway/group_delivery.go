@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -239,10 +240,10 @@ func (g *Gateway) onGroupEnvelope(subject string, data []byte) {
 	g.startDelivering(sh, lg)
 }
 
-// startDelivering starts lg's deliverer if it has none; the group's shard
-// lock is held and released here.
+// startDelivering starts lg's deliverer if it has none and some session
+// may lack an event; the group's shard lock is held and released here.
 func (g *Gateway) startDelivering(sh *groupShard, lg *localGroup) {
-	start := !lg.delivering && len(lg.pending) > 0
+	start := !lg.delivering && lg.logEnd() > lg.swept
 	if start {
 		lg.delivering = true
 	}
@@ -260,43 +261,101 @@ const (
 	maxQueuedGroupBytes  = 4 << 20
 )
 
-// deliverGroup writes lg's queued events to its member sessions until none
-// is left. No lock is held while pushing. A pass over many sessions is
-// followed by a pause (passPause) before the next one, so the events that
-// arrive meanwhile go out together, one write per session for all of them.
+// deliverGroup sweeps lg's member sessions, giving each the events of the
+// group's log it has not had, until every session has every event. No lock
+// is held while pushing.
+//
+// The log (localGroup.pending, from index logBase) holds the events heard
+// and not yet given to every session; each member session keeps the index
+// of the first one it lacks (groupMember.next). A sweep goes over the
+// member list once, in parts (sweepPart sessions), and looks at the log
+// again before each part, so an event heard in the middle of a sweep
+// reaches the sessions after that point in the same sweep and the ones
+// before it in the next: in a room so big that a sweep takes a while, a
+// message waits at most about one sweep for any session, not for the sweep
+// under way to end and then for its own. Each session is written once per
+// sweep, every event it lacks in one write.
+//
+// A sweep over many sessions starts at least passPause after the last one
+// started, so that the events that arrive meanwhile go out together. At
+// the end of a sweep every session it went over, and every one that joined
+// since (a new member's next is the log's end at its join), has every event
+// logged before the sweep began: those leave the log.
 func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
+	sh.mu.Lock()
 	for {
-		sh.mu.Lock()
-		if len(lg.pending) == 0 {
+		lg.retire(lg.swept)
+		end := lg.logEnd()
+		if end == lg.swept {
 			lg.delivering = false
-			lg.pending = nil
 			sh.mu.Unlock()
 			return
 		}
-		batch := lg.pending
-		lg.pending, lg.pendingBytes = nil, 0
 		members := lg.memberList()
 		sh.mu.Unlock()
 		start := time.Now()
-		g.pushGroupEvents(members, batch)
+		for part := members; len(part) > 0; {
+			n := min(len(part), sweepPart)
+			sh.mu.Lock()
+			base, log := lg.logBase, lg.pending
+			sh.mu.Unlock()
+			g.pushGroupEvents(part[:n], base, log)
+			part = part[n:]
+			if testHookSweepPart != nil {
+				testHookSweepPart(members, len(members)-len(part))
+			}
+		}
 		if pause := g.passPause(len(members)) - time.Since(start); pause > 0 {
 			time.Sleep(pause)
 		}
+		sh.mu.Lock()
+		lg.swept = end
 	}
 }
 
-// Pacing of a group's passes. A pass costs each member session a write (a
-// flusher start and a writev, and a read in the client) whatever number of
-// events it carries, so a big room that passed once per message would spend
-// its node's CPU on per-session overhead and fall behind: 20 messages a
-// second to 19,000 local members is 380,000 writes a second. Passes of a
-// group with n local sessions start at most every n × the pause per session
+// sweepPart is the number of member sessions a sweep gives events to
+// before it looks at the group's log again for events heard meanwhile.
+const sweepPart = 1024
+
+// testHookSweepPart, when set (tests only), is called by a sweep after each
+// part with the sweep's member list and the number of them done so far.
+var testHookSweepPart func(members []*groupMember, done int)
+
+// logEnd is the index after the last event in lg's log; the group's shard
+// lock is held.
+func (lg *localGroup) logEnd() uint64 { return lg.logBase + uint64(len(lg.pending)) }
+
+// retire drops the log's events before index upTo (every session has
+// them); the group's shard lock is held. Only the deliverer calls it,
+// between sweeps, so no sweep is reading what it clears.
+func (lg *localGroup) retire(upTo uint64) {
+	k := int(min(upTo-min(upTo, lg.logBase), uint64(len(lg.pending))))
+	if k == 0 {
+		return
+	}
+	for i := range lg.pending[:k] {
+		lg.pendingBytes -= len(lg.pending[i].frame)
+		lg.pending[i] = groupEnvelope{}
+	}
+	lg.logBase += uint64(k)
+	if lg.pending = lg.pending[k:]; len(lg.pending) == 0 {
+		lg.pending = nil // the array goes with the last event
+	}
+}
+
+// Pacing of a group's sweeps. A sweep costs each member session a write (a
+// writev, and a read in the client) whatever number of events it carries,
+// so a big room that swept once per message would spend its node's CPU on
+// per-session overhead and fall behind: 20 messages a second to 19,000
+// local members is 380,000 writes a second. Sweeps of a group with n local
+// sessions start at most every n × the pause per session
 // (DefaultGroupPassPausePerSession, Options.GroupPassPausePerSession; capped
-// at maxPassPause): a room's writes stay under about 200,000 a
-// second on a node however fast its messages come, and each write carries
-// every event that arrived during the pause. The cost is latency, at most
-// the pause: none for a small group (under minPacedMembers it is not paced),
-// 10 ms for 2,000 local members, 100 ms from 20,000.
+// at maxPassPause), and each write carries every event that arrived during
+// the pause. The cost is latency, at most the pause: none for a small group
+// (under minPacedMembers it is not paced), 10 ms for 2,000 local members,
+// 100 ms from 20,000. (A sweep over 19,000 sessions takes longer than that
+// on a small machine: the sweeps then follow each other and the CPU sets
+// the rate.)
 const (
 	DefaultGroupPassPausePerSession = 5 * time.Microsecond
 	maxPassPause                    = 100 * time.Millisecond
@@ -312,12 +371,13 @@ func (g *Gateway) passPause(members int) time.Duration {
 	return min(maxPassPause, time.Duration(members)*g.passPausePerSession)
 }
 
-// pushGroupEvents gives each member session the events of batch meant for
-// it, in order, one session after the other. Every session gets the same
-// bytes (encoded once, on the sending node); a pass queues them on each
-// session and its flusher writes them with one writev, so a burst costs a
-// session one system call, and a pass costs a session no allocation but
-// its flusher's start (conn.spare, conn.bufs).
+// pushGroupEvents gives each of members the events of log (the group's log
+// from index base) meant for it that it has not had, in order, and records
+// that it has them. Every session gets the same bytes (encoded once, on
+// the sending node), all of them in one write (conn.startFlush), so a
+// burst costs a session one system call, and a pass costs a session no
+// allocation (conn.spare). A member that left since the sweep took its list
+// gets nothing more.
 //
 // A slow member is disconnected, never waited for: Push never blocks, and
 // a session whose bounded queue (Options.MaxOutboundBytes) is full is
@@ -327,14 +387,15 @@ func (g *Gateway) passPause(members int) time.Duration {
 // a gap its client could never see; a closed socket is one it sees, and
 // it comes back (reconnect, rejoin) with a fresh queue. The room and its
 // other members never wait for it.
-func (g *Gateway) pushGroupEvents(members []groupMember, batch []groupEnvelope) {
+func (g *Gateway) pushGroupEvents(members []*groupMember, base uint64, log []groupEnvelope) {
 	type filter struct {
 		origin uint64 // the connection not to send it to; 0 none
 		only   bool
 		listed map[string]struct{}
 	}
-	filters := make([]filter, len(batch))
-	for i, env := range batch {
+	end := base + uint64(len(log))
+	filters := make([]filter, len(log))
+	for i, env := range log {
 		if env.origin != 0 && env.node == g.nodeID {
 			filters[i].origin = env.origin
 		}
@@ -346,26 +407,55 @@ func (g *Gateway) pushGroupEvents(members []groupMember, batch []groupEnvelope) 
 			}
 		}
 	}
-	frames := make([][]byte, 0, len(batch))
-	for _, m := range members {
-		frames = frames[:0]
-		for i := range batch {
-			f := &filters[i]
-			if f.origin != 0 && m.c.id == f.origin {
+	push := func(members []*groupMember) {
+		frames := make([][]byte, 0, len(log))
+		for _, m := range members {
+			from := max(m.next, base)
+			if from >= end || m.left.Load() {
 				continue
 			}
-			if f.listed != nil {
-				if _, in := f.listed[m.user]; in != f.only {
+			m.next = end
+			frames = frames[:0]
+			for i := int(from - base); i < len(log); i++ {
+				f := &filters[i]
+				if f.origin != 0 && m.c.id == f.origin {
 					continue
 				}
+				if f.listed != nil {
+					if _, in := f.listed[m.user]; in != f.only {
+						continue
+					}
+				}
+				frames = append(frames, log[i].frame)
 			}
-			frames = append(frames, batch[i].frame)
-		}
-		if len(frames) > 0 {
-			m.c.pushFrames(frames)
+			if len(frames) > 0 {
+				m.c.pushFrames(frames)
+			}
 		}
 	}
+	// A session's writes happen on the goroutine that pushes to it (see
+	// conn.startFlush), so a big pass is cut into one part per processor,
+	// pushed side by side: each session is in one part, and a session's
+	// events still leave in order, pass after pass.
+	parts := min(runtime.GOMAXPROCS(0), len(members)/minParallelPassPart)
+	if parts <= 1 {
+		push(members)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(members) + parts - 1) / parts
+	for len(members) > per {
+		part := members[:per]
+		members = members[per:]
+		wg.Go(func() { push(part) })
+	}
+	push(members)
+	wg.Wait()
 }
+
+// minParallelPassPart is the fewest member sessions a pass gives one
+// goroutine of its own: under it a pass is pushed by the deliverer alone.
+const minParallelPassPart = 500
 
 // groupEventDropped counts an event dropped for a group's full queue and
 // logs at most one line a second about it.
@@ -433,18 +523,22 @@ type membershipChange struct {
 // localGroup is a group with a local member session, or one whose
 // subscription is being taken or given back.
 type localGroup struct {
-	members map[*conn]string // session → its user
+	members map[*conn]*groupMember
 	// snapshot is members as a list for delivery, rebuilt by the first
 	// delivery after a change: joins cost a map insert, and a delivery
 	// holds the shard lock for at most one copy of the list.
-	snapshot []groupMember
+	snapshot []*groupMember
 	held     bool          // this node holds an interest in the group's subject
 	syncing  chan struct{} // non-nil while one goroutine aligns held with members
 
-	// Events heard and not yet handed to the member sessions, and whether
-	// the deliverer goroutine exists (see onGroupEnvelope).
+	// The log: events heard and not yet given to every member session,
+	// the first of them the logBase-th event the node heard of the group;
+	// swept is the index up to which every session has them; and whether
+	// the deliverer goroutine exists (see deliverGroup).
 	pending      []groupEnvelope
 	pendingBytes int
+	logBase      uint64
+	swept        uint64
 	delivering   bool
 	// order puts new messages back in seq order before they are pending;
 	// topics does for each topic of a community, by the topic's seqs
@@ -457,9 +551,17 @@ type localGroup struct {
 	heldBytes   int
 }
 
+// groupMember is one member session of a localGroup.
 type groupMember struct {
 	c    *conn
 	user string
+	// next is the log index of the first event the session lacks: the
+	// log's end when it joined, then moved by the deliverer alone (one
+	// goroutine per member at a time; see deliverGroup).
+	next uint64
+	// left is set when the session leaves the group: a sweep that took
+	// the member list before gives it nothing more.
+	left atomic.Bool
 }
 
 func newGroupIndex() *groupIndex {
@@ -642,11 +744,11 @@ func (x *groupIndex) addMember(k groupKey, c *conn, user string) {
 	sh.mu.Lock()
 	lg := sh.m[k]
 	if lg == nil {
-		lg = &localGroup{members: map[*conn]string{}}
+		lg = &localGroup{members: map[*conn]*groupMember{}}
 		sh.m[k] = lg
 	}
 	if _, in := lg.members[c]; !in {
-		lg.members[c] = user
+		lg.members[c] = &groupMember{c: c, user: user, next: lg.logEnd()}
 		lg.snapshot = nil
 	}
 	sh.mu.Unlock()
@@ -656,7 +758,8 @@ func (x *groupIndex) removeMember(k groupKey, c *conn) {
 	sh := x.groupShard(k)
 	sh.mu.Lock()
 	if lg := sh.m[k]; lg != nil {
-		if _, in := lg.members[c]; in {
+		if m := lg.members[c]; m != nil {
+			m.left.Store(true)
 			delete(lg.members, c)
 			lg.snapshot = nil
 		}
@@ -666,7 +769,7 @@ func (x *groupIndex) removeMember(k groupKey, c *conn) {
 
 // members returns the group's local member sessions. The list is shared
 // and never changed once built: a change builds the next one.
-func (x *groupIndex) members(k groupKey) []groupMember {
+func (x *groupIndex) members(k groupKey) []*groupMember {
 	sh := x.groupShard(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -679,11 +782,11 @@ func (x *groupIndex) members(k groupKey) []groupMember {
 
 // memberList is members as a list, built once per change; the group's
 // shard lock must be held.
-func (lg *localGroup) memberList() []groupMember {
+func (lg *localGroup) memberList() []*groupMember {
 	if lg.snapshot == nil && len(lg.members) > 0 {
-		s := make([]groupMember, 0, len(lg.members))
-		for c, u := range lg.members {
-			s = append(s, groupMember{c, u})
+		s := make([]*groupMember, 0, len(lg.members))
+		for _, m := range lg.members {
+			s = append(s, m)
 		}
 		lg.snapshot = s
 	}

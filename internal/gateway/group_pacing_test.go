@@ -46,12 +46,12 @@ func TestBigGroupBurstMergesWrites(t *testing.T) {
 	g, _, _ := roomMembers(t, 0)
 	g.passPausePerSession = 500 * time.Microsecond
 	a := app.New(1400000001, "k", "admin")
-	lg := &localGroup{members: map[*conn]string{}}
+	lg := &localGroup{members: map[*conn]*groupMember{}}
 	socks := make([]*batchConn, members)
 	for i := range socks {
 		socks[i] = &batchConn{}
 		c := &conn{g: g, nc: socks[i], app: a, id: uint64(i + 1)}
-		lg.members[c] = fmt.Sprintf("u%d", i)
+		lg.members[c] = &groupMember{c: c, user: fmt.Sprintf("u%d", i)}
 	}
 	sh := &groupShard{m: map[groupKey]*localGroup{{1400000001, "live"}: lg}}
 	frames := make([][]byte, events)

@@ -239,3 +239,33 @@ func TestGroupPushEndedTopicsMustBeTheCommunitys(t *testing.T) {
 		t.Errorf("200 ended topics: %v", err)
 	}
 }
+
+// A login's answer means the session hears what any node publishes from
+// then on: on a cluster it comes once the NATS server has the session's
+// subscriptions, its user's and its groups', not merely once this node
+// made them. Each login here is followed at once by a push from the other
+// node.
+func TestLoginAnswerMeansSubscribedOnEveryNode(t *testing.T) {
+	ns := brokertest.StartNATS(t, 0)
+	connect := func(name string) broker.Broker {
+		b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	dir := &memberDirectory{groups: map[string][]string{}}
+	sender := resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("sender")})
+	receiver := resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("receiver")})
+	for i := range 20 {
+		user, grp := fmt.Sprint("u", i), fmt.Sprint("g", i)
+		dir.set(user, grp)
+		c := dial(t, receiver)
+		c.login(receiver, user, "Android")
+		sender.Node.Gateway.PublishUser(resttest.SDKAppID, user, gateway.PushFrame("user.test", 0, map[string]any{"n": i}))
+		c.push("user.test")
+		publishStream(t, sender.Node.Gateway, grp, 1)
+		c.push("group.test")
+	}
+}

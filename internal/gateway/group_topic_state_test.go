@@ -108,7 +108,7 @@ func checkHeld(t *testing.T, lg *localGroup) {
 // unordered when every one holds messages; an idle state goes, a held one
 // stays; a deletion hands out what the topic held and forgets it.
 func TestTopicOrderStatesAreBounded(t *testing.T) {
-	lg := &localGroup{members: map[*conn]string{}}
+	lg := &localGroup{members: map[*conn]*groupMember{}}
 	topic := func(i int) string { return fmt.Sprint("cm@TOPIC#_", i) }
 	for i := range maxTopicOrders {
 		if lg.admitOrdered(topicMessage(topic(i), 1)) == nil {
@@ -170,7 +170,7 @@ func BenchmarkAdmitOrdered(b *testing.B) {
 		topics int
 	}{{"group", 0}, {"topics=200", 200}} {
 		b.Run(tc.name, func(b *testing.B) {
-			lg := &localGroup{members: map[*conn]string{}}
+			lg := &localGroup{members: map[*conn]*groupMember{}}
 			envs := make([]groupEnvelope, max(tc.topics, 1))
 			for i := range envs {
 				envs[i] = groupEnvelope{group: "cm", frame: []byte("frame")}
