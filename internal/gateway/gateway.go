@@ -71,24 +71,28 @@ type Gateway struct {
 	maxOutboundBytes    int
 	maxAnswerBytes      int
 	passPausePerSession time.Duration // Options.GroupPassPausePerSession
-	netpoll             bool          // park idle connections (netpoll_linux.go)
-	ops                 map[string]opFunc
-	limiter             *userLimiter
-	metrics             *Metrics
-	conns               connSet
-	draining            atomic.Bool
-	nodeID              uint64 // this node in envelopes, random per start
-	interest            *broker.Interest
-	groups              *groupIndex
-	directory           *presence.Directory // nil unless ClusterPresence
-	nodeSub             broker.Subscription
-	nextConnID          atomic.Uint64
-	publishFailures     atomic.Uint64 // broker publishes that failed
-	publishLogged       atomic.Int64  // unix ns of the last failure logged
-	userStatus          *status.Service
-	statusSubs          *statusSubs      // ops_status.go
-	statusInterest      *broker.Interest // in status subjects
-	statusEnding        chan struct{}    // bounds the status work of ending sessions
+	// testHookSweepPart, when set (tests only, before any delivery), is
+	// called by a group sweep after each part with the sweep's member list
+	// and the number of them done so far.
+	testHookSweepPart func(members []*groupMember, done int)
+	netpoll           bool // park idle connections (netpoll_linux.go)
+	ops               map[string]opFunc
+	limiter           *userLimiter
+	metrics           *Metrics
+	conns             connSet
+	draining          atomic.Bool
+	nodeID            uint64 // this node in envelopes, random per start
+	interest          *broker.Interest
+	groups            *groupIndex
+	directory         *presence.Directory // nil unless ClusterPresence
+	nodeSub           broker.Subscription
+	nextConnID        atomic.Uint64
+	publishFailures   atomic.Uint64 // broker publishes that failed
+	publishLogged     atomic.Int64  // unix ns of the last failure logged
+	userStatus        *status.Service
+	statusSubs        *statusSubs      // ops_status.go
+	statusInterest    *broker.Interest // in status subjects
+	statusEnding      chan struct{}    // bounds the status work of ending sessions
 }
 
 // Options tunes timing and bounds; zero values take the protocol's defaults.

@@ -301,8 +301,8 @@ func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
 			sh.mu.Unlock()
 			g.pushGroupEvents(part[:n], base, log)
 			part = part[n:]
-			if testHookSweepPart != nil {
-				testHookSweepPart(members, len(members)-len(part))
+			if g.testHookSweepPart != nil {
+				g.testHookSweepPart(members, len(members)-len(part))
 			}
 		}
 		if pause := g.passPause(len(members)) - time.Since(start); pause > 0 {
@@ -316,10 +316,6 @@ func (g *Gateway) deliverGroup(sh *groupShard, lg *localGroup) {
 // sweepPart is the number of member sessions a sweep gives events to
 // before it looks at the group's log again for events heard meanwhile.
 const sweepPart = 1024
-
-// testHookSweepPart, when set (tests only), is called by a sweep after each
-// part with the sweep's member list and the number of them done so far.
-var testHookSweepPart func(members []*groupMember, done int)
 
 // logEnd is the index after the last event in lg's log; the group's shard
 // lock is held.

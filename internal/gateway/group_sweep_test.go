@@ -39,7 +39,7 @@ func TestEventHeardMidSweepReachesTheRestOfThatSweep(t *testing.T) {
 	var leaver *groupMember
 	parts := 0
 	nextAfterFirst := map[*conn]uint64{} // each session's log index at the first sweep's end
-	testHookSweepPart = func(list []*groupMember, done int) {
+	g.testHookSweepPart = func(list []*groupMember, done int) {
 		parts++
 		if parts == 3 {
 			for _, m := range list {
@@ -57,7 +57,6 @@ func TestEventHeardMidSweepReachesTheRestOfThatSweep(t *testing.T) {
 		lg.pendingBytes += len(e2)
 		g.startDelivering(sh, lg) // the deliverer runs: starts nothing
 	}
-	t.Cleanup(func() { testHookSweepPart = nil })
 
 	sh.mu.Lock()
 	lg.pending = append(lg.pending, groupEnvelope{app: k.app, group: k.group, frame: e1})
