@@ -649,16 +649,7 @@ func (c *conn) startFlush() {
 	n, tried, err := c.writeNow(batch)
 	c.mu.Lock()
 	if err != nil {
-		gone := c.writing + c.outBytes
-		c.g.metrics.outboundBytes.Add(-int64(gone))
-		c.writing = 0
-		if c.endReason == "" {
-			c.endReason = "write_error"
-		}
-		c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
-		c.mu.Unlock()
-		c.cancel()
-		c.closeSocket()
+		c.writeFailed()
 		return
 	}
 	if n == c.writing && tried {
@@ -742,24 +733,29 @@ func (c *conn) flush() {
 			batch[i] = nil
 		}
 		c.mu.Lock()
-		gone := c.writing // written, or lost with the socket
 		if err != nil {
-			gone += c.outBytes
-		}
-		c.g.metrics.outboundBytes.Add(-int64(gone))
-		c.writing = 0
-		if err != nil {
-			if c.endReason == "" {
-				c.endReason = "write_error"
-			}
-			c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
-			c.mu.Unlock()
-			c.cancel()
-			c.closeSocket()
+			c.writeFailed()
 			return
 		}
+		c.g.metrics.outboundBytes.Add(-int64(c.writing))
+		c.writing = 0
 		c.mu.Unlock()
 	}
+}
+
+// writeFailed ends the connection after a failed socket write: what was
+// being written and what is queued are lost with the socket, no flusher
+// runs any more, and the socket closes. c.mu is held and released here.
+func (c *conn) writeFailed() {
+	c.g.metrics.outboundBytes.Add(-int64(c.writing + c.outBytes))
+	c.writing = 0
+	if c.endReason == "" {
+		c.endReason = "write_error"
+	}
+	c.out, c.outBytes, c.flushing, c.closing = nil, 0, false, true
+	c.mu.Unlock()
+	c.cancel()
+	c.closeSocket()
 }
 
 // shutdown runs when the reader stops (or a parked connection's heartbeat

@@ -148,19 +148,9 @@ func TestHeldTopicMessageDelaysNoOtherStream(t *testing.T) {
 // node through NATS with their stream: the receiving node orders each
 // topic by its own seqs.
 func TestTopicStreamCrossesNodes(t *testing.T) {
-	ns := brokertest.StartNATS(t, 0)
-	connect := func(name string) broker.Broker {
-		b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return b
-	}
 	dir := &memberDirectory{groups: map[string][]string{}}
 	dir.set("bob", orderCommunity)
-	sender := resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("sender")})
-	receiver := resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("receiver")})
+	sender, receiver := natsNodes(t, dir)
 	bob := dial(t, receiver)
 	bob.login(receiver, "bob", "Android") // answered once subscribed
 	g := sender.Node.Gateway
@@ -246,18 +236,8 @@ func TestGroupPushEndedTopicsMustBeTheCommunitys(t *testing.T) {
 // made them. Each login here is followed at once by a push from the other
 // node.
 func TestLoginAnswerMeansSubscribedOnEveryNode(t *testing.T) {
-	ns := brokertest.StartNATS(t, 0)
-	connect := func(name string) broker.Broker {
-		b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return b
-	}
 	dir := &memberDirectory{groups: map[string][]string{}}
-	sender := resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("sender")})
-	receiver := resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("receiver")})
+	sender, receiver := natsNodes(t, dir)
 	for i := range 20 {
 		user, grp := fmt.Sprint("u", i), fmt.Sprint("g", i)
 		dir.set(user, grp)
@@ -268,4 +248,22 @@ func TestLoginAnswerMeansSubscribedOnEveryNode(t *testing.T) {
 		publishStream(t, sender.Node.Gateway, grp, 1)
 		c.push("group.test")
 	}
+}
+
+// natsNodes starts two nodes over a real nats-server, their groups' members
+// from dir.
+func natsNodes(t *testing.T, dir *memberDirectory) (sender, receiver *resttest.Server) {
+	t.Helper()
+	ns := brokertest.StartNATS(t, 0)
+	connect := func(name string) broker.Broker {
+		b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	sender = resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("sender")})
+	receiver = resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("receiver")})
+	return sender, receiver
 }
