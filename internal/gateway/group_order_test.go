@@ -13,15 +13,17 @@ import (
 // publishes arrive in (two commits racing to publish, two nodes over
 // NATS); a message whose predecessor never comes waits a bounded time,
 // then goes out; events that are not new messages are never held.
-func TestGroupMessagesReachMembersInSeqOrder(t *testing.T) {
+// memberOfG1 is a node with bob online, a member of g1, and a function
+// that publishes seq to g1 on it: as a new message (taking seq) when msg
+// is set, as another group event otherwise.
+func memberOfG1(t *testing.T) (bob *client, publish func(seq uint64, msg bool)) {
 	dir := &memberDirectory{groups: map[string][]string{}}
 	dir.set("bob", "g1")
 	s := resttest.StartNode(t, server.Options{Groups: dir})
 	g := s.Node.Gateway
-	bob := dial(t, s)
+	bob = dial(t, s)
 	bob.login(s, "bob", "Android")
-
-	publish := func(seq uint64, msg bool) {
+	return bob, func(seq uint64, msg bool) {
 		t.Helper()
 		p := gateway.GroupPush{Frame: groupFrame(seq)}
 		if msg {
@@ -31,6 +33,10 @@ func TestGroupMessagesReachMembersInSeqOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func TestGroupMessagesReachMembersInSeqOrder(t *testing.T) {
+	bob, publish := memberOfG1(t)
 	publish(10, true) // the first message this node hears of g1: waits briefly
 	publish(9, true)  // sent before it, published after: goes first
 	expectGroupEvents(t, "bob", bob, 9, 10)
@@ -58,18 +64,8 @@ func TestGroupMessagesReachMembersInSeqOrder(t *testing.T) {
 // runs lasts its own full time: the stale timer firing does not hand the
 // new hold's message out ahead of a predecessor that comes within it.
 func TestGroupHoldOutlivesAnEarlierHoldsTimer(t *testing.T) {
-	dir := &memberDirectory{groups: map[string][]string{}}
-	dir.set("bob", "g1")
-	s := resttest.StartNode(t, server.Options{Groups: dir})
-	g := s.Node.Gateway
-	bob := dial(t, s)
-	bob.login(s, "bob", "Android")
-	publish := func(seq uint64) {
-		t.Helper()
-		if err := g.PublishGroup(resttest.SDKAppID, "g1", gateway.GroupPush{Frame: groupFrame(seq), Seq: seq}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bob, publishEvent := memberOfG1(t)
+	publish := func(seq uint64) { publishEvent(seq, true) }
 	publish(1)
 	expectGroupEvents(t, "bob", bob, 1) // after the first message's hold
 	armed := time.Now()

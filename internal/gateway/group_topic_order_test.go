@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -255,14 +254,7 @@ func TestLoginAnswerMeansSubscribedOnEveryNode(t *testing.T) {
 func natsNodes(t *testing.T, dir *memberDirectory) (sender, receiver *resttest.Server) {
 	t.Helper()
 	ns := brokertest.StartNATS(t, 0)
-	connect := func(name string) broker.Broker {
-		b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return b
-	}
+	connect := func(name string) broker.Broker { return brokertest.ConnectNATS(t, ns, name) }
 	sender = resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("sender")})
 	receiver = resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("receiver")})
 	return sender, receiver

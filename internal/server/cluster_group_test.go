@@ -55,14 +55,7 @@ func groupNode(t *testing.T, dsn string, b broker.Broker, groups gateway.GroupDi
 func TestGroupEventCrossesNodes(t *testing.T) {
 	dsn := storetest.FreshPostgres(t)
 	ns := brokertest.StartNATS(t, 0)
-	connect := func(name string) broker.Broker {
-		b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return b
-	}
+	connect := func(name string) broker.Broker { return brokertest.ConnectNATS(t, ns, name) }
 	groups := staticGroups{"gm1": {"room"}, "gm2": {"room"}, "gm3": {"room"}, "gm4": {"room"}}
 	nodeA, a := groupNode(t, dsn, connect("a"), groups)
 	_, b := groupNode(t, dsn, connect("b"), groups)

@@ -127,14 +127,7 @@ var clusterBrokers = []struct {
 	}},
 	{"nats", func(t *testing.T) (broker.Broker, broker.Broker) {
 		ns := brokertest.StartNATS(t, 0)
-		connect := func(name string) broker.Broker {
-			b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { b.Close() })
-			return b
-		}
+		connect := func(name string) broker.Broker { return brokertest.ConnectNATS(t, ns, name) }
 		return connect("a"), connect("b")
 	}},
 }

@@ -1,10 +1,13 @@
 package brokertest
 
 import (
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/parleyim/parley/internal/broker"
 )
 
 // StartNATS runs a NATS server in process on 127.0.0.1, on port (0: a
@@ -25,4 +28,16 @@ func StartNATS(t testing.TB, port int) *server.Server {
 	}
 	t.Cleanup(s.Shutdown)
 	return s
+}
+
+// ConnectNATS connects a broker named name to ns, closed when the test
+// ends.
+func ConnectNATS(t testing.TB, ns *server.Server, name string) broker.Broker {
+	t.Helper()
+	b, err := broker.ConnectNATS(broker.NATSOptions{URL: ns.ClientURL(), Name: name, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }
