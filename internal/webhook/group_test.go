@@ -241,10 +241,7 @@ func TestGroupCommands(t *testing.T) {
 	if td := r.wait(webhook.CmdGroupAfterTopicDestroyed, 1)[0]; fmt.Sprint(field(td, "TopicIdList")) != "[c1@TOPIC#_t]" || field(td, "GroupId") != "c1" {
 		t.Fatalf("topics destroyed %s", td.Raw)
 	}
-	r.mu.Lock()
-	got := slices.Clone(r.got)
-	r.mu.Unlock()
-	decodeAsTencentReceiver(t, got, true)
+	decodeAsTencentReceiver(t, r.all(), true)
 }
 
 // The group before-callbacks steer the change: reject (10016), an app

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,13 @@ func (r *receiver) setHang(cmd string, on bool) {
 }
 
 // of returns the callbacks of command received so far.
+// all is every callback received so far (a copy: more may arrive).
+func (r *receiver) all() []callback {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
 func (r *receiver) of(cmd string) []callback {
 	r.mu.Lock()
 	defer r.mu.Unlock()

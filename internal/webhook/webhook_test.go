@@ -192,7 +192,7 @@ func TestEveryCommand(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	decodeAsTencentReceiver(t, r.got, false)
+	decodeAsTencentReceiver(t, r.all(), false)
 }
 
 func bodies(cs []callback) []string {
