@@ -52,6 +52,16 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 			// fewer write calls; 64 MiB measured no better). Readers keep
 			// the default: they share the OS page cache.
 			q.Add("_pragma", "cache_size(-16384)")
+			// Checkpoint when the WAL holds 10,000 pages (about 40 MiB)
+			// instead of SQLite's 1,000. A checkpoint copies each page the
+			// WAL holds once and syncs the database file, on the writer's
+			// path; a page written by many commits (a busy conversation's
+			// last leaf, the conversations table) is copied once per
+			// checkpoint, so rarer checkpoints copy and sync less per
+			// message (BenchmarkAppendOneToOne: 14 % less time per message,
+			// a quarter fewer bytes written). Reads look pages up in the
+			// WAL's index, whose size grows with it (a few hundred KiB).
+			q.Add("_pragma", "wal_autocheckpoint(10000)")
 		}
 		q.Set("_txlock", "immediate")
 		return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
