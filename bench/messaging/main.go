@@ -28,6 +28,7 @@ import (
 	"runtime"
 	runtimepprof "runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -58,6 +59,8 @@ func main() {
 	natsURL := flag.String("nats-url", "", "(internal, server role) NATS URL")
 	flag.StringVar(&cl.cpuProfile, "cpuprofile", "", "write a CPU profile of node 0 taken during the sending to this file")
 	flag.StringVar(&cl.genProfile, "genprofile", "", "write a CPU profile of the load generator (this process) during the sending to this file")
+	flag.StringVar(&cl.memProfile, "memprofile", "", "write node 0's allocation profile (since it started) to this file once the sending ends")
+	flag.IntVar(&cl.textBytes, "text", 100, "bytes of each message's text (the send time in nanoseconds, then padding)")
 	flag.Parse()
 	if *role == "server" {
 		runServer(cl.dsn, cl.pgConns, *natsURL)
@@ -75,6 +78,8 @@ type cluster struct {
 	nats       bool
 	natsServer string
 	cpuProfile string
+	memProfile string
+	textBytes  int
 	genProfile string
 }
 
@@ -84,6 +89,7 @@ func runServer(dsn string, pgConns int, natsURL string) {
 	extra := func(mux *http.ServeMux, _ *server.Node) {
 		if os.Getenv("PARLEY_BENCH_PPROF") != "" {
 			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.Handle("/debug/pprof/allocs", pprof.Handler("allocs"))
 			fmt.Fprintln(os.Stderr, "pprof enabled")
 		}
 	}
@@ -157,7 +163,7 @@ type receiver struct {
 }
 
 func runMain(pairs, window int, dur time.Duration, cl cluster) {
-	if cl.cpuProfile != "" {
+	if cl.cpuProfile != "" || cl.memProfile != "" {
 		os.Setenv("PARLEY_BENCH_PPROF", "1") // the nodes inherit it
 	}
 	addrs, procs, stopNodes := startNodes(cl)
@@ -193,6 +199,9 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 		senders[i] = benchclient.Dial(addrs[i%len(addrs)], appID, key, fmt.Sprintf("snd%05d", i), nil)
 	}
 
+	// The text is the send time in nanoseconds (19 digits, read back by the
+	// receiver) and then spaces up to -text bytes.
+	padding := strings.Repeat(" ", max(cl.textBytes-19, 0))
 	var sent atomic.Int64
 	var wg sync.WaitGroup
 	loadBefore := benchnode.LoadAverage()
@@ -221,8 +230,8 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 					<-s.Acks
 					inFlight--
 				}
-				b := fmt.Appendf(nil, `{"v":1,"id":"%d","op":"msg.send","data":{"to":%q,"random":%d,"body":{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"%d"}}]}}}`,
-					n, to, n, time.Now().UnixNano())
+				b := fmt.Appendf(nil, `{"v":1,"id":"%d","op":"msg.send","data":{"to":%q,"random":%d,"body":{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"%d%s"}}]}}}`,
+					n, to, n, time.Now().UnixNano(), padding)
 				s.Write(b)
 				inFlight++
 				sent.Add(1)
@@ -251,6 +260,9 @@ func runMain(pairs, window int, dur time.Duration, cl cluster) {
 	}
 	deliverTime := time.Since(start)
 	after := stats(procs)
+	if cl.memProfile != "" {
+		fetchProfile(cl.memProfile, fmt.Sprintf("http://%s/debug/pprof/allocs", addrs[0]))
+	}
 	genCPU := selfCPUSeconds() - genCPUBefore
 	var all []time.Duration
 	bad := 0
@@ -320,6 +332,26 @@ func profileNode(path, addr string, dur time.Duration) (wait func()) {
 		}
 	}()
 	return func() { <-done }
+}
+
+// fetchProfile saves the profile at url to path (a failure is reported, not
+// fatal: the run's figures still print).
+func fetchProfile(path, url string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+	}
 }
 
 // selfCPUSeconds is this process's user and system CPU time so far.

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
@@ -17,7 +20,8 @@ import (
 // The single writer's cost per one-to-one message: 400 appends in flight
 // (the messaging benchmark's shape) over 10, 100 (the benchmark's) or 1,000
 // conversations, each through Write as the message service does it. ns/op
-// is wall time per message with the writer busy; write-syscalls/op and
+// is wall time per message with the writer busy, p99-ms and max-ms the
+// latency of one append (queue and commit); write-syscalls/op and
 // write-KB/op are the process's write system calls and bytes per message
 // (/proc/self/io: the WAL's frames, two calls each, and the checkpoints'
 // page copies). Each commit writes every B-tree page it dirtied, and a
@@ -44,10 +48,19 @@ func benchAppend(b *testing.B, convs int64) {
 	var n atomic.Int64
 	body := []byte(`[{"MsgType":"TIMTextElem","MsgContent":{"Text":"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"}}]`)
 	callsBefore, bytesBefore := processWrites(b)
+	var latMu sync.Mutex
+	lat := make([]time.Duration, 0, b.N)
 	b.SetParallelism(200) // 400 appends in flight on 2 Ps
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
+		mine := make([]time.Duration, 0, 1024)
+		defer func() {
+			latMu.Lock()
+			lat = append(lat, mine...)
+			latMu.Unlock()
+		}()
 		for pb.Next() {
+			began := time.Now()
 			k := n.Add(1)
 			c := k % convs
 			m := store.Message{App: 1400000001, ConvKey: fmt.Sprintf("c2c:u%03d|v%03d", c, c), Sender: fmt.Sprintf("u%03d", c),
@@ -61,12 +74,18 @@ func benchAppend(b *testing.B, convs int64) {
 				b.Error(err)
 				return
 			}
+			mine = append(mine, time.Since(began))
 		}
 	})
 	b.StopTimer()
 	calls, bytes := processWrites(b)
 	b.ReportMetric(float64(calls-callsBefore)/float64(b.N), "write-syscalls/op")
 	b.ReportMetric(float64(bytes-bytesBefore)/1024/float64(b.N), "write-KB/op")
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	}
 }
 
 // processWrites reads the process's write system calls and bytes so far

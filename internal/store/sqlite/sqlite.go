@@ -42,16 +42,17 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		if readOnly {
 			q.Add("_pragma", "query_only(1)")
 		} else {
-			// The writer's page cache: 16 MiB instead of SQLite's 2. A
+			// The writer's page cache: 8 MiB instead of SQLite's 2. A
 			// commit of messages over many conversations touches a leaf of
 			// each conversation's key range in the message table and in its
 			// client-key index; with 2 MiB those pages were read back from
 			// the file for nearly every message, and a cache that filled
 			// inside a transaction spilled dirty pages to the WAL early
 			// (BenchmarkAppendOneToOne: 10 % less CPU per message, a sixth
-			// fewer write calls; 64 MiB measured no better). Readers keep
-			// the default: they share the OS page cache.
-			q.Add("_pragma", "cache_size(-16384)")
+			// fewer write calls; 16 and 64 MiB measured no better, and 16
+			// MiB cost the node 15 MB more RSS under bench/messaging).
+			// Readers keep the default: they share the OS page cache.
+			q.Add("_pragma", "cache_size(-8192)")
 			// Checkpoint when the WAL holds 10,000 pages (about 40 MiB)
 			// instead of SQLite's 1,000. A checkpoint copies each page the
 			// WAL holds once and syncs the database file, on the writer's
