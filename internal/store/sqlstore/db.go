@@ -83,6 +83,7 @@ type DB struct {
 	stmts  map[stmtKey]*sql.Stmt
 
 	committer  *committer
+	lastSeqs   lastSeqHints    // on with GroupCommit: one writer per file
 	sendChecks *SendCheckCache // nil: SendCheck always reads
 	onClose    func()
 	// observe, when set, is told of every write transaction (ObserveWrites).
@@ -137,6 +138,7 @@ func New(opts Options) *DB {
 			max = 256
 		}
 		db.committer = startCommitter(db, max)
+		db.lastSeqs.on = true
 	}
 	return db
 }

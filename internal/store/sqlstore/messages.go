@@ -61,12 +61,34 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 	}
 	app := int64(m.App)
 	lastTime := m.SentAt
+	excluded := boolInt(m.Flags&store.MessageExcludedFromLast != 0)
 	// An imported message may carry a time older than the conversation's
 	// last one: the last time never moves back.
-	err := t.queryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1,
-		last_time = CASE WHEN ? = 1 OR last_time > ? THEN last_time ELSE ? END
-		WHERE app_id = ? AND conv_key = ? RETURNING last_seq`,
-		boolInt(m.Flags&store.MessageExcludedFromLast != 0), lastTime, lastTime, app, m.ConvKey).Scan(&m.Seq)
+	var err error
+	hinted := false
+	if last, ok := t.db.lastSeqs.get(m.App, m.ConvKey); ok {
+		// The hint is only a guess at the row's last_seq: the UPDATE moves
+		// the row on only if the guess is right, and otherwise the
+		// RETURNING form below reads it. A statement without a result set
+		// costs the single writer less than one with.
+		var n int64
+		n, err = t.execAffected(ctx, `UPDATE conversations SET last_seq = ?,
+			last_time = CASE WHEN ? = 1 OR last_time > ? THEN last_time ELSE ? END
+			WHERE app_id = ? AND conv_key = ? AND last_seq = ?`,
+			int64(last+1), excluded, lastTime, lastTime, app, m.ConvKey, int64(last))
+		if err != nil {
+			return m, false, err
+		}
+		if hinted = n == 1; hinted {
+			m.Seq = last + 1
+		}
+	}
+	if !hinted {
+		err = t.queryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1,
+			last_time = CASE WHEN ? = 1 OR last_time > ? THEN last_time ELSE ? END
+			WHERE app_id = ? AND conv_key = ? RETURNING last_seq`,
+			excluded, lastTime, lastTime, app, m.ConvKey).Scan(&m.Seq)
+	}
 	created := false
 	if errors.Is(err, sql.ErrNoRows) {
 		m.Seq = 1
@@ -93,6 +115,7 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 		return m, false, err
 	}
 	if n == 1 {
+		t.db.lastSeqs.set(m.App, m.ConvKey, m.Seq)
 		if created {
 			// Two new views: a version each, so a sync reports them. A later
 			// message changes no version (as in a group): bumping both users'
@@ -109,6 +132,7 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1 WHERE app_id = ? AND conv_key = ?`, app, m.ConvKey); err != nil {
 		return m, false, err
 	}
+	t.db.lastSeqs.set(m.App, m.ConvKey, m.Seq-1)
 	prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
 	return prev, err == nil, err

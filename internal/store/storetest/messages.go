@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -186,4 +187,94 @@ func testMessagesAfterAccountDeletion(t *testing.T, s store.Store) {
 		return c, err
 	})
 	eq(t, "bob keeps his history", bobs.ClearedSeq, uint64(0))
+}
+
+// Seqs stay gapless and unique when appends are undone: by their own
+// transaction failing after the append, by other requests of a group commit
+// failing beside them (each then rolls back alone and the rest run again),
+// and by a retry giving its seq back. An engine that remembers the last seq
+// it gave (SQLite's writer) must not trust what a rollback undid.
+func testMessageSeqsAfterRollbacks(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	undone := errors.New("undone after the append")
+	appendOne := func(key string, fail bool) (uint64, error) {
+		var seq uint64
+		err := s.Write(ctx, func(tx store.Tx) error {
+			m, _, err := tx.AppendMessage(ctx, msg("alice", "bob", key, 0))
+			if err != nil {
+				return err
+			}
+			seq = m.Seq
+			if fail {
+				return undone
+			}
+			return nil
+		})
+		return seq, err
+	}
+	if seq, err := appendOne("r1", false); err != nil || seq != 1 {
+		t.Fatalf("first append: seq %d, %v", seq, err)
+	}
+	if _, err := appendOne("r2", true); !errors.Is(err, undone) {
+		t.Fatalf("failing append: %v, want its own error", err)
+	}
+	if seq, err := appendOne("r3", false); err != nil || seq != 2 {
+		t.Errorf("append after a rolled-back one: seq %d, %v; want 2", seq, err)
+	}
+	// Requests that reach the store together, half of them failing after
+	// their append.
+	const n = 24
+	seqs := make([]uint64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seqs[i], errs[i] = appendOne(fmt.Sprintf("c%d", i), i%2 == 1)
+		}()
+	}
+	wg.Wait()
+	seen := map[uint64]bool{}
+	for i := range n {
+		if i%2 == 1 {
+			if !errors.Is(errs[i], undone) {
+				t.Errorf("request %d: %v, want its own error", i, errs[i])
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		if seqs[i] < 3 || seqs[i] > 2+n/2 || seen[seqs[i]] {
+			t.Errorf("request %d got seq %d: want unique, in 3..%d", i, seqs[i], 2+n/2)
+		}
+		seen[seqs[i]] = true
+	}
+	// A retry answers its first attempt and takes nothing; the next append
+	// follows on.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		m, dup, err := tx.AppendMessage(ctx, msg("alice", "bob", "r3", 0))
+		if err == nil && (!dup || m.Seq != 2) {
+			err = fmt.Errorf("retry of r3: dup %v seq %d, want the first attempt (seq 2)", dup, m.Seq)
+		}
+		return err
+	})
+	next := uint64(3 + n/2)
+	if seq, err := appendOne("r4", false); err != nil || seq != next {
+		t.Errorf("append after the retry: seq %d, %v; want %d", seq, err, next)
+	}
+	stored := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Message, error) {
+		return tx.MessagesInRange(ctx, app1, "c2c:alice:bob", 1, 1000, 1000)
+	})
+	for i, m := range stored {
+		if m.Seq != uint64(i+1) {
+			t.Fatalf("stored seqs are not 1..%d without gaps: %v", len(stored), seqsOf(stored))
+		}
+	}
+	eq(t, "messages stored", len(stored), int(next))
+	eq(t, "conversation's last seq", get(t, s, func(ctx context.Context, tx store.Tx) (uint64, error) {
+		c, _, err := tx.Conversation(ctx, app1, "alice", "c2c:alice:bob")
+		return c.LastSeq, err
+	}), next)
 }

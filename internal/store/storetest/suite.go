@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FriendLists/Delete", testFriendListDelete},
 		{"Messages/AppendAndRead", testMessages},
 		{"Messages/ConcurrentSeqs", testMessageSeqsConcurrent},
+		{"Messages/SeqsAfterRollbacks", testMessageSeqsAfterRollbacks},
 		{"Messages/AfterAccountDeletion", testMessagesAfterAccountDeletion},
 		{"Messages/Query", testQueryMessages},
 		{"Messages/PerUserViews", testMessageViews},
