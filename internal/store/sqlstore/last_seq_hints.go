@@ -26,9 +26,10 @@ type lastSeqKey struct {
 	conv string
 }
 
-// maxLastSeqHints bounds the map: past it, the hints are dropped and grow
-// again from the conversations in use (each costs one RETURNING read).
-const maxLastSeqHints = 100_000
+// maxLastSeqHints bounds the map (about 100 bytes an entry: under 2 MB):
+// past it, the hints are dropped and grow again from the conversations in
+// use, each at the cost of one RETURNING read.
+const maxLastSeqHints = 16_384
 
 func (h *lastSeqHints) get(app store.AppID, conv string) (uint64, bool) {
 	if !h.on {
