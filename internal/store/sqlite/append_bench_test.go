@@ -25,10 +25,10 @@ import (
 // write-KB/op are the process's write system calls and bytes per message
 // (/proc/self/io: the WAL's frames, two calls each, and the checkpoints'
 // page copies). Each commit writes every B-tree page it dirtied, and a
-// message dirties a page of each of the message table and its two
-// conversation-ordered indexes unless another message of the same
-// conversation shares the batch: the writes per message grow with the
-// conversations a batch spans. An in-process figure for comparing two builds
+// message dirties a page of each of the message table and its client-key
+// index (both ordered by conversation) unless another message of the same
+// conversation shares the commit: the writes per message grow with the
+// conversations a commit spans. An in-process figure for comparing two builds
 // and layouts, not a rate to quote (bench/messaging is).
 //
 // go test -run '^$' -bench AppendOneToOne -benchtime 20000x ./internal/store/sqlite/

@@ -11,10 +11,10 @@ import (
 // a plain UPDATE (last_seq = hint + 1 WHERE last_seq = hint) instead of an
 // UPDATE ... RETURNING, whose result set costs the single writer a read
 // path per message. A hint is never trusted: a stale one (a transaction that
-// rolled back, a savepoint undone, an entry from before a restart) makes the
-// guarded UPDATE touch no row, and the append falls back to reading the row.
-// Only engines with one writer per database file keep hints (SQLite); the
-// zero value is off.
+// rolled back, a savepoint undone) makes the guarded UPDATE touch no row,
+// and the append falls back to reading the row. Only engines whose file has
+// one writer keep hints (SQLite, through its group committer); the zero
+// value is off.
 type lastSeqHints struct {
 	on bool
 	mu sync.Mutex
