@@ -315,21 +315,7 @@ func profileNode(path, addr string, dur time.Duration) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "cpuprofile:", err)
-			return
-		}
-		defer resp.Body.Close()
-		f, err := os.Create(path)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "cpuprofile:", err)
-			return
-		}
-		defer f.Close()
-		if _, err := io.Copy(f, resp.Body); err != nil {
-			fmt.Fprintln(os.Stderr, "cpuprofile:", err)
-		}
+		fetchProfile(path, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
 	}()
 	return func() { <-done }
 }
