@@ -216,8 +216,14 @@ func (s *natsSub) Unsubscribe() error {
 		// Move the drop count to retired while the subscription is still
 		// readable (it is not after), under b.mu so that Dropped sees it
 		// in one place or the other and never goes down. Drops in the
-		// moment between this and the unsubscribe are not counted.
+		// moment between this and the unsubscribe are not counted. A
+		// subscription no longer in b.subs was taken by Close, whose drain
+		// ends it and which counted its drops.
 		b.mu.Lock()
+		if _, live := b.subs[s]; !live {
+			b.mu.Unlock()
+			return
+		}
 		if d, err := s.sub.Dropped(); err == nil && d > 0 {
 			b.retired += uint64(d)
 		}
@@ -261,10 +267,12 @@ func (b *NATS) Close() error {
 	b.closed = true
 	for s := range b.subs {
 		// Count drops now: they are unreadable once the drain ends them.
+		// The subscriptions leave b.subs, which makes a later Unsubscribe
+		// of any of them a no-op; Close must not enter their once here,
+		// under b.mu: an Unsubscribe inside it waits for b.mu.
 		if d, err := s.sub.Dropped(); err == nil && d > 0 {
 			b.retired += uint64(d)
 		}
-		s.once.Do(func() {})
 	}
 	clear(b.subs)
 	b.mu.Unlock()

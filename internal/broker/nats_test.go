@@ -195,3 +195,53 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Close and Unsubscribe may run at once (a node shutting down while its
+// connections end): neither may wait for the other forever. Close held the
+// broker's lock while it marked each subscription ended, and an Unsubscribe
+// already marking its own waited for that lock: each held what the other
+// needed.
+func TestNATSCloseWhileUnsubscribing(t *testing.T) {
+	s := brokertest.StartNATS(t, 0)
+	for round := range 40 {
+		// Not connect's: its cleanup would Close again, and wait as long.
+		b, err := broker.ConnectNATS(broker.NATSOptions{URL: s.ClientURL(), Name: fmt.Sprintf("closing-%d", round),
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs := make([]broker.Subscription, 300)
+		for i := range subs {
+			sub, err := b.Subscribe(fmt.Sprintf("parley.test.%d.%d", round, i), func([]byte) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			subs[i] = sub
+		}
+		done := make(chan struct{})
+		for _, sub := range subs {
+			go func() {
+				_ = sub.Unsubscribe()
+				done <- struct{}{}
+			}()
+		}
+		go func() {
+			_ = b.Close()
+			done <- struct{}{}
+		}()
+		deadline := time.After(10 * time.Second)
+		for range len(subs) + 1 {
+			select {
+			case <-done:
+			case <-deadline:
+				t.Fatalf("round %d: Close and Unsubscribe still waiting on each other after 10s", round)
+			}
+		}
+		// Ended either way: a second Unsubscribe is a no-op.
+		for _, sub := range subs {
+			if err := sub.Unsubscribe(); err != nil {
+				t.Errorf("round %d: Unsubscribe after Close: %v", round, err)
+			}
+		}
+	}
+}
