@@ -9,10 +9,6 @@ import (
 	"github.com/parleyim/parley/internal/server"
 )
 
-// New group messages reach a member in seq order whatever order their
-// publishes arrive in (two commits racing to publish, two nodes over
-// NATS); a message whose predecessor never comes waits a bounded time,
-// then goes out; events that are not new messages are never held.
 // memberOfG1 is a node with bob online, a member of g1, and a function
 // that publishes seq to g1 on it: as a new message (taking seq) when msg
 // is set, as another group event otherwise.
@@ -35,6 +31,10 @@ func memberOfG1(t *testing.T) (bob *client, publish func(seq uint64, msg bool)) 
 	}
 }
 
+// New group messages reach a member in seq order whatever order their
+// publishes arrive in (two commits racing to publish, two nodes over
+// NATS); a message whose predecessor never comes waits a bounded time,
+// then goes out; events that are not new messages are never held.
 func TestGroupMessagesReachMembersInSeqOrder(t *testing.T) {
 	bob, publish := memberOfG1(t)
 	publish(10, true) // the first message this node hears of g1: waits briefly

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/broker/brokertest"
 	"github.com/parleyim/parley/internal/gateway"
 	"github.com/parleyim/parley/internal/resttest"
@@ -254,8 +253,7 @@ func TestLoginAnswerMeansSubscribedOnEveryNode(t *testing.T) {
 func natsNodes(t *testing.T, dir *memberDirectory) (sender, receiver *resttest.Server) {
 	t.Helper()
 	ns := brokertest.StartNATS(t, 0)
-	connect := func(name string) broker.Broker { return brokertest.ConnectNATS(t, ns, name) }
-	sender = resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("sender")})
-	receiver = resttest.StartNode(t, server.Options{Groups: dir, Broker: connect("receiver")})
+	sender = resttest.StartNode(t, server.Options{Groups: dir, Broker: brokertest.ConnectNATS(t, ns, "sender")})
+	receiver = resttest.StartNode(t, server.Options{Groups: dir, Broker: brokertest.ConnectNATS(t, ns, "receiver")})
 	return sender, receiver
 }

@@ -55,11 +55,10 @@ func groupNode(t *testing.T, dsn string, b broker.Broker, groups gateway.GroupDi
 func TestGroupEventCrossesNodes(t *testing.T) {
 	dsn := storetest.FreshPostgres(t)
 	ns := brokertest.StartNATS(t, 0)
-	connect := func(name string) broker.Broker { return brokertest.ConnectNATS(t, ns, name) }
 	groups := staticGroups{"gm1": {"room"}, "gm2": {"room"}, "gm3": {"room"}, "gm4": {"room"}}
-	nodeA, a := groupNode(t, dsn, connect("a"), groups)
-	_, b := groupNode(t, dsn, connect("b"), groups)
-	_, c := groupNode(t, dsn, connect("c"), groups)
+	nodeA, a := groupNode(t, dsn, brokertest.ConnectNATS(t, ns, "a"), groups)
+	_, b := groupNode(t, dsn, brokertest.ConnectNATS(t, ns, "b"), groups)
+	_, c := groupNode(t, dsn, brokertest.ConnectNATS(t, ns, "c"), groups)
 
 	_, onA := wsUser(t, a, "gm1")
 	_, origin := wsUser(t, a, "gm2")

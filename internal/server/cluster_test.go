@@ -127,8 +127,7 @@ var clusterBrokers = []struct {
 	}},
 	{"nats", func(t *testing.T) (broker.Broker, broker.Broker) {
 		ns := brokertest.StartNATS(t, 0)
-		connect := func(name string) broker.Broker { return brokertest.ConnectNATS(t, ns, name) }
-		return connect("a"), connect("b")
+		return brokertest.ConnectNATS(t, ns, "a"), brokertest.ConnectNATS(t, ns, "b")
 	}},
 }
 

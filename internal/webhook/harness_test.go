@@ -112,7 +112,6 @@ func (r *receiver) setHang(cmd string, on bool) {
 	r.mu.Unlock()
 }
 
-// of returns the callbacks of command received so far.
 // all is every callback received so far (a copy: more may arrive).
 func (r *receiver) all() []callback {
 	r.mu.Lock()
@@ -120,6 +119,7 @@ func (r *receiver) all() []callback {
 	return slices.Clone(r.got)
 }
 
+// of returns the callbacks of command received so far.
 func (r *receiver) of(cmd string) []callback {
 	r.mu.Lock()
 	defer r.mu.Unlock()

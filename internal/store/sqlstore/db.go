@@ -137,8 +137,8 @@ func New(opts Options) *DB {
 		if max <= 0 {
 			max = 256
 		}
-		db.committer = startCommitter(db, max)
 		db.lastSeqs.on = true
+		db.committer = startCommitter(db, max)
 	}
 	return db
 }
