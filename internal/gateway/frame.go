@@ -12,6 +12,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/parleyim/parley/internal/errcode"
+	"github.com/parleyim/parley/internal/jsonscan"
 )
 
 // ProtocolVersion is the "v" of every frame (docs/protocol.md).
@@ -63,10 +64,14 @@ type push struct {
 // *errcode.Error with code 6017; when the id could be read it is returned so
 // the error answer can echo it.
 func DecodeRequest(b []byte) (Request, error) {
-	var r Request
-	// json.Unmarshal already refuses anything after the top-level value.
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, errcode.Newf(CodeInvalidRequest, "invalid frame: %v", err)
+	r, ok := decodeRequestFast(b)
+	if !ok {
+		// json.Unmarshal already refuses anything after the top-level
+		// value. What it read before an error (the id) stays in r.
+		r = Request{}
+		if err := json.Unmarshal(b, &r); err != nil {
+			return r, errcode.Newf(CodeInvalidRequest, "invalid frame: %v", err)
+		}
 	}
 	switch {
 	case r.V != ProtocolVersion:
@@ -171,4 +176,50 @@ func newRequestID() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// decodeRequestFast is DecodeRequest's reading of the common frame, a
+// plain object of v, id, op and an object data, without reflection; ok is
+// false for anything else, which encoding/json then reads (jsonscan's
+// contract: the same answer either way).
+func decodeRequestFast(b []byte) (r Request, ok bool) {
+	var seen [4]bool
+	rd := jsonscan.New(b)
+	ok = rd.Object(func(key []byte) bool {
+		i, how := jsonscan.Match(key, "v", "id", "op", "data")
+		switch how {
+		case jsonscan.Other:
+			_, ok := rd.Skip()
+			return ok
+		case jsonscan.Unsure:
+			return false
+		}
+		if seen[i] {
+			return false
+		}
+		seen[i] = true
+		switch i {
+		case 0:
+			v, ok := rd.Uint(1 << 31)
+			r.V = int(v)
+			return ok
+		case 1:
+			var ok bool
+			r.ID, ok = rd.String()
+			return ok
+		case 2:
+			var ok bool
+			r.Op, ok = rd.String()
+			return ok
+		default:
+			if rd.Peek() != '{' {
+				return false
+			}
+			data, ok := rd.Skip()
+			// encoding/json copies a RawMessage out of its input.
+			r.Data = append(json.RawMessage(nil), data...)
+			return ok
+		}
+	})
+	return r, ok && rd.End()
 }

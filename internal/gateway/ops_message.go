@@ -9,6 +9,7 @@ import (
 	"github.com/parleyim/parley/internal/convid"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/jsonscan"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 )
@@ -64,19 +65,69 @@ func (g *Gateway) messageOps() {
 	g.ops["user.getC2CReceiveOpt"] = g.userGetC2CReceiveOpt
 }
 
+// sendData is msg.send's parameters.
+type sendData struct {
+	To                string          `json:"to"`
+	Random            uint32          `json:"random"`
+	ClientMsgID       string          `json:"clientMsgID"`
+	Body              message.Content `json:"body"`
+	OnlineUserOnly    bool            `json:"onlineUserOnly"`
+	ExcludeFromUnread bool            `json:"excludedFromUnreadCount"`
+	ExcludeFromLast   bool            `json:"excludedFromLastMessage"`
+	NeedReadReceipt   bool            `json:"needReadReceipt"`
+}
+
+var sendDataFields = []string{"to", "random", "clientMsgID", "body", "onlineUserOnly",
+	"excludedFromUnreadCount", "excludedFromLastMessage", "needReadReceipt"}
+
+// decodeSendFast reads msg.send's parameters as decode would, without
+// reflection, or answers ok=false (jsonscan's contract).
+func decodeSendFast(data []byte) (d sendData, ok bool) {
+	var seen [8]bool
+	rd := jsonscan.New(data)
+	ok = rd.Object(func(key []byte) bool {
+		i, how := jsonscan.Match(key, sendDataFields...)
+		switch {
+		case how == jsonscan.Other:
+			_, ok := rd.Skip()
+			return ok
+		case how == jsonscan.Unsure || seen[i]:
+			return false
+		}
+		seen[i] = true
+		var ok bool
+		switch i {
+		case 0:
+			d.To, ok = rd.String()
+		case 1:
+			var v uint64
+			v, ok = rd.Uint(1<<32 - 1)
+			d.Random = uint32(v)
+		case 2:
+			d.ClientMsgID, ok = rd.String()
+		case 3:
+			d.Body, ok = message.ScanContent(rd)
+		case 4:
+			d.OnlineUserOnly, ok = rd.Bool()
+		case 5:
+			d.ExcludeFromUnread, ok = rd.Bool()
+		case 6:
+			d.ExcludeFromLast, ok = rd.Bool()
+		default:
+			d.NeedReadReceipt, ok = rd.Bool()
+		}
+		return ok
+	})
+	return d, ok && rd.End()
+}
+
 func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
-	var d struct {
-		To                string          `json:"to"`
-		Random            uint32          `json:"random"`
-		ClientMsgID       string          `json:"clientMsgID"`
-		Body              message.Content `json:"body"`
-		OnlineUserOnly    bool            `json:"onlineUserOnly"`
-		ExcludeFromUnread bool            `json:"excludedFromUnreadCount"`
-		ExcludeFromLast   bool            `json:"excludedFromLastMessage"`
-		NeedReadReceipt   bool            `json:"needReadReceipt"`
-	}
-	if err := decode(data, &d); err != nil {
-		return nil, err
+	d, ok := decodeSendFast(data)
+	if !ok {
+		d = sendData{}
+		if err := decode(data, &d); err != nil {
+			return nil, err
+		}
 	}
 	if len(d.ClientMsgID) > 64 {
 		return nil, errcode.New(CodeInvalidRequest, "clientMsgID: at most 64 bytes")

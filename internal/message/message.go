@@ -91,15 +91,22 @@ func (c Content) Validate() ([]byte, error) {
 			return nil, errcode.Newf(CodeBadFormat, "Err_Msg_MsgContent_Invalid: element %d", i)
 		}
 		if e.MsgType == "TIMTextElem" {
-			var t struct{ Text *string }
-			if json.Unmarshal(e.MsgContent, &t) != nil || t.Text == nil {
+			has, known := hasStringText(e.MsgContent)
+			if !known {
+				var t struct{ Text *string }
+				has = json.Unmarshal(e.MsgContent, &t) == nil && t.Text != nil
+			}
+			if !has {
 				return nil, errcode.Newf(CodeBadFormat, "Err_Msg_Text_Invalid: element %d needs a string Text", i)
 			}
 		}
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
+	b, ok := c.encodeFast()
+	if !ok {
+		var err error
+		if b, err = json.Marshal(c); err != nil {
+			return nil, err
+		}
 	}
 	if len(b) > MaxContentBytes {
 		return nil, errcode.Newf(CodeTooLong, "Err_Msg_Too_Long: %d bytes, at most %d", len(b), MaxContentBytes)

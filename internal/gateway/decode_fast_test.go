@@ -1,0 +1,91 @@
+package gateway
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/parleyim/parley/internal/jsonscan/jsonscantest"
+)
+
+// The fast readings of a frame and of msg.send's parameters must mean what
+// encoding/json makes of the same bytes: where the fast path answers, its
+// answer is encoding/json's, and the common shapes do take it.
+
+var requestSeeds = []string{
+	`{"v":1,"id":"7","op":"msg.send","data":{"to":"bob","random":42,"body":{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]}}}`,
+	`{"v":1,"id":"a-1","op":"login","data":{"userID":"u","userSig":"eJw"}}`,
+	`{"op":"ping","id":"x","v":1}`, `{"v":1,"id":"é","op":"x","data":{},"extra":[1,{"a":null}]}`,
+	`{"v":1,"id":"q","op":"msg.send","data":{"to":"b","random":4294967295,"clientMsgID":"c","onlineUserOnly":true,` +
+		`"excludedFromUnreadCount":false,"excludedFromLastMessage":true,"needReadReceipt":true,` +
+		`"body":{"MsgBody":[{"MsgType":"TIMCustomElem","MsgContent":{"Data":"<x>","Desc":"a\"b"}},{"MsgType":"TIMTextElem","MsgContent":{"Text":"\u00e9\n"}}],` +
+		`"CloudCustomData":"ccd","OfflinePushInfo":{"Title":"t","Ext":"e"}}}}`,
+	`{"V":1,"ID":"x","Op":"y"}`, `{"v":1,"id":"x","id":"y","op":"z"}`, `{"v":1,"id":"x","op":"z","data":null}`,
+	`{"v":1.0,"id":"x","op":"z"}`, `{"v":1,"id":"x\u0041","op":"z"}`, ` {"v":1,"id":"x","op":"z"} `,
+}
+
+func TestDecodeRequestFastAgreesWithEncodingJSON(t *testing.T) {
+	fast := 0
+	for _, s := range jsonscantest.Corpus(requestSeeds, 50_000) {
+		got, ok := decodeRequestFast([]byte(s))
+		if !ok {
+			continue
+		}
+		fast++
+		var want Request
+		if err := json.Unmarshal([]byte(s), &want); err != nil {
+			t.Fatalf("fast path read %q, which encoding/json refuses: %v", s, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: fast path read %+v, encoding/json %+v", s, got, want)
+		}
+		if ds, ok := decodeSendFast(got.Data); ok {
+			var wantSend sendData
+			if err := json.Unmarshal(got.Data, &wantSend); err != nil {
+				t.Fatalf("fast path read params %q, which encoding/json refuses: %v", got.Data, err)
+			}
+			if !reflect.DeepEqual(ds, wantSend) {
+				t.Fatalf("%q: fast path read params %+v, encoding/json %+v", got.Data, ds, wantSend)
+			}
+		}
+	}
+	if fast < 1000 {
+		t.Fatalf("only %d of the corpus took the fast path", fast)
+	}
+}
+
+func TestCommonFramesTakeTheFastPath(t *testing.T) {
+	for _, s := range requestSeeds[:5] {
+		r, ok := decodeRequestFast([]byte(s))
+		if !ok {
+			t.Fatalf("%s: not read by the fast path", s)
+		}
+		if r.Op == "msg.send" {
+			if _, ok := decodeSendFast(r.Data); !ok {
+				t.Fatalf("%s: params not read by the fast path", r.Data)
+			}
+		}
+	}
+}
+
+func FuzzDecodeRequestFast(f *testing.F) {
+	for _, s := range requestSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := decodeRequestFast([]byte(s))
+		if !ok {
+			return
+		}
+		var want Request
+		if err := json.Unmarshal([]byte(s), &want); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: fast %+v, encoding/json %+v (%v)", s, got, want, err)
+		}
+		if ds, ok := decodeSendFast(got.Data); ok {
+			var wantSend sendData
+			if err := json.Unmarshal(got.Data, &wantSend); err != nil || !reflect.DeepEqual(ds, wantSend) {
+				t.Fatalf("%q: fast %+v, encoding/json %+v (%v)", got.Data, ds, wantSend, err)
+			}
+		}
+	})
+}
