@@ -254,3 +254,13 @@ func (b *Local) HasSubscribers(subject string) bool {
 	defer b.mu.RUnlock()
 	return len(b.subs[subject]) > 0
 }
+
+// Subscribers is the number of subscriptions subject has now, over every
+// subscriber of this broker (several nodes may share one Local in a
+// process). With one and that one its own, a publisher knows the message
+// reaches only itself.
+func (b *Local) Subscribers(subject string) int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.subs[subject])
+}

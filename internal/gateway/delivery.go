@@ -42,6 +42,35 @@ func (g *Gateway) mayListen(subject string) bool {
 	return true
 }
 
+// subscriberCount is offered by a broker that knows how many subscriptions
+// a subject has over every node it serves (the in-process one).
+type subscriberCount interface{ Subscribers(subject string) int }
+
+// reachesOnlyOrigin reports whether a push for user on subject, coming from
+// the connection origin, would reach nobody: the broker knows the subject's
+// one subscription is this node's (the origin's login holds it), and the
+// origin is the user's only session here, which the push skips. The sender
+// of a message with one device is the common case: its copy of the push is
+// then neither encoded nor published. A login finished before the check is
+// seen (a session is registered before it subscribes); one finishing
+// meanwhile resyncs by seq, as after any missed push.
+func (g *Gateway) reachesOnlyOrigin(app uint64, user, subject string, origin any) bool {
+	c, ok := origin.(*conn)
+	if !ok {
+		return false
+	}
+	sc, ok := g.Broker.(subscriberCount)
+	if !ok || sc.Subscribers(subject) != 1 || g.interest.Refs(subject) == 0 {
+		return false
+	}
+	sessions := g.Presence.Sessions(app, user)
+	if len(sessions) != 1 {
+		return false
+	}
+	own, ok := sessions[0].Endpoint.(*conn)
+	return ok && own == c
+}
+
 // publish sends frame to every session of user on every node, except the
 // connection origin (nil: none) the change came from.
 func (g *Gateway) publish(app uint64, user, subject string, origin any, frame []byte) {

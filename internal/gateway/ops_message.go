@@ -361,7 +361,7 @@ func (g *Gateway) deliverMessage(e event.Event) {
 			continue
 		}
 		subject := broker.UserSubject(e.App, user)
-		if !g.mayListen(subject) {
+		if !g.mayListen(subject) || g.reachesOnlyOrigin(e.App, user, subject, e.Origin) {
 			continue
 		}
 		if frame == nil {
