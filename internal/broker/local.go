@@ -61,6 +61,19 @@ type localSub struct {
 // Publish implements Broker. It copies data once, whatever the number of
 // subscribers, and queues that copy on each.
 func (b *Local) Publish(ctx context.Context, subject string, data []byte) error {
+	return b.publish(ctx, subject, data, true)
+}
+
+// PublishOwned is Publish for a caller that hands data over: the caller
+// must never change data after the call (it may publish the same bytes on
+// another subject), so the subscribers are given data itself and nothing
+// is copied. A network broker copies into its write buffer anyway; only the
+// in-process one offers this.
+func (b *Local) PublishOwned(ctx context.Context, subject string, data []byte) error {
+	return b.publish(ctx, subject, data, false)
+}
+
+func (b *Local) publish(ctx context.Context, subject string, data []byte, copyData bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -76,7 +89,10 @@ func (b *Local) Publish(ctx context.Context, subject string, data []byte) error 
 	if len(subs) == 0 {
 		return nil
 	}
-	msg := append(make([]byte, 0, len(data)), data...)
+	msg := data
+	if copyData {
+		msg = append(make([]byte, 0, len(data)), data...)
+	}
 	for _, s := range subs {
 		s.enqueue(msg)
 	}

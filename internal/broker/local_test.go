@@ -94,3 +94,38 @@ func BenchmarkLocalFanout(b *testing.B) {
 		})
 	}
 }
+
+// Publish copies what it is given, so the caller may reuse it at once;
+// PublishOwned hands the caller's bytes themselves to the subscribers.
+func TestLocalPublishCopiesPublishOwnedDoesNot(t *testing.T) {
+	b := broker.NewLocal(broker.LocalOptions{})
+	defer b.Close()
+	got := make(chan []byte, 2)
+	if _, err := b.Subscribe("s", func(data []byte) { got <- data }); err != nil {
+		t.Fatal(err)
+	}
+	receive := func() []byte {
+		select {
+		case d := <-got:
+			return d
+		case <-time.After(5 * time.Second):
+			t.Fatal("nothing delivered within 5s")
+			return nil
+		}
+	}
+	reused := []byte("first")
+	if err := b.Publish(t.Context(), "s", reused); err != nil {
+		t.Fatal(err)
+	}
+	copy(reused, "XXXXX") // the caller reuses its buffer at once
+	if d := receive(); string(d) != "first" {
+		t.Errorf("Publish delivered %q, want %q: the caller's later change reached the subscriber", d, "first")
+	}
+	owned := []byte("second")
+	if err := b.PublishOwned(t.Context(), "s", owned); err != nil {
+		t.Fatal(err)
+	}
+	if d := receive(); string(d) != "second" || &d[0] != &owned[0] {
+		t.Errorf("PublishOwned delivered %q at a copy, want the caller's own bytes", d)
+	}
+}

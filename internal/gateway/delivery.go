@@ -92,9 +92,23 @@ func (g *Gateway) PublishUser(app uint64, user string, frame []byte) {
 	g.publish(app, user, subject, nil, frame)
 }
 
-// publishBytes publishes an encoded envelope on subject.
+// ownedPublisher is offered by a broker that can take the bytes it is given
+// instead of copying them (the in-process one).
+type ownedPublisher interface {
+	PublishOwned(ctx context.Context, subject string, data []byte) error
+}
+
+// publishBytes publishes an encoded envelope on subject. data is handed
+// over: the caller never changes it afterwards (it may publish the same
+// bytes on another subject), so a broker that can keeps it uncopied.
 func (g *Gateway) publishBytes(subject string, data []byte) {
-	if err := g.Broker.Publish(context.Background(), subject, data); err != nil {
+	var err error
+	if op, ok := g.Broker.(ownedPublisher); ok {
+		err = op.PublishOwned(context.Background(), subject, data)
+	} else {
+		err = g.Broker.Publish(context.Background(), subject, data)
+	}
+	if err != nil {
 		// While the broker is unreachable every push fails: one line a
 		// second says so, the rest are counted in it.
 		failed := g.publishFailures.Add(1)

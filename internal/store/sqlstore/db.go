@@ -273,7 +273,14 @@ type txn struct {
 	// changesSendChecks: this transaction wrote rows SendCheck reads
 	// (relationsChanged).
 	changesSendChecks bool
+	// bound are the pool's prepared statements bound to tx so far: a group
+	// commit runs the same few statements for every request of its batch,
+	// and database/sql makes a new transaction statement on every
+	// StmtContext.
+	bound []boundStmt
 }
+
+type boundStmt struct{ pooled, inTx *sql.Stmt }
 
 var errReadOnly = errors.New("write attempted in a read transaction")
 
@@ -288,7 +295,14 @@ func (t *txn) prepared(ctx context.Context, q string, nargs int) (*sql.Stmt, err
 	if err != nil || t.tx == nil {
 		return s, err
 	}
-	return t.tx.StmtContext(ctx, s), nil
+	for _, b := range t.bound {
+		if b.pooled == s {
+			return b.inTx, nil
+		}
+	}
+	inTx := t.tx.StmtContext(ctx, s)
+	t.bound = append(t.bound, boundStmt{s, inTx})
+	return inTx, nil
 }
 
 func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
