@@ -178,26 +178,15 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+var requestFields = []string{"v", "id", "op", "data"}
+
 // decodeRequestFast is DecodeRequest's reading of the common frame, a
 // plain object of v, id, op and an object data, without reflection; ok is
 // false for anything else, which encoding/json then reads (jsonscan's
 // contract: the same answer either way).
 func decodeRequestFast(b []byte) (r Request, ok bool) {
-	var seen [4]bool
 	rd := jsonscan.New(b)
-	ok = rd.Object(func(key []byte) bool {
-		i, how := jsonscan.Match(key, "v", "id", "op", "data")
-		switch how {
-		case jsonscan.Other:
-			_, ok := rd.Skip()
-			return ok
-		case jsonscan.Unsure:
-			return false
-		}
-		if seen[i] {
-			return false
-		}
-		seen[i] = true
+	ok = rd.Fields(requestFields, func(i int) bool {
 		switch i {
 		case 0:
 			v, ok := rd.Uint(1 << 31)

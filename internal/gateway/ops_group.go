@@ -552,20 +552,14 @@ func (g *Gateway) groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *con
 
 func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error) {
 	var d struct {
-		To                string          `json:"to"`
-		Random            uint32          `json:"random"`
-		ClientMsgID       string          `json:"clientMsgID"`
-		Body              message.Content `json:"body"`
-		OnlineUserOnly    bool            `json:"onlineUserOnly"`
-		ExcludeFromUnread bool            `json:"excludedFromUnreadCount"`
-		ExcludeFromLast   bool            `json:"excludedFromLastMessage"`
+		sendData
 		// The group message features (ops_group_msgext.go): mentions
-		// (AtAllLabel for everyone), a targeted message's receivers, a
-		// read receipt and the priority under the group's rate limit.
-		AtUserList      []string `json:"atUserList"`
-		ReceiverList    []string `json:"receiverList"`
-		NeedReadReceipt bool     `json:"needReadReceipt"`
-		Priority        string   `json:"priority"`
+		// (AtAllLabel for everyone), a targeted message's receivers and
+		// the priority under the group's rate limit (and sendData's read
+		// receipt).
+		AtUserList   []string `json:"atUserList"`
+		ReceiverList []string `json:"receiverList"`
+		Priority     string   `json:"priority"`
 	}
 	if err := decode(data, &d); err != nil {
 		return nil, err
@@ -580,8 +574,8 @@ func (g *Gateway) chatGroupMsgSend(ctx context.Context, c *conn, groupID string,
 	if d.To != "" {
 		return nil, errcode.New(CodeInvalidRequest, "to and groupID: a message goes to a user or to a group, not both")
 	}
-	if len(d.ClientMsgID) > 64 {
-		return nil, errcode.New(CodeInvalidRequest, "clientMsgID: at most 64 bytes")
+	if err := d.check(); err != nil {
+		return nil, err
 	}
 	sent, err := g.Messages.SendGroup(ctx, c.app, message.GroupSendRequest{
 		From: c.session.User, GroupID: groupID, Random: d.Random, ClientMsgID: d.ClientMsgID, Content: d.Body,

@@ -65,7 +65,8 @@ func (g *Gateway) messageOps() {
 	g.ops["user.getC2CReceiveOpt"] = g.userGetC2CReceiveOpt
 }
 
-// sendData is msg.send's parameters.
+// sendData is msg.send's parameters, for a user or (embedded, with the group
+// features) for a group.
 type sendData struct {
 	To                string          `json:"to"`
 	Random            uint32          `json:"random"`
@@ -77,24 +78,23 @@ type sendData struct {
 	NeedReadReceipt   bool            `json:"needReadReceipt"`
 }
 
+// check is what the gateway asks of a send's parameters before the message
+// core: the client message ID's bound.
+func (d *sendData) check() error {
+	if len(d.ClientMsgID) > 64 {
+		return errcode.New(CodeInvalidRequest, "clientMsgID: at most 64 bytes")
+	}
+	return nil
+}
+
 var sendDataFields = []string{"to", "random", "clientMsgID", "body", "onlineUserOnly",
 	"excludedFromUnreadCount", "excludedFromLastMessage", "needReadReceipt"}
 
 // decodeSendFast reads msg.send's parameters as decode would, without
 // reflection, or answers ok=false (jsonscan's contract).
 func decodeSendFast(data []byte) (d sendData, ok bool) {
-	var seen [8]bool
 	rd := jsonscan.New(data)
-	ok = rd.Object(func(key []byte) bool {
-		i, how := jsonscan.Match(key, sendDataFields...)
-		switch {
-		case how == jsonscan.Other:
-			_, ok := rd.Skip()
-			return ok
-		case how == jsonscan.Unsure || seen[i]:
-			return false
-		}
-		seen[i] = true
+	ok = rd.Fields(sendDataFields, func(i int) bool {
 		var ok bool
 		switch i {
 		case 0:
@@ -129,8 +129,8 @@ func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (a
 			return nil, err
 		}
 	}
-	if len(d.ClientMsgID) > 64 {
-		return nil, errcode.New(CodeInvalidRequest, "clientMsgID: at most 64 bytes")
+	if err := d.check(); err != nil {
+		return nil, err
 	}
 	sent, err := g.Messages.SendC2C(ctx, c.app, message.SendRequest{
 		From: c.session.User, To: d.To, Random: d.Random, ClientMsgID: d.ClientMsgID, Content: d.Body,

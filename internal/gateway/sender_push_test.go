@@ -14,11 +14,12 @@ import (
 	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/resttest"
 	"github.com/parleyim/parley/internal/server"
+	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
 )
 
 // countingBroker is the in-process broker counting the publishes of each
-// subject.
+// subject, copied or handed over.
 type countingBroker struct {
 	*broker.Local
 	mu sync.Mutex
@@ -30,6 +31,13 @@ func (b *countingBroker) Publish(ctx context.Context, subject string, data []byt
 	b.n[subject]++
 	b.mu.Unlock()
 	return b.Local.Publish(ctx, subject, data)
+}
+
+func (b *countingBroker) PublishOwned(ctx context.Context, subject string, data []byte) error {
+	b.mu.Lock()
+	b.n[subject]++
+	b.mu.Unlock()
+	return b.Local.PublishOwned(ctx, subject, data)
 }
 
 func (b *countingBroker) published(subject string) int {
@@ -51,17 +59,7 @@ func TestSenderPushOnlyForOtherDevices(t *testing.T) {
 	br := &countingBroker{Local: broker.NewLocal(broker.LocalOptions{}), n: map[string]int{}}
 	a := app.New(resttest.SDKAppID, resttest.Key, resttest.Admin)
 	a.RateLimits = map[string]float64{}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var nodes [2]*resttest.Server
-	for i := range nodes {
-		node, err := server.New(ctx, st, []*app.App{a}, logger, server.Options{Broker: br})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(node.Handler)
-		t.Cleanup(hs.Close)
-		nodes[i] = &resttest.Server{T: t, URL: hs.URL, Node: node, App: a}
-	}
+	nodes := nodesOnBroker(t, st, br, a, 2)
 	aliceSubject := broker.UserSubject(a.SDKAppID, "alice")
 	bobSubject := broker.UserSubject(a.SDKAppID, "bob")
 
@@ -120,4 +118,22 @@ func TestSenderPushOnlyForOtherDevices(t *testing.T) {
 		t.Errorf("alice's second device on this node: push seq %v, want %v", got, seq)
 	}
 	alice.noPush("msg.new")
+}
+
+// nodesOnBroker starts n nodes of app a over one store and one broker, as
+// nodes behind a load balancer are.
+func nodesOnBroker(t *testing.T, st store.Store, br broker.Broker, a *app.App, n int) []*resttest.Server {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	nodes := make([]*resttest.Server, n)
+	for i := range nodes {
+		node, err := server.New(context.Background(), st, []*app.App{a}, logger, server.Options{Broker: br})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(node.Handler)
+		t.Cleanup(hs.Close)
+		nodes[i] = &resttest.Server{T: t, URL: hs.URL, Node: node, App: a}
+	}
+	return nodes
 }

@@ -3,9 +3,6 @@ package gateway_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +11,6 @@ import (
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/broker"
 	"github.com/parleyim/parley/internal/resttest"
-	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/postgres"
 	"github.com/parleyim/parley/internal/store/sqlite"
@@ -228,22 +224,11 @@ func TestUserStatusAcrossNodes(t *testing.T) {
 }
 
 func testUserStatusAcrossNodes(t *testing.T, st store.Store) {
-	ctx := context.Background()
 	br := broker.NewLocal(broker.LocalOptions{})
 	a := app.New(resttest.SDKAppID, resttest.Key, resttest.Admin)
 	a.RateLimits = map[string]float64{}
 	statusOn(a)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var nodes [2]*resttest.Server
-	for i := range nodes {
-		node, err := server.New(ctx, st, []*app.App{a}, logger, server.Options{Broker: br})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(node.Handler)
-		t.Cleanup(hs.Close)
-		nodes[i] = &resttest.Server{T: t, URL: hs.URL, Node: node, App: a}
-	}
+	nodes := nodesOnBroker(t, st, br, a, 2)
 	sub := dial(t, nodes[0])
 	sub.login(nodes[0], "alice", "Web")
 	bob := dial(t, nodes[1])

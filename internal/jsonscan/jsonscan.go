@@ -88,6 +88,31 @@ func (r *Reader) Object(field func(key []byte) bool) bool {
 	}
 }
 
+// Fields reads an object whose keys of interest are names (at most 64):
+// field(i) reads the value of names[i] and reports whether it did, and the
+// values of other keys are skipped (validated). A key encoding/json might
+// take for a name by folding case (Match's Unsure) and a name seen twice
+// are not handled (ok=false): which value encoding/json keeps then is its
+// own rule, left to the caller's fallback.
+func (r *Reader) Fields(names []string, field func(i int) bool) bool {
+	if len(names) > 64 {
+		return false
+	}
+	var seen uint64
+	return r.Object(func(key []byte) bool {
+		i, how := Match(key, names...)
+		switch {
+		case how == Other:
+			_, ok := r.Skip()
+			return ok
+		case how == Unsure || seen&(1<<i) != 0:
+			return false
+		}
+		seen |= 1 << i
+		return field(i)
+	})
+}
+
 // Array reads an array, calling elem for each element (it reads the
 // element and reports whether it did).
 func (r *Reader) Array(elem func() bool) bool {

@@ -95,3 +95,31 @@ func TestReadersTakeOnlyPlainForms(t *testing.T) {
 		}
 	}
 }
+
+// Fields reads the named keys, skips the others, and declines a name seen
+// twice or a key encoding/json would fold onto a name.
+func TestFields(t *testing.T) {
+	names := []string{"to", "random"}
+	read := func(in string) (got map[string]string, ok bool) {
+		got = map[string]string{}
+		rd := jsonscan.New([]byte(in))
+		ok = rd.Fields(names, func(i int) bool {
+			raw, ok := rd.Skip()
+			got[names[i]] = string(raw)
+			return ok
+		})
+		return got, ok && rd.End()
+	}
+	if got, ok := read(`{"x":[1,{"y":2}],"random":7,"to":"bob"}`); !ok || got["to"] != `"bob"` || got["random"] != "7" || len(got) != 2 {
+		t.Errorf("plain object: %v %v", got, ok)
+	}
+	for _, in := range []string{
+		`{"to":"a","to":"b"}`, // encoding/json keeps the last: left to it
+		`{"To":"a"}`,          // encoding/json folds case onto "to"
+		`{"x":[1,}`,           // an invalid skipped value
+	} {
+		if got, ok := read(in); ok {
+			t.Errorf("%s read as %v, want declined", in, got)
+		}
+	}
+}

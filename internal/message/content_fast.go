@@ -15,19 +15,14 @@ import (
 // encoding/json byte for byte, and the caller uses encoding/json
 // (content_fast_test.go holds them to it).
 
+// contentFields are Content's keys; GroupAtInfo is left to encoding/json.
+var contentFields = []string{"MsgBody", "CloudCustomData", "OfflinePushInfo", "GroupAtInfo"}
+
+var elementFields = []string{"MsgType", "MsgContent"}
+
 // ScanContent reads a Content at rd's position as json.Unmarshal would.
 func ScanContent(rd *jsonscan.Reader) (c Content, ok bool) {
-	var seen [3]bool
-	ok = rd.Object(func(key []byte) bool {
-		i, how := jsonscan.Match(key, "MsgBody", "CloudCustomData", "OfflinePushInfo", "GroupAtInfo")
-		switch {
-		case how == jsonscan.Other:
-			_, ok := rd.Skip()
-			return ok
-		case how == jsonscan.Unsure || i == 3 || seen[i]:
-			return false
-		}
-		seen[i] = true
+	ok = rd.Fields(contentFields, func(i int) bool {
 		switch i {
 		case 0:
 			c.MsgBody = []Element{}
@@ -40,6 +35,8 @@ func ScanContent(rd *jsonscan.Reader) (c Content, ok bool) {
 			var ok bool
 			c.CloudCustomData, ok = rd.String()
 			return ok
+		case 3:
+			return false
 		default:
 			if rd.Peek() != '{' {
 				return false
@@ -53,17 +50,7 @@ func ScanContent(rd *jsonscan.Reader) (c Content, ok bool) {
 }
 
 func scanElement(rd *jsonscan.Reader) (e Element, ok bool) {
-	var seen [2]bool
-	ok = rd.Object(func(key []byte) bool {
-		i, how := jsonscan.Match(key, "MsgType", "MsgContent")
-		switch {
-		case how == jsonscan.Other:
-			_, ok := rd.Skip()
-			return ok
-		case how == jsonscan.Unsure || seen[i]:
-			return false
-		}
-		seen[i] = true
+	ok = rd.Fields(elementFields, func(i int) bool {
 		if i == 0 {
 			var ok bool
 			e.MsgType, ok = rd.String()
