@@ -64,3 +64,39 @@ func LoadAverage() string {
 	}
 	return f[0]
 }
+
+// PostgresCPUSeconds is the CPU time of every PostgreSQL process on the
+// machine (a process named postgres: the postmaster, its backends, its
+// background workers), with the time of the children they have reaped, so
+// a backend that exited between two readings still counts. The difference
+// of two readings is the database's CPU over that span, on a machine where
+// no other PostgreSQL cluster is busy.
+func PostgresCPUSeconds() float64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		open, end := strings.IndexByte(string(b), '('), strings.LastIndexByte(string(b), ')')
+		if open < 0 || end < open || string(b[open+1:end]) != "postgres" {
+			continue
+		}
+		// utime, stime, cutime, cstime: the 14th to 17th fields.
+		f := strings.Fields(string(b[end+1:]))
+		if len(f) > 14 {
+			for _, v := range f[11:15] {
+				n, _ := strconv.ParseFloat(v, 64)
+				total += n / 100
+			}
+		}
+	}
+	return total
+}

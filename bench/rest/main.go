@@ -5,7 +5,10 @@
 // friend_check and friend_get. The node runs in a child process (this
 // executable again, with -role server), so the server's CPU per request is
 // read from outside it (/proc), apart from the load generator's; the load
-// generator still shares the machine's cores with the server.
+// generator still shares the machine's cores with the server. Each phase's
+// row also has the CPU of the machine's PostgreSQL processes per request
+// (with -store postgres), the node's peak RSS so far (VmHWM, from outside)
+// and the load average at its end, starred over 1.5.
 //
 //	go run ./bench/rest [-store sqlite|postgres] [-dsn URL] [-users 20000] [-c 64] [-d 10s]
 package main
@@ -83,7 +86,9 @@ func main() {
 		b.mustOK("im_open_login_svc/multiaccount_import", map[string]any{"Accounts": batch})
 	}
 	fmt.Printf("setup: imported %d accounts in %s\n\n", *users, time.Since(t0).Round(time.Millisecond))
-	fmt.Printf("%-14s %10s %10s %10s %10s %10s %8s %12s %6s\n", "api", "requests", "req/s", "p50", "p99", "max", "errors", "srv ms/1000", "load")
+	b.postgres = *storeKind == "postgres"
+	fmt.Printf("%-14s %10s %10s %10s %10s %10s %8s %12s %11s %12s %6s\n", "api", "requests", "req/s", "p50", "p99", "max", "errors",
+		"srv ms/1000", "pg ms/1000", "srv peak MB", "load")
 
 	n := *users
 	var next atomic.Int64
@@ -171,6 +176,7 @@ func uid(i int) string { return fmt.Sprintf("user%06d", i) }
 type bench struct {
 	addr, query string
 	pid         int // the server's, for its CPU time
+	postgres    bool // also report PostgreSQL's own CPU
 	client      *http.Client
 }
 
@@ -197,7 +203,7 @@ func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Ra
 	var wg sync.WaitGroup
 	lat := make([][]time.Duration, conc)
 	var errs atomic.Int64
-	cpu0 := benchnode.Stat(b.pid).CPUSeconds
+	cpu0, pg0 := benchnode.Stat(b.pid).CPUSeconds, benchnode.PostgresCPUSeconds()
 	stop := time.Now().Add(d)
 	start := time.Now()
 	for w := 0; w < conc; w++ {
@@ -226,12 +232,23 @@ func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Ra
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := benchnode.Stat(b.pid).CPUSeconds - cpu0
+	end := benchnode.Stat(b.pid)
+	cpu := end.CPUSeconds - cpu0
+	pgCPU := benchnode.PostgresCPUSeconds() - pg0
 	all := slices.Concat(lat...)
+	pg := "-"
+	if b.postgres {
+		pg = fmt.Sprintf("%.0f", pgCPU*1000*1000/float64(len(all)))
+	}
 	slices.Sort(all)
 	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(float64(len(all))*p))] }
-	load, _, _ := strings.Cut(benchnode.LoadAverage(), " ")
-	fmt.Printf("%-14s %10d %10.0f %10s %10s %10s %8d %12.0f %6s\n", name, len(all), float64(len(all))/elapsed.Seconds(),
+	// A load average over 1.5 is marked: the figure is not a quiet
+	// machine's.
+	load, busy, _ := strings.Cut(benchnode.LoadAverage(), " ")
+	if busy != "" {
+		load += "*"
+	}
+	fmt.Printf("%-14s %10d %10.0f %10s %10s %10s %8d %12.0f %11s %12.1f %6s\n", name, len(all), float64(len(all))/elapsed.Seconds(),
 		pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond), errs.Load(),
-		cpu*1000*1000/float64(len(all)), load)
+		cpu*1000*1000/float64(len(all)), pg, float64(end.PeakRSSKB)/1024, load)
 }
