@@ -175,7 +175,7 @@ func uid(i int) string { return fmt.Sprintf("user%06d", i) }
 
 type bench struct {
 	addr, query string
-	pid         int // the server's, for its CPU time
+	pid         int  // the server's, for its CPU time
 	postgres    bool // also report PostgreSQL's own CPU
 	client      *http.Client
 }
