@@ -59,33 +59,14 @@ func (r *Reader) Peek() byte {
 // value (through the reader's methods) and reports whether it did. A key
 // with an escape is not handled (ok=false).
 func (r *Reader) Object(field func(key []byte) bool) bool {
-	if r.Peek() != '{' {
-		return false
-	}
-	r.i++
-	if r.Peek() == '}' {
-		r.i++
-		return true
-	}
-	for {
+	return r.list('{', '}', func() bool {
 		key, ok := r.plainString()
 		if !ok || r.Peek() != ':' {
 			return false
 		}
 		r.i++
-		if !field(key) {
-			return false
-		}
-		switch r.Peek() {
-		case ',':
-			r.i++
-		case '}':
-			r.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return field(key)
+	})
 }
 
 // Fields reads an object whose keys of interest are names (at most 64):
@@ -116,22 +97,28 @@ func (r *Reader) Fields(names []string, field func(i int) bool) bool {
 // Array reads an array, calling elem for each element (it reads the
 // element and reports whether it did).
 func (r *Reader) Array(elem func() bool) bool {
-	if r.Peek() != '[' {
+	return r.list('[', ']', elem)
+}
+
+// list reads open, items separated by commas (each read by item, which
+// reports whether it did), and close; an empty list is open then close.
+func (r *Reader) list(open, close byte, item func() bool) bool {
+	if r.Peek() != open {
 		return false
 	}
 	r.i++
-	if r.Peek() == ']' {
+	if r.Peek() == close {
 		r.i++
 		return true
 	}
 	for {
-		if !elem() {
+		if !item() {
 			return false
 		}
 		switch r.Peek() {
 		case ',':
 			r.i++
-		case ']':
+		case close:
 			r.i++
 			return true
 		default:
