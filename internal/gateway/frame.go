@@ -201,12 +201,8 @@ func decodeRequestFast(b []byte) (r Request, ok bool) {
 			r.Op, ok = rd.String()
 			return ok
 		default:
-			if rd.Peek() != '{' {
-				return false
-			}
-			data, ok := rd.Skip()
-			// encoding/json copies a RawMessage out of its input.
-			r.Data = append(json.RawMessage(nil), data...)
+			var ok bool
+			r.Data, ok = rd.RawObject()
 			return ok
 		}
 	})

@@ -102,12 +102,13 @@ func (r *Reader) Array(elem func() bool) bool {
 
 // list reads open, items separated by commas (each read by item, which
 // reports whether it did), and close; an empty list is open then close.
+// Whitespace between the tokens counts against Raw's compact form (next).
 func (r *Reader) list(open, close byte, item func() bool) bool {
-	if r.Peek() != open {
+	if r.next() != open {
 		return false
 	}
 	r.i++
-	if r.Peek() == close {
+	if r.next() == close {
 		r.i++
 		return true
 	}
@@ -115,7 +116,7 @@ func (r *Reader) list(open, close byte, item func() bool) bool {
 		if !item() {
 			return false
 		}
-		switch r.Peek() {
+		switch r.next() {
 		case ',':
 			r.i++
 		case close:
@@ -217,6 +218,17 @@ func (r *Reader) Skip() ([]byte, bool) {
 	return r.b[start:r.i], true
 }
 
+// RawObject reads an object value into a copy of its bytes, as
+// encoding/json fills a json.RawMessage field (it copies out of its input);
+// any other value is not handled (ok=false).
+func (r *Reader) RawObject() ([]byte, bool) {
+	if r.Peek() != '{' {
+		return nil, false
+	}
+	raw, ok := r.Skip()
+	return append([]byte(nil), raw...), ok
+}
+
 // Raw is Skip for a value that is to be stored as json.Marshal would write
 // it as a json.RawMessage: compact is false when those bytes would differ
 // (whitespace between tokens, an HTML character to escape).
@@ -232,51 +244,19 @@ func (r *Reader) skip(depth int) bool {
 	}
 	switch c := r.b[r.i]; {
 	case c == '{':
-		r.i++
-		if r.next() == '}' {
-			r.i++
-			return true
-		}
-		for {
+		return r.list('{', '}', func() bool {
 			if r.next() != '"' || !r.skipString() || r.next() != ':' {
 				return false
 			}
 			r.i++
 			r.next()
-			if !r.skip(depth + 1) {
-				return false
-			}
-			switch r.next() {
-			case ',':
-				r.i++
-			case '}':
-				r.i++
-				return true
-			default:
-				return false
-			}
-		}
+			return r.skip(depth + 1)
+		})
 	case c == '[':
-		r.i++
-		if r.next() == ']' {
-			r.i++
-			return true
-		}
-		for {
+		return r.list('[', ']', func() bool {
 			r.next()
-			if !r.skip(depth + 1) {
-				return false
-			}
-			switch r.next() {
-			case ',':
-				r.i++
-			case ']':
-				r.i++
-				return true
-			default:
-				return false
-			}
-		}
+			return r.skip(depth + 1)
+		})
 	case c == '"':
 		return r.skipString()
 	case c == '-' || (c >= '0' && c <= '9'):

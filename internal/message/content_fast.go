@@ -38,11 +38,8 @@ func ScanContent(rd *jsonscan.Reader) (c Content, ok bool) {
 		case 3:
 			return false
 		default:
-			if rd.Peek() != '{' {
-				return false
-			}
-			raw, ok := rd.Skip()
-			c.OfflinePushInfo = append(json.RawMessage(nil), raw...)
+			var ok bool
+			c.OfflinePushInfo, ok = rd.RawObject()
 			return ok
 		}
 	})
