@@ -203,7 +203,7 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-// Without a group committer every Write is its own transaction: the write
+// Writes one after another are each a group commit of one: the write
 // observer sees batches of one, failed writes included.
 func TestWriteObserverSeesEachWrite(t *testing.T) {
 	const app store.AppID = 1400000001
@@ -239,5 +239,161 @@ func TestWriteObserverSeesEachWrite(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.Equal(batches, []int{1, 1, 1, 1}) {
 		t.Fatalf("observed batches %v, want four of 1", batches)
+	}
+}
+
+// Two group commits running at once can deadlock where the same requests,
+// a transaction each, would only have queued: each batch holds the locks
+// of its requests until it commits. The server fails one of them, and the
+// failed request runs again alone: both writes succeed, each once.
+func TestBatchesThatDeadlockBothCommit(t *testing.T) {
+	const app store.AppID = 1400000001
+	ctx := t.Context()
+	db, err := postgres.Open(ctx, freshDatabase(t), 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Write(ctx, func(tx store.Tx) error {
+		for _, u := range []string{"u1", "u2"} {
+			if _, err := tx.CreateAccount(ctx, app, u, 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Each write locks its first user, waits (on its first run only) until
+	// the other has locked its own, then locks the other's and bumps both
+	// friend seqs.
+	aLocked, bLocked := make(chan struct{}), make(chan struct{})
+	var aOnce, bOnce sync.Once
+	runs := make(chan string, 8)
+	crossed := func(name, first, second string, mine, theirs chan struct{}, once *sync.Once) func(store.Tx) error {
+		return func(tx store.Tx) error {
+			runs <- name
+			if err := tx.LockAccounts(ctx, app, first); err != nil {
+				return err
+			}
+			once.Do(func() {
+				close(mine)
+				select {
+				case <-theirs:
+				case <-time.After(10 * time.Second):
+				}
+			})
+			if err := tx.LockAccounts(ctx, app, second); err != nil {
+				return err
+			}
+			for _, u := range []string{first, second} {
+				if _, err := tx.BumpSeq(ctx, app, u, store.SeqFriend); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- db.Write(ctx, crossed("a", "u1", "u2", aLocked, bLocked, &aOnce)) }()
+	<-aLocked // a's batch is under way: b cannot join it
+	go func() { errs <- db.Write(ctx, crossed("b", "u2", "u1", bLocked, aLocked, &bOnce)) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	if n := len(runs); n != 3 {
+		t.Errorf("the two bodies ran %d times, want 3 (one of them again after the deadlock)", n)
+	}
+	if err := db.Read(ctx, func(tx store.Tx) error {
+		for _, u := range []string{"u1", "u2"} {
+			seqs, err := tx.Seqs(ctx, app, u)
+			if err != nil {
+				return err
+			}
+			if seqs.Friend != 2 {
+				t.Errorf("%s's friend seq %d, want 2 (one bump by each write, none lost or doubled)", u, seqs.Friend)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A request whose caller gives up while its batch runs fails alone: its
+// batch's transaction (and connection) goes on for the others, whose writes
+// commit.
+func TestCancelledRequestLeavesItsBatch(t *testing.T) {
+	const app store.AppID = 1400000001
+	ctx := t.Context()
+	// Two connections: one writer, so every request below shares its
+	// batches.
+	db, err := postgres.Open(ctx, freshDatabase(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// The writer is held in a first batch until the others are queued, so
+	// that they go out together in the next one.
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- db.Write(ctx, func(tx store.Tx) error {
+			<-release
+			_, err := tx.CreateAccount(ctx, app, "first", 1)
+			return err
+		})
+	}()
+	gaveUp, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]chan error, 5)
+	for i := range errs {
+		errs[i] = make(chan error, 1)
+		reqCtx := ctx
+		if i == 2 {
+			reqCtx = gaveUp
+		}
+		go func() {
+			errs[i] <- db.Write(reqCtx, func(tx store.Tx) error {
+				if i == 2 {
+					cancel() // mid-batch, before its statement
+				}
+				_, err := tx.CreateAccount(reqCtx, app, fmt.Sprintf("u%d", i), 1)
+				return err
+			})
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for i := range errs {
+		err := <-errs[i]
+		if i == 2 {
+			continue // its statement ran detached: it may have committed
+		}
+		if err != nil {
+			t.Errorf("request %d beside the cancelled one: %v", i, err)
+		}
+	}
+	if err := db.Read(ctx, func(tx store.Tx) error {
+		for i := range errs {
+			if i == 2 {
+				continue
+			}
+			ok, err := tx.ExistingAccounts(ctx, app, []string{fmt.Sprintf("u%d", i)})
+			if err != nil {
+				return err
+			}
+			if !ok[fmt.Sprintf("u%d", i)] {
+				t.Errorf("u%d not stored", i)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

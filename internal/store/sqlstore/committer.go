@@ -8,16 +8,28 @@ import (
 	"github.com/parleyim/parley/internal/store"
 )
 
-// committer is the single writer of a group-commit engine. Requests that
-// arrive while a commit is being synced wait in the queue and go out together
-// in the next transaction; each runs inside its own savepoint so a failing
-// request rolls back alone.
+// committer is the writer of a group-commit engine: one goroutine (SQLite,
+// whose file has one writer) or several sharing one queue (PostgreSQL).
+// Requests that arrive while a commit is under way wait in the queue and go
+// out together in a writer's next transaction; a failing request rolls back
+// alone (see commit).
+//
+// With several writers their batches run at once, each in its own
+// transaction, and may wait on each other's row locks: a batch holds the
+// locks of all its requests until it commits, so two batches can deadlock
+// where the same requests one transaction each would only have queued. The
+// server then fails one of them (after its deadlock_timeout), and the
+// requests whose failure the dialect calls retryable run again, each in a
+// transaction of its own (retryAlone).
 type committer struct {
 	db       *DB
 	queue    chan *writeRequest
 	closing  chan struct{}
 	done     chan struct{}
 	maxBatch int
+	// timeout bounds a batch's statements (zero: no bound); see
+	// Options.BatchTimeout.
+	timeout  time.Duration
 	stopOnce sync.Once
 }
 
@@ -27,15 +39,23 @@ type writeRequest struct {
 	done chan error
 }
 
-func startCommitter(db *DB, maxBatch int) *committer {
+func startCommitter(db *DB, writers, maxBatch int, timeout time.Duration) *committer {
 	c := &committer{
 		db:       db,
 		queue:    make(chan *writeRequest, maxBatch*4),
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),
 		maxBatch: maxBatch,
+		timeout:  timeout,
 	}
-	go c.run()
+	var running sync.WaitGroup
+	for range max(writers, 1) {
+		running.Go(c.run)
+	}
+	go func() {
+		running.Wait()
+		close(c.done)
+	}()
 	return c
 }
 
@@ -54,7 +74,7 @@ func (c *committer) submit(ctx context.Context, fn func(store.Tx) error) error {
 	case err := <-req.done:
 		return err
 	case <-c.done:
-		// The writer has exited (Close). A request it answered before
+		// The writers have exited (Close). A request it answered before
 		// exiting has its result buffered; one that reached the queue after
 		// the writer drained it is never run.
 		select {
@@ -72,7 +92,6 @@ func (c *committer) stop() {
 }
 
 func (c *committer) run() {
-	defer close(c.done)
 	batch := make([]*writeRequest, 0, c.maxBatch)
 	for {
 		select {
@@ -116,20 +135,53 @@ func (c *committer) commit(batch []*writeRequest) {
 	}
 	c.db.observed(len(batch), start)
 	for i, r := range batch {
+		if results[i] != nil && c.db.dialect.Retryable != nil && c.db.dialect.Retryable(results[i]) {
+			results[i] = c.retryAlone(r)
+		}
 		r.done <- results[i]
 	}
+}
+
+// retryAlone runs a request that failed in its batch for a reason the
+// dialect calls retryable (a deadlock between batches, two first inserts
+// racing) in a transaction of its own, as Write does without a committer:
+// what made it fail was the company it kept.
+func (c *committer) retryAlone(r *writeRequest) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	ctx, cancel := c.batchContext()
+	defer cancel()
+	return c.db.writeRetrying(r.ctx, func() (*txn, error) {
+		tx, err := c.db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &txn{db: c.db, pool: c.db.write, tx: tx, batch: ctx}, nil
+	}, r.fn)
+}
+
+// batchContext is the context a batch's transaction and statements run
+// under: no request's own, whose end would interrupt the others' work, but
+// bounded by the committer's timeout.
+func (c *committer) batchContext() (context.Context, context.CancelFunc) {
+	if c.timeout <= 0 {
+		return context.Background(), func() {}
+	}
+	return context.WithTimeout(context.Background(), c.timeout)
 }
 
 // runBatch executes batch in one transaction and reports false when it stopped
 // at a failing request without savepoints, having rolled back.
 func (c *committer) runBatch(batch []*writeRequest, results []error, isolate bool) bool {
-	ctx := context.Background()
+	ctx, cancel := c.batchContext()
+	defer cancel()
 	tx, err := c.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		c.fail(nil, results, err)
 		return true
 	}
-	t := &txn{db: c.db, pool: c.db.write, tx: tx}
+	t := &txn{db: c.db, pool: c.db.write, tx: tx, batch: ctx}
 	defer t.afterCommit()
 	single := len(batch) == 1
 	for i, r := range batch {
@@ -137,6 +189,10 @@ func (c *committer) runBatch(batch []*writeRequest, results []error, isolate boo
 			results[i] = err
 			continue
 		}
+		// What an earlier request's locks told (known) is not this one's
+		// to trust: a request rolled back to its savepoint gave its row
+		// locks back with it.
+		t.known = nil
 		if !isolate || single {
 			if results[i] = callSafely(r.fn, t); results[i] != nil {
 				_ = tx.Rollback()

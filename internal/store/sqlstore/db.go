@@ -66,6 +66,16 @@ type Options struct {
 	// concurrent clients.
 	GroupCommit bool
 	MaxBatch    int
+	// Writers is how many group-commit transactions may run at once, each
+	// on its own connection (0 or 1: one). Only for an engine whose
+	// transactions lock rows (PostgreSQL): SQLite's file has one writer.
+	Writers int
+	// BatchTimeout bounds a group commit's statements, which run without
+	// any request's cancellation (zero: unbounded, for an embedded engine
+	// whose statements cannot wait on anyone). A statement waiting on a
+	// lock another node holds fails the batch at this deadline instead of
+	// holding its writer forever.
+	BatchTimeout time.Duration
 	// SendChecks, when set, caches SendCheck's answers. Only for an engine
 	// whose file no other process writes (see SendCheckCache).
 	SendChecks *SendCheckCache
@@ -137,8 +147,9 @@ func New(opts Options) *DB {
 		if max <= 0 {
 			max = 256
 		}
-		db.lastSeqs.on = true
-		db.committer = startCommitter(db, max)
+		// Hints need the file's one writer (see lastSeqHints).
+		db.lastSeqs.on = opts.Writers <= 1
+		db.committer = startCommitter(db, opts.Writers, max, opts.BatchTimeout)
 	}
 	return db
 }
@@ -150,28 +161,45 @@ func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	start := time.Now()
 	defer db.observed(1, start)
+	return db.writeRetrying(ctx, func() (*txn, error) {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &txn{db: db, pool: db.write, tx: tx}, nil
+	}, fn)
+}
+
+// writeRetrying runs fn in transactions begun by begin until one commits,
+// fails for a reason the dialect does not call retryable, or eight have
+// failed.
+func (db *DB) writeRetrying(ctx context.Context, begin func() (*txn, error), fn func(store.Tx) error) error {
 	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
-		if err = db.writeOnce(ctx, fn); err == nil || db.dialect.Retryable == nil || !db.dialect.Retryable(err) {
+		if i > 0 {
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
+		}
+		if err = db.writeOnce(begin, fn); err == nil || db.dialect.Retryable == nil || !db.dialect.Retryable(err) {
 			return err
 		}
 	}
 	return err
 }
 
-func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+func (db *DB) writeOnce(begin func() (*txn, error), fn func(store.Tx) error) error {
+	t, err := begin()
 	if err != nil {
 		return err
 	}
-	t := &txn{db: db, pool: db.write, tx: tx}
 	defer t.afterCommit()
 	if err := callSafely(fn, t); err != nil {
-		_ = tx.Rollback()
+		_ = t.tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return t.tx.Commit()
 }
 
 // Read implements store.Store.
@@ -265,7 +293,10 @@ type txn struct {
 	pool     *sql.DB
 	tx       *sql.Tx
 	readOnly bool
-	known    *known // what the locks of this write transaction have told (see known)
+	// batch, in a group commit, is the batch's context: statements run
+	// under it with the request's values (see statementContext).
+	batch context.Context
+	known *known // what the locks of this write transaction have told (see known)
 	// deferred is a write held for the next statement, deferredErr the
 	// failure of one sent alone (see deferredWrite).
 	deferred    *deferredWrite
@@ -313,12 +344,33 @@ func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // cacheability is judged per list, not by the total argument count.
 // statementContext is the context a statement runs under (see
 // Dialect.DetachStatements).
+//
+// In a group commit every statement runs under the batch's context (its
+// deadline, if any, and the request's values): a request whose caller gives
+// up mid-batch must not interrupt a transaction the other requests share,
+// which on PostgreSQL would break the connection under it. A request whose
+// context is done is still refused at the batch boundary.
 func (t *txn) statementContext(ctx context.Context) context.Context {
+	if t.batch != nil {
+		if t.batch.Done() == nil && ctx.Done() == nil {
+			return ctx
+		}
+		return batchScoped{Context: t.batch, values: ctx}
+	}
 	if t.db.dialect.DetachStatements && ctx.Done() != nil {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
 }
+
+// batchScoped is a request's context under a batch's: the batch's deadline
+// and cancellation, the request's values (a statement tracer's, a log's).
+type batchScoped struct {
+	context.Context // the batch's
+	values          context.Context
+}
+
+func (c batchScoped) Value(key any) any { return c.values.Value(key) }
 
 func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (rows *sql.Rows, err error) {
 	defer func() { err = statementError(q, err) }()
