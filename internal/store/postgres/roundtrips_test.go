@@ -131,6 +131,64 @@ func TestFriendAddRoundTrips(t *testing.T) {
 	}
 }
 
+// An import's friend rows go to the server in one statement, whatever
+// their number: each is held for the next statement and they ride on the
+// friend seq's bump together.
+func TestFriendImportRoundTrips(t *testing.T) {
+	st, log := openTraced(t)
+	a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
+	peers := []string{"bob", "carol", "dave", "erin", "frank"}
+	createAccounts(t, st, a, append([]string{"alice"}, peers...)...)
+	svc := &relation.Service{Store: relation.StoreOf(st), Events: event.NewBus()}
+	items := make([]relation.ImportItem, len(peers))
+	for i, p := range peers {
+		items[i] = relation.ImportItem{To: p, AddSource: "AddSource_Type_test", Remark: "r" + p}
+	}
+	var res []relation.ItemResult
+	stmts := log.during(t, func() {
+		var err error
+		if res, err = svc.ImportFriends(t.Context(), a, "alice", items); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("import %s: %v", r.Peer, r.Err)
+		}
+	}
+	puts := 0
+	for _, s := range stmts {
+		puts += strings.Count(s, "INSERT INTO friends ")
+		if strings.Contains(s, "INSERT INTO friends ") && !strings.Contains(s, "friend_seq") {
+			t.Errorf("friend rows sent without the seq bump: %s", s)
+		}
+	}
+	if puts != len(peers) {
+		t.Errorf("%d friend rows written, want %d:\n%s", puts, len(peers), strings.Join(stmts, "\n"))
+	}
+	// Eleven whatever the number of items: the rows travel in one statement
+	// with the seq bump (fifteen for five items before they were merged).
+	if len(stmts) > 11 {
+		t.Errorf("friend_import of %d sent %d statements, want at most 11:\n%s", len(peers), len(stmts), strings.Join(stmts, "\n"))
+	}
+	err := st.Read(t.Context(), func(tx store.Tx) error {
+		for _, p := range peers {
+			f, ok, err := tx.Friend(t.Context(), a.SDKAppID, "alice", p)
+			if err != nil || !ok || f.Remark != "r"+p {
+				t.Errorf("alice's friend %s: %+v %v %v", p, f, ok, err)
+			}
+		}
+		seqs, err := tx.Seqs(t.Context(), a.SDKAppID, "alice")
+		if err != nil || seqs.Friend != 1 {
+			t.Errorf("alice's friend seq %d (%v), want 1", seqs.Friend, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The statements of one admin one-to-one send that opens a conversation and
 // is hidden from the sender (the REST bench's sendmsg), and of a second send
 // in it.
@@ -205,6 +263,13 @@ func TestDeferredFriendWriteFailureFailsTheWrite(t *testing.T) {
 			_, err := tx.BumpSeq(t.Context(), a.SDKAppID, "alice", store.SeqFriend)
 			return err
 		}},
+		{"held with the other side's friend row", func(tx store.Tx) error {
+			if err := tx.PutFriend(t.Context(), store.Friend{App: a.SDKAppID, Owner: "bob", Peer: "alice", AddTime: 1}); err != nil {
+				return err
+			}
+			_, err := tx.BumpSeq(t.Context(), a.SDKAppID, "bob", store.SeqFriend)
+			return err
+		}},
 	} {
 		err := st.Write(t.Context(), func(tx store.Tx) error {
 			if err := tx.PutFriend(t.Context(), bad); err != nil {
@@ -217,8 +282,10 @@ func TestDeferredFriendWriteFailureFailsTheWrite(t *testing.T) {
 		}
 	}
 	err := st.Read(t.Context(), func(tx store.Tx) error {
-		if _, ok, err := tx.Friend(t.Context(), a.SDKAppID, "alice", "bob"); err != nil || ok {
-			t.Errorf("a friend was stored by a failed write (%v)", err)
+		for _, p := range [][2]string{{"alice", "bob"}, {"bob", "alice"}} {
+			if _, ok, err := tx.Friend(t.Context(), a.SDKAppID, p[0], p[1]); err != nil || ok {
+				t.Errorf("friend %s→%s was stored by a failed write (%v)", p[0], p[1], err)
+			}
 		}
 		if seqs, err := tx.Seqs(t.Context(), a.SDKAppID, "alice"); err != nil || seqs.Friend != 0 {
 			t.Errorf("friend seq %d after failed writes (%v), want 0", seqs.Friend, err)

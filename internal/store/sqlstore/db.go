@@ -297,9 +297,9 @@ type txn struct {
 	// under it with the request's values (see statementContext).
 	batch context.Context
 	known *known // what the locks of this write transaction have told (see known)
-	// deferred is a write held for the next statement, deferredErr the
-	// failure of one sent alone (see deferredWrite).
-	deferred    *deferredWrite
+	// deferred are the writes held for the next statement, deferredErr
+	// the failure of ones sent alone (see deferredWrite).
+	deferred    []deferredWrite
 	deferredErr error
 	// changesSendChecks: this transaction wrote rows SendCheck reads
 	// (relationsChanged).

@@ -13,72 +13,123 @@ import (
 // statement reads, but the main statement does not see the CTEs' rows, so a
 // statement that names one of the tables the write touches runs after the
 // write on its own instead (send), as does the transaction's end.
+//
+// Several writes may be held together (both sides of a friendship): they
+// then go as sibling CTEs of one statement, which see none of each other's
+// rows either, so only writes of different rows are held together (key).
 type deferredWrite struct {
-	ctx    context.Context // the caller's, for the statement
-	ctes   string          // "name AS (statement), ..." with `?` placeholders
+	ctx context.Context // the caller's, for the statement
+	// ctes returns "name AS (statement), ..." with `?` placeholders, its
+	// names made unique by n among the writes held together.
+	ctes   func(n int) string
 	args   []any
 	tables []string // every table the write touches
+	// key names the rows the write changes. A write whose key is held
+	// already waits for the next statement alone: PostgreSQL refuses to
+	// change one row twice in a statement. Empty: never held with another.
+	key string
 }
 
-// deferWrite holds w until the next statement, sending a write already held
-// first. It returns false, holding nothing, where writes are not deferred
-// (the caller runs its statement itself).
+// maxHeldWrites bounds the writes one statement carries (and its
+// arguments: a friend write has 12).
+const maxHeldWrites = 64
+
+// deferWrite holds w until the next statement, with the writes held
+// already when it changes other rows, else after sending them. It returns
+// false, holding nothing, where writes are not deferred (the caller runs its
+// statement itself).
 func (t *txn) deferWrite(ctx context.Context, w deferredWrite) bool {
 	if !t.db.dialect.RoundTrips || t.readOnly || t.tx == nil {
 		return false
 	}
-	t.sendDeferred()
+	if !t.canHoldWith(w) {
+		t.sendDeferred()
+	}
 	w.ctx = ctx
-	t.deferred = &w
+	t.deferred = append(t.deferred, w)
 	return true
 }
 
+// canHoldWith reports whether w may join the writes held now.
+func (t *txn) canHoldWith(w deferredWrite) bool {
+	if w.key == "" || len(t.deferred) >= maxHeldWrites {
+		return false
+	}
+	for _, held := range t.deferred {
+		if held.key == "" || held.key == w.key {
+			return false
+		}
+	}
+	return true
+}
+
+// takeDeferred empties the held writes and returns their CTEs and
+// arguments, in order.
+func (t *txn) takeDeferred() (context.Context, string, []any) {
+	held := t.deferred
+	t.deferred = t.deferred[:0]
+	var ctes strings.Builder
+	n := 0
+	for i, w := range held {
+		if i > 0 {
+			ctes.WriteString(", ")
+		}
+		ctes.WriteString(w.ctes(i))
+		n += len(w.args)
+	}
+	args := make([]any, 0, n)
+	for _, w := range held {
+		args = append(args, w.args...)
+	}
+	return held[0].ctx, ctes.String(), args
+}
+
 // withDeferred returns the statement to send for q: q itself, or with the
-// held write as CTEs in front (and its arguments first). A held write that
-// cannot go with q is sent first on its own.
+// held writes as CTEs in front (and their arguments first). Held writes
+// that cannot go with q are sent first on their own.
 func (t *txn) withDeferred(q string, args []any) (string, []any) {
-	w := t.deferred
-	if w == nil {
+	if len(t.deferred) == 0 {
 		return q, args
 	}
 	trimmed := strings.TrimSpace(q)
 	// Not with engine-specific text already numbered, nor after WITH
 	// RECURSIVE (which must come first).
 	mergeable := !strings.Contains(q, "$1") && !strings.HasPrefix(strings.ToUpper(trimmed), "WITH RECURSIVE")
-	for _, table := range w.tables {
-		if strings.Contains(q, table) {
-			mergeable = false
+	for _, w := range t.deferred {
+		for _, table := range w.tables {
+			if strings.Contains(q, table) {
+				mergeable = false
+			}
 		}
 	}
 	if !mergeable {
 		t.sendDeferred()
 		return q, args
 	}
-	t.deferred = nil
+	_, ctes, held := t.takeDeferred()
 	if len(trimmed) > 5 && strings.EqualFold(trimmed[:5], "WITH ") {
-		q = "WITH " + w.ctes + ", " + trimmed[5:]
+		q = "WITH " + ctes + ", " + trimmed[5:]
 	} else {
-		q = "WITH " + w.ctes + " " + trimmed
+		q = "WITH " + ctes + " " + trimmed
 	}
-	return q, append(append(make([]any, 0, len(w.args)+len(args)), w.args...), args...)
+	return q, append(held, args...)
 }
 
-// sendDeferred sends the held write, if any, as a statement of its own. Its
-// failure is kept (deferredErr): the transaction is then aborted, its next
-// statements fail, and the body's outcome is this error.
+// sendDeferred sends the held writes, if any, as a statement of their own.
+// Its failure is kept (deferredErr): the transaction is then aborted, its
+// next statements fail, and the body's outcome is this error.
 func (t *txn) sendDeferred() {
-	w := t.deferred
-	if w == nil {
+	if len(t.deferred) == 0 {
 		return
 	}
-	t.deferred = nil
-	q := "WITH " + w.ctes + " SELECT 1"
-	if _, err := t.tx.ExecContext(t.statementContext(w.ctx), t.db.rebind(q), w.args...); err != nil && t.deferredErr == nil {
+	ctx, ctes, args := t.takeDeferred()
+	q := "WITH " + ctes + " SELECT 1"
+	if _, err := t.tx.ExecContext(t.statementContext(ctx), t.db.rebind(q), args...); err != nil && t.deferredErr == nil {
 		t.deferredErr = statementError(q, err)
 	}
 }
 
-// finishDeferred ends a transaction body: the held write is sent, and a
+// finishDeferred ends a transaction body: the held writes are sent, and a
 // deferred write's failure outranks the body's result (it is the cause of
 // the failures after it). The failure is reported once.
 func (t *txn) finishDeferred(err error) error {

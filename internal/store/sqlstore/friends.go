@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
 
 	"github.com/parleyim/parley/internal/store"
 )
@@ -148,10 +149,16 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 		// no list to join the whole write rides on the transaction's next
 		// statement (the friend seq bump that follows an add).
 		args := append([]any{int64(f.App), f.Owner, f.Peer}, row...)
+		// Both sides of a friendship (an import's items) are held together
+		// and go in one statement.
 		if len(f.Groups) == 0 && t.deferWrite(ctx, deferredWrite{
-			ctes:   `friend_cleared AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?), friend_put AS (` + upsert + `)`,
+			ctes: func(n int) string {
+				id := strconv.Itoa(n)
+				return `friend_cleared` + id + ` AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?), friend_put` + id + ` AS (` + upsert + `)`
+			},
 			args:   args,
 			tables: []string{"friends", "friend_list_members"},
+			key:    "friends\x00" + strconv.FormatInt(int64(f.App), 10) + "\x00" + f.Owner + "\x00" + f.Peer,
 		}) {
 			return nil
 		}
