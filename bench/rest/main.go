@@ -8,14 +8,18 @@
 // generator still shares the machine's cores with the server. Each phase's
 // row also has the CPU of the machine's PostgreSQL processes per request
 // (with -store postgres), the node's peak RSS so far (VmHWM, from outside)
-// and the load average at its end, starred over 1.5.
+// and the load average at its end, starred over 1.5. On PostgreSQL the
+// bench runs ANALYZE after the setup and one second into each phase (its
+// CPU counted in the phase's), since the tables of its fresh database grow
+// from nothing faster than autovacuum looks at them (-analyze=false: not).
 //
-//	go run ./bench/rest [-store sqlite|postgres] [-dsn URL] [-users 20000] [-c 64] [-d 10s]
+//	go run ./bench/rest [-store sqlite|postgres] [-dsn URL] [-users 20000] [-c 64] [-d 10s] [-analyze=false]
 package main
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -43,6 +47,8 @@ import (
 	"github.com/parleyim/parley/internal/server"
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/postgres"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for -analyze
 	"github.com/parleyim/parley/internal/store/sqlite"
 	"github.com/parleyim/parley/usersig"
 )
@@ -54,6 +60,7 @@ func main() {
 	conc := flag.Int("c", 64, "concurrent HTTP clients")
 	dur := flag.Duration("d", 10*time.Second, "duration of each phase")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the server during the friend_check phase to this file")
+	analyze := flag.Bool("analyze", true, "with -store postgres: ANALYZE after the setup and one second into each phase, as autovacuum does on a database running for longer than a phase")
 	role := flag.String("role", "bench", "bench, or server (the child process the bench starts)")
 	appFlag := flag.Uint64("app", 0, "SDKAppID (server role)")
 	keyFlag := flag.String("key", "", "secret key (server role)")
@@ -87,6 +94,23 @@ func main() {
 	}
 	fmt.Printf("setup: imported %d accounts in %s\n\n", *users, time.Since(t0).Round(time.Millisecond))
 	b.postgres = *storeKind == "postgres"
+	if b.postgres && *analyze {
+		// A fresh database's tables grow from nothing within seconds here;
+		// a running one's statistics are kept current by autovacuum, whose
+		// naptime (a minute) is longer than a phase. Without them the plans
+		// a phase starts with are for empty tables (scans) and stand.
+		db, err := sql.Open("pgx", *dsn)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer db.Close()
+		b.analyze = func() {
+			if _, err := db.Exec("ANALYZE"); err != nil {
+				log.Fatalf("analyze: %v", err)
+			}
+		}
+		b.analyze()
+	}
 	fmt.Printf("%-14s %10s %10s %10s %10s %10s %8s %12s %11s %12s %6s\n", "api", "requests", "req/s", "p50", "p99", "max", "errors",
 		"srv ms/1000", "pg ms/1000", "srv peak MB", "load")
 
@@ -177,6 +201,7 @@ type bench struct {
 	addr, query string
 	pid         int  // the server's, for its CPU time
 	postgres    bool // also report PostgreSQL's own CPU
+	analyze     func()
 	client      *http.Client
 }
 
@@ -206,6 +231,12 @@ func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Ra
 	cpu0, pg0 := benchnode.Stat(b.pid).CPUSeconds, benchnode.PostgresCPUSeconds()
 	stop := time.Now().Add(d)
 	start := time.Now()
+	if b.analyze != nil {
+		wg.Go(func() {
+			time.Sleep(min(time.Second, d/2))
+			b.analyze()
+		})
+	}
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func(w int) {

@@ -410,6 +410,17 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 			}
 			m := d.Sent.Message
 			m.Seq = 0
+			// Hidden from the sender (its other devices and history), or
+			// gone from the view of a receiver who does not receive the
+			// peer: kept for the other side, and stored with the message
+			// (one statement on PostgreSQL).
+			m.HiddenFor = nil
+			if req.HideFromSender && req.From != d.To {
+				m.HiddenFor = append(m.HiddenFor, req.From)
+			}
+			if d.Sent.RecvOpt == store.RecvOptNotReceive {
+				m.HiddenFor = append(m.HiddenFor, d.To)
+			}
 			stored, dup, err := tx.AppendMessage(ctx, m)
 			if err != nil {
 				return err
@@ -417,18 +428,6 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 			d.Sent.Message, d.Sent.Duplicate = stored, dup
 			if !dup {
 				if err := s.outboxSent(ctx, tx, a, stored, req.Admin); err != nil {
-					return err
-				}
-			}
-			if req.HideFromSender && !dup && req.From != d.To {
-				if _, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, req.From, stored.ConvKey, []uint64{stored.Seq}); err != nil {
-					return err
-				}
-			}
-			// Not received: kept for the sender, gone from the receiver's
-			// history and unread (their per-user view).
-			if d.Sent.RecvOpt == store.RecvOptNotReceive && !dup {
-				if _, err := tx.DeleteMessagesFor(ctx, a.SDKAppID, d.To, stored.ConvKey, []uint64{stored.Seq}); err != nil {
 					return err
 				}
 			}

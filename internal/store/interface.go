@@ -274,7 +274,9 @@ type MessageLog interface {
 	// member's row is written but the sender's (its own-message counter).
 	// If the sender already sent a message with m.ClientKey in this
 	// conversation, that message is returned instead and nothing is
-	// written (dup is true).
+	// written (dup is true). Otherwise the users of m.HiddenFor have the
+	// new message deleted from their view, as by DeleteMessagesFor (a
+	// one-to-one conversation only; on PostgreSQL in the same statement).
 	AppendMessage(ctx context.Context, m Message) (stored Message, dup bool, err error)
 	// MessagesInRange returns the messages of a conversation with seq in
 	// [from, to], ascending, at most limit.

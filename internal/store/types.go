@@ -138,6 +138,13 @@ type Message struct {
 	// on messages sent with MessageNeedReadReceipt that the receiver
 	// acknowledged (a row in MessageReceipts).
 	PeerRead bool
+	// HiddenFor is an input of AppendMessage, not a column: the users
+	// from whose view a one-to-one message is deleted from the start (a
+	// send hidden from its sender, a receiver who does not receive the
+	// peer), as DeleteMessagesFor would do in the same write. Not applied
+	// to a retry, which answers the first attempt; never set on a message
+	// read back.
+	HiddenFor []string
 }
 
 // Message flags and statuses.

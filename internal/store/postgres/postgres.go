@@ -5,6 +5,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -74,12 +75,48 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sqlstore.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	// The writers' transactions have connections of their own, which plan
+	// each statement once: see writePool. Together the two pools hold at
+	// most maxConns (and at least one connection each).
+	n := writers(maxConns)
+	write, generic := writePool(cfg, n)
+	reads := max(maxConns-n, 1)
 	// Limited only now: while migrating, conn holds one connection and
 	// Migrate needs another, which a pool of one would never hand out.
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(maxConns)
-	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: db, Read: db,
-		GroupCommit: true, Writers: writers(maxConns), BatchTimeout: batchTimeout}), nil
+	db.SetMaxOpenConns(reads)
+	db.SetMaxIdleConns(reads)
+	return sqlstore.New(sqlstore.Options{Dialect: Dialect, Write: write, Read: db,
+		GroupCommit: true, Writers: n, BatchTimeout: batchTimeout, GenericWritePlans: generic}), nil
+}
+
+// writePool opens the connections of the group committer's writers, with
+// n connections at most (one per writer). Unless the DSN chooses a
+// plan_cache_mode itself, each runs `SET plan_cache_mode =
+// force_generic_plan` as it connects: PostgreSQL otherwise plans a prepared
+// statement with array parameters (the accounts a friend_add locks, the
+// relation read's nine arms, the change-log bump) anew on every execution,
+// since its generic plan's estimate, which cannot know an array's length,
+// always loses to a custom plan's; with bench/rest's friend_add the planning
+// was about half of PostgreSQL's CPU (pg_stat_statements with
+// track_planning, docs/benchmarks.md). The writes are lookups and updates
+// by key, whose generic plan is the custom one; the few whose plan depends
+// on a value (prunes by time) ask for a custom plan (GenericWritePlans).
+// Reads keep PostgreSQL's default. The SET goes on the connection, not in
+// the startup packet, which a pooler such as PgBouncer may refuse.
+func writePool(cfg *pgx.ConnConfig, n int) (*sql.DB, bool) {
+	_, chosen := cfg.RuntimeParams["plan_cache_mode"]
+	var opts []stdlib.OptionOpenDB
+	if !chosen {
+		opts = append(opts, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+			// Through pgconn: not a statement of the caller's (a tracer
+			// counting an operation's round trips does not see it).
+			return c.PgConn().Exec(ctx, `SET plan_cache_mode = force_generic_plan`).Close()
+		}))
+	}
+	db := stdlib.OpenDB(*cfg, opts...)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	return db, !chosen
 }
 
 // writers is how many group commits run at once: enough to keep the server

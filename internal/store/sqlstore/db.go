@@ -79,6 +79,12 @@ type Options struct {
 	// SendChecks, when set, caches SendCheck's answers. Only for an engine
 	// whose file no other process writes (see SendCheckCache).
 	SendChecks *SendCheckCache
+	// GenericWritePlans says the Write pool's connections run their
+	// prepared statements on generic plans (PostgreSQL's plan_cache_mode
+	// force_generic_plan): a statement whose best plan depends on its
+	// values (a prune by time) is then planned for them on each call (see
+	// plannedForValues).
+	GenericWritePlans bool
 	// OnClose runs once the pools are closed (the engine's own release).
 	OnClose func()
 }
@@ -95,7 +101,9 @@ type DB struct {
 	committer  *committer
 	lastSeqs   lastSeqHints    // on with GroupCommit: one writer per file
 	sendChecks *SendCheckCache // nil: SendCheck always reads
-	onClose    func()
+	// genericWritePlans: see Options.GenericWritePlans.
+	genericWritePlans bool
+	onClose           func()
 	// observe, when set, is told of every write transaction (ObserveWrites).
 	observe atomic.Pointer[WriteObserver]
 }
@@ -138,7 +146,7 @@ var ErrClosed = errors.New("store closed")
 // New wraps opened connection pools.
 func New(opts Options) *DB {
 	db := &DB{dialect: opts.Dialect, write: opts.Write, read: opts.Read, stmts: map[stmtKey]*sql.Stmt{},
-		sendChecks: opts.SendChecks, onClose: opts.OnClose}
+		sendChecks: opts.SendChecks, genericWritePlans: opts.GenericWritePlans, onClose: opts.OnClose}
 	if db.read == nil {
 		db.read = db.write
 	}
@@ -431,6 +439,28 @@ func (t *txn) exec(ctx context.Context, q string, args ...any) (res sql.Result, 
 	}
 	q, args = t.withDeferred(q, args)
 	return t.tx.ExecContext(ctx, t.db.rebind(q), args...)
+}
+
+// plannedForValues runs fn with the write transaction's statements planned
+// for their values on each call, where the writers' connections otherwise
+// reuse one generic plan per statement (Options.GenericWritePlans): a
+// DELETE of the rows expired before a time is an index range over a few
+// rows for "now", and a generic plan, which cannot know that, estimates a
+// third of the table and scans it whole. SET LOCAL ends with the
+// transaction and is undone with a rolled-back savepoint, so the setting
+// never outlives the request that made it.
+func (t *txn) plannedForValues(ctx context.Context, fn func() error) error {
+	if !t.db.genericWritePlans || t.tx == nil {
+		return fn()
+	}
+	if _, err := t.exec(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+		return err
+	}
+	err := fn()
+	if _, rerr := t.exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 func (t *txn) execAffected(ctx context.Context, q string, args ...any) (int64, error) {

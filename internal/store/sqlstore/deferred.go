@@ -93,8 +93,9 @@ func (t *txn) withDeferred(q string, args []any) (string, []any) {
 	}
 	trimmed := strings.TrimSpace(q)
 	// Not with engine-specific text already numbered, nor after WITH
-	// RECURSIVE (which must come first).
-	mergeable := !strings.Contains(q, "$1") && !strings.HasPrefix(strings.ToUpper(trimmed), "WITH RECURSIVE")
+	// RECURSIVE (which must come first), nor in front of what is not a
+	// query (SET, SAVEPOINT), which takes no WITH.
+	mergeable := !strings.Contains(q, "$1") && !strings.HasPrefix(strings.ToUpper(trimmed), "WITH RECURSIVE") && takesWith(trimmed)
 	for _, w := range t.deferred {
 		for _, table := range w.tables {
 			if strings.Contains(q, table) {
@@ -139,4 +140,14 @@ func (t *txn) finishDeferred(err error) error {
 		return derr
 	}
 	return err
+}
+
+// takesWith reports whether statement q may be preceded by a WITH clause.
+func takesWith(q string) bool {
+	for _, verb := range []string{"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"} {
+		if len(q) > len(verb) && strings.EqualFold(q[:len(verb)], verb) && (q[len(verb)] == ' ' || q[len(verb)] == '\n' || q[len(verb)] == '\t') {
+			return true
+		}
+	}
+	return false
 }

@@ -54,11 +54,31 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 		return m, false, errReadOnly
 	}
 	if _, ok := groupOf(m.ConvKey); ok {
+		if len(m.HiddenFor) > 0 {
+			return m, false, errors.New("store: a group message cannot be hidden from its members as it is appended")
+		}
 		return t.appendGroupMessage(ctx, m)
 	}
+	hidden := m.HiddenFor
+	m.HiddenFor = nil
 	if t.db.dialect.RoundTrips && m.Sender != m.Receiver {
-		return t.appendMessageOneStatement(ctx, m)
+		return t.appendMessageOneStatement(ctx, m, hidden)
 	}
+	stored, dup, err := t.appendMessageRows(ctx, m)
+	if err != nil || dup {
+		return stored, dup, err
+	}
+	for _, owner := range hidden {
+		if _, err := t.DeleteMessagesFor(ctx, m.App, owner, stored.ConvKey, []uint64{stored.Seq}); err != nil {
+			return stored, false, err
+		}
+	}
+	return stored, false, nil
+}
+
+// appendMessageRows is AppendMessage for a one-to-one message, statement by
+// statement, m.HiddenFor aside.
+func (t *txn) appendMessageRows(ctx context.Context, m store.Message) (store.Message, bool, error) {
 	app := int64(m.App)
 	lastTime := m.SentAt
 	excluded := boolInt(m.Flags&store.MessageExcludedFromLast != 0)
@@ -150,11 +170,28 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 //
 // Contract as AppendMessage's: a client key already stored answers the first
 // attempt and gives the seq back; the clocks are bumped in user ID order.
-func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message) (store.Message, bool, error) {
+// The users of hidden have the new message deleted from their view by one
+// more CTE of the statement (a sender's hidden send, a receiver who does
+// not receive the peer: another round trip each otherwise).
+func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message, hidden []string) (store.Message, bool, error) {
 	app := int64(m.App)
 	first, second := m.Sender, m.Receiver
 	if second < first {
 		first, second = second, first
+	}
+	args := []any{app, m.ConvKey, m.SentAt, boolInt(m.Flags&store.MessageExcludedFromLast != 0),
+		m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
+		first, second}
+	// Two texts, so that a send hidden from nobody does not open the
+	// deleted_messages table at all.
+	hide := ""
+	if len(hidden) > 0 {
+		hide = `, hidden AS (
+			INSERT INTO deleted_messages (app_id, owner, conv_key, seq, expires_at)
+			SELECT $1, h.owner, $2, msg.seq, $14 FROM msg, unnest(CAST($17 AS TEXT[])) AS h(owner)
+			ON CONFLICT DO NOTHING
+		)`
+		args = append(args, hidden)
 	}
 	var inserted int
 	err := t.queryRow(ctx, `WITH conv AS (
@@ -180,11 +217,8 @@ func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message) (s
 			LEFT JOIN clocks ON clocks.owner = v.owner
 			WHERE conv.created
 			ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET version = excluded.version WHERE excluded.version > 0
-		)
-		SELECT conv.last_seq, (SELECT COUNT(*) FROM msg) FROM conv`,
-		app, m.ConvKey, m.SentAt, boolInt(m.Flags&store.MessageExcludedFromLast != 0),
-		m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
-		first, second).Scan(&m.Seq, &inserted)
+		)`+hide+`
+		SELECT conv.last_seq, (SELECT COUNT(*) FROM msg) FROM conv`, args...).Scan(&m.Seq, &inserted)
 	if err != nil {
 		return m, false, statementError("WITH conv AS (INSERT INTO conversations ...", err)
 	}
@@ -347,19 +381,23 @@ func (t *txn) SetReadSeq(ctx context.Context, app store.AppID, owner, convKey st
 	return t.touchViews(ctx, app, convKey, owner)
 }
 
-func (t *txn) PruneMessages(ctx context.Context, now int64) (int64, error) {
-	if _, err := t.exec(ctx, `DELETE FROM deleted_messages WHERE expires_at < ?`, now); err != nil {
-		return 0, err
-	}
-	if _, err := t.exec(ctx, `DELETE FROM message_receipts WHERE expires_at < ?`, now); err != nil {
-		return 0, err
-	}
-	n, err := t.execAffected(ctx, `DELETE FROM messages WHERE expires_at < ?`, now)
-	if err != nil {
-		return n, err
-	}
-	g, err := t.execAffected(ctx, `DELETE FROM group_messages WHERE expires_at < ?`, now)
-	return n + g, err
+func (t *txn) PruneMessages(ctx context.Context, now int64) (pruned int64, err error) {
+	err = t.plannedForValues(ctx, func() error {
+		if _, err := t.exec(ctx, `DELETE FROM deleted_messages WHERE expires_at < ?`, now); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `DELETE FROM message_receipts WHERE expires_at < ?`, now); err != nil {
+			return err
+		}
+		n, err := t.execAffected(ctx, `DELETE FROM messages WHERE expires_at < ?`, now)
+		if err != nil {
+			return err
+		}
+		g, err := t.execAffected(ctx, `DELETE FROM group_messages WHERE expires_at < ?`, now)
+		pruned = n + g
+		return err
+	})
+	return pruned, err
 }
 
 // maxSQLInt stands for "no bound": engines store seqs and times as signed

@@ -290,8 +290,12 @@ func (t *txn) UserEventSeq(ctx context.Context, app store.AppID, user string) (u
 	return seq, err
 }
 
-func (t *txn) PruneUserEvents(ctx context.Context, before int64) (int64, error) {
-	return t.execAffected(ctx, `DELETE FROM user_events WHERE created_at < ?`, before)
+func (t *txn) PruneUserEvents(ctx context.Context, before int64) (pruned int64, err error) {
+	err = t.plannedForValues(ctx, func() error {
+		pruned, err = t.execAffected(ctx, `DELETE FROM user_events WHERE created_at < ?`, before)
+		return err
+	})
+	return pruned, err
 }
 
 func (t *txn) ListFriendOf(ctx context.Context, app store.AppID, user string, limit int) ([]string, error) {

@@ -142,6 +142,64 @@ func testMessageViews(t *testing.T, s store.Store) {
 	eq(t, "seqs after pruning", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{7, 8})
 }
 
+// AppendMessage with HiddenFor deletes the new message from those users'
+// views in the same write (a send hidden from its sender, a receiver who
+// does not receive the peer), whether the append opens the conversation or
+// not; a retry of such a send hides nothing more, and a group message
+// cannot be hidden this way.
+func testMessageHiddenAsAppended(t *testing.T, s store.Store) {
+	appendHidden := func(from, to, key string, hidden ...string) (store.Message, bool) {
+		var stored store.Message
+		var dup bool
+		write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+			m := msg(from, to, key, 0)
+			m.HiddenFor = hidden
+			stored, dup, err = tx.AppendMessage(ctx, m)
+			return err
+		})
+		return stored, dup
+	}
+	unread := func(owner string) int {
+		return get(t, s, func(ctx context.Context, tx store.Tx) (int, error) {
+			c, _, err := tx.Conversation(ctx, app1, owner, convAB)
+			return c.Unread, err
+		})
+	}
+	first, _ := appendHidden("alice", "bob", "h1", "alice") // opens the conversation
+	eq(t, "first seq", first.Seq, uint64(1))
+	eq(t, "HiddenFor is not read back", len(first.HiddenFor), 0)
+	appendHidden("bob", "alice", "h2", "alice")        // alice does not receive bob
+	appendHidden("alice", "bob", "h3", "alice", "bob") // both
+	appendHidden("bob", "alice", "h4")
+	eq(t, "alice's view", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "alice"}), []uint64{4})
+	eq(t, "bob's view", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "bob"}), []uint64{1, 2, 4})
+	eq(t, "everything is stored", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{1, 2, 3, 4})
+	eq(t, "alice's unread: bob's message she did not receive is not counted", unread("alice"), 1)
+
+	// A retry answers the first attempt and hides nothing it did not.
+	again, dup := appendHidden("alice", "bob", "h1", "alice", "bob")
+	eq(t, "retry is a duplicate", dup, true)
+	eq(t, "retry answers seq", again.Seq, uint64(1))
+	eq(t, "bob still sees the first message", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "bob"}), []uint64{1, 2, 4})
+	next, _ := appendHidden("bob", "alice", "h5")
+	eq(t, "no seq taken by the retry", next.Seq, uint64(5))
+
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.CreateGroup(ctx, store.Group{App: app1, ID: "g1", Type: "Public", CreatedAt: 100})
+		return err
+	})
+	err := s.Write(t.Context(), func(tx store.Tx) error {
+		m := groupMsg("bob", "hg", 0, 1000)
+		m.HiddenFor = []string{"bob"}
+		_, _, err := tx.AppendMessage(t.Context(), m)
+		return err
+	})
+	if err == nil {
+		t.Error("a group message appended with HiddenFor: no error")
+	}
+	eq(t, "nothing stored in the group", query(t, s, app1, store.MessageQuery{ConvKey: g1}), []uint64{})
+}
+
 // MessageByClientKey finds a message by its key among given senders.
 func testMessageByClientKey(t *testing.T, s store.Store) {
 	stored := appendAt(t, s, 10, 20) // k10 from alice, k20 from bob

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages/AfterAccountDeletion", testMessagesAfterAccountDeletion},
 		{"Messages/Query", testQueryMessages},
 		{"Messages/PerUserViews", testMessageViews},
+		{"Messages/HiddenAsAppended", testMessageHiddenAsAppended},
 		{"Messages/ByClientKey", testMessageByClientKey},
 		{"Messages/RecvOpts", testRecvOpts},
 		{"Messages/Receipts", testMessageReceipts},
