@@ -305,12 +305,12 @@ func (s *Service) link(ctx context.Context, tx Tx, a *app.App, l linkSpec) ([]ev
 		if err := tx.PutFriend(ctx, f); err != nil {
 			return nil, err
 		}
-		if _, err := tx.BumpSeq(ctx, app, l.from, store.SeqFriend); err != nil {
+		if err := tx.AdvanceSeq(ctx, app, l.from, store.SeqFriend); err != nil {
 			return nil, err
 		}
 		events = append(events, friendEvent(a, event.FriendAdded, l.from, l.to))
 		if len(l.groups) > 0 {
-			if _, err := tx.BumpSeq(ctx, app, l.from, store.SeqFriendList); err != nil {
+			if err := tx.AdvanceSeq(ctx, app, l.from, store.SeqFriendList); err != nil {
 				return nil, err
 			}
 			events = append(events, friendEvent(a, event.FriendListsChanged, l.from))
@@ -320,7 +320,7 @@ func (s *Service) link(ctx context.Context, tx Tx, a *app.App, l linkSpec) ([]ev
 		if err := tx.PutFriend(ctx, store.Friend{App: app, Owner: l.to, Peer: l.from, AddSource: l.source, AddTime: l.now}); err != nil {
 			return nil, err
 		}
-		if _, err := tx.BumpSeq(ctx, app, l.to, store.SeqFriend); err != nil {
+		if err := tx.AdvanceSeq(ctx, app, l.to, store.SeqFriend); err != nil {
 			return nil, err
 		}
 		events = append(events, friendEvent(a, event.FriendAdded, l.to, l.from))
@@ -350,6 +350,6 @@ func createLists(ctx context.Context, tx Tx, app store.AppID, owner string, ls *
 		}
 	}
 	ls.added = nil
-	_, err := tx.BumpSeq(ctx, app, owner, store.SeqFriendList)
+	err := tx.AdvanceSeq(ctx, app, owner, store.SeqFriendList)
 	return err
 }

@@ -102,7 +102,7 @@ func (s *Service) AddBlocks(ctx context.Context, a *app.App, from string, peers 
 			}
 		}
 		if added {
-			_, err = tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqBlock)
+			err = tx.AdvanceSeq(ctx, a.SDKAppID, from, store.SeqBlock)
 		}
 		return err
 	}))
@@ -148,7 +148,7 @@ func (s *Service) DeleteBlocks(ctx context.Context, a *app.App, from string, pee
 			events = append(events, friendEvent(a, event.BlockDeleted, from, p))
 		}
 		if len(events) > 0 {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqBlock); err != nil {
+			if err := tx.AdvanceSeq(ctx, a.SDKAppID, from, store.SeqBlock); err != nil {
 				return err
 			}
 		}

@@ -125,13 +125,13 @@ func (s *Service) unlink(ctx context.Context, tx Tx, a *app.App, owner, peer str
 		if _, err := tx.DeleteFriend(ctx, a.SDKAppID, p[0], p[1]); err != nil {
 			return nil, err
 		}
-		if _, err := tx.BumpSeq(ctx, a.SDKAppID, p[0], store.SeqFriend); err != nil {
+		if err := tx.AdvanceSeq(ctx, a.SDKAppID, p[0], store.SeqFriend); err != nil {
 			return nil, err
 		}
 		events = append(events, friendEvent(a, event.FriendDeleted, p[0], p[1]))
 		// The peer also left the friend lists it was in.
 		if len(f.Groups) > 0 {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, p[0], store.SeqFriendList); err != nil {
+			if err := tx.AdvanceSeq(ctx, a.SDKAppID, p[0], store.SeqFriendList); err != nil {
 				return nil, err
 			}
 			events = append(events, friendEvent(a, event.FriendListsChanged, p[0]))

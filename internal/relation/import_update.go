@@ -335,7 +335,7 @@ func bumpVersions(ctx context.Context, tx Tx, a *app.App, user string, standard,
 		if !b.on {
 			continue
 		}
-		if _, err := tx.BumpSeq(ctx, a.SDKAppID, user, b.kind); err != nil {
+		if err := tx.AdvanceSeq(ctx, a.SDKAppID, user, b.kind); err != nil {
 			return nil, err
 		}
 	}

@@ -54,7 +54,7 @@ func (s *Service) listWrite(ctx context.Context, a *app.App, from string,
 			return err
 		}
 		if membership {
-			if _, err := tx.BumpSeq(ctx, a.SDKAppID, from, store.SeqFriend); err != nil {
+			if err := tx.AdvanceSeq(ctx, a.SDKAppID, from, store.SeqFriend); err != nil {
 				return err
 			}
 		}

@@ -111,6 +111,10 @@ type UserSigBounds interface {
 type VersionSeqs interface {
 	Seqs(ctx context.Context, app AppID, user string) (Seqs, error)
 	BumpSeq(ctx context.Context, app AppID, user string, kind SeqKind) (uint64, error)
+	// AdvanceSeq is BumpSeq for a caller that needs nothing back: on an
+	// engine where each statement is a round trip (PostgreSQL) the bump
+	// rides on the transaction's next statement, as a friend write does.
+	AdvanceSeq(ctx context.Context, app AppID, user string, kind SeqKind) error
 }
 
 // Profiles is the per-user tag/value profile table.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/parleyim/parley/internal/store"
 )
@@ -159,6 +160,31 @@ func (t *txn) BumpSeq(ctx context.Context, app store.AppID, user string, kind st
 		return 0, nil
 	}
 	return v, err
+}
+
+func (t *txn) AdvanceSeq(ctx context.Context, app store.AppID, user string, kind store.SeqKind) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	col, ok := seqColumns[kind]
+	if !ok {
+		return fmt.Errorf("unknown seq kind %d", kind)
+	}
+	q := `UPDATE accounts SET ` + col + ` = ` + col + ` + 1 WHERE app_id = ? AND user_id = ?`
+	args := []any{int64(app), user}
+	// Held with the transaction's friend writes (a friendship's two rows
+	// and both users' bumps go in one statement); one bump per user among
+	// the writes held together, since a statement changes a row once.
+	if t.deferWrite(ctx, deferredWrite{
+		ctes:   func(n int) string { return `seq_advanced` + strconv.Itoa(n) + ` AS (` + q + `)` },
+		args:   args,
+		tables: []string{"accounts"},
+		key:    "accounts\x00" + strconv.FormatInt(int64(app), 10) + "\x00" + user,
+	}) {
+		return nil
+	}
+	_, err := t.exec(ctx, q, args...)
+	return err
 }
 
 func (t *txn) RevokeUserSigs(ctx context.Context, app store.AppID, user string, from int64) (bool, error) {

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Accounts/ExistingAccountsChunked", testExistingAccounts},
 		{"Accounts/Delete", testDeleteAccount},
 		{"Accounts/Seqs", testSeqs},
+		{"Accounts/AdvanceSeq", testAdvanceSeq},
 		{"Accounts/RevokeUserSigs", testRevokeUserSigs},
 		{"Profiles/RoundTrip", testProfileRoundTrip},
 		{"Profiles/UpdateAndDelete", testProfileUpdate},
@@ -619,6 +620,73 @@ func testSeqs(t *testing.T, s store.Store) {
 	})
 	if err == nil {
 		t.Errorf("BumpSeq(kind 99) succeeded, want error")
+	}
+}
+
+// AdvanceSeq bumps as BumpSeq does, whether the bumps of one transaction
+// are of one user or several, one kind or several, with friend writes
+// between them; a read later in the transaction sees them, and so does the
+// next transaction. An unknown user is no error and no account; an unknown
+// kind is an error.
+func testAdvanceSeq(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return createAccounts(ctx, tx, app1, "alice", "bob") })
+	var inside store.Seqs
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		for _, step := range []func() error{
+			func() error { return tx.PutFriend(ctx, store.Friend{App: app1, Owner: "alice", Peer: "bob", AddTime: 1}) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriend) },
+			func() error { return tx.PutFriend(ctx, store.Friend{App: app1, Owner: "bob", Peer: "alice", AddTime: 1}) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "bob", store.SeqFriend) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriendList) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriend) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "nobody", store.SeqFriend) },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		var err error
+		inside, err = tx.Seqs(ctx, app1, "alice")
+		return err
+	})
+	eq(t, "alice's seqs read in the transaction", inside, store.Seqs{Friend: 2, FriendList: 1})
+	seqs := get(t, s, func(ctx context.Context, tx store.Tx) (map[string]store.Seqs, error) {
+		out := map[string]store.Seqs{}
+		for _, u := range []string{"alice", "bob", "nobody"} {
+			sq, err := tx.Seqs(ctx, app1, u)
+			if err != nil {
+				return nil, err
+			}
+			out[u] = sq
+		}
+		return out, nil
+	})
+	eq(t, "seqs after the transaction", seqs, map[string]store.Seqs{
+		"alice":  {Friend: 2, FriendList: 1},
+		"bob":    {Friend: 1},
+		"nobody": {},
+	})
+	friends := get(t, s, func(ctx context.Context, tx store.Tx) (int, error) {
+		n := 0
+		for _, p := range [][2]string{{"alice", "bob"}, {"bob", "alice"}} {
+			_, ok, err := tx.Friend(ctx, app1, p[0], p[1])
+			if err != nil {
+				return 0, err
+			}
+			if ok {
+				n++
+			}
+		}
+		return n, nil
+	})
+	eq(t, "both friend rows stored with the bumps", friends, 2)
+	exists := get(t, s, func(ctx context.Context, tx store.Tx) (bool, error) { return tx.AccountExists(ctx, app1, "nobody") })
+	eq(t, "unknown user exists after AdvanceSeq", exists, false)
+	err := s.Write(t.Context(), func(tx store.Tx) error {
+		return tx.AdvanceSeq(t.Context(), app1, "alice", store.SeqKind(99))
+	})
+	if err == nil {
+		t.Errorf("AdvanceSeq(kind 99) succeeded, want error")
 	}
 }
 
