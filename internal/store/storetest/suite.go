@@ -633,9 +633,13 @@ func testAdvanceSeq(t *testing.T, s store.Store) {
 	var inside store.Seqs
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
 		for _, step := range []func() error{
-			func() error { return tx.PutFriend(ctx, store.Friend{App: app1, Owner: "alice", Peer: "bob", AddTime: 1}) },
+			func() error {
+				return tx.PutFriend(ctx, store.Friend{App: app1, Owner: "alice", Peer: "bob", AddTime: 1})
+			},
 			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriend) },
-			func() error { return tx.PutFriend(ctx, store.Friend{App: app1, Owner: "bob", Peer: "alice", AddTime: 1}) },
+			func() error {
+				return tx.PutFriend(ctx, store.Friend{App: app1, Owner: "bob", Peer: "alice", AddTime: 1})
+			},
 			func() error { return tx.AdvanceSeq(ctx, app1, "bob", store.SeqFriend) },
 			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriendList) },
 			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriend) },
