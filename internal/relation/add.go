@@ -137,7 +137,7 @@ func (s *Service) loadAddState(ctx context.Context, tx Tx, a *app.App, from stri
 	if err := tx.LockAccounts(ctx, a.SDKAppID, append([]string{from}, peers...)...); err != nil {
 		return nil, err
 	}
-	rs, err := tx.Relations(ctx, a.SDKAppID, from, peers)
+	rs, err := tx.RelationsAndProfiles(ctx, a.SDKAppID, from, peers, []string{profile.TagAllowType, profile.TagAdminForbidType})
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +148,7 @@ func (s *Service) loadAddState(ctx context.Context, tx Tx, a *app.App, from stri
 	if w.existing, err = tx.ExistingAccounts(ctx, a.SDKAppID, peers); err != nil {
 		return nil, err
 	}
-	if w.profiles, err = tx.ProfileValues(ctx, a.SDKAppID, append([]string{from}, peers...),
-		[]string{profile.TagAllowType, profile.TagAdminForbidType}); err != nil {
-		return nil, err
-	}
+	w.profiles = rs.Profiles
 	if w.myCount, err = tx.CountFriends(ctx, a.SDKAppID, from); err != nil {
 		return nil, err
 	}

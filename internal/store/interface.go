@@ -150,6 +150,11 @@ type RelationReader interface {
 	// block tables, and owner's receive option for each: the question every
 	// add, check and send starts with.
 	Relations(ctx context.Context, app AppID, owner string, peers []string) (RelationSet, error)
+	// RelationsAndProfiles is Relations that also reads the values of tags
+	// in the profiles of owner and peers (RelationSet.Profiles, as
+	// ProfileValues returns them): one round trip for both where the
+	// engine can (PostgreSQL, under an add's account locks).
+	RelationsAndProfiles(ctx context.Context, app AppID, owner string, peers, tags []string) (RelationSet, error)
 }
 
 // SendRules is the one-to-one send's question of the relationship chain.

@@ -87,6 +87,8 @@ type RelationSet struct {
 	// RecvOpt is owner's receive option for each peer that has one other
 	// than RecvOptReceive.
 	RecvOpt map[string]int
+	// Profiles: user → tag → value, read by RelationsAndProfiles only.
+	Profiles map[string]map[string]Value
 }
 
 // SendCheck is what a one-to-one send must know of how its receiver

@@ -41,16 +41,25 @@ func (t *txn) scanProfile(ctx context.Context, out map[string]map[string]store.V
 		if err := rows.Scan(&user, &tag, &raw); err != nil {
 			return err
 		}
-		var v store.Value
-		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		if err := putProfileValue(out, user, tag, raw); err != nil {
 			return err
 		}
-		if out[user] == nil {
-			out[user] = map[string]store.Value{}
-		}
-		out[user][tag] = v
 	}
 	return rows.Err()
+}
+
+// putProfileValue decodes a stored profile value (raw, its JSON) into
+// out[user][tag].
+func putProfileValue(out map[string]map[string]store.Value, user, tag, raw string) error {
+	var v store.Value
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		return err
+	}
+	if out[user] == nil {
+		out[user] = map[string]store.Value{}
+	}
+	out[user][tag] = v
+	return nil
 }
 
 func (t *txn) SetProfileValues(ctx context.Context, app store.AppID, user string, values map[string]store.Value) error {

@@ -18,12 +18,28 @@ const (
 )
 
 func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peers []string) (store.RelationSet, error) {
+	return t.relations(ctx, app, owner, peers, nil)
+}
+
+func (t *txn) RelationsAndProfiles(ctx context.Context, app store.AppID, owner string, peers, tags []string) (store.RelationSet, error) {
+	rs, err := t.relations(ctx, app, owner, peers, tags)
+	if err != nil || rs.Profiles != nil {
+		return rs, err
+	}
+	rs.Profiles, err = t.ProfileValues(ctx, app, append([]string{owner}, peers...), tags)
+	return rs, err
+}
+
+// relations is Relations, and with tags (not nil) where it folds the
+// reads into one statement also the profile values RelationsAndProfiles
+// asks for (rs.Profiles then set; else nil).
+func (t *txn) relations(ctx context.Context, app store.AppID, owner string, peers, tags []string) (store.RelationSet, error) {
 	rs := store.RelationSet{Friends: map[string]bool{}, FriendOf: map[string]bool{}, Blocked: map[string]bool{}, BlockedBy: map[string]bool{},
 		RecvOpt: map[string]int{}}
 	sets := [relationParts - 1]map[string]bool{rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy}
 	if t.db.dialect.ArrayParams && t.db.dialect.RoundTrips {
 		if locked := t.lockedExisting(app, owner, peers); len(locked) > 0 {
-			return rs, t.relationsFolded(ctx, app, owner, peers, locked, sets, &rs)
+			return rs, t.relationsFolded(ctx, app, owner, peers, locked, tags, sets, &rs)
 		}
 	}
 	first := true
@@ -66,6 +82,7 @@ const (
 	friendCountKind = -1 // a locked user's number of friends
 	requestToKind   = -2 // a request owner → peer exists
 	requestFromKind = -3 // a request peer → owner exists
+	profileKind     = -4 // a profile value of owner or a peer
 )
 
 // relationsFolded is Relations for a transaction that has locked some of
@@ -75,23 +92,35 @@ const (
 // locked user's friend count (the cap checks of an add) and the friend
 // requests between owner and the locked peers (the requests a new
 // friendship clears). known keeps them for CountFriends and
-// DeleteFriendRequest, which then cost no round trip.
-func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string, peers, locked []string,
+// DeleteFriendRequest, which then cost no round trip. With tags (not nil)
+// the same statement reads those profile values of owner and peers too
+// (rs.Profiles): a profile is not covered by the account locks, so they
+// are an answer of this statement's time, as a read of their own would be.
+func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string, peers, locked, tags []string,
 	sets [relationParts - 1]map[string]bool, rs *store.RelationSet) error {
 	if peers == nil {
 		peers = []string{}
 	}
-	q := `SELECT 0, peer_id, 0 FROM friends WHERE app_id = $1 AND owner_id = $2 AND peer_id = ANY($3)
-		UNION ALL SELECT 1, owner_id, 0 FROM friends WHERE app_id = $1 AND peer_id = $2 AND owner_id = ANY($3)
-		UNION ALL SELECT 2, peer_id, 0 FROM blocklist WHERE app_id = $1 AND owner_id = $2 AND peer_id = ANY($3)
-		UNION ALL SELECT 3, owner_id, 0 FROM blocklist WHERE app_id = $1 AND peer_id = $2 AND owner_id = ANY($3)
-		UNION ALL SELECT ` + strconv.Itoa(recvOptKind) + ` + opt, peer, 0 FROM c2c_recv_opts WHERE app_id = $1 AND owner = $2 AND peer = ANY($3)
-		UNION ALL SELECT ` + strconv.Itoa(relationParts) + `, user_id, 0 FROM accounts WHERE app_id = $1 AND user_id = $2
-		UNION ALL SELECT ` + strconv.Itoa(friendCountKind) + `, u.id, (SELECT COUNT(*) FROM friends AS f WHERE f.app_id = $1 AND f.owner_id = u.id)
+	// The tag and value columns: a profile row's only.
+	q := `SELECT 0, peer_id, 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM friends WHERE app_id = $1 AND owner_id = $2 AND peer_id = ANY($3)
+		UNION ALL SELECT 1, owner_id, 0, NULL, NULL FROM friends WHERE app_id = $1 AND peer_id = $2 AND owner_id = ANY($3)
+		UNION ALL SELECT 2, peer_id, 0, NULL, NULL FROM blocklist WHERE app_id = $1 AND owner_id = $2 AND peer_id = ANY($3)
+		UNION ALL SELECT 3, owner_id, 0, NULL, NULL FROM blocklist WHERE app_id = $1 AND peer_id = $2 AND owner_id = ANY($3)
+		UNION ALL SELECT ` + strconv.Itoa(recvOptKind) + ` + opt, peer, 0, NULL, NULL FROM c2c_recv_opts WHERE app_id = $1 AND owner = $2 AND peer = ANY($3)
+		UNION ALL SELECT ` + strconv.Itoa(relationParts) + `, user_id, 0, NULL, NULL FROM accounts WHERE app_id = $1 AND user_id = $2
+		UNION ALL SELECT ` + strconv.Itoa(friendCountKind) + `, u.id, (SELECT COUNT(*) FROM friends AS f WHERE f.app_id = $1 AND f.owner_id = u.id), NULL, NULL
 			FROM unnest(CAST($4 AS TEXT[])) AS u(id)
-		UNION ALL SELECT ` + strconv.Itoa(requestToKind) + `, to_id, 0 FROM friend_requests WHERE app_id = $1 AND from_id = $2 AND to_id = ANY($4)
-		UNION ALL SELECT ` + strconv.Itoa(requestFromKind) + `, from_id, 0 FROM friend_requests WHERE app_id = $1 AND to_id = $2 AND from_id = ANY($4)`
-	rows, err := t.query(ctx, q, int64(app), owner, peers, locked)
+		UNION ALL SELECT ` + strconv.Itoa(requestToKind) + `, to_id, 0, NULL, NULL FROM friend_requests WHERE app_id = $1 AND from_id = $2 AND to_id = ANY($4)
+		UNION ALL SELECT ` + strconv.Itoa(requestFromKind) + `, from_id, 0, NULL, NULL FROM friend_requests WHERE app_id = $1 AND to_id = $2 AND from_id = ANY($4)`
+	args := []any{int64(app), owner, peers, locked}
+	if tags != nil {
+		q += `
+		UNION ALL SELECT ` + strconv.Itoa(profileKind) + `, user_id, 0, tag, value FROM profile_values
+			WHERE app_id = $1 AND (user_id = $2 OR user_id = ANY($3)) AND tag = ANY($5)`
+		args = append(args, tags)
+		rs.Profiles = map[string]map[string]store.Value{}
+	}
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -101,10 +130,15 @@ func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string
 	for rows.Next() {
 		var kind, n int
 		var id string
-		if err := rows.Scan(&kind, &id, &n); err != nil {
+		var tag, value sql.NullString
+		if err := rows.Scan(&kind, &id, &n, &tag, &value); err != nil {
 			return err
 		}
 		switch {
+		case kind == profileKind:
+			if err := putProfileValue(rs.Profiles, id, tag.String, value.String); err != nil {
+				return err
+			}
 		case kind == friendCountKind:
 			counts[id] = n
 		case kind == requestToKind:

@@ -161,6 +161,47 @@ func testRelations(t *testing.T, s store.Store) {
 	eq(t, "chunked owner", big.OwnerExists, true)
 	of := get(t, s, func(ctx context.Context, tx store.Tx) ([]string, error) { return tx.ListFriendOf(ctx, app1, "a", 10) })
 	eq(t, "friend of", of, []string{"b", "d"})
+
+	// With profiles: the same relations, and the asked tags of owner and
+	// peers only, whether read alone or under an add's account locks
+	// (where PostgreSQL folds them into the one statement).
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error {
+				return tx.SetProfileValues(ctx, app1, "a", map[string]store.Value{"Tag_A": {Str: "x"}, "Tag_B": {Int: 7, IsInt: true}})
+			},
+			func() error { return tx.SetProfileValues(ctx, app1, "b", map[string]store.Value{"Tag_A": {Str: "y"}}) },
+			func() error { return tx.SetProfileValues(ctx, app1, "zz", map[string]store.Value{"Tag_A": {Str: "not asked"}}) },
+			func() error { return tx.SetProfileValues(ctx, app2, "a", map[string]store.Value{"Tag_A": {Str: "other app"}}) },
+		)
+	})
+	wantProfiles := map[string]map[string]store.Value{
+		"a": {"Tag_A": {Str: "x"}, "Tag_B": {Int: 7, IsInt: true}},
+		"b": {"Tag_A": {Str: "y"}},
+	}
+	read := get(t, s, func(ctx context.Context, tx store.Tx) (store.RelationSet, error) {
+		return tx.RelationsAndProfiles(ctx, app1, "a", []string{"b", "c"}, []string{"Tag_A", "Tag_B"})
+	})
+	eq(t, "relations with profiles: friends", read.Friends, set("b", "c"))
+	eq(t, "relations with profiles: blocked by", read.BlockedBy, set("c"))
+	eq(t, "relations with profiles: profiles", read.Profiles, wantProfiles)
+	var locked store.RelationSet
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		if err = tx.LockAccounts(ctx, app1, "a", "b", "c"); err != nil {
+			return err
+		}
+		locked, err = tx.RelationsAndProfiles(ctx, app1, "a", []string{"b", "c"}, []string{"Tag_A", "Tag_B"})
+		return err
+	})
+	eq(t, "under locks: owner", locked.OwnerExists, true)
+	eq(t, "under locks: friends", locked.Friends, set("b", "c"))
+	eq(t, "under locks: friend of", locked.FriendOf, set("b"))
+	eq(t, "under locks: blocked by", locked.BlockedBy, set("c"))
+	eq(t, "under locks: profiles", locked.Profiles, wantProfiles)
+	none := get(t, s, func(ctx context.Context, tx store.Tx) (store.RelationSet, error) {
+		return tx.RelationsAndProfiles(ctx, app1, "d", []string{"e"}, []string{"Tag_A"})
+	})
+	eq(t, "no profile values", len(none.Profiles), 0)
 }
 
 // A fan-out larger than a statement's batch (1,200 users, some twice, one
