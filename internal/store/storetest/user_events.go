@@ -171,8 +171,12 @@ func testRelations(t *testing.T, s store.Store) {
 				return tx.SetProfileValues(ctx, app1, "a", map[string]store.Value{"Tag_A": {Str: "x"}, "Tag_B": {Int: 7, IsInt: true}})
 			},
 			func() error { return tx.SetProfileValues(ctx, app1, "b", map[string]store.Value{"Tag_A": {Str: "y"}}) },
-			func() error { return tx.SetProfileValues(ctx, app1, "zz", map[string]store.Value{"Tag_A": {Str: "not asked"}}) },
-			func() error { return tx.SetProfileValues(ctx, app2, "a", map[string]store.Value{"Tag_A": {Str: "other app"}}) },
+			func() error {
+				return tx.SetProfileValues(ctx, app1, "zz", map[string]store.Value{"Tag_A": {Str: "not asked"}})
+			},
+			func() error {
+				return tx.SetProfileValues(ctx, app2, "a", map[string]store.Value{"Tag_A": {Str: "other app"}})
+			},
 		)
 	})
 	wantProfiles := map[string]map[string]store.Value{
