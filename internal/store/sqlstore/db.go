@@ -499,7 +499,7 @@ func (t *txn) among(col string, values []string) (string, []any) {
 // the array's length, always looks costlier than a plan for the values),
 // while one with a few scalar parameters gets a generic plan after five
 // executions: the existence read of every REST send (two users) was
-// planned each time, about a sixth of PostgreSQL's CPU per sendmsg. A few
+// planned each time, about an eighth of PostgreSQL's CPU per sendmsg. A few
 // statement texts more per query (one per length) are cached.
 const shortList = 4
 

@@ -583,19 +583,8 @@ func testSeqs(t *testing.T, s store.Store) {
 	})
 	eq(t, "BumpSeq three times in one Write", inOne, []uint64{2, 3, 4})
 
-	seqs := get(t, s, func(ctx context.Context, tx store.Tx) (map[string]store.Seqs, error) {
-		out := map[string]store.Seqs{}
-		for _, u := range []string{"alice", "bob", "nobody"} {
-			sq, err := tx.Seqs(ctx, app1, u)
-			if err != nil {
-				return nil, err
-			}
-			out[u] = sq
-		}
-		sq, err := tx.Seqs(ctx, app2, "alice")
-		out["app2/alice"] = sq
-		return out, err
-	})
+	seqs := seqsOf(t, s, "alice", "bob", "nobody")
+	seqs["app2/alice"] = get(t, s, func(ctx context.Context, tx store.Tx) (store.Seqs, error) { return tx.Seqs(ctx, app2, "alice") })
 	eq(t, "Seqs", seqs, map[string]store.Seqs{
 		"alice":      {Friend: 3, FriendCustom: 4, Block: 4, FriendList: 2},
 		"bob":        {},
@@ -621,6 +610,22 @@ func testSeqs(t *testing.T, s store.Store) {
 	if err == nil {
 		t.Errorf("BumpSeq(kind 99) succeeded, want error")
 	}
+}
+
+// seqsOf reads the version seqs of users of app1, by user.
+func seqsOf(t *testing.T, s store.Store, users ...string) map[string]store.Seqs {
+	t.Helper()
+	return get(t, s, func(ctx context.Context, tx store.Tx) (map[string]store.Seqs, error) {
+		out := map[string]store.Seqs{}
+		for _, u := range users {
+			sq, err := tx.Seqs(ctx, app1, u)
+			if err != nil {
+				return nil, err
+			}
+			out[u] = sq
+		}
+		return out, nil
+	})
 }
 
 // AdvanceSeq bumps as BumpSeq does, whether the bumps of one transaction
@@ -654,18 +659,7 @@ func testAdvanceSeq(t *testing.T, s store.Store) {
 		return err
 	})
 	eq(t, "alice's seqs read in the transaction", inside, store.Seqs{Friend: 2, FriendList: 1})
-	seqs := get(t, s, func(ctx context.Context, tx store.Tx) (map[string]store.Seqs, error) {
-		out := map[string]store.Seqs{}
-		for _, u := range []string{"alice", "bob", "nobody"} {
-			sq, err := tx.Seqs(ctx, app1, u)
-			if err != nil {
-				return nil, err
-			}
-			out[u] = sq
-		}
-		return out, nil
-	})
-	eq(t, "seqs after the transaction", seqs, map[string]store.Seqs{
+	eq(t, "seqs after the transaction", seqsOf(t, s, "alice", "bob", "nobody"), map[string]store.Seqs{
 		"alice":  {Friend: 2, FriendList: 1},
 		"bob":    {Friend: 1},
 		"nobody": {},
