@@ -583,7 +583,7 @@ func testSeqs(t *testing.T, s store.Store) {
 	})
 	eq(t, "BumpSeq three times in one Write", inOne, []uint64{2, 3, 4})
 
-	seqs := seqsOf(t, s, "alice", "bob", "nobody")
+	seqs := versionSeqs(t, s, "alice", "bob", "nobody")
 	seqs["app2/alice"] = get(t, s, func(ctx context.Context, tx store.Tx) (store.Seqs, error) { return tx.Seqs(ctx, app2, "alice") })
 	eq(t, "Seqs", seqs, map[string]store.Seqs{
 		"alice":      {Friend: 3, FriendCustom: 4, Block: 4, FriendList: 2},
@@ -612,8 +612,8 @@ func testSeqs(t *testing.T, s store.Store) {
 	}
 }
 
-// seqsOf reads the version seqs of users of app1, by user.
-func seqsOf(t *testing.T, s store.Store, users ...string) map[string]store.Seqs {
+// versionSeqs reads the version seqs of users of app1, by user.
+func versionSeqs(t *testing.T, s store.Store, users ...string) map[string]store.Seqs {
 	t.Helper()
 	return get(t, s, func(ctx context.Context, tx store.Tx) (map[string]store.Seqs, error) {
 		out := map[string]store.Seqs{}
@@ -659,7 +659,7 @@ func testAdvanceSeq(t *testing.T, s store.Store) {
 		return err
 	})
 	eq(t, "alice's seqs read in the transaction", inside, store.Seqs{Friend: 2, FriendList: 1})
-	eq(t, "seqs after the transaction", seqsOf(t, s, "alice", "bob", "nobody"), map[string]store.Seqs{
+	eq(t, "seqs after the transaction", versionSeqs(t, s, "alice", "bob", "nobody"), map[string]store.Seqs{
 		"alice":  {Friend: 2, FriendList: 1},
 		"bob":    {Friend: 1},
 		"nobody": {},
