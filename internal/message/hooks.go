@@ -34,13 +34,16 @@ type Attachments struct {
 	Hook *hook.Runner
 }
 
+// hooked reports whether a before-send hook is configured.
+func (s *Service) hooked() bool { return s.Hook != nil && s.Hook.Before != nil }
+
 // beforeSend asks the hook about req, outside any transaction. done means
 // the caller returns sent and err as they are: a rejection (err), or a drop
 // (sent: the sender is told the message was sent, nothing is stored or
 // delivered). A rewrite replaces req's body and cloud custom data, so what
 // is stored and delivered is the rewrite.
 func (s *Service) beforeSend(ctx context.Context, a *app.App, req *SendRequest) (sent Sent, done bool, err error) {
-	if s.Hook == nil || s.Hook.Before == nil {
+	if !s.hooked() {
 		return Sent{}, false, nil
 	}
 	if req.To == "" {

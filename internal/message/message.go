@@ -55,6 +55,17 @@ const (
 	MaxDeletePerCall    = 30
 )
 
+// The answers of a send whose sender or receiver has no account. They are
+// values, so a door that answers them with codes of its own (REST sendmsg:
+// 20003 and 90012) tells them apart with errors.Is; never modified.
+var (
+	// ErrUnknownSender: a send that asked for the check (CheckSender)
+	// names a sender with no account.
+	ErrUnknownSender = errcode.New(CodeNoReceiver, "Err_Msg_From_Account_Not_Exist")
+	// ErrUnknownReceiver: the receiver has no account.
+	ErrUnknownReceiver = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
+)
+
 // Element is one element of a message body.
 type Element struct {
 	MsgType    string          `json:"MsgType"`
@@ -266,7 +277,12 @@ type SendRequest struct {
 	// the sender's history (REST SyncOtherMachine 2); the receiver gets it
 	// as usual.
 	HideFromSender bool
-	Origin         any // the connection sending, not echoed to
+	// CheckSender: the sender must have an account (an admin's send names
+	// any account as its sender), read with the receivers' rules in the
+	// same round trip. Its absence is ErrUnknownSender, which comes before
+	// any other answer of the send: a receiver's, a body's, a hook's.
+	CheckSender bool
+	Origin      any // the connection sending, not echoed to
 }
 
 // Sent is the outcome of a send.
@@ -294,6 +310,15 @@ type Delivery struct {
 func (s *Service) SendC2C(ctx context.Context, a *app.App, req SendRequest) (Sent, error) {
 	if req.To == "" {
 		return Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
+	}
+	if req.CheckSender && s.hooked() {
+		// The hook is asked only about sends between accounts that exist:
+		// they are read first, on their own (the hook's own round trip
+		// outweighs this one).
+		if err := s.accountsExist(ctx, a, req.From, []string{req.To}); err != nil {
+			return Sent{}, err
+		}
+		req.CheckSender = false
 	}
 	if sent, done, err := s.beforeSend(ctx, a, &req); done {
 		return sent, err
@@ -353,6 +378,13 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	base, err := s.compose(a, req.From, req.Random, req.ClientMsgID, req.Content,
 		sendFlags(req.ExcludeFromUnread, req.ExcludeFromLast, req.NeedReadReceipt))
 	if err != nil {
+		if req.CheckSender {
+			// An absent account is answered before the body's fault, as
+			// when the accounts are read apart: only on this failing path.
+			if aerr := s.accountsExist(ctx, a, req.From, tos); aerr != nil {
+				return nil, aerr
+			}
+		}
 		return nil, err
 	}
 	out := make([]Delivery, len(tos))
@@ -366,15 +398,17 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	// single writer's time is the throughput of the whole node, and a block
 	// or unfriend landing in between is indistinguishable from one landing
 	// just after the send.
+	senderExists := true
 	err = s.Store.Read(ctx, func(tx Tx) error {
 		if req.Admin {
-			exists, opts, err := adminReceivers(ctx, tx, a, req.From, tos)
+			exists, opts, err := adminReceivers(ctx, tx, a, req.From, tos, req.CheckSender)
 			if err != nil {
 				return err
 			}
+			senderExists = exists[req.From]
 			for i := range out {
 				if !exists[out[i].To] {
-					out[i].Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
+					out[i].Err = ErrUnknownReceiver
 				}
 				if out[i].To != req.From {
 					out[i].Sent.RecvOpt = opts[out[i].To]
@@ -383,7 +417,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 			return nil
 		}
 		for i := range out {
-			if err := s.check(ctx, tx, a, req.From, &out[i]); err != nil {
+			if err := s.check(ctx, tx, a, req.From, &out[i], &senderExists); err != nil {
 				return err
 			}
 		}
@@ -391,6 +425,9 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	})
 	if err != nil {
 		return nil, errcode.Wrapf(err, "message: check the receivers of %s", req.From)
+	}
+	if req.CheckSender && !senderExists {
+		return nil, ErrUnknownSender
 	}
 	if req.OnlineOnly {
 		// Never stored, never counted: it reaches whoever is online now.
@@ -400,6 +437,10 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 			}
 			out[i].Sent.Dropped = true
 		}
+		return out, nil
+	}
+	if !anyToStore(out) {
+		// Every receiver failed or was dropped: no write to wait for.
 		return out, nil
 	}
 	err = s.Store.Write(ctx, func(tx Tx) error {
@@ -451,11 +492,22 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	return out, nil
 }
 
+// anyToStore reports whether a delivery of out is to be stored.
+func anyToStore(out []Delivery) bool {
+	for i := range out {
+		if out[i].Err == nil && !out[i].Sent.Dropped {
+			return true
+		}
+	}
+	return false
+}
+
 // check applies the sending rules for one receiver: the receiver exists,
 // has not blocked the sender (dropped and told "sent", or 20007), and the
 // relationship check when the app has it on. The receiver's receive option
-// for the sender comes back in the same round trip.
-func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *Delivery) error {
+// for the sender comes back in the same round trip, and whether the sender
+// exists, which clears *senderExists when it does not.
+func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *Delivery, senderExists *bool) error {
 	if d.To == "" {
 		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
 		return nil
@@ -465,8 +517,11 @@ func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *
 	if err != nil {
 		return err
 	}
+	if !rs.SenderExists {
+		*senderExists = false
+	}
 	if !rs.ReceiverExists {
-		d.Err = errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Not_Exist")
+		d.Err = ErrUnknownReceiver
 		return nil
 	}
 	if from != d.To {
@@ -494,23 +549,54 @@ func (s *Service) check(ctx context.Context, tx Tx, a *app.App, from string, d *
 	return nil
 }
 
-// adminReceivers says which of tos exist and each one's receive option
-// toward from, for an admin's send (no block or friendship rule applies).
-// One receiver is one read (SendCheck, which an engine may remember); more
-// are two, whatever their number.
-func adminReceivers(ctx context.Context, tx Tx, a *app.App, from string, tos []string) (exists map[string]bool, opts map[string]int, err error) {
+// adminReceivers says which of tos exist (and from, when withSender) and
+// each one's receive option toward from, for an admin's send (no block or
+// friendship rule applies). One receiver is one read (SendCheck, which an
+// engine may remember, and which answers for the sender too); more are two,
+// whatever their number.
+func adminReceivers(ctx context.Context, tx Tx, a *app.App, from string, tos []string, withSender bool) (exists map[string]bool, opts map[string]int, err error) {
 	if len(tos) == 1 {
 		rs, err := tx.SendCheck(ctx, a.SDKAppID, tos[0], from, false)
 		if err != nil {
 			return nil, nil, err
 		}
-		return map[string]bool{tos[0]: rs.ReceiverExists}, map[string]int{tos[0]: rs.RecvOpt}, nil
+		// A send to oneself: the sender is the receiver.
+		return map[string]bool{from: rs.SenderExists, tos[0]: rs.ReceiverExists}, map[string]int{tos[0]: rs.RecvOpt}, nil
 	}
-	if exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, tos); err != nil {
+	users := tos
+	if withSender {
+		users = append(tos[:len(tos):len(tos)], from)
+	}
+	if exists, err = tx.ExistingAccounts(ctx, a.SDKAppID, users); err != nil {
 		return nil, nil, err
+	}
+	if !withSender {
+		// Not asked: answered as existing, which is what no check means.
+		exists[from] = true
 	}
 	opts, err = tx.RecvOptsToward(ctx, a.SDKAppID, from, tos)
 	return exists, opts, err
+}
+
+// accountsExist answers ErrUnknownSender when from has no account and, for
+// a send to one receiver, ErrUnknownReceiver when it has none: the check
+// of CheckSender on its own, for where it must come first.
+func (s *Service) accountsExist(ctx context.Context, a *app.App, from string, tos []string) error {
+	users := []string{from}
+	if len(tos) == 1 {
+		users = append(users, tos[0])
+	}
+	exists, err := s.Existing(ctx, a, users...)
+	if err != nil {
+		return err
+	}
+	if !exists[from] {
+		return ErrUnknownSender
+	}
+	if len(tos) == 1 && !exists[tos[0]] {
+		return ErrUnknownReceiver
+	}
+	return nil
 }
 
 func retention(a *app.App) time.Duration {

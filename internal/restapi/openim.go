@@ -188,19 +188,16 @@ func (s *Server) sendMsg(c *call) (response, error) {
 	if f.To_Account == "" {
 		return nil, errcode.New(codeMissingTo, "Err_Msg_To_Account_Missing")
 	}
-	exists, err := s.Messages.Existing(c.ctx, c.app, req.From, f.To_Account)
-	if err != nil {
-		return nil, err
-	}
-	if !exists[req.From] {
-		return nil, errcode.New(codeBadSender, "Err_Msg_From_Account_Not_Exist")
-	}
-	if !exists[f.To_Account] {
-		return nil, errcode.New(codeUnknownTo, "Err_Msg_To_Account_Not_Exist")
-	}
-	req.To = f.To_Account
+	// Both accounts are read with the receiver's rules (one round trip),
+	// the sender's absence first: 20003, then the receiver's: 90012.
+	req.To, req.CheckSender = f.To_Account, true
 	sent, err := s.Messages.SendC2C(c.ctx, c.app, req)
-	if err != nil {
+	switch {
+	case errors.Is(err, message.ErrUnknownSender):
+		return nil, errcode.New(codeBadSender, "Err_Msg_From_Account_Not_Exist")
+	case errors.Is(err, message.ErrUnknownReceiver):
+		return nil, errcode.New(codeUnknownTo, "Err_Msg_To_Account_Not_Exist")
+	case err != nil:
 		return nil, err
 	}
 	if !sent.Duplicate {

@@ -124,6 +124,14 @@ func TestOpenIMSendMsgErrors(t *testing.T) {
 			"MsgBody": []any{map[string]any{"MsgType": 1, "MsgContent": map[string]any{}}}}, 90010},
 		{"unknown receiver", map[string]any{"To_Account": "nobody", "MsgRandom": 1, "MsgBody": body}, 90012},
 		{"unknown sender", map[string]any{"From_Account": "nobody", "To_Account": "bob", "MsgRandom": 1, "MsgBody": body}, 20003},
+		// Precedence: the sender's absence, then the receiver's, before a
+		// fault of the body found when the message is built.
+		{"unknown sender and receiver", map[string]any{"From_Account": "nobody", "To_Account": "ghost", "MsgRandom": 1, "MsgBody": body}, 20003},
+		{"unknown sender, over 12 KB", map[string]any{"From_Account": "nobody", "To_Account": "bob", "MsgRandom": 1, "MsgBody": oimBody(big)}, 20003},
+		{"unknown receiver, over 12 KB", map[string]any{"To_Account": "ghost", "MsgRandom": 1, "MsgBody": oimBody(big)}, 90012},
+		{"unknown receiver, unknown MsgType", map[string]any{"To_Account": "ghost", "MsgRandom": 1,
+			"MsgBody": []any{map[string]any{"MsgType": "TIMNoSuchElem", "MsgContent": map[string]any{}}}}, 90012},
+		{"a send to oneself, unknown", map[string]any{"From_Account": "nobody", "To_Account": "nobody", "MsgRandom": 1, "MsgBody": body}, 20003},
 		{"MsgLifeTime over 7 days", map[string]any{"To_Account": "bob", "MsgRandom": 1, "MsgBody": body, "MsgLifeTime": 604801}, 90026},
 		{"negative MsgLifeTime", map[string]any{"To_Account": "bob", "MsgRandom": 1, "MsgBody": body, "MsgLifeTime": -1}, 90026},
 		{"SyncOtherMachine a string", map[string]any{"To_Account": "bob", "MsgRandom": 1, "MsgBody": body, "SyncOtherMachine": "1"}, 90031},

@@ -96,7 +96,11 @@ type RelationSet struct {
 // general question for many peers, at several times the cost).
 type SendCheck struct {
 	ReceiverExists bool
-	Blocked        bool // the receiver blocked the sender
+	// SenderExists: the sender's account exists. A logged-in sender's
+	// does; an admin's send names any account as its sender (REST
+	// sendmsg), and this answers it in the same statement.
+	SenderExists bool
+	Blocked      bool // the receiver blocked the sender
 	// RecvOpt is the receiver's receive option for the sender
 	// (RecvOptReceive when none is set).
 	RecvOpt int

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -192,8 +193,8 @@ func TestFriendImportRoundTrips(t *testing.T) {
 }
 
 // The statements of one admin one-to-one send that opens a conversation and
-// is hidden from the sender (the REST bench's sendmsg), and of a second send
-// in it.
+// is hidden from the sender (the REST bench's sendmsg, which asks that the
+// sender exist), and of a second send in it.
 func TestSendRoundTrips(t *testing.T) {
 	st, log := openTraced(t)
 	a := app.New(1400000001, "0123456789abcdef0123456789abcdef")
@@ -203,7 +204,7 @@ func TestSendRoundTrips(t *testing.T) {
 		var sent message.Sent
 		stmts := log.during(t, func() {
 			var err error
-			sent, err = svc.SendC2C(t.Context(), a, message.SendRequest{From: "alice", To: "bob", Random: random, Admin: true, HideFromSender: true,
+			sent, err = svc.SendC2C(t.Context(), a, message.SendRequest{From: "alice", To: "bob", Random: random, Admin: true, HideFromSender: true, CheckSender: true,
 				Content: message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: []byte(`{"Text":"hi"}`)}}}})
 			if err != nil {
 				t.Fatal(err)
@@ -212,7 +213,7 @@ func TestSendRoundTrips(t *testing.T) {
 		return sent, stmts
 	}
 	first, stmts := send(1)
-	// The existence and receive-option read, BEGIN, the append (the
+	// The read of both accounts and the receive option, BEGIN, the append (the
 	// conversation, the message, the views and the sender's hiding in one
 	// statement), COMMIT.
 	const bound = 4
@@ -234,6 +235,21 @@ func TestSendRoundTrips(t *testing.T) {
 	third, _ := send(3)
 	if third.Message.Seq != 3 {
 		t.Errorf("after a retry the next seq is %d, want 3", third.Message.Seq)
+	}
+	// An absent sender or receiver is told in that one read, the sender
+	// first, and nothing is written.
+	for _, c := range []struct {
+		from, to string
+		want     error
+	}{{"ghost", "bob", message.ErrUnknownSender}, {"ghost", "phantom", message.ErrUnknownSender}, {"alice", "phantom", message.ErrUnknownReceiver}} {
+		var err error
+		stmts := log.during(t, func() {
+			_, err = svc.SendC2C(t.Context(), a, message.SendRequest{From: c.from, To: c.to, Random: 9, Admin: true, CheckSender: true,
+				Content: message.Content{MsgBody: []message.Element{{MsgType: "TIMTextElem", MsgContent: []byte(`{"Text":"hi"}`)}}}})
+		})
+		if !errors.Is(err, c.want) || len(stmts) != 1 {
+			t.Errorf("%s→%s: %v after %d statements, want %v after 1:\n%s", c.from, c.to, err, len(stmts), c.want, strings.Join(stmts, "\n"))
+		}
 	}
 	// The sends are hidden from the sender and kept for the receiver.
 	for _, v := range []struct {

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 
 	"github.com/parleyim/parley/internal/store"
@@ -204,13 +203,19 @@ func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [rel
 	return rows.Err()
 }
 
-// sendCheckQuery reads a send's rules from the receiver's account row: no
-// row, no receiver. Scalar subqueries keep it one row and one statement;
-// each is a primary-key probe. CASE makes each EXISTS an integer on both
-// engines (PostgreSQL's is a boolean).
+// sendCheckQuery reads a send's rules from the receiver's account row,
+// joined to a single row so that an absent receiver still answers whether
+// the sender exists (a NULL user_id: no receiver). Scalar subqueries keep it
+// one row and one statement; each is a primary-key probe. CASE makes each
+// EXISTS an integer on both engines (PostgreSQL's is a boolean).
 const sendCheckQuery = `SELECT
+	CASE WHEN a.user_id IS NULL THEN 0 ELSE 1 END,
+	CASE WHEN EXISTS (SELECT 1 FROM accounts s WHERE s.app_id = ? AND s.user_id = ?) THEN 1 ELSE 0 END,
 	CASE WHEN EXISTS (SELECT 1 FROM blocklist WHERE app_id = a.app_id AND owner_id = a.user_id AND peer_id = ?) THEN 1 ELSE 0 END,
 	COALESCE((SELECT opt FROM c2c_recv_opts WHERE app_id = a.app_id AND owner = a.user_id AND peer = ?), 0)`
+
+// sendCheckFrom is the single row the receiver's account is joined to.
+const sendCheckFrom = ` FROM (SELECT 1 AS one) single LEFT JOIN accounts a ON a.app_id = ? AND a.user_id = ?`
 
 func (t *txn) SendCheck(ctx context.Context, app store.AppID, receiver, sender string, friends bool) (store.SendCheck, error) {
 	if !t.readOnly || t.db.sendChecks == nil {
@@ -230,23 +235,23 @@ func (t *txn) SendCheck(ctx context.Context, app store.AppID, receiver, sender s
 
 func (t *txn) readSendCheck(ctx context.Context, app store.AppID, receiver, sender string, friends bool) (store.SendCheck, error) {
 	c := store.SendCheck{RecvOpt: store.RecvOptReceive}
-	var blocked, hasSender, hasReceiver int
+	var receiverExists, senderExists, blocked, hasSender, hasReceiver int
 	var err error
 	if friends {
 		err = t.queryRow(ctx, sendCheckQuery+`,
 			CASE WHEN EXISTS (SELECT 1 FROM friends WHERE app_id = a.app_id AND owner_id = a.user_id AND peer_id = ?) THEN 1 ELSE 0 END,
-			CASE WHEN EXISTS (SELECT 1 FROM friends WHERE app_id = a.app_id AND owner_id = ? AND peer_id = a.user_id) THEN 1 ELSE 0 END
-			FROM accounts a WHERE a.app_id = ? AND a.user_id = ?`,
-			sender, sender, sender, sender, int64(app), receiver).Scan(&blocked, &c.RecvOpt, &hasSender, &hasReceiver)
+			CASE WHEN EXISTS (SELECT 1 FROM friends WHERE app_id = a.app_id AND owner_id = ? AND peer_id = a.user_id) THEN 1 ELSE 0 END`+sendCheckFrom,
+			int64(app), sender, sender, sender, sender, sender, int64(app), receiver).Scan(&receiverExists, &senderExists, &blocked, &c.RecvOpt, &hasSender, &hasReceiver)
 	} else {
-		err = t.queryRow(ctx, sendCheckQuery+` FROM accounts a WHERE a.app_id = ? AND a.user_id = ?`,
-			sender, sender, int64(app), receiver).Scan(&blocked, &c.RecvOpt)
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.SendCheck{RecvOpt: store.RecvOptReceive}, nil
+		err = t.queryRow(ctx, sendCheckQuery+sendCheckFrom,
+			int64(app), sender, sender, sender, int64(app), receiver).Scan(&receiverExists, &senderExists, &blocked, &c.RecvOpt)
 	}
 	if err != nil {
 		return store.SendCheck{}, err
+	}
+	c.SenderExists = senderExists != 0
+	if receiverExists == 0 {
+		return store.SendCheck{SenderExists: c.SenderExists, RecvOpt: store.RecvOptReceive}, nil
 	}
 	c.ReceiverExists = true
 	c.Blocked, c.ReceiverHasSender, c.SenderHasReceiver = blocked != 0, hasSender != 0, hasReceiver != 0

@@ -258,7 +258,8 @@ func testUserEventsBatch(t *testing.T, s store.Store) {
 
 // testSendCheck: a one-to-one send's question of the relationship chain,
 // from the receiver's side: exists, blocked the sender, its receive option
-// for the sender, and (when asked) friendship in both directions. It must
+// for the sender, and (when asked) friendship in both directions; and
+// whether the sender exists, whether or not the receiver does. It must
 // agree with Relations.
 func testSendCheck(t *testing.T, s store.Store) {
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
@@ -281,10 +282,14 @@ func testSendCheck(t *testing.T, s store.Store) {
 		})
 	}
 	eq(t, "friend with an option", check(app1, "rcv", "snd", true),
-		store.SendCheck{ReceiverExists: true, RecvOpt: store.RecvOptNotReceive, ReceiverHasSender: true})
-	eq(t, "friendship not asked", check(app1, "rcv", "snd", false), store.SendCheck{ReceiverExists: true, RecvOpt: store.RecvOptNotReceive})
-	eq(t, "blocked, no option", check(app1, "rcv", "other", true), store.SendCheck{ReceiverExists: true, Blocked: true})
-	eq(t, "the other direction", check(app1, "snd", "rcv", true), store.SendCheck{ReceiverExists: true, SenderHasReceiver: true})
-	eq(t, "another app's rows", check(app2, "rcv", "snd", true), store.SendCheck{ReceiverExists: true, Blocked: true, SenderHasReceiver: true})
-	eq(t, "no receiver", check(app1, "ghost", "snd", true), store.SendCheck{})
+		store.SendCheck{ReceiverExists: true, SenderExists: true, RecvOpt: store.RecvOptNotReceive, ReceiverHasSender: true})
+	eq(t, "friendship not asked", check(app1, "rcv", "snd", false), store.SendCheck{ReceiverExists: true, SenderExists: true, RecvOpt: store.RecvOptNotReceive})
+	eq(t, "blocked, no option", check(app1, "rcv", "other", true), store.SendCheck{ReceiverExists: true, SenderExists: true, Blocked: true})
+	eq(t, "the other direction", check(app1, "snd", "rcv", true), store.SendCheck{ReceiverExists: true, SenderExists: true, SenderHasReceiver: true})
+	eq(t, "another app's rows", check(app2, "rcv", "snd", true), store.SendCheck{ReceiverExists: true, SenderExists: true, Blocked: true, SenderHasReceiver: true})
+	eq(t, "no receiver", check(app1, "ghost", "snd", true), store.SendCheck{SenderExists: true})
+	eq(t, "no sender", check(app1, "rcv", "ghost", true), store.SendCheck{ReceiverExists: true})
+	eq(t, "no sender, unasked friendship", check(app1, "rcv", "ghost", false), store.SendCheck{ReceiverExists: true})
+	eq(t, "neither", check(app1, "ghost", "phantom", false), store.SendCheck{})
+	eq(t, "a sender of another app only", check(app2, "other", "other", false), store.SendCheck{})
 }
