@@ -176,10 +176,11 @@ func (t *txn) AdvanceSeq(ctx context.Context, app store.AppID, user string, kind
 	// and both users' bumps go in one statement); one bump per user among
 	// the writes held together, since a statement changes a row once.
 	if t.deferWrite(ctx, deferredWrite{
-		ctes:   func(n int) string { return `seq_advanced` + strconv.Itoa(n) + ` AS (` + q + `)` },
-		args:   args,
-		tables: []string{"accounts"},
-		key:    "accounts\x00" + strconv.FormatInt(int64(app), 10) + "\x00" + user,
+		ctes:    func(n int) string { return `seq_advanced` + strconv.Itoa(n) + ` AS (` + q + `)` },
+		args:    args,
+		tables:  []string{"accounts"},
+		key:     "accounts\x00" + strconv.FormatInt(int64(app), 10) + "\x00" + user,
+		advance: &heldAdvance{app: int64(app), user: user, col: col},
 	}) {
 		return nil
 	}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -28,6 +29,18 @@ type deferredWrite struct {
 	// already waits for the next statement alone: PostgreSQL refuses to
 	// change one row twice in a statement. Empty: never held with another.
 	key string
+	// advance, when set, says the write is AdvanceSeq's bump of one seq
+	// column, which a statement that updates the same account row anyway
+	// (the change log's seq bump) may take over (takeAdvances).
+	advance *heldAdvance
+}
+
+// heldAdvance is a held AdvanceSeq: column col of user's account row, one
+// up.
+type heldAdvance struct {
+	app  int64
+	user string
+	col  string
 }
 
 // maxHeldWrites bounds the writes one statement carries (and its
@@ -61,6 +74,28 @@ func (t *txn) canHoldWith(w deferredWrite) bool {
 		}
 	}
 	return true
+}
+
+// takeAdvances removes from the held writes the seq advances of app's
+// accounts in users and returns them, user → column: the caller's
+// statement updates those rows and bumps the columns itself, since a
+// statement may change a row once. Other held writes stay held.
+func (t *txn) takeAdvances(app int64, users []string) map[string]string {
+	var taken map[string]string
+	kept := t.deferred[:0]
+	for _, w := range t.deferred {
+		if a := w.advance; a != nil && a.app == app && slices.Contains(users, a.user) {
+			if taken == nil {
+				taken = map[string]string{}
+			}
+			taken[a.user] = a.col
+			continue
+		}
+		kept = append(kept, w)
+	}
+	clear(t.deferred[len(kept):])
+	t.deferred = kept
+	return taken
 }
 
 // takeDeferred empties the held writes and returns their CTEs and

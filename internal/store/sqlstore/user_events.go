@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/parleyim/parley/internal/store"
@@ -182,21 +183,57 @@ func (t *txn) appendUserEventsOneStatement(ctx context.Context, events []store.U
 			peers[i] = string(b)
 		}
 	}
-	const q = `WITH wanted AS (
-			SELECT * FROM unnest(CAST($2 AS TEXT[]), CAST($3 AS BIGINT[])) AS w(user_id, n)
+	// A friend seq's advance held for the same users (AdvanceSeq, a friend
+	// added) is made by this statement's UPDATE of their rows, which lets
+	// the held friend rows ride on it too: a friendship's rows, both friend
+	// seqs and both change logs in one round trip.
+	app := int64(events[0].App)
+	advances := t.takeAdvances(app, users)
+	var cols []string
+	for _, col := range advances {
+		if !slices.Contains(cols, col) {
+			cols = append(cols, col)
+		}
+	}
+	slices.Sort(cols)
+	args := make([]any, 0, 10+len(cols))
+	args = append(args, users, perUser)
+	var q strings.Builder
+	q.WriteString(`WITH wanted AS (
+			SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS BIGINT[])`)
+	for _, col := range cols {
+		by := make([]int64, len(users))
+		for i, u := range users {
+			if advances[u] == col {
+				by[i] = 1
+			}
+		}
+		q.WriteString(`, CAST(? AS BIGINT[])`)
+		args = append(args, by)
+	}
+	q.WriteString(`) AS w(user_id, n`)
+	for _, col := range cols {
+		q.WriteString(`, ` + col)
+	}
+	q.WriteString(`)
 		), bumped AS (
-			UPDATE accounts AS a SET event_seq = a.event_seq + w.n FROM wanted AS w
-			WHERE a.app_id = $1 AND a.user_id = w.user_id
+			UPDATE accounts AS a SET event_seq = a.event_seq + w.n`)
+	for _, col := range cols {
+		q.WriteString(`, ` + col + ` = a.` + col + ` + w.` + col)
+	}
+	q.WriteString(` FROM wanted AS w
+			WHERE a.app_id = ? AND a.user_id = w.user_id
 			RETURNING a.user_id, a.event_seq
 		), ins AS (
 			INSERT INTO user_events (app_id, user_id, seq, kind, peers, created_at)
-			SELECT $1, e.user_id, b.event_seq - e.n + e.ord, e.kind, e.peers, e.created_at
-			FROM unnest(CAST($4 AS TEXT[]), CAST($5 AS BIGINT[]), CAST($6 AS BIGINT[]), CAST($7 AS TEXT[]), CAST($8 AS TEXT[]), CAST($9 AS BIGINT[]))
+			SELECT CAST(? AS BIGINT), e.user_id, b.event_seq - e.n + e.ord, e.kind, e.peers, e.created_at
+			FROM unnest(CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))
 				AS e(user_id, ord, n, kind, peers, created_at)
 			JOIN bumped AS b ON b.user_id = e.user_id
 		)
-		SELECT user_id, event_seq FROM bumped`
-	rows, err := t.query(ctx, q, int64(events[0].App), users, perUser, evUsers, ord, n, kinds, peers, times)
+		SELECT user_id, event_seq FROM bumped`)
+	args = append(args, app, app, evUsers, ord, n, kinds, peers, times)
+	rows, err := t.query(ctx, q.String(), args...)
 	if err != nil {
 		return nil, err
 	}

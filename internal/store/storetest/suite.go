@@ -686,6 +686,62 @@ func testAdvanceSeq(t *testing.T, s store.Store) {
 	if err == nil {
 		t.Errorf("AdvanceSeq(kind 99) succeeded, want error")
 	}
+
+	// Advances followed by change-log appends of the same users (an engine
+	// may make both in one update of each row): every advance counts once,
+	// whether its user has events or not, and the events' seqs are as if
+	// apart.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return createAccounts(ctx, tx, app1, "carl", "dora", "eve")
+	})
+	for round, want := range []map[string]store.Seqs{
+		{"carl": {Friend: 1}, "dora": {Friend: 1}, "eve": {Block: 1}},
+		{"carl": {Friend: 1, FriendCustom: 1}, "dora": {Friend: 2}, "eve": {Block: 1}},
+	} {
+		var appended []store.UserEvent
+		write(t, s, func(ctx context.Context, tx store.Tx) error {
+			steps := []func() error{
+				func() error {
+					return tx.PutFriend(ctx, store.Friend{App: app1, Owner: "carl", Peer: "dora", AddTime: 1})
+				},
+				func() error { return tx.AdvanceSeq(ctx, app1, "carl", store.SeqFriend) },
+				func() error { return tx.AdvanceSeq(ctx, app1, "dora", store.SeqFriend) },
+				func() error { return tx.AdvanceSeq(ctx, app1, "eve", store.SeqBlock) },
+			}
+			if round == 1 {
+				steps = []func() error{
+					func() error { return tx.AdvanceSeq(ctx, app1, "carl", store.SeqFriendCustom) },
+					func() error { return tx.AdvanceSeq(ctx, app1, "dora", store.SeqFriend) },
+				}
+			}
+			for _, step := range steps {
+				if err := step(); err != nil {
+					return err
+				}
+			}
+			var err error
+			appended, err = tx.AppendUserEvents(ctx, []store.UserEvent{
+				{App: app1, User: "carl", Kind: "a", Time: 1},
+				{App: app1, User: "dora", Kind: "b", Time: 1},
+				{App: app1, User: "carl", Kind: "c", Time: 1},
+				{App: app1, User: "ghost", Kind: "d", Time: 1},
+			})
+			return err
+		})
+		var seqs []string
+		for _, e := range appended {
+			seqs = append(seqs, fmt.Sprintf("%s:%d", e.User, e.Seq))
+		}
+		first := 2 * uint64(round)
+		eq(t, fmt.Sprintf("round %d: appended events", round), seqs,
+			[]string{fmt.Sprintf("carl:%d", first+1), fmt.Sprintf("dora:%d", uint64(round)+1), fmt.Sprintf("carl:%d", first+2)})
+		eq(t, fmt.Sprintf("round %d: seqs after advances and events together", round), versionSeqs(t, s, "carl", "dora", "eve"), want)
+	}
+	ok := get(t, s, func(ctx context.Context, tx store.Tx) (bool, error) {
+		_, ok, err := tx.Friend(ctx, app1, "carl", "dora")
+		return ok, err
+	})
+	eq(t, "the friend row held with the advances is stored", ok, true)
 }
 
 // --- profiles --------------------------------------------------------------
