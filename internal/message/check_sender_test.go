@@ -84,3 +84,63 @@ func TestCheckSenderAnswersAbsentAccountsFirst(t *testing.T) {
 		}
 	})
 }
+
+// A checked send (the REST door's sendmsg) keeps the receive option's
+// rule: a receiver who does not receive from the sender has the message
+// stored but hidden from their view, the sender keeps it unless it is
+// hidden from the sender too; a retry is the first message.
+func TestCheckedSendKeepsTheReceiveOption(t *testing.T) {
+	engines(t, func(t *testing.T, st store.Store) {
+		svc, a := setup(t, st, "alice", "bob", "carol")
+		if err := st.Write(t.Context(), func(tx store.Tx) error {
+			return tx.SetRecvOpts(t.Context(), a.SDKAppID, "bob", []string{"alice"}, store.RecvOptNotReceive)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		seen := func(viewer, peer string) int {
+			t.Helper()
+			var n int
+			err := st.Read(t.Context(), func(tx store.Tx) error {
+				ms, err := tx.QueryMessages(t.Context(), a.SDKAppID, store.MessageQuery{ConvKey: message.ConvKey(viewer, peer), Viewer: viewer})
+				n = len(ms)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		send := func(from, to string, random uint32, hide bool) message.Sent {
+			t.Helper()
+			sent, err := svc.SendC2C(t.Context(), a, message.SendRequest{From: from, To: to, Random: random, Admin: true, CheckSender: true,
+				HideFromSender: hide, Content: text("hi")})
+			if err != nil {
+				t.Fatalf("%s→%s: %v", from, to, err)
+			}
+			return sent
+		}
+		first := send("alice", "bob", 1, false)
+		if first.RecvOpt != store.RecvOptNotReceive || first.Message.Seq != 1 || first.Duplicate {
+			t.Errorf("alice→bob: recv opt %d, seq %d, duplicate %v; want %d, 1, false", first.RecvOpt, first.Message.Seq, first.Duplicate, store.RecvOptNotReceive)
+		}
+		send("alice", "bob", 2, true)
+		if again := send("alice", "bob", 1, false); !again.Duplicate || again.Message.Seq != 1 {
+			t.Errorf("retry: duplicate %v, seq %d; want the first message", again.Duplicate, again.Message.Seq)
+		}
+		if n := seen("bob", "alice"); n != 0 {
+			t.Errorf("bob, who does not receive alice, sees %d messages", n)
+		}
+		if n := seen("alice", "bob"); n != 1 {
+			t.Errorf("alice sees %d of her messages to bob, want 1 (the other was hidden from her)", n)
+		}
+		// The other direction and other receivers are untouched by bob's
+		// option.
+		if sent := send("bob", "alice", 1, false); sent.RecvOpt != store.RecvOptReceive || sent.Message.Seq != 3 {
+			t.Errorf("bob→alice: recv opt %d, seq %d; want %d, 3", sent.RecvOpt, sent.Message.Seq, store.RecvOptReceive)
+		}
+		send("alice", "carol", 1, false)
+		if n := seen("carol", "alice"); n != 1 {
+			t.Errorf("carol sees %d messages from alice, want 1", n)
+		}
+	})
+}

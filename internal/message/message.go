@@ -394,6 +394,9 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		out[i] = Delivery{To: to, Sent: Sent{Message: m, Key: MsgKey(m)}}
 	}
 
+	if req.CheckSender && req.Admin && !req.OnlineOnly && len(tos) == 1 {
+		return s.sendChecked(ctx, a, req, out)
+	}
 	// The rules are checked on the read side, not inside the write: the
 	// single writer's time is the throughput of the whole node, and a block
 	// or unfriend landing in between is indistinguishable from one landing
@@ -478,6 +481,13 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	if err != nil {
 		return nil, errcode.Wrapf(err, "message: send from %s", req.From)
 	}
+	s.sendCommitted(a, req, out)
+	return out, nil
+}
+
+// sendCommitted finishes a send once its write is durable: the outbox is
+// woken, and each stored message keyed and delivered.
+func (s *Service) sendCommitted(a *app.App, req SendRequest, out []Delivery) {
 	s.outboxCommitted(a, outboxKindSent)
 	for i := range out {
 		d := &out[i]
@@ -489,6 +499,54 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 			s.publishNew(a, &d.Sent, req.HideFromSender, req.Origin)
 		}
 	}
+}
+
+// sendChecked is an admin's checked send to one receiver (the REST door's
+// sendmsg): the accounts and the receiver's receive option are read by the
+// write that appends (store's AppendCheckedMessage), which on PostgreSQL
+// is one statement instead of a read and a write. An admin's send has no
+// rule but the accounts' existence, so nothing is decided between the read
+// and the append.
+func (s *Service) sendChecked(ctx context.Context, a *app.App, req SendRequest, out []Delivery) ([]Delivery, error) {
+	d := &out[0]
+	composed := d.Sent.Message
+	var check store.SendCheck
+	err := s.Store.Write(ctx, func(tx Tx) error {
+		// fn may run more than once: each run starts from the composed
+		// message.
+		m := composed
+		if req.HideFromSender && req.From != d.To {
+			m.HiddenFor = []string{req.From}
+		}
+		res, err := tx.AppendCheckedMessage(ctx, m)
+		if err != nil {
+			return err
+		}
+		check = res.Check
+		d.Sent.Message, d.Sent.Duplicate = composed, false
+		if !res.Appended {
+			return nil
+		}
+		d.Sent.Message, d.Sent.Duplicate = res.Stored, res.Duplicate
+		if !res.Duplicate {
+			return s.outboxSent(ctx, tx, a, res.Stored, req.Admin)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, errcode.Wrapf(err, "message: send from %s", req.From)
+	}
+	switch {
+	case !check.SenderExists:
+		return nil, ErrUnknownSender
+	case !check.ReceiverExists:
+		d.Err = ErrUnknownReceiver
+		return out, nil
+	}
+	if req.From != d.To {
+		d.Sent.RecvOpt = check.RecvOpt
+	}
+	s.sendCommitted(a, req, out)
 	return out, nil
 }
 

@@ -287,6 +287,14 @@ type MessageLog interface {
 	// new message deleted from their view, as by DeleteMessagesFor (a
 	// one-to-one conversation only; on PostgreSQL in the same statement).
 	AppendMessage(ctx context.Context, m Message) (stored Message, dup bool, err error)
+	// AppendCheckedMessage is an admin's one-to-one send as one step: it
+	// reads what SendCheck reads of m's receiver and sender (existence and
+	// the receiver's receive option; block and friendship are not an
+	// admin's concern) and, only when both accounts exist, appends m as
+	// AppendMessage does, also hidden from the receiver when the receiver
+	// does not receive from the sender (RecvOptNotReceive). On PostgreSQL
+	// the read and the append are one statement.
+	AppendCheckedMessage(ctx context.Context, m Message) (CheckedAppend, error)
 	// MessagesInRange returns the messages of a conversation with seq in
 	// [from, to], ascending, at most limit.
 	MessagesInRange(ctx context.Context, app AppID, convKey string, from, to uint64, limit int) ([]Message, error)

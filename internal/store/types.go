@@ -109,6 +109,18 @@ type SendCheck struct {
 	SenderHasReceiver bool // the receiver is in the sender's friend list
 }
 
+// CheckedAppend is what AppendCheckedMessage found and did.
+type CheckedAppend struct {
+	// Check: ReceiverExists, SenderExists and RecvOpt (Blocked and the
+	// friendship fields are not read).
+	Check SendCheck
+	// Appended: both accounts exist and m was appended (or was a retry:
+	// Duplicate, Stored the first attempt's message).
+	Appended  bool
+	Stored    Message
+	Duplicate bool
+}
+
 // UserEvent is one entry of a user's change log: what changed in their
 // relationship chain or profile. Seq is per user, strictly ascending with no
 // gaps, so a client that saw seq N asks for everything after N.

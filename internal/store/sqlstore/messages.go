@@ -76,6 +76,27 @@ func (t *txn) AppendMessage(ctx context.Context, m store.Message) (store.Message
 	return stored, false, nil
 }
 
+func (t *txn) AppendCheckedMessage(ctx context.Context, m store.Message) (store.CheckedAppend, error) {
+	if t.readOnly {
+		return store.CheckedAppend{}, errReadOnly
+	}
+	if _, ok := groupOf(m.ConvKey); ok {
+		return store.CheckedAppend{}, errors.New("store: a checked append is of a one-to-one message")
+	}
+	if t.db.dialect.RoundTrips && m.Sender != m.Receiver {
+		return t.appendCheckedOneStatement(ctx, m)
+	}
+	c, err := t.SendCheck(ctx, m.App, m.Receiver, m.Sender, false)
+	if err != nil || !c.SenderExists || !c.ReceiverExists {
+		return store.CheckedAppend{Check: c}, err
+	}
+	if c.RecvOpt == store.RecvOptNotReceive && m.Sender != m.Receiver {
+		m.HiddenFor = append(m.HiddenFor[:len(m.HiddenFor):len(m.HiddenFor)], m.Receiver)
+	}
+	stored, dup, err := t.AppendMessage(ctx, m)
+	return store.CheckedAppend{Check: c, Appended: true, Stored: stored, Duplicate: dup}, err
+}
+
 // appendMessageRows is AppendMessage for a one-to-one message, statement by
 // statement, m.HiddenFor aside.
 func (t *txn) appendMessageRows(ctx context.Context, m store.Message) (store.Message, bool, error) {
@@ -232,6 +253,87 @@ func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message, hi
 	prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
 	return prev, err == nil, err
+}
+
+// appendCheckedOneStatement is AppendCheckedMessage in one statement:
+// appendMessageOneStatement's, its conversation row written only when both
+// accounts exist (so nothing after it is), and the receiver among the
+// hidden when its receive option says so.
+func (t *txn) appendCheckedOneStatement(ctx context.Context, m store.Message) (store.CheckedAppend, error) {
+	app := int64(m.App)
+	first, second := m.Sender, m.Receiver
+	if second < first {
+		first, second = second, first
+	}
+	hidden := m.HiddenFor
+	if hidden == nil {
+		hidden = []string{}
+	}
+	m.HiddenFor = nil
+	var c store.SendCheck
+	var senderOK, receiverOK, inserted int
+	var seq sql.NullInt64
+	err := t.queryRow(ctx, `WITH chk AS (
+			SELECT EXISTS (SELECT 1 FROM accounts WHERE app_id = $1 AND user_id = $5) AS sender_ok,
+				EXISTS (SELECT 1 FROM accounts WHERE app_id = $1 AND user_id = $6) AS receiver_ok,
+				COALESCE((SELECT opt FROM c2c_recv_opts WHERE app_id = $1 AND owner = $6 AND peer = $5), 0) AS opt
+		), conv AS (
+			INSERT INTO conversations AS c (app_id, conv_key, last_seq, last_time)
+			SELECT $1, $2, 1, $3 FROM chk WHERE chk.sender_ok AND chk.receiver_ok
+			ON CONFLICT (app_id, conv_key) DO UPDATE SET last_seq = c.last_seq + 1,
+				last_time = CASE WHEN $4 = 1 OR c.last_time > $3 THEN c.last_time ELSE $3 END
+			RETURNING last_seq, xmax = 0 AS created
+		), msg AS (
+			INSERT INTO messages (app_id, `+messageColumns+`)
+			SELECT $1, $2, conv.last_seq, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM conv
+			ON CONFLICT (app_id, conv_key, sender, client_key) DO NOTHING
+			RETURNING seq
+		), clocks AS (
+			INSERT INTO conversation_clocks AS k (app_id, owner, version)
+			SELECT $1, o.owner, 1 FROM conv, (VALUES (CAST($15 AS TEXT), 1), (CAST($16 AS TEXT), 2)) AS o(owner, ord)
+			WHERE conv.created AND EXISTS (SELECT 1 FROM msg) ORDER BY o.ord
+			ON CONFLICT (app_id, owner) DO UPDATE SET version = k.version + 1
+			RETURNING owner, version
+		), views AS (
+			INSERT INTO user_conversations AS u (app_id, owner, conv_key, peer, version)
+			SELECT $1, v.owner, $2, v.peer, COALESCE(clocks.version, 0)
+			FROM conv, (VALUES (CAST($5 AS TEXT), CAST($6 AS TEXT)), ($6, $5)) AS v(owner, peer)
+			LEFT JOIN clocks ON clocks.owner = v.owner
+			WHERE conv.created
+			ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET version = excluded.version WHERE excluded.version > 0
+		), hidden AS (
+			INSERT INTO deleted_messages (app_id, owner, conv_key, seq, expires_at)
+			SELECT $1, h.owner, $2, msg.seq, $14 FROM msg,
+				(SELECT unnest(CAST($17 AS TEXT[])) UNION SELECT CAST($6 AS TEXT) FROM chk WHERE chk.opt = $18) AS h(owner)
+			ON CONFLICT DO NOTHING
+		)
+		SELECT CASE WHEN chk.sender_ok THEN 1 ELSE 0 END, CASE WHEN chk.receiver_ok THEN 1 ELSE 0 END, chk.opt,
+			conv.last_seq, (SELECT COUNT(*) FROM msg)
+		FROM chk LEFT JOIN conv ON true`,
+		app, m.ConvKey, m.SentAt, boolInt(m.Flags&store.MessageExcludedFromLast != 0),
+		m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
+		first, second, hidden, store.RecvOptNotReceive).Scan(&senderOK, &receiverOK, &c.RecvOpt, &seq, &inserted)
+	if err != nil {
+		return store.CheckedAppend{}, statementError("WITH chk AS (SELECT EXISTS ... INSERT INTO conversations ...", err)
+	}
+	c.SenderExists, c.ReceiverExists = senderOK == 1, receiverOK == 1
+	if !c.SenderExists || !c.ReceiverExists {
+		return store.CheckedAppend{Check: c}, nil
+	}
+	m.Seq = uint64(seq.Int64)
+	if inserted == 1 {
+		return store.CheckedAppend{Check: c, Appended: true, Stored: m}, nil
+	}
+	// A retry: as in AppendMessage.
+	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1 WHERE app_id = ? AND conv_key = ?`, app, m.ConvKey); err != nil {
+		return store.CheckedAppend{}, err
+	}
+	prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
+	if err != nil {
+		return store.CheckedAppend{}, err
+	}
+	return store.CheckedAppend{Check: c, Appended: true, Stored: prev, Duplicate: true}, nil
 }
 
 func boolInt(b bool) int {

@@ -218,7 +218,10 @@ const sendCheckQuery = `SELECT
 const sendCheckFrom = ` FROM (SELECT 1 AS one) single LEFT JOIN accounts a ON a.app_id = ? AND a.user_id = ?`
 
 func (t *txn) SendCheck(ctx context.Context, app store.AppID, receiver, sender string, friends bool) (store.SendCheck, error) {
-	if !t.readOnly || t.db.sendChecks == nil {
+	// A write transaction that has changed nothing SendCheck reads sees
+	// what is committed, which is what the cache holds (its engine has one
+	// writer); one that has, reads its own view.
+	if t.db.sendChecks == nil || !t.readOnly && t.changesSendChecks {
 		return t.readSendCheck(ctx, app, receiver, sender, friends)
 	}
 	k := sendCheckKey{app, receiver, sender, friends}

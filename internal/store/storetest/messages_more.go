@@ -229,3 +229,50 @@ func testMessageByClientKey(t *testing.T, s store.Store) {
 		t.Fatal("no senders must find nothing")
 	}
 }
+
+// testCheckedAppend: an admin's send as one step. Nothing is written when
+// the sender or the receiver has no account (and the check says which);
+// otherwise the message is appended as AppendMessage would, hidden from the
+// receiver too when it does not receive from the sender, and a retry is
+// the first attempt's message.
+func testCheckedAppend(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := createAccounts(ctx, tx, app1, "alice", "bob"); err != nil {
+			return err
+		}
+		return tx.SetRecvOpts(ctx, app1, "bob", []string{"alice"}, store.RecvOptNotReceive)
+	})
+	checked := func(from, to, key string, hidden ...string) store.CheckedAppend {
+		t.Helper()
+		var res store.CheckedAppend
+		write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+			m := msg(from, to, key, 0)
+			if to != "bob" && to != "alice" || from != "bob" && from != "alice" {
+				m.ConvKey = "c2c:" + from + ":" + to
+			}
+			m.HiddenFor = hidden
+			res, err = tx.AppendCheckedMessage(ctx, m)
+			return err
+		})
+		return res
+	}
+	eq(t, "no sender", checked("ghost", "bob", "k0"), store.CheckedAppend{Check: store.SendCheck{ReceiverExists: true}})
+	eq(t, "no receiver", checked("alice", "ghost", "k0"), store.CheckedAppend{Check: store.SendCheck{SenderExists: true}})
+	eq(t, "nothing stored for them", query(t, s, app1, store.MessageQuery{ConvKey: "c2c:ghost:bob"}), []uint64(nil))
+	eq(t, "nor a conversation", get(t, s, func(ctx context.Context, tx store.Tx) (uint64, error) {
+		return tx.ConversationVersion(ctx, app1, "bob")
+	}), uint64(0))
+
+	first := checked("alice", "bob", "c1")
+	eq(t, "first: check", first.Check, store.SendCheck{SenderExists: true, ReceiverExists: true, RecvOpt: store.RecvOptNotReceive})
+	eq(t, "first: appended at seq 1", [3]any{first.Appended, first.Duplicate, first.Stored.Seq}, [3]any{true, false, uint64(1)})
+	checked("alice", "bob", "c2", "alice")
+	back := checked("bob", "alice", "c3")
+	eq(t, "the other direction: check", back.Check, store.SendCheck{SenderExists: true, ReceiverExists: true})
+	again := checked("alice", "bob", "c1")
+	eq(t, "retry: the first message", [3]any{again.Appended, again.Duplicate, again.Stored.Seq}, [3]any{true, true, uint64(1)})
+	eq(t, "alice's view", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "alice"}), []uint64{1, 3})
+	eq(t, "bob's view: nothing from alice", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "bob"}), []uint64{3})
+	eq(t, "everything is stored", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{1, 2, 3})
+	eq(t, "no seq taken by the retry", checked("bob", "alice", "c4").Stored.Seq, uint64(4))
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages/Query", testQueryMessages},
 		{"Messages/PerUserViews", testMessageViews},
 		{"Messages/HiddenAsAppended", testMessageHiddenAsAppended},
+		{"Messages/CheckedAppend", testCheckedAppend},
 		{"Messages/ByClientKey", testMessageByClientKey},
 		{"Messages/RecvOpts", testRecvOpts},
 		{"Messages/Receipts", testMessageReceipts},
