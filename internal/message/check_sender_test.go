@@ -3,6 +3,7 @@ package message_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,6 +142,97 @@ func TestCheckedSendKeepsTheReceiveOption(t *testing.T) {
 		send("alice", "carol", 1, false)
 		if n := seen("carol", "alice"); n != 1 {
 			t.Errorf("carol sees %d messages from alice, want 1", n)
+		}
+	})
+}
+
+// Checked sends that arrive together are written together (on PostgreSQL
+// one statement for a whole batch): whatever gathers, every send's answer
+// is its own, seqs are gapless per conversation, a retry is its first
+// attempt's message wherever it lands, and absent accounts are told.
+func TestGatheredCheckedSends(t *testing.T) {
+	engines(t, func(t *testing.T, st store.Store) {
+		users := []string{"u0", "u1", "u2", "u3", "u4", "u5"}
+		svc, a := setup(t, st, users...)
+		type job struct {
+			from, to string
+			random   uint32
+		}
+		var jobs []job
+		for i := range 60 {
+			jobs = append(jobs, job{users[i%6], users[(i/6+i+1)%6], uint32(i)})
+		}
+		for i := range 20 { // retries of the first twenty
+			jobs = append(jobs, jobs[i])
+		}
+		for i := range 4 {
+			jobs = append(jobs, job{"ghost", users[i], 100}, job{users[i], "phantom", 100})
+		}
+		for round := range 3 {
+			answers := make([]message.Sent, len(jobs))
+			errs := make([]error, len(jobs))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, j := range jobs {
+				wg.Go(func() {
+					<-start
+					answers[i], errs[i] = svc.SendC2C(t.Context(), a, message.SendRequest{From: j.from, To: j.to, Random: j.random + uint32(1000*round),
+						Admin: true, CheckSender: true, Content: text("hi")})
+				})
+			}
+			close(start)
+			wg.Wait()
+			first := map[job]uint64{}
+			for i, j := range jobs {
+				switch {
+				case j.from == "ghost":
+					if !errors.Is(errs[i], message.ErrUnknownSender) {
+						t.Errorf("round %d, %v: %v, want ErrUnknownSender", round, j, errs[i])
+					}
+				case j.to == "phantom":
+					if !errors.Is(errs[i], message.ErrUnknownReceiver) {
+						t.Errorf("round %d, %v: %v, want ErrUnknownReceiver", round, j, errs[i])
+					}
+				case errs[i] != nil:
+					t.Errorf("round %d, %v: %v", round, j, errs[i])
+				default:
+					if seq, ok := first[j]; ok && seq != answers[i].Message.Seq {
+						t.Errorf("round %d, %v: a retry answered seq %d, its first attempt %d", round, j, answers[i].Message.Seq, seq)
+					}
+					first[j] = answers[i].Message.Seq
+				}
+			}
+			// Every conversation's messages: seqs 1..n, one per distinct
+			// send, none twice.
+			perConv := map[string]int{}
+			for j := range first {
+				perConv[message.ConvKey(j.from, j.to)]++
+			}
+			for conv, n := range perConv {
+				var seqs []uint64
+				err := st.Read(t.Context(), func(tx store.Tx) error {
+					ms, err := tx.QueryMessages(t.Context(), a.SDKAppID, store.MessageQuery{ConvKey: conv, Limit: 1000})
+					for _, m := range ms {
+						seqs = append(seqs, m.Seq)
+					}
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := n * (round + 1)
+				if len(seqs) != want {
+					t.Errorf("round %d, %s: %d messages stored, want %d", round, conv, len(seqs), want)
+					continue
+				}
+				slices.Sort(seqs)
+				for i, seq := range seqs {
+					if seq != uint64(i+1) {
+						t.Errorf("round %d, %s: seqs %v, want 1..%d", round, conv, seqs, want)
+						break
+					}
+				}
+			}
 		}
 	})
 }

@@ -249,6 +249,9 @@ type Service struct {
 	Attachments
 	// groupRates is the 40 messages/s per group limit (group_ratelimit.go).
 	groupRates groupRates
+	// checked gathers admins' checked sends into shared writes
+	// (checked_sends.go).
+	checked checkedSends
 }
 
 func (s *Service) now() time.Time {
@@ -395,7 +398,7 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	}
 
 	if req.CheckSender && req.Admin && !req.OnlineOnly && len(tos) == 1 {
-		return s.sendChecked(ctx, a, req, out)
+		return s.sendGathered(ctx, a, req, out)
 	}
 	// The rules are checked on the read side, not inside the write: the
 	// single writer's time is the throughput of the whole node, and a block
@@ -510,7 +513,7 @@ func (s *Service) sendCommitted(a *app.App, req SendRequest, out []Delivery) {
 func (s *Service) sendChecked(ctx context.Context, a *app.App, req SendRequest, out []Delivery) ([]Delivery, error) {
 	d := &out[0]
 	composed := d.Sent.Message
-	var check store.SendCheck
+	var res store.CheckedAppend
 	err := s.Store.Write(ctx, func(tx Tx) error {
 		// fn may run more than once: each run starts from the composed
 		// message.
@@ -518,17 +521,11 @@ func (s *Service) sendChecked(ctx context.Context, a *app.App, req SendRequest, 
 		if req.HideFromSender && req.From != d.To {
 			m.HiddenFor = []string{req.From}
 		}
-		res, err := tx.AppendCheckedMessage(ctx, m)
-		if err != nil {
+		var err error
+		if res, err = tx.AppendCheckedMessage(ctx, m); err != nil {
 			return err
 		}
-		check = res.Check
-		d.Sent.Message, d.Sent.Duplicate = composed, false
-		if !res.Appended {
-			return nil
-		}
-		d.Sent.Message, d.Sent.Duplicate = res.Stored, res.Duplicate
-		if !res.Duplicate {
+		if res.Appended && !res.Duplicate {
 			return s.outboxSent(ctx, tx, a, res.Stored, req.Admin)
 		}
 		return nil
@@ -536,18 +533,7 @@ func (s *Service) sendChecked(ctx context.Context, a *app.App, req SendRequest, 
 	if err != nil {
 		return nil, errcode.Wrapf(err, "message: send from %s", req.From)
 	}
-	switch {
-	case !check.SenderExists:
-		return nil, ErrUnknownSender
-	case !check.ReceiverExists:
-		d.Err = ErrUnknownReceiver
-		return out, nil
-	}
-	if req.From != d.To {
-		d.Sent.RecvOpt = check.RecvOpt
-	}
-	s.sendCommitted(a, req, out)
-	return out, nil
+	return s.checkedSent(a, req, out, res)
 }
 
 // anyToStore reports whether a delivery of out is to be stored.

@@ -295,6 +295,14 @@ type MessageLog interface {
 	// does not receive from the sender (RecvOptNotReceive). On PostgreSQL
 	// the read and the append are one statement.
 	AppendCheckedMessage(ctx context.Context, m Message) (CheckedAppend, error)
+	// AppendCheckedMessages is AppendCheckedMessage for each of ms, in
+	// order (messages of one conversation get ascending seqs in their
+	// order; a later message with an earlier one's sender and client key
+	// is its retry). On PostgreSQL the messages of one app with distinct
+	// users go in one statement; should a concurrent write append one of
+	// them meanwhile (a retry racing its first attempt), it fails and the
+	// caller's write must not commit.
+	AppendCheckedMessages(ctx context.Context, ms []Message) ([]CheckedAppend, error)
 	// MessagesInRange returns the messages of a conversation with seq in
 	// [from, to], ascending, at most limit.
 	MessagesInRange(ctx context.Context, app AppID, convKey string, from, to uint64, limit int) ([]Message, error)

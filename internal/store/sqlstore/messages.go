@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -254,6 +256,199 @@ func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message, hi
 		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
 	return prev, err == nil, err
 }
+
+func (t *txn) AppendCheckedMessages(ctx context.Context, ms []store.Message) ([]store.CheckedAppend, error) {
+	if t.readOnly {
+		return nil, errReadOnly
+	}
+	if len(ms) > 1 && t.db.dialect.RoundTrips && t.db.dialect.ArrayParams && setAppendable(ms) {
+		return t.appendCheckedSet(ctx, ms)
+	}
+	out := make([]store.CheckedAppend, len(ms))
+	for i, m := range ms {
+		var err error
+		if out[i], err = t.AppendCheckedMessage(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// maxSetAppend bounds the messages of one set-based append statement.
+const maxSetAppend = 256
+
+// setAppendable reports whether ms can go in one set-based statement: of
+// one app, one-to-one, no sends to oneself (whose two views are one row),
+// hidden from nobody but their senders, at most maxSetAppend.
+func setAppendable(ms []store.Message) bool {
+	if len(ms) > maxSetAppend {
+		return false
+	}
+	for _, m := range ms {
+		if _, ok := groupOf(m.ConvKey); ok || m.App != ms[0].App || m.Sender == m.Receiver {
+			return false
+		}
+		for _, h := range m.HiddenFor {
+			if h != m.Sender {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// appendCheckedSet is AppendCheckedMessages in one statement for messages
+// setAppendable allows: each message's accounts, its receiver's option and
+// whether it is a retry of a stored message are read first (a retry takes
+// no seq); the rest are counted per conversation, whose row moves on by its
+// count (so one conversation's messages get consecutive seqs in their
+// order), and every table appendCheckedOneStatement writes is written for
+// all of them at once. Conversations opened here bump each of their users'
+// conversation clocks once per conversation, each view getting its own
+// version. A retry that was stored only after the statement's snapshot was
+// taken conflicts on insert: the statement then fails the call (see the
+// interface), since its seqs would leave a gap.
+func (t *txn) appendCheckedSet(ctx context.Context, ms []store.Message) ([]store.CheckedAppend, error) {
+	out := make([]store.CheckedAppend, len(ms))
+	// A message repeating an earlier one's key in this call is answered
+	// with it afterwards; the statement sees each key once.
+	type key struct{ conv, sender, client string }
+	firstOf := make(map[key]int, len(ms))
+	repeats := map[int]int{}
+	convs, senders, receivers, clients, bodies := make([]string, 0, len(ms)), make([]string, 0, len(ms)), make([]string, 0, len(ms)), make([]string, 0, len(ms)), make([]string, 0, len(ms))
+	randoms, sentAts, flags, statuses, versions, expires, hideSender := make([]int64, 0, len(ms)), make([]int64, 0, len(ms)), make([]int64, 0, len(ms)),
+		make([]int64, 0, len(ms)), make([]int64, 0, len(ms)), make([]int64, 0, len(ms)), make([]int64, 0, len(ms))
+	index := make([]int, 0, len(ms)) // statement row → position in ms
+	for i, m := range ms {
+		k := key{m.ConvKey, m.Sender, m.ClientKey}
+		if first, ok := firstOf[k]; ok {
+			repeats[i] = first
+			continue
+		}
+		firstOf[k] = i
+		index = append(index, i)
+		hide := int64(0)
+		if slices.Contains(m.HiddenFor, m.Sender) {
+			hide = 1
+		}
+		convs, senders, receivers, clients, bodies = append(convs, m.ConvKey), append(senders, m.Sender), append(receivers, m.Receiver), append(clients, m.ClientKey), append(bodies, string(m.Body))
+		randoms, sentAts, flags = append(randoms, int64(m.Random)), append(sentAts, m.SentAt), append(flags, int64(m.Flags))
+		statuses, versions, expires, hideSender = append(statuses, int64(m.Status)), append(versions, int64(m.Version)), append(expires, m.ExpiresAt), append(hideSender, hide)
+	}
+	rows, err := t.query(ctx, checkedSetAppend, int64(ms[0].App), convs, senders, receivers, randoms, clients, sentAts, flags, statuses, versions, bodies, expires,
+		hideSender, store.RecvOptNotReceive, store.MessageExcludedFromLast)
+	if err != nil {
+		return nil, err
+	}
+	var dups []int
+	fresh, inserted := 0, 0
+	for rows.Next() {
+		var ord, senderOK, receiverOK, dup int
+		var c store.SendCheck
+		var seq int64
+		if err := rows.Scan(&ord, &senderOK, &receiverOK, &c.RecvOpt, &dup, &seq, &inserted); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		i := index[ord-1]
+		c.SenderExists, c.ReceiverExists = senderOK == 1, receiverOK == 1
+		out[i].Check = c
+		if !c.SenderExists || !c.ReceiverExists {
+			continue
+		}
+		out[i].Appended = true
+		if dup == 1 {
+			dups = append(dups, i)
+			continue
+		}
+		fresh++
+		m := ms[i]
+		m.HiddenFor, m.Seq = nil, uint64(seq)
+		out[i].Stored = m
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if inserted != fresh {
+		return nil, fmt.Errorf("store: %d of %d messages appended: a concurrent write stored the others first", inserted, fresh)
+	}
+	for _, i := range dups {
+		prev, ok, err := t.MessageByClientKey(ctx, ms[i].App, ms[i].ConvKey, ms[i].ClientKey, ms[i].Sender)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("store: the message retried by %s in %s is gone", ms[i].ClientKey, ms[i].ConvKey)
+		}
+		out[i].Stored, out[i].Duplicate = prev, true
+	}
+	for i, first := range repeats {
+		out[i] = out[first]
+		if out[i].Appended {
+			out[i].Duplicate = true
+		}
+	}
+	return out, nil
+}
+
+// checkedSetAppend is appendCheckedSet's statement; see there.
+const checkedSetAppend = `WITH input AS (
+		SELECT * FROM unnest(CAST($2 AS TEXT[]), CAST($3 AS TEXT[]), CAST($4 AS TEXT[]), CAST($5 AS BIGINT[]), CAST($6 AS TEXT[]),
+			CAST($7 AS BIGINT[]), CAST($8 AS BIGINT[]), CAST($9 AS BIGINT[]), CAST($10 AS BIGINT[]), CAST($11 AS TEXT[]), CAST($12 AS BIGINT[]),
+			CAST($13 AS BIGINT[]))
+			WITH ORDINALITY AS i(conv_key, sender, receiver, random, client_key, sent_at, flags, status, version, body, expires_at, hide_sender, ord)
+	), chk AS (
+		SELECT i.*,
+			EXISTS (SELECT 1 FROM accounts WHERE app_id = $1 AND user_id = i.sender) AS sender_ok,
+			EXISTS (SELECT 1 FROM accounts WHERE app_id = $1 AND user_id = i.receiver) AS receiver_ok,
+			COALESCE((SELECT opt FROM c2c_recv_opts WHERE app_id = $1 AND owner = i.receiver AND peer = i.sender), 0) AS opt,
+			EXISTS (SELECT 1 FROM messages m WHERE m.app_id = $1 AND m.conv_key = i.conv_key AND m.sender = i.sender AND m.client_key = i.client_key) AS dup
+		FROM input i
+	), fresh AS (
+		SELECT c.*, row_number() OVER (PARTITION BY c.conv_key ORDER BY c.ord) AS n, count(*) OVER (PARTITION BY c.conv_key) AS cnt
+		FROM chk c WHERE c.sender_ok AND c.receiver_ok AND NOT c.dup
+	), conv AS (
+		INSERT INTO conversations AS c (app_id, conv_key, last_seq, last_time)
+		SELECT $1, f.conv_key, count(*), max(f.sent_at) FROM fresh f GROUP BY f.conv_key ORDER BY f.conv_key
+		ON CONFLICT (app_id, conv_key) DO UPDATE SET last_seq = c.last_seq + excluded.last_seq,
+			last_time = GREATEST(c.last_time, (SELECT max(f.sent_at) FROM fresh f WHERE f.conv_key = excluded.conv_key AND (f.flags & $15) = 0))
+		RETURNING conv_key, last_seq, xmax = 0 AS created
+	), msg AS (
+		INSERT INTO messages (app_id, ` + messageColumns + `)
+		SELECT $1, f.conv_key, v.last_seq - f.cnt + f.n, f.sender, f.receiver, f.random, f.client_key, f.sent_at, f.flags, f.status, f.version,
+			f.body, f.expires_at
+		FROM fresh f JOIN conv v ON v.conv_key = f.conv_key
+		ON CONFLICT (app_id, conv_key, sender, client_key) DO NOTHING
+		RETURNING seq
+	), opened AS (
+		SELECT p.conv_key, o.owner, o.peer, row_number() OVER (PARTITION BY o.owner ORDER BY p.conv_key) AS r,
+			count(*) OVER (PARTITION BY o.owner) AS oc
+		FROM (SELECT DISTINCT ON (f.conv_key) f.conv_key, f.sender, f.receiver FROM fresh f JOIN conv v ON v.conv_key = f.conv_key AND v.created
+			ORDER BY f.conv_key, f.n) AS p,
+			LATERAL (VALUES (p.sender, p.receiver), (p.receiver, p.sender)) AS o(owner, peer)
+	), clocks AS (
+		INSERT INTO conversation_clocks AS k (app_id, owner, version)
+		SELECT $1, o.owner, max(o.oc) FROM opened o GROUP BY o.owner ORDER BY o.owner
+		ON CONFLICT (app_id, owner) DO UPDATE SET version = k.version + excluded.version
+		RETURNING owner, version
+	), views AS (
+		INSERT INTO user_conversations AS u (app_id, owner, conv_key, peer, version)
+		SELECT $1, o.owner, o.conv_key, o.peer, k.version - o.oc + o.r FROM opened o JOIN clocks k ON k.owner = o.owner
+		ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET version = excluded.version WHERE excluded.version > 0
+	), hidden AS (
+		INSERT INTO deleted_messages (app_id, owner, conv_key, seq, expires_at)
+		SELECT $1, h.owner, f.conv_key, v.last_seq - f.cnt + f.n, f.expires_at
+		FROM fresh f JOIN conv v ON v.conv_key = f.conv_key,
+			LATERAL (SELECT f.sender WHERE f.hide_sender = 1 UNION ALL SELECT f.receiver WHERE f.opt = $14) AS h(owner)
+		ON CONFLICT DO NOTHING
+	)
+	SELECT c.ord, CASE WHEN c.sender_ok THEN 1 ELSE 0 END, CASE WHEN c.receiver_ok THEN 1 ELSE 0 END, c.opt, CASE WHEN c.dup THEN 1 ELSE 0 END,
+		COALESCE(v.last_seq - f.cnt + f.n, 0), (SELECT count(*) FROM msg)
+	FROM chk c LEFT JOIN fresh f ON f.ord = c.ord LEFT JOIN conv v ON v.conv_key = f.conv_key
+	ORDER BY c.ord`
 
 // appendCheckedOneStatement is AppendCheckedMessage in one statement:
 // appendMessageOneStatement's, its conversation row written only when both

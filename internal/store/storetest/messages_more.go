@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/parleyim/parley/internal/store"
@@ -275,4 +276,118 @@ func testCheckedAppend(t *testing.T, s store.Store) {
 	eq(t, "bob's view: nothing from alice", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "bob"}), []uint64{3})
 	eq(t, "everything is stored", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{1, 2, 3})
 	eq(t, "no seq taken by the retry", checked("bob", "alice", "c4").Stored.Seq, uint64(4))
+}
+
+// testCheckedAppends: AppendCheckedMessages over one call mixing what a
+// batch of admin sends can hold (an engine may write it in one statement):
+// an existing conversation and new ones, several messages of one
+// conversation, absent accounts, a receiver who does not receive the
+// sender, a send hidden from its sender, a retry of a stored message and a
+// repeat within the call. Each answer is what AppendCheckedMessage would
+// give alone, seqs are consecutive per conversation in call order, and each
+// opened view has a version of its own.
+func testCheckedAppends(t *testing.T, s store.Store) {
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := createAccounts(ctx, tx, app1, "alice", "bob", "carol", "dave"); err != nil {
+			return err
+		}
+		if err := tx.SetRecvOpts(ctx, app1, "dave", []string{"alice"}, store.RecvOptNotReceive); err != nil {
+			return err
+		}
+		_, _, err := tx.AppendMessage(ctx, msg("alice", "bob", "p1", 0))
+		return err
+	})
+	versionOf := func(owner string) uint64 {
+		return get(t, s, func(ctx context.Context, tx store.Tx) (uint64, error) {
+			return tx.ConversationVersion(ctx, app1, owner)
+		})
+	}
+	aliceBefore, bobBefore := versionOf("alice"), versionOf("bob")
+	in := func(from, to, key string, flags int, sentAt int64, hidden ...string) store.Message {
+		m := msg(from, to, key, flags)
+		a, b := from, to
+		if b < a {
+			a, b = b, a
+		}
+		m.ConvKey, m.SentAt, m.HiddenFor = "c2c:"+a+":"+b, sentAt, hidden
+		return m
+	}
+	ms := []store.Message{
+		in("alice", "bob", "k1", 0, 2000),
+		in("bob", "alice", "k2", 0, 2001),
+		in("alice", "carol", "k3", 0, 2002),
+		in("carol", "dave", "k4", 0, 2003),
+		in("alice", "dave", "k5", 0, 2004),
+		in("ghost", "bob", "k6", 0, 2005),
+		in("alice", "phantom", "k6", 0, 2005),
+		in("alice", "bob", "p1", 0, 2006), // a retry of the stored message
+		in("alice", "bob", "k1", 0, 2007), // a repeat of the first in this call
+		in("alice", "bob", "k7", 0, 2008, "alice"),
+		in("alice", "bob", "k8", store.MessageExcludedFromLast, 9000),
+	}
+	var res []store.CheckedAppend
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		res, err = tx.AppendCheckedMessages(ctx, ms)
+		return err
+	})
+	if len(res) != len(ms) {
+		t.Fatalf("%d answers for %d messages", len(res), len(ms))
+	}
+	type answer struct {
+		Sender, Receiver, Appended, Duplicate bool
+		RecvOpt                               int
+		Seq                                   uint64
+		Key                                   string
+	}
+	got := make([]answer, len(res))
+	for i, r := range res {
+		got[i] = answer{r.Check.SenderExists, r.Check.ReceiverExists, r.Appended, r.Duplicate, r.Check.RecvOpt, r.Stored.Seq, r.Stored.ClientKey}
+	}
+	eq(t, "answers", got, []answer{
+		{true, true, true, false, 0, 2, "k1"},
+		{true, true, true, false, 0, 3, "k2"},
+		{true, true, true, false, 0, 1, "k3"},
+		{true, true, true, false, 0, 1, "k4"},
+		{true, true, true, false, store.RecvOptNotReceive, 1, "k5"},
+		{false, true, false, false, 0, 0, ""},
+		{true, false, false, false, 0, 0, ""},
+		{true, true, true, true, 0, 1, "p1"},
+		{true, true, true, true, 0, 2, "k1"},
+		{true, true, true, false, 0, 4, "k7"},
+		{true, true, true, false, 0, 5, "k8"},
+	})
+	eq(t, "alice-bob, all", query(t, s, app1, store.MessageQuery{ConvKey: convAB}), []uint64{1, 2, 3, 4, 5})
+	eq(t, "alice-bob, alice's view", query(t, s, app1, store.MessageQuery{ConvKey: convAB, Viewer: "alice"}), []uint64{1, 2, 3, 5})
+	eq(t, "alice-dave, dave's view", query(t, s, app1, store.MessageQuery{ConvKey: "c2c:alice:dave", Viewer: "dave"}), []uint64(nil))
+	eq(t, "alice-dave, alice's view", query(t, s, app1, store.MessageQuery{ConvKey: "c2c:alice:dave", Viewer: "alice"}), []uint64{1})
+	eq(t, "nothing for the absent", query(t, s, app1, store.MessageQuery{ConvKey: "c2c:bob:ghost"}), []uint64(nil))
+	lastTime := get(t, s, func(ctx context.Context, tx store.Tx) (int64, error) {
+		c, _, err := tx.Conversation(ctx, app1, "bob", convAB)
+		return c.LastTime, err
+	})
+	eq(t, "the last time is the last message's not excluded from it", lastTime, int64(2008))
+	// alice opened two conversations, carol two, dave two, bob none.
+	eq(t, "versions", []uint64{versionOf("alice") - aliceBefore, versionOf("bob") - bobBefore, versionOf("carol"), versionOf("dave")}, []uint64{2, 0, 2, 2})
+	views := get(t, s, func(ctx context.Context, tx store.Tx) ([]uint64, error) {
+		var vs []uint64
+		for _, v := range [][2]string{{"alice", "c2c:alice:carol"}, {"alice", "c2c:alice:dave"}, {"carol", "c2c:alice:carol"}, {"carol", "c2c:carol:dave"}} {
+			changed, err := tx.ConversationsChangedAfter(ctx, app1, v[0], 0, 100)
+			if err != nil {
+				return nil, err
+			}
+			i := slices.IndexFunc(changed, func(e store.ConversationEntry) bool { return e.ConvKey == v[1] })
+			if i < 0 {
+				return nil, fmt.Errorf("%s has no view of %s", v[0], v[1])
+			}
+			vs = append(vs, changed[i].Version)
+		}
+		return vs, nil
+	})
+	eq(t, "each opened view has its own version", views, []uint64{aliceBefore + 1, aliceBefore + 2, 1, 2})
+	// A second call in the same conversations carries on from there.
+	write(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		res, err = tx.AppendCheckedMessages(ctx, []store.Message{in("carol", "alice", "k9", 0, 3000), in("bob", "alice", "k10", 0, 3001)})
+		return err
+	})
+	eq(t, "second call's seqs", []uint64{res[0].Stored.Seq, res[1].Stored.Seq}, []uint64{2, 6})
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages/PerUserViews", testMessageViews},
 		{"Messages/HiddenAsAppended", testMessageHiddenAsAppended},
 		{"Messages/CheckedAppend", testCheckedAppend},
+		{"Messages/CheckedAppends", testCheckedAppends},
 		{"Messages/ByClientKey", testMessageByClientKey},
 		{"Messages/RecvOpts", testRecvOpts},
 		{"Messages/Receipts", testMessageReceipts},
