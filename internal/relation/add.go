@@ -78,39 +78,77 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 	if err := s.beforeAdd(ctx, a, from, items, opt, pre); err != nil {
 		return nil, err
 	}
-	var results []ItemResult
-	var events []event.Event
-	meta := pairMeta{actor: from, initiator: from, cmd: outbox.CmdFriendAdd, force: opt.Force}
-	err := event.Write(ctx, s.Store, &events, s.withOutbox(ctx, a, &events, meta, func(tx Tx) error {
-		results, events = make([]ItemResult, len(items)), nil
-		w, err := s.loadAddState(ctx, tx, a, from, peers)
-		if err != nil {
+	c := &addCall{a: a, from: from, items: items, opt: opt, pre: pre, peers: peers}
+	if s.gathersAdds() {
+		return s.addGathered(ctx, c)
+	}
+	return s.addAlone(ctx, c)
+}
+
+// addCall is one AddFriends call as its write sees it: the checked items
+// (pre holds each item's fault found before any read), then what the write
+// answered and the events it logged.
+type addCall struct {
+	a       *app.App
+	from    string
+	items   []AddItem
+	opt     AddOptions
+	pre     []*errcode.Error
+	peers   []string // the items' receivers without a fault
+	results []ItemResult
+	events  []event.Event
+	state   *addState
+}
+
+// meta is what the call's outbox entries carry.
+func (c *addCall) meta() pairMeta {
+	return pairMeta{actor: c.from, initiator: c.from, cmd: outbox.CmdFriendAdd, force: c.opt.Force}
+}
+
+// addAlone writes one call in a write of its own.
+func (s *Service) addAlone(ctx context.Context, c *addCall) ([]ItemResult, error) {
+	err := event.Write(ctx, s.Store, &c.events, s.withOutbox(ctx, c.a, &c.events, c.meta(), func(tx Tx) error {
+		if err := s.loadAdd(ctx, tx, c); err != nil {
 			return err
 		}
-		for i, it := range items {
-			results[i].Peer = it.To
-			if pre[i] != nil {
-				results[i].Err = pre[i]
-				continue
-			}
-			ev, err := w.add(ctx, it, opt)
-			if err != nil {
-				var ce *errcode.Error
-				if ce = errcode.As(err, 0); ce.Code == 0 {
-					return err
-				}
-				results[i].Err = ce
-			}
-			events = append(events, ev...)
-		}
-		return nil
+		return s.applyAdd(ctx, c)
 	}))
 	if err != nil {
-		return nil, errcode.Wrapf(err, "relation: add friends of %s", from)
+		return nil, errcode.Wrapf(err, "relation: add friends of %s", c.from)
 	}
-	s.Events.Publish(events...)
-	s.outboxCommitted(a, events)
-	return results, nil
+	s.Events.Publish(c.events...)
+	s.outboxCommitted(c.a, c.events)
+	return c.results, nil
+}
+
+// loadAdd reads, under the accounts' locks, what c's items are decided on.
+// fn may run more than once: it starts c's answers over.
+func (s *Service) loadAdd(ctx context.Context, tx Tx, c *addCall) error {
+	c.results, c.events = make([]ItemResult, len(c.items)), nil
+	var err error
+	c.state, err = s.loadAddState(ctx, tx, c.a, c.from, c.peers)
+	return err
+}
+
+// applyAdd decides and writes each of c's items on what loadAdd read.
+func (s *Service) applyAdd(ctx context.Context, c *addCall) error {
+	for i, it := range c.items {
+		c.results[i].Peer = it.To
+		if c.pre[i] != nil {
+			c.results[i].Err = c.pre[i]
+			continue
+		}
+		ev, err := c.state.add(ctx, it, c.opt)
+		if err != nil {
+			var ce *errcode.Error
+			if ce = errcode.As(err, 0); ce.Code == 0 {
+				return err
+			}
+			c.results[i].Err = ce
+		}
+		c.events = append(c.events, ev...)
+	}
+	return nil
 }
 
 // addState is what AddFriends reads once per batch so that each item costs

@@ -28,6 +28,8 @@ type Service struct {
 	Outbox *outbox.Producer
 	// Hook is asked before a client's friend add or response; nil allows.
 	Hook *hook.Runner
+	// adds gathers AddFriends calls into shared writes (gathered_adds.go).
+	adds gatheredAdds
 }
 
 func (s *Service) now() int64 {

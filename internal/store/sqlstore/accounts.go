@@ -96,6 +96,11 @@ func (t *txn) LockAccounts(ctx context.Context, app store.AppID, users ...string
 	if !t.db.dialect.LockRows || t.readOnly {
 		return nil
 	}
+	if t.knownAllLocked(app, users) {
+		// Locked earlier in this transaction (a gathered write locks every
+		// call's accounts at once): held until it ends.
+		return nil
+	}
 	// A fixed order keeps two writers locking the same pair from deadlocking.
 	sorted := append([]string(nil), users...)
 	sort.Strings(sorted)

@@ -37,6 +37,21 @@ func (t *txn) knownLocked(app store.AppID, users []string, existing map[string]b
 	}
 }
 
+// knownAllLocked reports whether this transaction holds the locks of all
+// of users in app already.
+func (t *txn) knownAllLocked(app store.AppID, users []string) bool {
+	k := t.known
+	if k == nil || k.app != app {
+		return false
+	}
+	for _, u := range users {
+		if _, ok := k.locked[u]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // knownExisting answers ExistingAccounts from the locks when every user is
 // locked.
 func (t *txn) knownExisting(app store.AppID, users []string) (map[string]bool, bool) {

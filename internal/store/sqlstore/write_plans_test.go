@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -48,9 +49,13 @@ func TestWritersPlanOnceAndPrunesPlanForTheirValues(t *testing.T) {
 			}
 			defer db.Close()
 			const app = store.AppID(1400000001)
+			// Each lock names an account not locked before in the
+			// transaction (one already held is not locked again).
+			locks := 0
 			lockAll := func(ctx context.Context, tx store.Tx) {
 				for range 8 {
-					if err := tx.LockAccounts(ctx, app, "alice", "bob"); err != nil {
+					locks++
+					if err := tx.LockAccounts(ctx, app, "alice"+strconv.Itoa(locks), "bob"); err != nil {
 						t.Fatal(err)
 					}
 				}
