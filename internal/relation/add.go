@@ -151,6 +151,9 @@ func (s *Service) applyAdd(ctx context.Context, c *addCall) error {
 	return nil
 }
 
+// addTags are the profile tags an add is decided on.
+var addTags = []string{profile.TagAllowType, profile.TagAdminForbidType}
+
 // addState is what AddFriends reads once per batch so that each item costs
 // only its own writes.
 type addState struct {
@@ -175,7 +178,7 @@ func (s *Service) loadAddState(ctx context.Context, tx Tx, a *app.App, from stri
 	if err := tx.LockAccounts(ctx, a.SDKAppID, append([]string{from}, peers...)...); err != nil {
 		return nil, err
 	}
-	rs, err := tx.RelationsAndProfiles(ctx, a.SDKAppID, from, peers, []string{profile.TagAllowType, profile.TagAdminForbidType})
+	rs, err := tx.RelationsAndProfiles(ctx, a.SDKAppID, from, peers, addTags)
 	if err != nil {
 		return nil, err
 	}

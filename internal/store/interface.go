@@ -155,6 +155,13 @@ type RelationReader interface {
 	// ProfileValues returns them): one round trip for both where the
 	// engine can (PostgreSQL, under an add's account locks).
 	RelationsAndProfiles(ctx context.Context, app AppID, owner string, peers, tags []string) (RelationSet, error)
+	// ReadRelationsAhead tells a write transaction the RelationsAndProfiles
+	// calls (with tags) it is about to make for several owners, before any
+	// write: an engine where each statement is a round trip (PostgreSQL)
+	// reads them all in one statement and answers each call from it, until
+	// the transaction's next write; owners whose accounts the transaction
+	// has not locked are read when asked. Others do nothing.
+	ReadRelationsAhead(ctx context.Context, app AppID, qs []RelationQuery, tags []string) error
 }
 
 // SendRules is the one-to-one send's question of the relationship chain.

@@ -91,6 +91,12 @@ type RelationSet struct {
 	Profiles map[string]map[string]Value
 }
 
+// RelationQuery is one RelationsAndProfiles question: owner and peers.
+type RelationQuery struct {
+	Owner string
+	Peers []string
+}
+
 // SendCheck is what a one-to-one send must know of how its receiver
 // relates to its sender, read in one statement (RelationSet answers the
 // general question for many peers, at several times the cost).

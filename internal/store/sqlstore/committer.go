@@ -192,7 +192,7 @@ func (c *committer) runBatch(batch []*writeRequest, results []error, isolate boo
 		// What an earlier request's locks told (known) is not this one's
 		// to trust: a request rolled back to its savepoint gave its row
 		// locks back with it.
-		t.known = nil
+		t.known, t.ahead = nil, nil
 		if !isolate || single {
 			if results[i] = callSafely(r.fn, t); results[i] != nil {
 				_ = tx.Rollback()

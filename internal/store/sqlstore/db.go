@@ -305,6 +305,9 @@ type txn struct {
 	// under it with the request's values (see statementContext).
 	batch context.Context
 	known *known // what the locks of this write transaction have told (see known)
+	// ahead: RelationSets read ahead for the calls about to ask for them
+	// (ReadRelationsAhead), until the next write.
+	ahead readAhead
 	// deferred are the writes held for the next statement, deferredErr
 	// the failure of ones sent alone (see deferredWrite).
 	deferred    []deferredWrite
@@ -382,6 +385,7 @@ func (c batchScoped) Value(key any) any { return c.values.Value(key) }
 
 func (t *txn) queryN(ctx context.Context, q string, parts int, args ...any) (rows *sql.Rows, err error) {
 	defer func() { err = statementError(q, err) }()
+	t.wrote(q)
 	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args)/parts)
 	if err != nil {
@@ -412,6 +416,7 @@ func statementError(q string, err error) error {
 }
 
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	t.wrote(q)
 	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args))
 	if err == nil && s != nil {
@@ -429,6 +434,7 @@ func (t *txn) exec(ctx context.Context, q string, args ...any) (res sql.Result, 
 		return nil, errReadOnly
 	}
 	defer func() { err = statementError(q, err) }()
+	t.wrote(q)
 	ctx = t.statementContext(ctx)
 	s, err := t.prepared(ctx, q, len(args))
 	if err != nil {

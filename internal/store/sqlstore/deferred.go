@@ -55,6 +55,7 @@ func (t *txn) deferWrite(ctx context.Context, w deferredWrite) bool {
 	if !t.db.dialect.RoundTrips || t.readOnly || t.tx == nil {
 		return false
 	}
+	t.ahead = nil // a write: what was read ahead may no longer hold
 	if !t.canHoldWith(w) {
 		t.sendDeferred()
 	}

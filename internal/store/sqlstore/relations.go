@@ -21,6 +21,9 @@ func (t *txn) Relations(ctx context.Context, app store.AppID, owner string, peer
 }
 
 func (t *txn) RelationsAndProfiles(ctx context.Context, app store.AppID, owner string, peers, tags []string) (store.RelationSet, error) {
+	if rs, ok := t.takeAhead(owner, peers, tags); ok {
+		return rs, nil
+	}
 	rs, err := t.relations(ctx, app, owner, peers, tags)
 	if err != nil || rs.Profiles != nil {
 		return rs, err

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages/HiddenAsAppended", testMessageHiddenAsAppended},
 		{"Messages/CheckedAppend", testCheckedAppend},
 		{"Messages/CheckedAppends", testCheckedAppends},
+		{"Friends/RelationsAhead", testRelationsAhead},
 		{"Messages/ByClientKey", testMessageByClientKey},
 		{"Messages/RecvOpts", testRecvOpts},
 		{"Messages/Receipts", testMessageReceipts},
