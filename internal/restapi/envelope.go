@@ -3,6 +3,7 @@ package restapi
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/parleyim/parley/internal/errcode"
 )
@@ -43,6 +44,10 @@ func writeResponse(w http.ResponseWriter, resp response, svc *service) {
 		b = []byte(`{"ActionStatus":"FAIL","ErrorCode":70500,"ErrorInfo":"Err_Response_Encode_Fail"}`)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	// Always a length: a large answer (a page of friends) is otherwise
+	// sent chunked, which costs the server a write per chunk and some
+	// simple clients their keep-alive.
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
 }

@@ -636,3 +636,37 @@ func TestProtocolHealthAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// Every answer carries its length, a large one too (not chunked): simple
+// HTTP/1.1 clients rely on it to keep their connection.
+func TestAnswersCarryTheirLength(t *testing.T) {
+	s := resttest.Start(t)
+	users := make([]string, 100)
+	for i := range users {
+		users[i] = fmt.Sprintf("friend%03d", i)
+	}
+	s.Import("owner")
+	s.Import(users...)
+	items := make([]map[string]any, len(users))
+	for i, u := range users {
+		items[i] = map[string]any{"To_Account": u, "AddSource": "AddSource_Type_test"}
+	}
+	if out := s.Call("sns/friend_add", map[string]any{"From_Account": "owner", "AddFriendItem": items, "ForceAddFlags": 1}); resttest.Code(out) != 0 {
+		t.Fatalf("friend_add: %v", out)
+	}
+	resp, err := http.Post(s.URL+"/v4/sns/friend_get?"+s.Query().Encode(), "application/json", strings.NewReader(`{"From_Account":"owner","StartIndex":0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) < 8<<10 {
+		t.Fatalf("the answer is %d bytes; the test wants one past net/http's buffer", len(body))
+	}
+	if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+		t.Errorf("Content-Length %d, Transfer-Encoding %v for a %d-byte answer; want its length, not chunked", resp.ContentLength, resp.TransferEncoding, len(body))
+	}
+}
