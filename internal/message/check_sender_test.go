@@ -154,6 +154,7 @@ func TestGatheredCheckedSends(t *testing.T) {
 	engines(t, func(t *testing.T, st store.Store) {
 		users := []string{"u0", "u1", "u2", "u3", "u4", "u5"}
 		svc, a := setup(t, st, users...)
+		svc.GatherSends = true // as a node on a networked store has it
 		type job struct {
 			from, to string
 			random   uint32

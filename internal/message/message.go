@@ -249,6 +249,9 @@ type Service struct {
 	Attachments
 	// groupRates is the 40 messages/s per group limit (group_ratelimit.go).
 	groupRates groupRates
+	// GatherSends: admins' checked sends that arrive together are written
+	// together (checked_sends.go); for a store.Networked store.
+	GatherSends bool
 	// checked gathers admins' checked sends into shared writes
 	// (checked_sends.go).
 	checked checkedSends
@@ -398,7 +401,10 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 	}
 
 	if req.CheckSender && req.Admin && !req.OnlineOnly && len(tos) == 1 {
-		return s.sendGathered(ctx, a, req, out)
+		if s.GatherSends {
+			return s.sendGathered(ctx, a, req, out)
+		}
+		return s.sendChecked(ctx, a, req, out)
 	}
 	// The rules are checked on the read side, not inside the write: the
 	// single writer's time is the throughput of the whole node, and a block

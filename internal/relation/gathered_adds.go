@@ -53,9 +53,8 @@ type gatheredAdd struct {
 // users is every account c's write locks.
 func (c *addCall) users() []string { return append([]string{c.from}, c.peers...) }
 
-// gathersAdds reports whether AddFriends calls are gathered: always; a
-// method so that the rule has one place.
-func (s *Service) gathersAdds() bool { return true }
+// gathersAdds reports whether AddFriends calls are gathered.
+func (s *Service) gathersAdds() bool { return s.GatherAdds }
 
 // addGathered queues c and returns once it is written (or failed).
 func (s *Service) addGathered(ctx context.Context, c *addCall) ([]ItemResult, error) {

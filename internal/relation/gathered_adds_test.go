@@ -44,7 +44,7 @@ func TestGatheredAddsAnswerAsAlone(t *testing.T) {
 			published[e.User] = append(published[e.User], e.Seq)
 			mu.Unlock()
 		})()
-		svc := &relation.Service{Store: relation.StoreOf(st), Events: bus}
+		svc := &relation.Service{Store: relation.StoreOf(st), Events: bus, GatherAdds: true}
 
 		type call struct {
 			from string

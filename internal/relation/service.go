@@ -28,6 +28,9 @@ type Service struct {
 	Outbox *outbox.Producer
 	// Hook is asked before a client's friend add or response; nil allows.
 	Hook *hook.Runner
+	// GatherAdds: AddFriends calls that arrive together are written
+	// together (gathered_adds.go); for a store.Networked store.
+	GatherAdds bool
 	// adds gathers AddFriends calls into shared writes (gathered_adds.go).
 	adds gatheredAdds
 }

@@ -212,9 +212,10 @@ func build(ctx context.Context, st store.Store, apps []*app.App, logger *slog.Lo
 	n.States = account.NewStateRecorder(account.StoreOf(st), producer, logger)
 	n.Accounts = &account.Service{Store: account.StoreOf(st), Events: n.Events, States: n.States}
 	n.Profiles = &profile.Service{Store: profile.StoreOf(st), Events: n.Events, Outbox: producer, Hook: opts.Hook}
-	n.Relations = &relation.Service{Store: relation.StoreOf(st), Events: n.Events, Outbox: producer, Hook: opts.Hook}
+	networked := store.IsNetworked(st)
+	n.Relations = &relation.Service{Store: relation.StoreOf(st), Events: n.Events, Outbox: producer, Hook: opts.Hook, GatherAdds: networked}
 	n.Messages = &message.Service{Store: message.StoreOf(st), Events: n.Events,
-		Attachments: message.Attachments{Outbox: producer, Hook: opts.Hook}}
+		Attachments: message.Attachments{Outbox: producer, Hook: opts.Hook}, GatherSends: networked}
 	n.Conversations = &conversation.Service{Store: conversation.StoreOf(st), Events: n.Events}
 	for _, a := range apps {
 		if err := n.Accounts.EnsureAdmins(ctx, a); err != nil {

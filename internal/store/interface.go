@@ -18,6 +18,22 @@ type Store interface {
 	Close() error
 }
 
+// Networked is implemented by a Store whose statements each cross a
+// network to a database server (PostgreSQL). Services gather concurrent
+// requests into shared writes where it does (message.Service.GatherSends,
+// relation.Service.GatherAdds): there a statement saved is a round trip and
+// a server's per-statement work saved, where an embedded engine's single
+// writer batches its requests already and gathering only adds a hand-off.
+type Networked interface {
+	Networked() bool
+}
+
+// IsNetworked reports whether st says it is Networked.
+func IsNetworked(st Store) bool {
+	n, ok := st.(Networked)
+	return ok && n.Networked()
+}
+
 // Scoped is a Store seen through T, the part of Tx one module uses (a
 // module's own Tx interface, declared beside it): its closures take a T, so
 // a module names only the tables it touches and can be tested against a

@@ -120,6 +120,10 @@ type WriteObserver func(batch int, d time.Duration)
 // ObserveWrites sets (or with nil clears) the write observer. It may be
 // called while writes run; it exists so the node that assembles the store's
 // users can attach its metrics after the store is opened.
+// Networked implements store.Networked: true for an engine whose
+// statements are round trips to a server.
+func (db *DB) Networked() bool { return db.dialect.RoundTrips }
+
 func (db *DB) ObserveWrites(fn WriteObserver) {
 	if fn == nil {
 		db.observe.Store(nil)
