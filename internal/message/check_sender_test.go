@@ -2,14 +2,18 @@ package message_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyim/parley/internal/hook"
 	"github.com/parleyim/parley/internal/message"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/store"
 )
 
@@ -233,6 +237,72 @@ func TestGatheredCheckedSends(t *testing.T) {
 						break
 					}
 				}
+			}
+		}
+	})
+}
+
+// Sends written together keep their own requests' values in what they
+// append for consumers: each message-sent entry has its caller's address
+// and its caller's ForbidCallbackControl, not another caller's of the batch.
+func TestGatheredSendsKeepTheirOwnRequestValues(t *testing.T) {
+	engines(t, func(t *testing.T, st store.Store) {
+		const n = 24
+		users := []string{"rcv"}
+		for i := range n {
+			users = append(users, fmt.Sprintf("s%02d", i))
+		}
+		svc, a := setup(t, st, users...)
+		svc.GatherSends = true
+		consumers := &outbox.Consumers{}
+		if err := consumers.Register(outbox.Consumer{Name: "test", Kinds: []string{outbox.KindMessageSent},
+			Deliver: func(context.Context, store.OutboxEntry) error { return nil }}); err != nil {
+			t.Fatal(err)
+		}
+		svc.Outbox = &outbox.Producer{Consumers: consumers}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				ctx := hook.WithOrigin(t.Context(), hook.Origin{ClientIP: fmt.Sprintf("10.0.0.%d", i)})
+				if i%2 == 1 {
+					ctx = hook.WithForbidden(ctx, []string{hook.ForbidAfterSendMsg})
+				}
+				<-start
+				if _, err := svc.SendC2C(ctx, a, message.SendRequest{From: users[i+1], To: "rcv", Random: 1, Admin: true, CheckSender: true, Content: text("hi")}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range n {
+			conv := message.ConvKey(users[i+1], "rcv")
+			var entries []store.OutboxEntry
+			err := st.Write(t.Context(), func(tx store.Tx) (err error) {
+				now := time.Now().UnixMilli()
+				entries, err = tx.ClaimOutbox(t.Context(), store.OutboxPartition{App: a.SDKAppID, Part: outbox.PartitionOf(a.SDKAppID, conv)}, 1000, now, now+60_000)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, e := range entries {
+				var p outbox.MessageSent
+				if err := json.Unmarshal(e.Payload, &p); err != nil {
+					t.Fatal(err)
+				}
+				if p.From != users[i+1] {
+					continue
+				}
+				found = true
+				if want := fmt.Sprintf("10.0.0.%d", i); p.ClientIP != want || p.ForbidAfterSendMsgCallback != (i%2 == 1) {
+					t.Errorf("%s's entry: client %q, forbidden %v; want %q, %v", p.From, p.ClientIP, p.ForbidAfterSendMsgCallback, want, i%2 == 1)
+				}
+			}
+			if !found {
+				t.Errorf("no message-sent entry for %s", users[i+1])
 			}
 		}
 	})

@@ -118,7 +118,9 @@ func (s *Service) writeBatch(batch []*gatheredSend) {
 		}
 		for i, r := range results {
 			if r.Appended && !r.Duplicate {
-				if err := s.outboxSent(ctx, tx, batch[i].a, r.Stored, true); err != nil {
+				// The entry carries its own request's values (the caller's
+				// address, ForbidCallbackControl), not the batch's.
+				if err := s.outboxSent(context.WithoutCancel(batch[i].ctx), tx, batch[i].a, r.Stored, true); err != nil {
 					return err
 				}
 			}

@@ -162,19 +162,22 @@ func (s *Service) writeAdds(batch []*gatheredAdd) {
 		if err := tx.ReadRelationsAhead(ctx, a.SDKAppID, qs, addTags); err != nil {
 			return err
 		}
+		// Each call's work runs with its own request's values (the
+		// caller's platform and address in its outbox entries), not the
+		// batch's.
 		for _, g := range batch {
-			if err := s.loadAdd(ctx, tx, g.call); err != nil {
+			if err := s.loadAdd(context.WithoutCancel(g.ctx), tx, g.call); err != nil {
 				return err
 			}
 		}
 		var all []event.Event
 		for _, g := range batch {
-			c := g.call
-			if err := s.applyAdd(ctx, c); err != nil {
+			c, cctx := g.call, context.WithoutCancel(g.ctx)
+			if err := s.applyAdd(cctx, c); err != nil {
 				return err
 			}
 			// The call's outbox entries, as addAlone's write appends them.
-			if err := s.withOutbox(ctx, c.a, &c.events, c.meta(), func(Tx) error { return nil })(tx); err != nil {
+			if err := s.withOutbox(cctx, c.a, &c.events, c.meta(), func(Tx) error { return nil })(tx); err != nil {
 				return err
 			}
 			all = append(all, c.events...)

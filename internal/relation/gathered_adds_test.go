@@ -1,13 +1,18 @@
 package relation_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyim/parley/internal/app"
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/hook"
+	"github.com/parleyim/parley/internal/outbox"
 	"github.com/parleyim/parley/internal/relation"
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/storetest"
@@ -165,6 +170,75 @@ func TestGatheredAddsAnswerAsAlone(t *testing.T) {
 			return nil
 		}); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// Adds written together keep their own requests' values in their outbox
+// entries: each friend-added entry has its caller's address.
+func TestGatheredAddsKeepTheirOwnRequestValues(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, st store.Store) {
+		ctx := t.Context()
+		a := app.New(1400000001, "0123456789abcdef0123456789abcdef", "admin")
+		const n = 24
+		if err := st.Write(ctx, func(tx store.Tx) error {
+			for i := range 2 * n {
+				if _, err := tx.CreateAccount(ctx, a.SDKAppID, fmt.Sprintf("V%02d", i), 1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		consumers := &outbox.Consumers{}
+		if err := consumers.Register(outbox.Consumer{Name: "test", Kinds: []string{outbox.KindFriendAdded},
+			Deliver: func(context.Context, store.OutboxEntry) error { return nil }}); err != nil {
+			t.Fatal(err)
+		}
+		svc := &relation.Service{Store: relation.StoreOf(st), Events: event.NewBus(), GatherAdds: true, Outbox: &outbox.Producer{Consumers: consumers}}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				cctx := hook.WithOrigin(ctx, hook.Origin{ClientIP: fmt.Sprintf("10.0.1.%d", i)})
+				<-start
+				res, err := svc.AddFriends(cctx, a, fmt.Sprintf("V%02d", 2*i), []relation.AddItem{{To: fmt.Sprintf("V%02d", 2*i+1), AddSource: "AddSource_Type_test"}}, relation.AddOptions{Force: true})
+				if err != nil || res[0].Err != nil {
+					t.Errorf("add %d: %v %v", i, err, res)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range n {
+			from := fmt.Sprintf("V%02d", 2*i)
+			var entries []store.OutboxEntry
+			err := st.Write(ctx, func(tx store.Tx) (err error) {
+				now := time.Now().UnixMilli()
+				entries, err = tx.ClaimOutbox(ctx, store.OutboxPartition{App: a.SDKAppID, Part: outbox.PartitionOf(a.SDKAppID, "u:"+from)}, 1000, now, now+60_000)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, e := range entries {
+				var p outbox.Pairs
+				if err := json.Unmarshal(e.Payload, &p); err != nil {
+					t.Fatal(err)
+				}
+				if len(p.Pairs) == 0 || p.Pairs[0].Initiator != from {
+					continue
+				}
+				found = true
+				if want := fmt.Sprintf("10.0.1.%d", i); p.ClientIP != want {
+					t.Errorf("%s's entry: client %q, want %q", from, p.ClientIP, want)
+				}
+			}
+			if !found {
+				t.Errorf("no friend-added entry of %s", from)
+			}
 		}
 	})
 }
