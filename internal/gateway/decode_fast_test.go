@@ -22,6 +22,9 @@ var requestSeeds = []string{
 		`"CloudCustomData":"ccd","OfflinePushInfo":{"Title":"t","Ext":"e"}}}}`,
 	`{"V":1,"ID":"x","Op":"y"}`, `{"v":1,"id":"x","id":"y","op":"z"}`, `{"v":1,"id":"x","op":"z","data":null}`,
 	`{"v":1.0,"id":"x","op":"z"}`, `{"v":1,"id":"x\u0041","op":"z"}`, ` {"v":1,"id":"x","op":"z"} `,
+	`{"v":1,"id":"g","op":"msg.send","data":{"groupID":"@TGS#1","random":1,"body":{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"g"}}]}}}`,
+	`{"v":1,"id":"h","op":"msg.read","data":{"conversationID":"group_g1","seq":3}}`,
+	`{"v":1,"id":"i","op":"msg.read","data":{"conversationID":"c2c_bob","groupID":"","seq":3}}`,
 }
 
 func TestDecodeRequestFastAgreesWithEncodingJSON(t *testing.T) {
@@ -48,9 +51,27 @@ func TestDecodeRequestFastAgreesWithEncodingJSON(t *testing.T) {
 				t.Fatalf("%q: fast path read params %+v, encoding/json %+v", got.Data, ds, wantSend)
 			}
 		}
+		checkGroupTarget(t, got.Data)
 	}
 	if fast < 1000 {
 		t.Fatalf("only %d of the corpus took the fast path", fast)
+	}
+}
+
+// checkGroupTarget: where the fast reading of a group target answers, its
+// answer is decode's.
+func checkGroupTarget(t *testing.T, data json.RawMessage) {
+	t.Helper()
+	got, ok := decodeGroupTargetFast(data)
+	if !ok {
+		return
+	}
+	var want groupTarget
+	if err := decode(data, &want); err != nil {
+		t.Fatalf("fast path read the group target of %q, which encoding/json refuses: %v", data, err)
+	}
+	if got != want {
+		t.Fatalf("%q: fast path read group target %+v, encoding/json %+v", data, got, want)
 	}
 }
 
@@ -64,6 +85,15 @@ func TestCommonFramesTakeTheFastPath(t *testing.T) {
 			if _, ok := decodeSendFast(r.Data); !ok {
 				t.Fatalf("%s: params not read by the fast path", r.Data)
 			}
+			if _, ok := decodeGroupTargetFast(r.Data); !ok {
+				t.Fatalf("%s: group target not read by the fast path", r.Data)
+			}
+		}
+	}
+	for _, s := range requestSeeds[len(requestSeeds)-3:] {
+		r, _ := decodeRequestFast([]byte(s))
+		if gt, ok := decodeGroupTargetFast(r.Data); !ok || gt.GroupID == "" && gt.ConversationID == "" {
+			t.Fatalf("%s: group target %+v (fast path %v)", r.Data, gt, ok)
 		}
 	}
 }
@@ -87,5 +117,6 @@ func FuzzDecodeRequestFast(f *testing.F) {
 				t.Fatalf("%q: fast %+v, encoding/json %+v (%v)", got.Data, ds, wantSend, err)
 			}
 		}
+		checkGroupTarget(t, got.Data)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/parleyim/parley/internal/errcode"
 	"github.com/parleyim/parley/internal/group"
 	"github.com/parleyim/parley/internal/group/rules"
+	"github.com/parleyim/parley/internal/jsonscan"
 	"github.com/parleyim/parley/internal/message"
 	"github.com/parleyim/parley/internal/store"
 )
@@ -512,6 +513,29 @@ type groupTarget struct {
 	ConversationID string `json:"conversationID"`
 }
 
+var groupTargetFields = []string{"groupID", "conversationID"}
+
+// decodeGroupTargetFast reads a request's group target as decode would,
+// without reflection, or answers ok=false (jsonscan's contract): every
+// msg.send passes here before its own decode, and encoding/json's pass
+// over the whole message was a twentieth of the one-to-one path's CPU.
+func decodeGroupTargetFast(data []byte) (t groupTarget, ok bool) {
+	if len(data) == 0 {
+		data = []byte("{}") // as decode
+	}
+	rd := jsonscan.New(data)
+	ok = rd.Fields(groupTargetFields, func(i int) bool {
+		var ok bool
+		if i == 0 {
+			t.GroupID, ok = rd.String()
+		} else {
+			t.ConversationID, ok = rd.String()
+		}
+		return ok
+	})
+	return t, ok && rd.End()
+}
+
 // group returns the group the request names ("" for a one-to-one
 // request), or 6017 for a conversationID that is not a group's.
 func (t groupTarget) group() (string, error) {
@@ -532,9 +556,12 @@ func (t groupTarget) group() (string, error) {
 // the one-to-one op.
 func (g *Gateway) groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) opFunc {
 	return func(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
-		var t groupTarget
-		if err := decode(data, &t); err != nil {
-			return nil, err
+		t, ok := decodeGroupTargetFast(data)
+		if !ok {
+			t = groupTarget{}
+			if err := decode(data, &t); err != nil {
+				return nil, err
+			}
 		}
 		groupID, err := t.group()
 		if err != nil {
