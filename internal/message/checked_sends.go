@@ -5,36 +5,35 @@ import (
 	"sync"
 
 	"github.com/parleyim/parley/internal/app"
+	"github.com/parleyim/parley/internal/gather"
 	"github.com/parleyim/parley/internal/store"
 )
 
 // checkedSends gathers admins' checked sends (the REST door's sendmsg) that
-// arrive while others are being written, and writes them together: one
-// AppendCheckedMessages for all of them, which on PostgreSQL is one
-// statement however many there are, where each alone would be a statement
-// of its own in its group commit. A send waits for no timer: while fewer
-// than maxGatherWriters writers are running, a send starts one, which
-// writes whatever is queued by then, and again until the queue is empty;
-// sends arriving meanwhile queue and go out in a writer's next write. The
-// writers are goroutines of their own, not a caller's, so no caller waits
-// for other callers' sends.
+// arrive while others are being written, and writes them together
+// (package gather): one AppendCheckedMessages for all of them, which on
+// PostgreSQL is one statement however many there are, where each alone
+// would be a statement of its own in its group commit.
 //
 // A gathered write that fails (a retry racing its first attempt, whose
 // seq would leave a gap; the store's fault) commits nothing of its sends,
 // and each is then written alone, so one send's failure is its own.
 type checkedSends struct {
-	mu      sync.Mutex
-	queue   []*gatheredSend
-	writing int // writers running
+	once  sync.Once
+	queue gather.Queue[*gatheredSend]
 }
 
-// maxGatherWriters bounds the gathered writes under way at once; more
-// sends wait in the queue, which is what makes the writes gather. Two keep
-// one being built while the other commits.
-const maxGatherWriters = 2
-
-// maxGathered bounds the sends of one gathered write.
-const maxGathered = 128
+const (
+	// maxGatherWriters bounds the gathered writes under way at once; more
+	// sends wait in the queue, which is what makes the writes gather. Two
+	// keep one being built while the other commits.
+	maxGatherWriters = 2
+	// maxGathered bounds the sends of one gathered write.
+	maxGathered = 128
+	// maxQueuedSends bounds the sends waiting for a gathered write; past
+	// it a send is written alone.
+	maxQueuedSends = 4096
+)
 
 // gatheredSend is one queued send: its request, its delivery (answered
 // in place) and where the error of its write is told.
@@ -47,18 +46,23 @@ type gatheredSend struct {
 	done chan struct{}
 }
 
+// checkedQueue is the service's queue of gathered sends, set up on first
+// use.
+func (s *Service) checkedQueue() *gather.Queue[*gatheredSend] {
+	c := &s.checked
+	c.once.Do(func() {
+		c.queue.Write, c.queue.MaxWriters, c.queue.MaxBatch, c.queue.MaxQueued = s.writeBatch, maxGatherWriters, maxGathered, maxQueuedSends
+	})
+	return &c.queue
+}
+
 // sendGathered queues a checked send and returns once it is written (or
 // failed).
 func (s *Service) sendGathered(ctx context.Context, a *app.App, req SendRequest, out []Delivery) ([]Delivery, error) {
 	g := &gatheredSend{ctx: ctx, a: a, req: req, out: out, done: make(chan struct{})}
-	c := &s.checked
-	c.mu.Lock()
-	c.queue = append(c.queue, g)
-	if c.writing < maxGatherWriters {
-		c.writing++
-		go s.writeGathered()
+	if !s.checkedQueue().Add(g) {
+		return s.sendChecked(ctx, a, req, out)
 	}
-	c.mu.Unlock()
 	// Once queued a send is waited for even if ctx ends: returning early
 	// would let a caller report failure for a write that then commits.
 	<-g.done
@@ -66,29 +70,6 @@ func (s *Service) sendGathered(ctx context.Context, a *app.App, req SendRequest,
 		return nil, g.err
 	}
 	return g.out, nil
-}
-
-// writeGathered is a writer: it writes the queue's sends, a batch at a
-// time, until the queue is empty.
-func (s *Service) writeGathered() {
-	c := &s.checked
-	for {
-		c.mu.Lock()
-		n := min(len(c.queue), maxGathered)
-		if n == 0 {
-			c.writing--
-			c.mu.Unlock()
-			return
-		}
-		batch := append([]*gatheredSend(nil), c.queue[:n]...)
-		clear(c.queue[:n])
-		c.queue = c.queue[n:]
-		if len(c.queue) == 0 {
-			c.queue = nil // let the backing array go
-		}
-		c.mu.Unlock()
-		s.writeBatch(batch)
-	}
 }
 
 // writeBatch writes a batch of gathered sends in one write and answers

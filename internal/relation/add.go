@@ -79,7 +79,7 @@ func (s *Service) AddFriends(ctx context.Context, a *app.App, from string, items
 		return nil, err
 	}
 	c := &addCall{a: a, from: from, items: items, opt: opt, pre: pre, peers: peers}
-	if s.gathersAdds() {
+	if s.GatherAdds {
 		return s.addGathered(ctx, c)
 	}
 	return s.addAlone(ctx, c)

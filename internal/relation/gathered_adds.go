@@ -6,32 +6,30 @@ import (
 	"time"
 
 	"github.com/parleyim/parley/internal/event"
+	"github.com/parleyim/parley/internal/gather"
 	"github.com/parleyim/parley/internal/store"
 )
 
 // gatheredAdds gathers AddFriends calls that arrive while others are being
-// written and writes them together, one transaction body for all: every
-// account of every call locked in one statement, every call's relation read
-// in one more (ReadRelationsAhead), then every call's decisions and writes,
-// whose rows and seq bumps ride together on the one change-log append of
-// all their events. On PostgreSQL a batch of calls then costs about four
-// statements with its BEGIN and COMMIT, where each call alone costs three
-// in its group commit.
+// written and writes them together (package gather), one transaction body
+// for all: every account of every call locked in one statement, every
+// call's relation read in one more (ReadRelationsAhead), then every call's
+// decisions and writes, whose rows and seq bumps ride together on the one
+// change-log append of all their events. On PostgreSQL a batch of calls
+// then costs about four statements with its BEGIN and COMMIT, where each
+// call alone costs three in its group commit.
 //
 // Calls written together touch disjoint users (a call's sender and
 // receivers): each call's read is then what it would have read alone, since
 // no other call of the write changes those users' rows, and its answers
 // are the same. A call that shares a user with one already taken waits for
-// a later write. As with sends (message.checkedSends) no timer is waited
-// for: while fewer than maxAddWriters writers run, a call starts one, which
-// writes whatever is queued, until the queue is empty.
+// a later write (takeDisjoint).
 //
 // A gathered write that fails commits nothing, and each of its calls is
 // then written alone, so one call's failure is its own.
 type gatheredAdds struct {
-	mu      sync.Mutex
-	queue   []*gatheredAdd
-	writing int
+	once  sync.Once
+	queue gather.Queue[*gatheredAdd]
 }
 
 const (
@@ -41,6 +39,9 @@ const (
 	// calls, and the accounts its one lock statement names.
 	maxGatheredAdds  = 64
 	maxGatheredUsers = 1000
+	// maxQueuedAdds bounds the calls waiting for a gathered write; past it
+	// a call is written alone.
+	maxQueuedAdds = 4096
 )
 
 type gatheredAdd struct {
@@ -53,20 +54,21 @@ type gatheredAdd struct {
 // users is every account c's write locks.
 func (c *addCall) users() []string { return append([]string{c.from}, c.peers...) }
 
-// gathersAdds reports whether AddFriends calls are gathered.
-func (s *Service) gathersAdds() bool { return s.GatherAdds }
+// addQueue is the service's queue of gathered calls, set up on first use.
+func (s *Service) addQueue() *gather.Queue[*gatheredAdd] {
+	g := &s.adds
+	g.once.Do(func() {
+		g.queue.Write, g.queue.Take, g.queue.MaxWriters, g.queue.MaxQueued = s.writeAdds, takeDisjoint, maxAddWriters, maxQueuedAdds
+	})
+	return &g.queue
+}
 
 // addGathered queues c and returns once it is written (or failed).
 func (s *Service) addGathered(ctx context.Context, c *addCall) ([]ItemResult, error) {
 	g := &gatheredAdd{ctx: ctx, call: c, done: make(chan struct{})}
-	q := &s.adds
-	q.mu.Lock()
-	q.queue = append(q.queue, g)
-	if q.writing < maxAddWriters {
-		q.writing++
-		go s.writeGatheredAdds()
+	if !s.addQueue().Add(g) {
+		return s.addAlone(ctx, c)
 	}
-	q.mu.Unlock()
 	// Once queued a call is waited for even if ctx ends: returning early
 	// would let a caller report failure for a write that then commits.
 	<-g.done
@@ -76,35 +78,14 @@ func (s *Service) addGathered(ctx context.Context, c *addCall) ([]ItemResult, er
 	return c.results, nil
 }
 
-// writeGatheredAdds is a writer: it writes the queue's calls, a batch at a
-// time, until the queue is empty.
-func (s *Service) writeGatheredAdds() {
-	q := &s.adds
-	for {
-		q.mu.Lock()
-		batch := q.takeDisjoint()
-		if len(batch) == 0 {
-			q.writing--
-			q.mu.Unlock()
-			return
-		}
-		q.mu.Unlock()
-		s.writeAdds(batch)
-	}
-}
-
-// takeDisjoint takes from the queue, in order, the calls of the first
-// one's app whose users no call taken before has, within the bounds.
-// Called with mu held.
-func (q *gatheredAdds) takeDisjoint() []*gatheredAdd {
-	if len(q.queue) == 0 {
-		return nil
-	}
-	app := q.queue[0].call.a.SDKAppID
+// takeDisjoint takes from queued, in order, the calls of the first one's
+// app whose users no call taken before has, within the bounds; the others
+// are left, compacted at the front of queued.
+func takeDisjoint(queued []*gatheredAdd) (batch, rest []*gatheredAdd) {
+	app := queued[0].call.a.SDKAppID
 	taken := map[string]bool{}
-	var batch []*gatheredAdd
-	kept := q.queue[:0]
-	for _, g := range q.queue {
+	rest = queued[:0]
+	for _, g := range queued {
 		users := g.call.users()
 		fits := len(batch) < maxGatheredAdds && g.call.a.SDKAppID == app && len(taken)+len(users) <= maxGatheredUsers
 		for _, u := range users {
@@ -115,7 +96,7 @@ func (q *gatheredAdds) takeDisjoint() []*gatheredAdd {
 		}
 		// The first call always goes, whatever its size.
 		if !fits && len(batch) > 0 {
-			kept = append(kept, g)
+			rest = append(rest, g)
 			continue
 		}
 		for _, u := range users {
@@ -123,12 +104,7 @@ func (q *gatheredAdds) takeDisjoint() []*gatheredAdd {
 		}
 		batch = append(batch, g)
 	}
-	clear(q.queue[len(kept):])
-	q.queue = kept
-	if len(q.queue) == 0 {
-		q.queue = nil
-	}
-	return batch
+	return batch, rest
 }
 
 // writeAdds writes a batch of calls in one write and answers each; if the
