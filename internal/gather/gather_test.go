@@ -128,4 +128,3 @@ func TestQueueBoundAndTake(t *testing.T) {
 		}
 	}
 }
-
