@@ -197,14 +197,7 @@ func (t *txn) appendMessageRows(ctx context.Context, m store.Message) (store.Mes
 // more CTE of the statement (a sender's hidden send, a receiver who does
 // not receive the peer: another round trip each otherwise).
 func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message, hidden []string) (store.Message, bool, error) {
-	app := int64(m.App)
-	first, second := m.Sender, m.Receiver
-	if second < first {
-		first, second = second, first
-	}
-	args := []any{app, m.ConvKey, m.SentAt, boolInt(m.Flags&store.MessageExcludedFromLast != 0),
-		m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
-		first, second}
+	args := oneToOneAppendArgs(m)
 	// Two texts, so that a send hidden from nobody does not open the
 	// deleted_messages table at all.
 	hide := ""
@@ -217,13 +210,33 @@ func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message, hi
 		args = append(args, hidden)
 	}
 	var inserted int
-	err := t.queryRow(ctx, `WITH conv AS (
-			INSERT INTO conversations AS c (app_id, conv_key, last_seq, last_time) VALUES ($1, $2, 1, $3)
+	err := t.queryRow(ctx, `WITH `+oneToOneAppendCTEs(`VALUES ($1, $2, 1, $3)`)+hide+`
+		SELECT conv.last_seq, (SELECT COUNT(*) FROM msg) FROM conv`, args...).Scan(&m.Seq, &inserted)
+	if err != nil {
+		return m, false, statementError("WITH conv AS (INSERT INTO conversations ...", err)
+	}
+	if inserted == 1 {
+		return m, false, nil
+	}
+	prev, err := t.retriedAppend(ctx, m)
+	return prev, err == nil, err
+}
+
+// oneToOneAppendCTEs are the CTEs of a one-to-one append in one statement
+// (appendMessageOneStatement, appendCheckedOneStatement): the conversation's
+// row from convSource ($1 app, $2 conversation, $3 time; $4 1 when the
+// message is excluded from the last time), the message ($5-$14: sender,
+// receiver, random, client key, time, flags, status, version, body,
+// expiry; nothing on a retry), both users' conversation clocks ($15, $16 in
+// lock order) and views when the conversation opens.
+func oneToOneAppendCTEs(convSource string) string {
+	return `conv AS (
+			INSERT INTO conversations AS c (app_id, conv_key, last_seq, last_time) ` + convSource + `
 			ON CONFLICT (app_id, conv_key) DO UPDATE SET last_seq = c.last_seq + 1,
 				last_time = CASE WHEN $4 = 1 OR c.last_time > $3 THEN c.last_time ELSE $3 END
 			RETURNING last_seq, xmax = 0 AS created
 		), msg AS (
-			INSERT INTO messages (app_id, `+messageColumns+`)
+			INSERT INTO messages (app_id, ` + messageColumns + `)
 			SELECT $1, $2, conv.last_seq, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM conv
 			ON CONFLICT (app_id, conv_key, sender, client_key) DO NOTHING
 			RETURNING seq
@@ -240,21 +253,31 @@ func (t *txn) appendMessageOneStatement(ctx context.Context, m store.Message, hi
 			LEFT JOIN clocks ON clocks.owner = v.owner
 			WHERE conv.created
 			ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET version = excluded.version WHERE excluded.version > 0
-		)`+hide+`
-		SELECT conv.last_seq, (SELECT COUNT(*) FROM msg) FROM conv`, args...).Scan(&m.Seq, &inserted)
-	if err != nil {
-		return m, false, statementError("WITH conv AS (INSERT INTO conversations ...", err)
+		)`
+}
+
+// oneToOneAppendArgs are oneToOneAppendCTEs' arguments for m.
+func oneToOneAppendArgs(m store.Message) []any {
+	first, second := m.Sender, m.Receiver
+	if second < first {
+		first, second = second, first
 	}
-	if inserted == 1 {
-		return m, false, nil
-	}
-	// A retry: as in AppendMessage.
+	return []any{int64(m.App), m.ConvKey, m.SentAt, boolInt(m.Flags&store.MessageExcludedFromLast != 0),
+		m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
+		first, second}
+}
+
+// retriedAppend answers a one-statement append that was a retry (its
+// message's insert met the sender's client key): the seq the statement
+// took is given back and the first attempt's message returned, as in
+// AppendMessage.
+func (t *txn) retriedAppend(ctx context.Context, m store.Message) (store.Message, error) {
+	app := int64(m.App)
 	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1 WHERE app_id = ? AND conv_key = ?`, app, m.ConvKey); err != nil {
-		return m, false, err
+		return m, err
 	}
-	prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+	return scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
-	return prev, err == nil, err
 }
 
 func (t *txn) AppendCheckedMessages(ctx context.Context, ms []store.Message) ([]store.CheckedAppend, error) {
@@ -455,11 +478,6 @@ const checkedSetAppend = `WITH input AS (
 // accounts exist (so nothing after it is), and the receiver among the
 // hidden when its receive option says so.
 func (t *txn) appendCheckedOneStatement(ctx context.Context, m store.Message) (store.CheckedAppend, error) {
-	app := int64(m.App)
-	first, second := m.Sender, m.Receiver
-	if second < first {
-		first, second = second, first
-	}
 	hidden := m.HiddenFor
 	if hidden == nil {
 		hidden = []string{}
@@ -472,31 +490,7 @@ func (t *txn) appendCheckedOneStatement(ctx context.Context, m store.Message) (s
 			SELECT EXISTS (SELECT 1 FROM accounts WHERE app_id = $1 AND user_id = $5) AS sender_ok,
 				EXISTS (SELECT 1 FROM accounts WHERE app_id = $1 AND user_id = $6) AS receiver_ok,
 				COALESCE((SELECT opt FROM c2c_recv_opts WHERE app_id = $1 AND owner = $6 AND peer = $5), 0) AS opt
-		), conv AS (
-			INSERT INTO conversations AS c (app_id, conv_key, last_seq, last_time)
-			SELECT $1, $2, 1, $3 FROM chk WHERE chk.sender_ok AND chk.receiver_ok
-			ON CONFLICT (app_id, conv_key) DO UPDATE SET last_seq = c.last_seq + 1,
-				last_time = CASE WHEN $4 = 1 OR c.last_time > $3 THEN c.last_time ELSE $3 END
-			RETURNING last_seq, xmax = 0 AS created
-		), msg AS (
-			INSERT INTO messages (app_id, `+messageColumns+`)
-			SELECT $1, $2, conv.last_seq, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM conv
-			ON CONFLICT (app_id, conv_key, sender, client_key) DO NOTHING
-			RETURNING seq
-		), clocks AS (
-			INSERT INTO conversation_clocks AS k (app_id, owner, version)
-			SELECT $1, o.owner, 1 FROM conv, (VALUES (CAST($15 AS TEXT), 1), (CAST($16 AS TEXT), 2)) AS o(owner, ord)
-			WHERE conv.created AND EXISTS (SELECT 1 FROM msg) ORDER BY o.ord
-			ON CONFLICT (app_id, owner) DO UPDATE SET version = k.version + 1
-			RETURNING owner, version
-		), views AS (
-			INSERT INTO user_conversations AS u (app_id, owner, conv_key, peer, version)
-			SELECT $1, v.owner, $2, v.peer, COALESCE(clocks.version, 0)
-			FROM conv, (VALUES (CAST($5 AS TEXT), CAST($6 AS TEXT)), ($6, $5)) AS v(owner, peer)
-			LEFT JOIN clocks ON clocks.owner = v.owner
-			WHERE conv.created
-			ON CONFLICT (app_id, owner, conv_key) DO UPDATE SET version = excluded.version WHERE excluded.version > 0
-		), hidden AS (
+		), `+oneToOneAppendCTEs(`SELECT $1, $2, 1, $3 FROM chk WHERE chk.sender_ok AND chk.receiver_ok`)+`, hidden AS (
 			INSERT INTO deleted_messages (app_id, owner, conv_key, seq, expires_at)
 			SELECT $1, h.owner, $2, msg.seq, $14 FROM msg,
 				(SELECT unnest(CAST($17 AS TEXT[])) UNION SELECT CAST($6 AS TEXT) FROM chk WHERE chk.opt = $18) AS h(owner)
@@ -505,9 +499,7 @@ func (t *txn) appendCheckedOneStatement(ctx context.Context, m store.Message) (s
 		SELECT CASE WHEN chk.sender_ok THEN 1 ELSE 0 END, CASE WHEN chk.receiver_ok THEN 1 ELSE 0 END, chk.opt,
 			conv.last_seq, (SELECT COUNT(*) FROM msg)
 		FROM chk LEFT JOIN conv ON true`,
-		app, m.ConvKey, m.SentAt, boolInt(m.Flags&store.MessageExcludedFromLast != 0),
-		m.Sender, m.Receiver, int64(m.Random), m.ClientKey, m.SentAt, m.Flags, m.Status, m.Version, string(m.Body), m.ExpiresAt,
-		first, second, hidden, store.RecvOptNotReceive).Scan(&senderOK, &receiverOK, &c.RecvOpt, &seq, &inserted)
+		append(oneToOneAppendArgs(m), hidden, store.RecvOptNotReceive)...).Scan(&senderOK, &receiverOK, &c.RecvOpt, &seq, &inserted)
 	if err != nil {
 		return store.CheckedAppend{}, statementError("WITH chk AS (SELECT EXISTS ... INSERT INTO conversations ...", err)
 	}
@@ -519,12 +511,7 @@ func (t *txn) appendCheckedOneStatement(ctx context.Context, m store.Message) (s
 	if inserted == 1 {
 		return store.CheckedAppend{Check: c, Appended: true, Stored: m}, nil
 	}
-	// A retry: as in AppendMessage.
-	if _, err := t.exec(ctx, `UPDATE conversations SET last_seq = last_seq - 1 WHERE app_id = ? AND conv_key = ?`, app, m.ConvKey); err != nil {
-		return store.CheckedAppend{}, err
-	}
-	prev, err := scanMessage(m.App, t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE app_id = ? AND conv_key = ? AND sender = ? AND client_key = ?`, app, m.ConvKey, m.Sender, m.ClientKey))
+	prev, err := t.retriedAppend(ctx, m)
 	if err != nil {
 		return store.CheckedAppend{}, err
 	}
