@@ -41,7 +41,7 @@ func (t *txn) relations(ctx context.Context, app store.AppID, owner string, peer
 	sets := [relationParts - 1]map[string]bool{rs.Friends, rs.FriendOf, rs.Blocked, rs.BlockedBy}
 	if t.db.dialect.ArrayParams && t.db.dialect.RoundTrips {
 		if locked := t.lockedExisting(app, owner, peers); len(locked) > 0 {
-			return rs, t.relationsFolded(ctx, app, owner, peers, locked, tags, sets, &rs)
+			return rs, t.relationsFolded(ctx, app, owner, peers, locked, tags, &rs)
 		}
 	}
 	first := true
@@ -98,8 +98,7 @@ const (
 // the same statement reads those profile values of owner and peers too
 // (rs.Profiles): a profile is not covered by the account locks, so they
 // are an answer of this statement's time, as a read of their own would be.
-func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string, peers, locked, tags []string,
-	sets [relationParts - 1]map[string]bool, rs *store.RelationSet) error {
+func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string, peers, locked, tags []string, rs *store.RelationSet) error {
 	if peers == nil {
 		peers = []string{}
 	}
@@ -127,7 +126,7 @@ func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string
 		return err
 	}
 	defer rows.Close()
-	requestTo, requestFrom := map[string]bool{}, map[string]bool{}
+	f := newFoldedOwner(rs)
 	counts := map[string]int{}
 	for rows.Next() {
 		var kind, n int
@@ -136,48 +135,81 @@ func (t *txn) relationsFolded(ctx context.Context, app store.AppID, owner string
 		if err := rows.Scan(&kind, &id, &n, &tag, &value); err != nil {
 			return err
 		}
-		switch {
-		case kind == profileKind:
+		switch kind {
+		case profileKind:
 			if err := putProfileValue(rs.Profiles, id, tag.String, value.String); err != nil {
 				return err
 			}
-		case kind == friendCountKind:
+		case friendCountKind:
 			counts[id] = n
-		case kind == requestToKind:
-			requestTo[id] = true
-		case kind == requestFromKind:
-			requestFrom[id] = true
-		case kind == relationParts:
-			rs.OwnerExists = true
-		case kind >= recvOptKind:
-			rs.RecvOpt[id] = kind - recvOptKind
 		default:
-			sets[kind][id] = true
+			f.file(kind, id)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	k := t.known
 	for id, n := range counts {
-		k.friendCount[id] = n
+		t.known.friendCount[id] = n
 	}
-	// The pairs with owner on one side: only they were looked up, and only
-	// with both sides locked does an absence stay true.
-	if k.locked[owner] {
-		for _, p := range locked {
-			if p == owner {
-				continue
-			}
-			if !requestTo[p] {
-				k.noRequest[[2]string{owner, p}] = true
-			}
-			if !requestFrom[p] {
-				k.noRequest[[2]string{p, owner}] = true
-			}
+	t.knowRequests(owner, locked, f)
+	return nil
+}
+
+// foldedOwner is what a folded relation read (relationsFolded,
+// ReadRelationsAhead) found for one owner: its RelationSet, and the friend
+// requests between it and its locked peers.
+type foldedOwner struct {
+	rs                     *store.RelationSet
+	requestTo, requestFrom map[string]bool
+}
+
+func newFoldedOwner(rs *store.RelationSet) *foldedOwner {
+	return &foldedOwner{rs: rs, requestTo: map[string]bool{}, requestFrom: map[string]bool{}}
+}
+
+// file puts a row of one of the owner's kinds into f (profile values and
+// friend counts are per user, the caller's to file).
+func (f *foldedOwner) file(kind int, id string) {
+	switch {
+	case kind == requestToKind:
+		f.requestTo[id] = true
+	case kind == requestFromKind:
+		f.requestFrom[id] = true
+	case kind == relationParts:
+		f.rs.OwnerExists = true
+	case kind >= recvOptKind:
+		f.rs.RecvOpt[id] = kind - recvOptKind
+	case kind == 0:
+		f.rs.Friends[id] = true
+	case kind == 1:
+		f.rs.FriendOf[id] = true
+	case kind == 2:
+		f.rs.Blocked[id] = true
+	case kind == 3:
+		f.rs.BlockedBy[id] = true
+	}
+}
+
+// knowRequests records in known the friend requests found absent between
+// owner and its locked peers: only those pairs were looked up, and only
+// with both sides locked does an absence stay true.
+func (t *txn) knowRequests(owner string, locked []string, f *foldedOwner) {
+	k := t.known
+	if !k.locked[owner] {
+		return
+	}
+	for _, p := range locked {
+		if p == owner {
+			continue
+		}
+		if !f.requestTo[p] {
+			k.noRequest[[2]string{owner, p}] = true
+		}
+		if !f.requestFrom[p] {
+			k.noRequest[[2]string{p, owner}] = true
 		}
 	}
-	return nil
 }
 
 func (t *txn) scanRelations(ctx context.Context, q string, args []any, sets [relationParts - 1]map[string]bool, rs *store.RelationSet) error {

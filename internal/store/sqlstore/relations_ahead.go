@@ -58,6 +58,7 @@ func (t *txn) ReadRelationsAhead(ctx context.Context, app store.AppID, qs []stor
 	lockedSet := map[string]bool{}
 	var locked []string
 	var ahead []store.RelationQuery
+	var aheadLocked [][]string // each read-ahead owner's locked users
 	seenOwner := map[string]bool{}
 	for _, q := range qs {
 		lk := t.lockedExisting(app, q.Owner, q.Peers)
@@ -65,7 +66,7 @@ func (t *txn) ReadRelationsAhead(ctx context.Context, app store.AppID, qs []stor
 			continue // read when asked
 		}
 		seenOwner[q.Owner] = true
-		ahead = append(ahead, q)
+		ahead, aheadLocked = append(ahead, q), append(aheadLocked, lk)
 		owners = append(owners, q.Owner)
 		everyone = append(everyone, q.Owner)
 		for _, p := range q.Peers {
@@ -93,15 +94,12 @@ func (t *txn) ReadRelationsAhead(ctx context.Context, app store.AppID, qs []stor
 		return err
 	}
 	defer rows.Close()
-	type found struct {
-		rs                     store.RelationSet
-		requestTo, requestFrom map[string]bool
-	}
-	byOwner := make(map[string]*found, len(ahead))
-	for _, q := range ahead {
-		byOwner[q.Owner] = &found{rs: store.RelationSet{Friends: map[string]bool{}, FriendOf: map[string]bool{}, Blocked: map[string]bool{},
-			BlockedBy: map[string]bool{}, RecvOpt: map[string]int{}, Profiles: map[string]map[string]store.Value{}},
-			requestTo: map[string]bool{}, requestFrom: map[string]bool{}}
+	byOwner := make(map[string]*foldedOwner, len(ahead))
+	sets := make([]store.RelationSet, len(ahead))
+	for i, q := range ahead {
+		sets[i] = store.RelationSet{Friends: map[string]bool{}, FriendOf: map[string]bool{}, Blocked: map[string]bool{},
+			BlockedBy: map[string]bool{}, RecvOpt: map[string]int{}, Profiles: map[string]map[string]store.Value{}}
+		byOwner[q.Owner] = newFoldedOwner(&sets[i])
 	}
 	profiles := map[string]map[string]store.Value{}
 	counts := map[string]int{}
@@ -112,66 +110,38 @@ func (t *txn) ReadRelationsAhead(ctx context.Context, app store.AppID, qs []stor
 		if err := rows.Scan(&kind, &owner, &id, &n, &tag, &value); err != nil {
 			return err
 		}
-		f := byOwner[owner]
-		switch {
-		case kind == profileKind:
+		switch kind {
+		case profileKind:
 			if err := putProfileValue(profiles, id, tag.String, value.String); err != nil {
 				return err
 			}
-		case kind == friendCountKind:
+		case friendCountKind:
 			counts[id] = n
-		case f == nil:
+		default:
 			// Every other row is an owner's.
-		case kind == requestToKind:
-			f.requestTo[id] = true
-		case kind == requestFromKind:
-			f.requestFrom[id] = true
-		case kind == relationParts:
-			f.rs.OwnerExists = true
-		case kind >= recvOptKind:
-			f.rs.RecvOpt[id] = kind - recvOptKind
-		case kind == 0:
-			f.rs.Friends[id] = true
-		case kind == 1:
-			f.rs.FriendOf[id] = true
-		case kind == 2:
-			f.rs.Blocked[id] = true
-		case kind == 3:
-			f.rs.BlockedBy[id] = true
+			if f := byOwner[owner]; f != nil {
+				f.file(kind, id)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	k := t.known
 	for id, n := range counts {
-		k.friendCount[id] = n
+		t.known.friendCount[id] = n
 	}
 	if t.ahead == nil {
 		t.ahead = readAhead{}
 	}
-	for _, q := range ahead {
+	for i, q := range ahead {
 		f := byOwner[q.Owner]
 		for _, u := range append([]string{q.Owner}, q.Peers...) {
 			if v, ok := profiles[u]; ok {
 				f.rs.Profiles[u] = v
 			}
 		}
-		// As relationsFolded: the requests between the owner and its
-		// locked peers were all read, and the locks keep their absence
-		// true.
-		for _, p := range t.lockedExisting(app, q.Owner, q.Peers) {
-			if p == q.Owner || !k.locked[q.Owner] {
-				continue
-			}
-			if !f.requestTo[p] {
-				k.noRequest[[2]string{q.Owner, p}] = true
-			}
-			if !f.requestFrom[p] {
-				k.noRequest[[2]string{p, q.Owner}] = true
-			}
-		}
-		t.ahead[readAheadKey(q.Owner, q.Peers, tags)] = f.rs
+		t.knowRequests(q.Owner, aheadLocked[i], f)
+		t.ahead[readAheadKey(q.Owner, q.Peers, tags)] = sets[i]
 	}
 	return nil
 }
