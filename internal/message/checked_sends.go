@@ -83,10 +83,7 @@ func (s *Service) writeBatch(batch []*gatheredSend) {
 	}
 	composed := make([]store.Message, len(batch))
 	for i, g := range batch {
-		composed[i] = g.out[0].Sent.Message
-		if g.req.HideFromSender && g.req.From != g.out[0].To {
-			composed[i].HiddenFor = []string{g.req.From}
-		}
+		composed[i] = checkedMessage(g.req, g.out[0])
 	}
 	var results []store.CheckedAppend
 	// The write is the batch's, not any one caller's: no caller's end may

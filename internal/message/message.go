@@ -517,16 +517,9 @@ func (s *Service) sendCommitted(a *app.App, req SendRequest, out []Delivery) {
 // rule but the accounts' existence, so nothing is decided between the read
 // and the append.
 func (s *Service) sendChecked(ctx context.Context, a *app.App, req SendRequest, out []Delivery) ([]Delivery, error) {
-	d := &out[0]
-	composed := d.Sent.Message
+	m := checkedMessage(req, out[0])
 	var res store.CheckedAppend
 	err := s.Store.Write(ctx, func(tx Tx) error {
-		// fn may run more than once: each run starts from the composed
-		// message.
-		m := composed
-		if req.HideFromSender && req.From != d.To {
-			m.HiddenFor = []string{req.From}
-		}
 		var err error
 		if res, err = tx.AppendCheckedMessage(ctx, m); err != nil {
 			return err
@@ -540,6 +533,17 @@ func (s *Service) sendChecked(ctx context.Context, a *app.App, req SendRequest, 
 		return nil, errcode.Wrapf(err, "message: send from %s", req.From)
 	}
 	return s.checkedSent(a, req, out, res)
+}
+
+// checkedMessage is the message a checked send of d appends: the
+// composed one, hidden from its sender when the request says so (the
+// store adds the receiver who does not receive the sender).
+func checkedMessage(req SendRequest, d Delivery) store.Message {
+	m := d.Sent.Message
+	if req.HideFromSender && req.From != d.To {
+		m.HiddenFor = []string{req.From}
+	}
+	return m
 }
 
 // anyToStore reports whether a delivery of out is to be stored.
