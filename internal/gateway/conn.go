@@ -27,6 +27,10 @@ const (
 	// but not answered yet (the one running included). Past it the client
 	// gets an error frame (7008) and the connection is closed with 1008.
 	MaxQueuedRequests = 64
+	// MaxQueuedSends bounds a connection's sends begun and not yet
+	// answered (their writes queued for the store's next commits); more
+	// wait to be read from the requests above.
+	MaxQueuedSends = 16
 	// MaxQueuedRequestBytes bounds the bytes of those requests.
 	MaxQueuedRequestBytes = 1 << 20
 	// MaxRequestsBeforeLogin bounds the frames a connection may send before
@@ -158,6 +162,29 @@ func (c *conn) startRequest(timeout time.Duration) context.Context {
 		stop()
 	}
 	return ctx
+}
+
+// startQueued makes the context of a request begun while the ones before
+// it may be unanswered (conn.work): under timeout, from a context the
+// connection holds while it has such requests (its running context, which
+// cancel cancels, and endRequest gives back once the last is answered).
+func (c *conn) startQueued(timeout time.Duration) (context.Context, context.CancelFunc) {
+	c.mu.Lock()
+	parent := c.running
+	c.mu.Unlock()
+	if parent == nil {
+		origin := c.origin()
+		ctx, stop := context.WithCancel(origin)
+		c.mu.Lock()
+		c.running, c.stopRunning = ctx, stop
+		stopped := c.stopped
+		c.mu.Unlock()
+		if stopped {
+			stop()
+		}
+		parent = ctx
+	}
+	return context.WithTimeout(parent, timeout)
 }
 
 func (c *conn) endRequest() {
@@ -494,10 +521,23 @@ func (c *conn) enqueue(r []byte) bool {
 	return true
 }
 
+// work runs the connection's requests in the order they were read. A
+// request of a queued op (msg.send) is begun and left unanswered while the
+// worker goes on to the next, up to MaxQueuedSends, so one client's sends
+// share the store's next commit instead of each waiting for the one
+// before; answers are still made one at a time, in request order, and any
+// other request runs only once every request before it is answered.
 func (c *conn) work() {
+	var queued []queuedRequest
 	for {
 		c.mu.Lock()
-		if len(c.reqs) == 0 || c.closing {
+		var msg []byte
+		if !c.closing && len(c.reqs) > 0 && len(queued) < MaxQueuedSends {
+			msg = c.reqs[0]
+			c.reqs[0] = nil
+			c.reqs = c.reqs[1:]
+		}
+		if msg == nil && len(queued) == 0 {
 			// After a logout, a kick or an expiry nothing more runs: the
 			// requests still queued are dropped with the connection.
 			c.reqs, c.pending, c.reqBytes = nil, 0, 0
@@ -505,24 +545,58 @@ func (c *conn) work() {
 			c.mu.Unlock()
 			return
 		}
-		msg := c.reqs[0]
-		c.reqs[0] = nil
-		c.reqs = c.reqs[1:]
-		expired := c.session != nil && time.Now().UnixNano() >= c.expiresAt
+		expired := msg != nil && c.session != nil && time.Now().UnixNano() >= c.expiresAt
 		c.mu.Unlock()
+		if msg == nil {
+			// Nothing more to begin (or closing): answer the oldest. A
+			// begun send is finished even on a closing connection, so a
+			// message that was stored is delivered.
+			queued = c.answerOldest(queued)
+			continue
+		}
 		if expired {
 			// The timer may not have fired yet (or the socket kept the
 			// worker busy past it): the ticket is checked before each request.
 			c.Kick(presence.KickUserSigExpired)
 			continue
 		}
-		frame, last := c.g.run(c, msg)
-		c.mu.Lock()
-		c.pending--
-		c.reqBytes -= len(msg)
-		c.mu.Unlock()
+		req, err := DecodeRequest(msg)
+		if err == nil {
+			if op, ok := c.g.queuedOp(c, req); ok {
+				queued = append(queued, c.g.begin(c, req, op, len(msg)))
+				continue
+			}
+		}
+		for len(queued) > 0 {
+			queued = c.answerOldest(queued)
+		}
+		frame, last := c.g.run(c, req, err)
+		c.answered(len(msg))
 		c.queue(frame, last)
 	}
+}
+
+// answerOldest finishes and answers the first of queued and returns the
+// rest. Once none is left the connection's queued-request context is
+// given back.
+func (c *conn) answerOldest(queued []queuedRequest) []queuedRequest {
+	frame := c.g.finish(c, queued[0])
+	c.answered(queued[0].size)
+	c.queue(frame, false)
+	n := copy(queued, queued[1:])
+	queued[n] = queuedRequest{}
+	if n == 0 {
+		c.endRequest()
+	}
+	return queued[:n]
+}
+
+// answered gives a request's place and bytes back to the connection's bounds.
+func (c *conn) answered(size int) {
+	c.mu.Lock()
+	c.pending--
+	c.reqBytes -= size
+	c.mu.Unlock()
 }
 
 // Push implements presence.Endpoint. A push is counted delivered once it is

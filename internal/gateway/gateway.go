@@ -77,6 +77,7 @@ type Gateway struct {
 	testHookSweepPart func(members []*groupMember, done int)
 	netpoll           bool // park idle connections (netpoll_linux.go)
 	ops               map[string]opFunc
+	queuedOps         map[string]queuedOpFunc
 	limiter           *userLimiter
 	metrics           *Metrics
 	conns             connSet
@@ -151,6 +152,7 @@ func (g *Gateway) Init(events *event.Bus, opt Options) {
 	g.initDelivery()
 	g.initPresence(opt)
 	g.ops = map[string]opFunc{}
+	g.queuedOps = map[string]queuedOpFunc{}
 	g.userOps()
 	g.friendOps()
 	g.messageOps()
@@ -195,24 +197,39 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go c.serve()
 }
 
-// run decodes and runs one request of c and returns its answer frame, and
-// whether the connection closes after it (a logout). Internal failures are
-// logged with the op, app, user and a request ID the client also gets; a
-// request past its deadline is 6012; an answer over the answer cap is
-// replaced by an error, so no answer exceeds the cap.
-func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
-	req, err := DecodeRequest(msg)
-	if err != nil {
-		return responseFrame(req.ID, nil, err), false
+// run runs one request of c to its end (req and decodeErr are
+// DecodeRequest's) and returns its answer frame, and whether the
+// connection closes after it (a logout).
+func (g *Gateway) run(c *conn, req Request, decodeErr error) (frame []byte, last bool) {
+	if decodeErr != nil {
+		return responseFrame(req.ID, nil, decodeErr), false
 	}
-	if err := g.limiter.allow(c, req.Op, time.Now()); err != nil {
-		g.metrics.rateLimited[opClass(req.Op)].Inc()
+	if err := g.allow(c, req); err != nil {
 		return responseFrame(req.ID, nil, err), false
 	}
 	ctx := c.startRequest(g.requestTimeout)
 	data, err := g.handle(ctx, c, req)
 	timedOut := ctx.Err() == context.DeadlineExceeded
 	c.endRequest()
+	frame, err = g.answer(c, req, data, err, timedOut)
+	return frame, req.Op == "logout" && err == nil
+}
+
+// allow applies the per-user rate limit to req.
+func (g *Gateway) allow(c *conn, req Request) error {
+	if err := g.limiter.allow(c, req.Op, time.Now()); err != nil {
+		g.metrics.rateLimited[opClass(req.Op)].Inc()
+		return err
+	}
+	return nil
+}
+
+// answer is the frame answering req with data or err, and the error it
+// carries. Internal failures are logged with the op, app, user and a
+// request ID the client also gets; a request past its deadline is 6012;
+// an answer over the answer cap is replaced by an error, so no answer
+// exceeds the cap.
+func (g *Gateway) answer(c *conn, req Request, data any, err error, timedOut bool) ([]byte, error) {
 	if err != nil && !isDomainError(err) {
 		if timedOut {
 			err = errcode.Newf(CodeRequestTimeout, "request timed out after %s", g.requestTimeout)
@@ -220,12 +237,69 @@ func (g *Gateway) run(c *conn, msg []byte) (frame []byte, last bool) {
 			err = g.internalError(c, req, err)
 		}
 	}
-	frame = responseFrame(req.ID, data, err)
+	frame := responseFrame(req.ID, data, err)
 	if len(frame) > g.maxAnswerBytes {
 		frame = responseFrame(req.ID, nil, errcode.Newf(CodeInvalidRequest,
 			"answer of %d bytes is over the %d-byte limit: ask for fewer items (page with the op's cursor)", len(frame), g.maxAnswerBytes))
 	}
-	return frame, req.Op == "logout" && err == nil
+	return frame, err
+}
+
+// queuedOpFunc begins a request of an op that may be queued behind the
+// unanswered requests of its connection (Gateway.queuedOps): it checks the
+// request and queues its write, and finish, which the worker calls in
+// request order, waits for that write and makes the answer.
+type queuedOpFunc func(ctx context.Context, c *conn, data json.RawMessage) (finish func() (any, error))
+
+// answerNow is the finish of a queued request decided when it began.
+func answerNow(data any, err error) func() (any, error) {
+	return func() (any, error) { return data, err }
+}
+
+// queuedRequest is a request begun (begin) and not yet answered (finish).
+type queuedRequest struct {
+	req    Request
+	size   int // bytes as read, given back to the connection's bound once answered
+	ctx    context.Context
+	stop   context.CancelFunc
+	finish func() (any, error)
+}
+
+// queuedOp returns the op of req if it may be queued: a queued op of a
+// logged-in connection.
+func (g *Gateway) queuedOp(c *conn, req Request) (queuedOpFunc, bool) {
+	op, ok := g.queuedOps[req.Op]
+	if !ok {
+		return nil, false
+	}
+	c.mu.Lock()
+	loggedIn := c.session != nil
+	c.mu.Unlock()
+	return op, loggedIn
+}
+
+// begin starts req, of op, while the connection's earlier requests may be
+// unanswered.
+func (g *Gateway) begin(c *conn, req Request, op queuedOpFunc, size int) queuedRequest {
+	q := queuedRequest{req: req, size: size}
+	if err := g.allow(c, req); err != nil {
+		q.finish = answerNow(nil, err)
+		return q
+	}
+	q.ctx, q.stop = c.startQueued(g.requestTimeout)
+	q.finish = op(q.ctx, c, req.Data)
+	return q
+}
+
+// finish answers a begun request.
+func (g *Gateway) finish(c *conn, q queuedRequest) []byte {
+	data, err := q.finish()
+	timedOut := q.ctx != nil && q.ctx.Err() == context.DeadlineExceeded
+	if q.stop != nil {
+		q.stop()
+	}
+	frame, _ := g.answer(c, q.req, data, err, timedOut)
+	return frame
 }
 
 // internalError logs a failure that is not the client's and returns what the

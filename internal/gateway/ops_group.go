@@ -58,7 +58,7 @@ func (g *Gateway) chatGroupOps() {
 	// The message ops serve a group conversation when the request names a
 	// groupID (or a group_<id> conversationID); otherwise they are the
 	// one-to-one ops, unchanged.
-	g.ops["msg.send"] = g.groupOr(g.ops["msg.send"], g.chatGroupMsgSend)
+	g.queuedOps["msg.send"] = g.groupOrQueued(g.queuedOps["msg.send"], g.chatGroupMsgSend)
 	g.ops["msg.history"] = g.groupOr(g.ops["msg.history"], g.chatGroupMsgHistory)
 	g.ops["msg.read"] = g.groupOr(g.ops["msg.read"], g.chatGroupMsgRead)
 	g.ops["msg.recall"] = g.groupOr(g.ops["msg.recall"], g.chatGroupMsgRecall)
@@ -554,16 +554,41 @@ func (t groupTarget) group() (string, error) {
 
 // groupOr routes a msg.* request naming a group to groupOp, any other to
 // the one-to-one op.
+// groupOrQueued is groupOr for a queued op. A group's request is not
+// queued: it runs when finished, after the requests before it are answered.
+func (g *Gateway) groupOrQueued(c2cOp queuedOpFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) queuedOpFunc {
+	return func(ctx context.Context, c *conn, data json.RawMessage) func() (any, error) {
+		groupID, err := groupTargetOf(data)
+		if err != nil {
+			return answerNow(nil, err)
+		}
+		if groupID == "" {
+			return c2cOp(ctx, c, data)
+		}
+		return func() (any, error) {
+			if g.GroupService == nil {
+				return nil, errNoGroups
+			}
+			return groupOp(ctx, c, groupID, data)
+		}
+	}
+}
+
+// groupTargetOf is the group a msg.* request names ("" for none).
+func groupTargetOf(data json.RawMessage) (string, error) {
+	t, ok := decodeGroupTargetFast(data)
+	if !ok {
+		t = groupTarget{}
+		if err := decode(data, &t); err != nil {
+			return "", err
+		}
+	}
+	return t.group()
+}
+
 func (g *Gateway) groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) opFunc {
 	return func(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
-		t, ok := decodeGroupTargetFast(data)
-		if !ok {
-			t = groupTarget{}
-			if err := decode(data, &t); err != nil {
-				return nil, err
-			}
-		}
-		groupID, err := t.group()
+		groupID, err := groupTargetOf(data)
 		if err != nil {
 			return nil, err
 		}

@@ -53,7 +53,7 @@ func wireMessage(m store.Message) Message {
 }
 
 func (g *Gateway) messageOps() {
-	g.ops["msg.send"] = g.msgSend
+	g.queuedOps["msg.send"] = g.msgSend
 	g.ops["msg.history"] = g.msgHistory
 	g.ops["msg.read"] = g.msgRead
 	g.ops["msg.recall"] = g.msgRecall
@@ -121,33 +121,36 @@ func decodeSendFast(data []byte) (d sendData, ok bool) {
 	return d, ok && rd.End()
 }
 
-func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
+func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (finish func() (any, error)) {
 	d, ok := decodeSendFast(data)
 	if !ok {
 		d = sendData{}
 		if err := decode(data, &d); err != nil {
-			return nil, err
+			return answerNow(nil, err)
 		}
 	}
 	if err := d.check(); err != nil {
-		return nil, err
+		return answerNow(nil, err)
 	}
-	sent, err := g.Messages.SendC2C(ctx, c.app, message.SendRequest{
+	sent := g.Messages.SendC2CQueued(ctx, c.app, message.SendRequest{
 		From: c.session.User, To: d.To, Random: d.Random, ClientMsgID: d.ClientMsgID, Content: d.Body,
 		OnlineOnly: d.OnlineUserOnly, ExcludeFromUnread: d.ExcludeFromUnread, ExcludeFromLast: d.ExcludeFromLast,
 		NeedReadReceipt: d.NeedReadReceipt, Origin: c,
 	})
-	if err != nil {
-		return nil, err
-	}
-	if !sent.Duplicate {
-		if d.OnlineUserOnly {
-			g.metrics.sentOnline.Inc()
-		} else {
-			g.metrics.sentC2C.Inc()
+	return func() (any, error) {
+		s, err := sent()
+		if err != nil {
+			return nil, err
 		}
+		if !s.Duplicate {
+			if d.OnlineUserOnly {
+				g.metrics.sentOnline.Inc()
+			} else {
+				g.metrics.sentC2C.Inc()
+			}
+		}
+		return sendAnswer{Message: wireMessage(s.Message), Duplicate: s.Duplicate}, nil
 	}
-	return sendAnswer{Message: wireMessage(sent.Message), Duplicate: sent.Duplicate}, nil
 }
 
 func (g *Gateway) msgHistory(ctx context.Context, c *conn, data json.RawMessage) (any, error) {

@@ -314,36 +314,61 @@ type Delivery struct {
 // SendC2C stores and delivers a one-to-one message. It is acknowledged
 // only once durable; online-only messages are never stored.
 func (s *Service) SendC2C(ctx context.Context, a *app.App, req SendRequest) (Sent, error) {
+	return s.SendC2CQueued(ctx, a, req)()
+}
+
+// SendC2CQueued is SendC2C in two halves: it checks the send and queues its
+// write (store.QueuedWriter), and finish, called once, waits for the write
+// and delivers the message, returning what SendC2C would. A client's sends
+// queued one after another are stored in that order, and, their finishes
+// called in that order, delivered in it: a connection's next send need not
+// wait for the previous one's commit, so several share the writer's next
+// commit. On a store that cannot queue in order the write is made before
+// SendC2CQueued returns.
+func (s *Service) SendC2CQueued(ctx context.Context, a *app.App, req SendRequest) (finish func() (Sent, error)) {
 	if req.To == "" {
-		return Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid")
+		return sentNow(Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid"))
 	}
 	if req.CheckSender && s.hooked() {
 		// The hook is asked only about sends between accounts that exist:
 		// they are read first, on their own (the hook's own round trip
 		// outweighs this one).
 		if err := s.accountsExist(ctx, a, req.From, []string{req.To}); err != nil {
-			return Sent{}, err
+			return sentNow(Sent{}, err)
 		}
 		req.CheckSender = false
 	}
 	if sent, done, err := s.beforeSend(ctx, a, &req); done {
-		return sent, err
+		return sentNow(sent, err)
 	}
-	out, err := s.send(ctx, a, req, []string{req.To})
-	if err != nil {
-		return Sent{}, err
+	delivered := s.sendQueued(ctx, a, req, []string{req.To})
+	return func() (Sent, error) {
+		out, err := delivered()
+		if err != nil {
+			return Sent{}, err
+		}
+		if out[0].Err != nil {
+			return Sent{}, out[0].Err
+		}
+		return out[0].Sent, nil
 	}
-	if out[0].Err != nil {
-		return Sent{}, out[0].Err
-	}
-	return out[0].Sent, nil
+}
+
+// sentNow is the finish of a send decided before any write.
+func sentNow(sent Sent, err error) func() (Sent, error) {
+	return func() (Sent, error) { return sent, err }
+}
+
+// deliveredNow is the finish of sendQueued decided before any write.
+func deliveredNow(out []Delivery, err error) func() ([]Delivery, error) {
+	return func() ([]Delivery, error) { return out, err }
 }
 
 // SendC2CBatch sends the same message from req.From to each of tos (req.To
 // is ignored), all in one durable write. A receiver that fails the rules
 // fails alone; the error is for the batch as a whole.
 func (s *Service) SendC2CBatch(ctx context.Context, a *app.App, req SendRequest, tos []string) ([]Delivery, error) {
-	return s.send(ctx, a, req, tos)
+	return s.sendQueued(ctx, a, req, tos)()
 }
 
 // compose validates a message to send and builds it, with no
@@ -380,7 +405,9 @@ func sendFlags(excludeFromUnread, excludeFromLast, needReadReceipt bool) int {
 	return flags
 }
 
-func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []string) ([]Delivery, error) {
+// sendQueued checks a send from req.From to each of tos and queues its
+// write; finish waits for the write and delivers (see SendC2CQueued).
+func (s *Service) sendQueued(ctx context.Context, a *app.App, req SendRequest, tos []string) (finish func() ([]Delivery, error)) {
 	base, err := s.compose(a, req.From, req.Random, req.ClientMsgID, req.Content,
 		sendFlags(req.ExcludeFromUnread, req.ExcludeFromLast, req.NeedReadReceipt))
 	if err != nil {
@@ -388,10 +415,10 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 			// An absent account is answered before the body's fault, as
 			// when the accounts are read apart: only on this failing path.
 			if aerr := s.accountsExist(ctx, a, req.From, tos); aerr != nil {
-				return nil, aerr
+				return deliveredNow(nil, aerr)
 			}
 		}
-		return nil, err
+		return deliveredNow(nil, err)
 	}
 	out := make([]Delivery, len(tos))
 	for i, to := range tos {
@@ -402,9 +429,9 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 
 	if req.CheckSender && req.Admin && !req.OnlineOnly && len(tos) == 1 {
 		if s.GatherSends {
-			return s.sendGathered(ctx, a, req, out)
+			return deliveredNow(s.sendGathered(ctx, a, req, out))
 		}
-		return s.sendChecked(ctx, a, req, out)
+		return deliveredNow(s.sendChecked(ctx, a, req, out))
 	}
 	// The rules are checked on the read side, not inside the write: the
 	// single writer's time is the throughput of the whole node, and a block
@@ -436,26 +463,29 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		return nil
 	})
 	if err != nil {
-		return nil, errcode.Wrapf(err, "message: check the receivers of %s", req.From)
+		return deliveredNow(nil, errcode.Wrapf(err, "message: check the receivers of %s", req.From))
 	}
 	if req.CheckSender && !senderExists {
-		return nil, ErrUnknownSender
+		return deliveredNow(nil, ErrUnknownSender)
 	}
 	if req.OnlineOnly {
-		// Never stored, never counted: it reaches whoever is online now.
-		for i := range out {
-			if out[i].Err == nil && !out[i].Sent.Dropped {
-				s.publishNew(a, &out[i].Sent, req.HideFromSender, req.Origin)
+		// Never stored, never counted: it reaches whoever is online now,
+		// when finished (after the sends queued before it are delivered).
+		return func() ([]Delivery, error) {
+			for i := range out {
+				if out[i].Err == nil && !out[i].Sent.Dropped {
+					s.publishNew(a, &out[i].Sent, req.HideFromSender, req.Origin)
+				}
+				out[i].Sent.Dropped = true
 			}
-			out[i].Sent.Dropped = true
+			return out, nil
 		}
-		return out, nil
 	}
 	if !anyToStore(out) {
 		// Every receiver failed or was dropped: no write to wait for.
-		return out, nil
+		return deliveredNow(out, nil)
 	}
-	err = s.Store.Write(ctx, func(tx Tx) error {
+	written := store.QueueScopedWrite(s.Store, ctx, func(tx Tx) error {
 		for i := range out {
 			d := &out[i]
 			if d.Err != nil || d.Sent.Dropped {
@@ -487,11 +517,13 @@ func (s *Service) send(ctx context.Context, a *app.App, req SendRequest, tos []s
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, errcode.Wrapf(err, "message: send from %s", req.From)
+	return func() ([]Delivery, error) {
+		if err := written(); err != nil {
+			return nil, errcode.Wrapf(err, "message: send from %s", req.From)
+		}
+		s.sendCommitted(a, req, out)
+		return out, nil
 	}
-	s.sendCommitted(a, req, out)
-	return out, nil
 }
 
 // sendCommitted finishes a send once its write is durable: the outbox is

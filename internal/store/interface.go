@@ -18,6 +18,19 @@ type Store interface {
 	Close() error
 }
 
+// QueuedWriter is implemented by a Store that can queue a write and let
+// its caller go on before the write is durable: WriteQueued queues fn as
+// Write would run it and returns once it is queued, and wait returns what
+// Write would have returned, once it would have. wait must be called, once.
+// The contract that makes it worth having: of the writes one goroutine
+// queues, each runs and commits after the ones it queued before (in the
+// same transaction or a later one), so a client's requests keep their order
+// while several of them share the engine's next commit. A store that cannot
+// promise that order does not implement it (QueueWrite then writes at once).
+type QueuedWriter interface {
+	WriteQueued(ctx context.Context, fn func(Tx) error) (wait func() error)
+}
+
 // Networked is implemented by a Store whose statements each cross a
 // network to a database server (PostgreSQL). Services gather concurrent
 // requests into shared writes where it does (message.Service.GatherSends,
@@ -43,6 +56,19 @@ type Scoped[T any] interface {
 	Read(ctx context.Context, fn func(T) error) error
 }
 
+// QueueScopedWrite is QueueWrite through a Scoped store: it queues fn where
+// the store under st can (Scope's adapter passes WriteQueued on), and
+// otherwise runs st.Write now.
+func QueueScopedWrite[T any](st Scoped[T], ctx context.Context, fn func(T) error) (wait func() error) {
+	if q, ok := st.(interface {
+		WriteQueued(ctx context.Context, fn func(T) error) (wait func() error)
+	}); ok {
+		return q.WriteQueued(ctx, fn)
+	}
+	err := st.Write(ctx, fn)
+	return func() error { return err }
+}
+
 // Scope adapts st to a module's Tx. as is the conversion from Tx, written
 // func(tx store.Tx) relation.Tx { return tx }: the compiler checks there
 // that Tx has every method the module's Tx names, and it costs one
@@ -56,6 +82,21 @@ type scoped[T any] struct {
 
 func (s scoped[T]) Write(ctx context.Context, fn func(T) error) error {
 	return s.st.Write(ctx, func(tx Tx) error { return fn(s.as(tx)) })
+}
+
+// WriteQueued is QueueWrite through T.
+func (s scoped[T]) WriteQueued(ctx context.Context, fn func(T) error) (wait func() error) {
+	return QueueWrite(s.st, ctx, func(tx Tx) error { return fn(s.as(tx)) })
+}
+
+// QueueWrite queues fn on st if st is a QueuedWriter, and otherwise runs
+// Write now; wait returns the write's result either way.
+func QueueWrite(st Store, ctx context.Context, fn func(Tx) error) (wait func() error) {
+	if q, ok := st.(QueuedWriter); ok {
+		return q.WriteQueued(ctx, fn)
+	}
+	err := st.Write(ctx, fn)
+	return func() error { return err }
 }
 
 func (s scoped[T]) Read(ctx context.Context, fn func(T) error) error {

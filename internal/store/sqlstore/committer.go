@@ -27,6 +27,8 @@ type committer struct {
 	closing  chan struct{}
 	done     chan struct{}
 	maxBatch int
+	// ordered: one writer, so requests commit in the order they were queued.
+	ordered bool
 	// timeout bounds a batch's statements (zero: no bound); see
 	// Options.BatchTimeout.
 	timeout  time.Duration
@@ -34,6 +36,7 @@ type committer struct {
 }
 
 type writeRequest struct {
+	c    *committer
 	ctx  context.Context
 	fn   func(store.Tx) error
 	done chan error
@@ -46,6 +49,7 @@ func startCommitter(db *DB, writers, maxBatch int, timeout time.Duration) *commi
 		closing:  make(chan struct{}),
 		done:     make(chan struct{}),
 		maxBatch: maxBatch,
+		ordered:  writers <= 1,
 		timeout:  timeout,
 	}
 	var running sync.WaitGroup
@@ -60,20 +64,33 @@ func startCommitter(db *DB, writers, maxBatch int, timeout time.Duration) *commi
 }
 
 func (c *committer) submit(ctx context.Context, fn func(store.Tx) error) error {
-	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return c.enqueue(ctx, fn)()
+}
+
+// enqueue queues fn and returns the wait for its result (submit in two
+// halves). The queue is first in, first out and, with one writer, so are
+// the batches: what one goroutine queues runs in the order it queued it.
+func (c *committer) enqueue(ctx context.Context, fn func(store.Tx) error) (wait func() error) {
+	req := &writeRequest{c: c, ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case c.queue <- req:
 	case <-c.closing:
-		return ErrClosed
+		return func() error { return ErrClosed }
 	case <-ctx.Done():
-		return ctx.Err()
+		err := ctx.Err()
+		return func() error { return err }
 	}
-	// Once queued the request is waited for even if ctx ends: returning
-	// early would let a caller report failure for a write that then commits.
+	return req.wait
+}
+
+// wait returns the queued request's result. Once queued the request is
+// waited for even if its ctx ends: returning early would let a caller
+// report failure for a write that then commits.
+func (req *writeRequest) wait() error {
 	select {
 	case err := <-req.done:
 		return err
-	case <-c.done:
+	case <-req.c.done:
 		// The writers have exited (Close). A request it answered before
 		// exiting has its result buffered; one that reached the queue after
 		// the writer drained it is never run.

@@ -182,6 +182,28 @@ func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 	}, fn)
 }
 
+// WriteQueued implements store.QueuedWriter where the committer has one
+// writer (SQLite): its queue is first in, first out and its batches run one
+// after another. With several writers (PostgreSQL) two requests queued in
+// order may run in batches at once, in either order, so the write is made
+// before WriteQueued returns.
+func (db *DB) WriteQueued(ctx context.Context, fn func(store.Tx) error) (wait func() error) {
+	if db.committer != nil && db.committer.ordered {
+		return db.committer.enqueue(ctx, fn)
+	}
+	err := db.Write(ctx, fn)
+	return func() error { return err }
+}
+
+// QueuedWrites is the number of writes waiting for the group committer to
+// take them (0 without one): how far behind the writer is.
+func (db *DB) QueuedWrites() int {
+	if db.committer == nil {
+		return 0
+	}
+	return len(db.committer.queue)
+}
+
 // writeRetrying runs fn in transactions begun by begin until one commits,
 // fails for a reason the dialect does not call retryable, or eight have
 // failed.

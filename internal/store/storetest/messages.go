@@ -278,3 +278,51 @@ func testMessageSeqsAfterRollbacks(t *testing.T, s store.Store) {
 		return c.LastSeq, err
 	}), next)
 }
+
+// testQueuedWritesKeepTheirOrder: writes one goroutine queues
+// (store.QueueWrite) run in the order queued, so a client's sends queued
+// one after another take ascending seqs in that order, and a failing one
+// fails alone. Each wait returns its own write's result.
+func testQueuedWritesKeepTheirOrder(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const n = 40
+	seqs := make([]uint64, n)
+	waits := make([]func() error, n)
+	for i := range n {
+		key := fmt.Sprintf("q%02d", i)
+		waits[i] = store.QueueWrite(s, ctx, func(tx store.Tx) error {
+			if i == 7 {
+				return errors.New("the eighth fails")
+			}
+			m, _, err := tx.AppendMessage(ctx, msg("alice", "bob", key, 0))
+			seqs[i] = m.Seq
+			return err
+		})
+	}
+	var want uint64
+	for i, wait := range waits {
+		err := wait()
+		if i == 7 {
+			if err == nil || err.Error() != "the eighth fails" {
+				t.Fatalf("write 7: %v, want its own failure", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if want++; seqs[i] != want {
+			t.Fatalf("write %d took seq %d, want %d (queued order): %v", i, seqs[i], want, seqs)
+		}
+	}
+	var got []store.Message
+	if err := s.Read(ctx, func(tx store.Tx) (err error) {
+		got, err = tx.MessagesInRange(ctx, app1, "c2c:alice:bob", 1, 1000, 1000)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n-1 || got[0].ClientKey != "q00" || got[7].ClientKey != "q08" || got[n-2].ClientKey != fmt.Sprintf("q%02d", n-1) {
+		t.Fatalf("stored %d messages, want %d in queued order", len(got), n-1)
+	}
+}

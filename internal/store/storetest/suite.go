@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages/HiddenAsAppended", testMessageHiddenAsAppended},
 		{"Messages/CheckedAppend", testCheckedAppend},
 		{"Messages/CheckedAppends", testCheckedAppends},
+		{"Messages/QueuedWritesKeepTheirOrder", testQueuedWritesKeepTheirOrder},
 		{"Friends/RelationsAhead", testRelationsAhead},
 		{"Messages/ByClientKey", testMessageByClientKey},
 		{"Messages/RecvOpts", testRecvOpts},
