@@ -67,6 +67,7 @@ func ServeWith(cfg NodeConfig, extra func(mux *http.ServeMux, node *server.Node)
 			log.Fatal(derr)
 		}
 		defer os.RemoveAll(dir)
+		sqlite.ReserveWriterProc() // as the server does
 		st, err = sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
 	}
 	if err != nil {

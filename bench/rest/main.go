@@ -160,6 +160,7 @@ func serve(storeKind, dsn string, appID uint64, key, profile string) {
 	case "sqlite":
 		dir, _ := os.MkdirTemp("", "parley-bench")
 		defer os.RemoveAll(dir)
+		sqlite.ReserveWriterProc() // as the server does
 		st, err = sqlite.Open(ctx, filepath.Join(dir, "parley.db"))
 	case "postgres":
 		st, err = postgres.Open(ctx, dsn, 64)

@@ -86,6 +86,7 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, err
 		}
+		sqlite.ReserveWriterProc()
 		return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
 	case "postgres":
 		if cfg.Store.DSN == "" {

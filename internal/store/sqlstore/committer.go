@@ -151,6 +151,9 @@ func (c *committer) commit(batch []*writeRequest) {
 		c.runBatch(batch, results, true)
 	}
 	c.db.observed(len(batch), start)
+	if c.db.committed != nil {
+		c.db.committed()
+	}
 	for i, r := range batch {
 		if results[i] != nil && c.db.dialect.Retryable != nil && c.db.dialect.Retryable(results[i]) {
 			results[i] = c.retryAlone(r)

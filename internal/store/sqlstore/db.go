@@ -87,6 +87,10 @@ type Options struct {
 	GenericWritePlans bool
 	// OnClose runs once the pools are closed (the engine's own release).
 	OnClose func()
+	// Committed, when set, is called by the group committer after each
+	// commit, on its goroutine: it must return at once (SQLite's
+	// checkpointer only takes note).
+	Committed func()
 }
 
 // DB implements store.Store over database/sql.
@@ -97,6 +101,8 @@ type DB struct {
 
 	stmtMu sync.RWMutex
 	stmts  map[stmtKey]*sql.Stmt
+
+	committed func() // Options.Committed
 
 	committer  *committer
 	lastSeqs   lastSeqHints    // on with GroupCommit: one writer per file
@@ -150,7 +156,8 @@ var ErrClosed = errors.New("store closed")
 // New wraps opened connection pools.
 func New(opts Options) *DB {
 	db := &DB{dialect: opts.Dialect, write: opts.Write, read: opts.Read, stmts: map[stmtKey]*sql.Stmt{},
-		sendChecks: opts.SendChecks, genericWritePlans: opts.GenericWritePlans, onClose: opts.OnClose}
+		sendChecks: opts.SendChecks, genericWritePlans: opts.GenericWritePlans, onClose: opts.OnClose,
+		committed: opts.Committed}
 	if db.read == nil {
 		db.read = db.write
 	}
