@@ -76,6 +76,9 @@ type conn struct {
 	outBytes int // queued in out
 	writing  int // bytes of the batch the flusher is writing
 	reqs     [][]byte
+	// arrived, while the worker waits for a begun send's write with no
+	// request to begin, is closed by the next request's arrival (under mu).
+	arrived  chan struct{}
 	pending  int    // requests read and not answered (queued or running)
 	reqBytes int    // their bytes
 	preLogin int    // frames read before the login succeeded
@@ -512,6 +515,10 @@ func (c *conn) enqueue(r []byte) bool {
 	c.reqs = append(c.reqs, r)
 	c.pending++
 	c.reqBytes += len(r)
+	if c.arrived != nil {
+		close(c.arrived) // the worker waits for a write with nothing to begin
+		c.arrived = nil
+	}
 	start := !c.working
 	c.working = true
 	c.mu.Unlock()
@@ -545,11 +552,20 @@ func (c *conn) work() {
 			c.mu.Unlock()
 			return
 		}
+		var arrived chan struct{}
+		if msg == nil && !c.closing && len(c.reqs) == 0 {
+			// Nothing to begin yet: the oldest is answered once its write
+			// is done, unless a request comes first, which is begun.
+			arrived = make(chan struct{})
+			c.arrived = arrived
+		}
 		expired := msg != nil && c.session != nil && time.Now().UnixNano() >= c.expiresAt
 		c.mu.Unlock()
 		if msg == nil {
-			// Nothing more to begin (or closing): answer the oldest. A
-			// begun send is finished even on a closing connection, so a
+			if arrived != nil && !c.awaitOldest(queued[0], arrived) {
+				continue
+			}
+			// A begun send is finished even on a closing connection, so a
 			// message that was stored is delivered.
 			queued = c.answerOldest(queued)
 			continue
@@ -574,6 +590,29 @@ func (c *conn) work() {
 		c.answered(len(msg))
 		c.queue(frame, last)
 	}
+}
+
+// awaitOldest waits until q's write is done (or its request's context
+// ends) and reports true, or until a request arrives (enqueue closes
+// arrived) and reports false.
+func (c *conn) awaitOldest(q queuedRequest, arrived chan struct{}) bool {
+	var cancelled <-chan struct{}
+	if q.ctx != nil {
+		cancelled = q.ctx.Done()
+	}
+	ready := true
+	select {
+	case <-q.ready:
+	case <-cancelled:
+	case <-arrived:
+		ready = false
+	}
+	c.mu.Lock()
+	if c.arrived == arrived {
+		c.arrived = nil
+	}
+	c.mu.Unlock()
+	return ready
 }
 
 // answerOldest finishes and answers the first of queued and returns the

@@ -247,22 +247,29 @@ func (g *Gateway) answer(c *conn, req Request, data any, err error, timedOut boo
 
 // queuedOpFunc begins a request of an op that may be queued behind the
 // unanswered requests of its connection (Gateway.queuedOps): it checks the
-// request and queues its write, and finish, which the worker calls in
-// request order, waits for that write and makes the answer.
-type queuedOpFunc func(ctx context.Context, c *conn, data json.RawMessage) (finish func() (any, error))
+// request and queues its write.
+type queuedOpFunc func(ctx context.Context, c *conn, data json.RawMessage) begun
 
-// answerNow is the finish of a queued request decided when it began.
-func answerNow(data any, err error) func() (any, error) {
-	return func() (any, error) { return data, err }
+// begun is a queued op's request once begun: finish, which the worker
+// calls in request order, waits for its write and makes the answer; ready
+// is closed once finish would not wait for the store.
+type begun struct {
+	ready  <-chan struct{}
+	finish func() (any, error)
+}
+
+// answerNow is a queued request decided when it began.
+func answerNow(data any, err error) begun {
+	return begun{ready: store.ReadyNow, finish: func() (any, error) { return data, err }}
 }
 
 // queuedRequest is a request begun (begin) and not yet answered (finish).
 type queuedRequest struct {
-	req    Request
-	size   int // bytes as read, given back to the connection's bound once answered
-	ctx    context.Context
-	stop   context.CancelFunc
-	finish func() (any, error)
+	begun
+	req  Request
+	size int // bytes as read, given back to the connection's bound once answered
+	ctx  context.Context
+	stop context.CancelFunc
 }
 
 // queuedOp returns the op of req if it may be queued: a queued op of a
@@ -283,11 +290,11 @@ func (g *Gateway) queuedOp(c *conn, req Request) (queuedOpFunc, bool) {
 func (g *Gateway) begin(c *conn, req Request, op queuedOpFunc, size int) queuedRequest {
 	q := queuedRequest{req: req, size: size}
 	if err := g.allow(c, req); err != nil {
-		q.finish = answerNow(nil, err)
+		q.begun = answerNow(nil, err)
 		return q
 	}
 	q.ctx, q.stop = c.startQueued(g.requestTimeout)
-	q.finish = op(q.ctx, c, req.Data)
+	q.begun = op(q.ctx, c, req.Data)
 	return q
 }
 

@@ -557,7 +557,7 @@ func (t groupTarget) group() (string, error) {
 // groupOrQueued is groupOr for a queued op. A group's request is not
 // queued: it runs when finished, after the requests before it are answered.
 func (g *Gateway) groupOrQueued(c2cOp queuedOpFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) queuedOpFunc {
-	return func(ctx context.Context, c *conn, data json.RawMessage) func() (any, error) {
+	return func(ctx context.Context, c *conn, data json.RawMessage) begun {
 		groupID, err := groupTargetOf(data)
 		if err != nil {
 			return answerNow(nil, err)
@@ -565,12 +565,12 @@ func (g *Gateway) groupOrQueued(c2cOp queuedOpFunc, groupOp func(ctx context.Con
 		if groupID == "" {
 			return c2cOp(ctx, c, data)
 		}
-		return func() (any, error) {
+		return begun{ready: store.ReadyNow, finish: func() (any, error) {
 			if g.GroupService == nil {
 				return nil, errNoGroups
 			}
 			return groupOp(ctx, c, groupID, data)
-		}
+		}}
 	}
 }
 

@@ -121,7 +121,7 @@ func decodeSendFast(data []byte) (d sendData, ok bool) {
 	return d, ok && rd.End()
 }
 
-func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (finish func() (any, error)) {
+func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) begun {
 	d, ok := decodeSendFast(data)
 	if !ok {
 		d = sendData{}
@@ -137,8 +137,8 @@ func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (f
 		OnlineOnly: d.OnlineUserOnly, ExcludeFromUnread: d.ExcludeFromUnread, ExcludeFromLast: d.ExcludeFromLast,
 		NeedReadReceipt: d.NeedReadReceipt, Origin: c,
 	})
-	return func() (any, error) {
-		s, err := sent()
+	return begun{ready: sent.Ready, finish: func() (any, error) {
+		s, err := sent.Finish()
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +150,7 @@ func (g *Gateway) msgSend(ctx context.Context, c *conn, data json.RawMessage) (f
 			}
 		}
 		return sendAnswer{Message: wireMessage(s.Message), Duplicate: s.Duplicate}, nil
-	}
+	}}
 }
 
 func (g *Gateway) msgHistory(ctx context.Context, c *conn, data json.RawMessage) (any, error) {

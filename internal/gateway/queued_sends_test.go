@@ -13,9 +13,9 @@ import (
 	"github.com/parleyim/parley/internal/store/sqlite"
 )
 
-// A connection's sends do not wait for each other's commit: sent back to
-// back while the store's writer is busy, all of them are queued for its
-// next commit. They are still answered in request order, stored with
+// A connection's sends do not wait for each other's commit: sent one after
+// another while the store's writer is busy, all of them are queued for its
+// next commit, also those that arrive while the worker waits for it. They are still answered in request order, stored with
 // ascending seqs in that order and delivered in it, and a request of
 // another op sent behind them runs once they are answered (it sees them).
 func TestSendsOfOneConnectionShareTheNextCommit(t *testing.T) {
@@ -51,6 +51,9 @@ func TestSendsOfOneConnectionShareTheNextCommit(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"v": 1, "id": fmt.Sprintf("s%d", i), "op": "msg.send",
 			"data": map[string]any{"to": "bob", "random": i, "clientMsgID": fmt.Sprintf("k%d", i), "body": text(fmt.Sprint(i))}})
 		alice.sendRaw(string(b))
+		// Apart: each arrives while the worker already waits for the
+		// writer, which must not keep it from beginning the next.
+		time.Sleep(5 * time.Millisecond)
 	}
 	alice.sendRaw(`{"v":1,"id":"h","op":"msg.history","data":{"userID":"bob","count":20}}`)
 	deadline := time.Now().Add(5 * time.Second)

@@ -314,18 +314,18 @@ type Delivery struct {
 // SendC2C stores and delivers a one-to-one message. It is acknowledged
 // only once durable; online-only messages are never stored.
 func (s *Service) SendC2C(ctx context.Context, a *app.App, req SendRequest) (Sent, error) {
-	return s.SendC2CQueued(ctx, a, req)()
+	return s.SendC2CQueued(ctx, a, req).Finish()
 }
 
 // SendC2CQueued is SendC2C in two halves: it checks the send and queues its
-// write (store.QueuedWriter), and finish, called once, waits for the write
+// write (store.QueueWrite), and the QueuedSend's Finish waits for the write
 // and delivers the message, returning what SendC2C would. A client's sends
-// queued one after another are stored in that order, and, their finishes
+// queued one after another are stored in that order and, their Finishes
 // called in that order, delivered in it: a connection's next send need not
 // wait for the previous one's commit, so several share the writer's next
 // commit. On a store that cannot queue in order the write is made before
 // SendC2CQueued returns.
-func (s *Service) SendC2CQueued(ctx context.Context, a *app.App, req SendRequest) (finish func() (Sent, error)) {
+func (s *Service) SendC2CQueued(ctx context.Context, a *app.App, req SendRequest) QueuedSend {
 	if req.To == "" {
 		return sentNow(Sent{}, errcode.New(CodeNoReceiver, "Err_Msg_To_Account_Invalid"))
 	}
@@ -341,9 +341,9 @@ func (s *Service) SendC2CQueued(ctx context.Context, a *app.App, req SendRequest
 	if sent, done, err := s.beforeSend(ctx, a, &req); done {
 		return sentNow(sent, err)
 	}
-	delivered := s.sendQueued(ctx, a, req, []string{req.To})
-	return func() (Sent, error) {
-		out, err := delivered()
+	q := s.sendQueued(ctx, a, req, []string{req.To})
+	return QueuedSend{Ready: q.ready, Finish: func() (Sent, error) {
+		out, err := q.finish()
 		if err != nil {
 			return Sent{}, err
 		}
@@ -351,24 +351,40 @@ func (s *Service) SendC2CQueued(ctx context.Context, a *app.App, req SendRequest
 			return Sent{}, out[0].Err
 		}
 		return out[0].Sent, nil
-	}
+	}}
 }
 
-// sentNow is the finish of a send decided before any write.
-func sentNow(sent Sent, err error) func() (Sent, error) {
-	return func() (Sent, error) { return sent, err }
+// QueuedSend is a send begun by SendC2CQueued.
+type QueuedSend struct {
+	// Ready is closed once Finish would not wait for the store (it may stay
+	// open if the store closes before the write runs).
+	Ready <-chan struct{}
+	// Finish waits for the write, delivers and answers; called once.
+	Finish func() (Sent, error)
 }
 
-// deliveredNow is the finish of sendQueued decided before any write.
-func deliveredNow(out []Delivery, err error) func() ([]Delivery, error) {
-	return func() ([]Delivery, error) { return out, err }
+// queuedDeliveries is a send begun by sendQueued: finish waits for its
+// write (ready once it would not) and delivers.
+type queuedDeliveries struct {
+	ready  <-chan struct{}
+	finish func() ([]Delivery, error)
+}
+
+// sentNow is a send decided before any write.
+func sentNow(sent Sent, err error) QueuedSend {
+	return QueuedSend{Ready: store.ReadyNow, Finish: func() (Sent, error) { return sent, err }}
+}
+
+// deliveredNow is a sendQueued decided before any write.
+func deliveredNow(out []Delivery, err error) queuedDeliveries {
+	return queuedDeliveries{ready: store.ReadyNow, finish: func() ([]Delivery, error) { return out, err }}
 }
 
 // SendC2CBatch sends the same message from req.From to each of tos (req.To
 // is ignored), all in one durable write. A receiver that fails the rules
 // fails alone; the error is for the batch as a whole.
 func (s *Service) SendC2CBatch(ctx context.Context, a *app.App, req SendRequest, tos []string) ([]Delivery, error) {
-	return s.sendQueued(ctx, a, req, tos)()
+	return s.sendQueued(ctx, a, req, tos).finish()
 }
 
 // compose validates a message to send and builds it, with no
@@ -407,7 +423,7 @@ func sendFlags(excludeFromUnread, excludeFromLast, needReadReceipt bool) int {
 
 // sendQueued checks a send from req.From to each of tos and queues its
 // write; finish waits for the write and delivers (see SendC2CQueued).
-func (s *Service) sendQueued(ctx context.Context, a *app.App, req SendRequest, tos []string) (finish func() ([]Delivery, error)) {
+func (s *Service) sendQueued(ctx context.Context, a *app.App, req SendRequest, tos []string) queuedDeliveries {
 	base, err := s.compose(a, req.From, req.Random, req.ClientMsgID, req.Content,
 		sendFlags(req.ExcludeFromUnread, req.ExcludeFromLast, req.NeedReadReceipt))
 	if err != nil {
@@ -471,7 +487,7 @@ func (s *Service) sendQueued(ctx context.Context, a *app.App, req SendRequest, t
 	if req.OnlineOnly {
 		// Never stored, never counted: it reaches whoever is online now,
 		// when finished (after the sends queued before it are delivered).
-		return func() ([]Delivery, error) {
+		return queuedDeliveries{ready: store.ReadyNow, finish: func() ([]Delivery, error) {
 			for i := range out {
 				if out[i].Err == nil && !out[i].Sent.Dropped {
 					s.publishNew(a, &out[i].Sent, req.HideFromSender, req.Origin)
@@ -479,7 +495,7 @@ func (s *Service) sendQueued(ctx context.Context, a *app.App, req SendRequest, t
 				out[i].Sent.Dropped = true
 			}
 			return out, nil
-		}
+		}}
 	}
 	if !anyToStore(out) {
 		// Every receiver failed or was dropped: no write to wait for.
@@ -517,13 +533,13 @@ func (s *Service) sendQueued(ctx context.Context, a *app.App, req SendRequest, t
 		}
 		return nil
 	})
-	return func() ([]Delivery, error) {
-		if err := written(); err != nil {
+	return queuedDeliveries{ready: written.Ready, finish: func() ([]Delivery, error) {
+		if err := written.Wait(); err != nil {
 			return nil, errcode.Wrapf(err, "message: send from %s", req.From)
 		}
 		s.sendCommitted(a, req, out)
 		return out, nil
-	}
+	}}
 }
 
 // sendCommitted finishes a send once its write is durable: the outbox is

@@ -20,16 +20,34 @@ type Store interface {
 
 // QueuedWriter is implemented by a Store that can queue a write and let
 // its caller go on before the write is durable: WriteQueued queues fn as
-// Write would run it and returns once it is queued, and wait returns what
-// Write would have returned, once it would have. wait must be called, once.
-// The contract that makes it worth having: of the writes one goroutine
-// queues, each runs and commits after the ones it queued before (in the
-// same transaction or a later one), so a client's requests keep their order
-// while several of them share the engine's next commit. A store that cannot
-// promise that order does not implement it (QueueWrite then writes at once).
+// Write would run it and returns once it is queued. The contract that makes
+// it worth having: of the writes one goroutine queues, each runs and
+// commits after the ones it queued before (in the same transaction or a
+// later one), so a client's requests keep their order while several of them
+// share the engine's next commit. A store that cannot promise that order
+// does not implement it (QueueWrite then writes at once).
 type QueuedWriter interface {
-	WriteQueued(ctx context.Context, fn func(Tx) error) (wait func() error)
+	WriteQueued(ctx context.Context, fn func(Tx) error) Queued
 }
+
+// Queued is a write queued by QueueWrite.
+type Queued struct {
+	// Ready is closed once Wait would return at once. It may stay open if
+	// the store closed before the write ran (Wait then returns that).
+	Ready <-chan struct{}
+	// Wait returns what Write would have returned, once it would have.
+	Wait func() error
+}
+
+// Done is a Queued whose result is known: err.
+func Done(err error) Queued { return Queued{Ready: ReadyNow, Wait: func() error { return err }} }
+
+// ReadyNow is a closed channel: the Ready of what is known at once.
+var ReadyNow <-chan struct{} = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // Networked is implemented by a Store whose statements each cross a
 // network to a database server (PostgreSQL). Services gather concurrent
@@ -59,14 +77,13 @@ type Scoped[T any] interface {
 // QueueScopedWrite is QueueWrite through a Scoped store: it queues fn where
 // the store under st can (Scope's adapter passes WriteQueued on), and
 // otherwise runs st.Write now.
-func QueueScopedWrite[T any](st Scoped[T], ctx context.Context, fn func(T) error) (wait func() error) {
+func QueueScopedWrite[T any](st Scoped[T], ctx context.Context, fn func(T) error) Queued {
 	if q, ok := st.(interface {
-		WriteQueued(ctx context.Context, fn func(T) error) (wait func() error)
+		WriteQueued(ctx context.Context, fn func(T) error) Queued
 	}); ok {
 		return q.WriteQueued(ctx, fn)
 	}
-	err := st.Write(ctx, fn)
-	return func() error { return err }
+	return Done(st.Write(ctx, fn))
 }
 
 // Scope adapts st to a module's Tx. as is the conversion from Tx, written
@@ -85,18 +102,17 @@ func (s scoped[T]) Write(ctx context.Context, fn func(T) error) error {
 }
 
 // WriteQueued is QueueWrite through T.
-func (s scoped[T]) WriteQueued(ctx context.Context, fn func(T) error) (wait func() error) {
+func (s scoped[T]) WriteQueued(ctx context.Context, fn func(T) error) Queued {
 	return QueueWrite(s.st, ctx, func(tx Tx) error { return fn(s.as(tx)) })
 }
 
 // QueueWrite queues fn on st if st is a QueuedWriter, and otherwise runs
-// Write now; wait returns the write's result either way.
-func QueueWrite(st Store, ctx context.Context, fn func(Tx) error) (wait func() error) {
+// Write now; the Queued's Wait returns the write's result either way.
+func QueueWrite(st Store, ctx context.Context, fn func(Tx) error) Queued {
 	if q, ok := st.(QueuedWriter); ok {
 		return q.WriteQueued(ctx, fn)
 	}
-	err := st.Write(ctx, fn)
-	return func() error { return err }
+	return Done(st.Write(ctx, fn))
 }
 
 func (s scoped[T]) Read(ctx context.Context, fn func(T) error) error {

@@ -36,10 +36,18 @@ type committer struct {
 }
 
 type writeRequest struct {
-	c    *committer
-	ctx  context.Context
-	fn   func(store.Tx) error
-	done chan error
+	c   *committer
+	ctx context.Context
+	fn  func(store.Tx) error
+	// done is closed once err is the request's result (answer).
+	done chan struct{}
+	err  error
+}
+
+// answer gives the request its result; once only.
+func (r *writeRequest) answer(err error) {
+	r.err = err
+	close(r.done)
 }
 
 func startCommitter(db *DB, writers, maxBatch int, timeout time.Duration) *committer {
@@ -64,23 +72,22 @@ func startCommitter(db *DB, writers, maxBatch int, timeout time.Duration) *commi
 }
 
 func (c *committer) submit(ctx context.Context, fn func(store.Tx) error) error {
-	return c.enqueue(ctx, fn)()
+	return c.enqueue(ctx, fn).Wait()
 }
 
 // enqueue queues fn and returns the wait for its result (submit in two
 // halves). The queue is first in, first out and, with one writer, so are
 // the batches: what one goroutine queues runs in the order it queued it.
-func (c *committer) enqueue(ctx context.Context, fn func(store.Tx) error) (wait func() error) {
-	req := &writeRequest{c: c, ctx: ctx, fn: fn, done: make(chan error, 1)}
+func (c *committer) enqueue(ctx context.Context, fn func(store.Tx) error) store.Queued {
+	req := &writeRequest{c: c, ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
 	case c.queue <- req:
 	case <-c.closing:
-		return func() error { return ErrClosed }
+		return store.Done(ErrClosed)
 	case <-ctx.Done():
-		err := ctx.Err()
-		return func() error { return err }
+		return store.Done(ctx.Err())
 	}
-	return req.wait
+	return store.Queued{Ready: req.done, Wait: req.wait}
 }
 
 // wait returns the queued request's result. Once queued the request is
@@ -88,15 +95,15 @@ func (c *committer) enqueue(ctx context.Context, fn func(store.Tx) error) (wait 
 // report failure for a write that then commits.
 func (req *writeRequest) wait() error {
 	select {
-	case err := <-req.done:
-		return err
+	case <-req.done:
+		return req.err
 	case <-req.c.done:
-		// The writers have exited (Close). A request it answered before
-		// exiting has its result buffered; one that reached the queue after
-		// the writer drained it is never run.
+		// The writers have exited (Close). A request they answered before
+		// exiting has its result; one that reached the queue after the
+		// writer drained it is never run.
 		select {
-		case err := <-req.done:
-			return err
+		case <-req.done:
+			return req.err
 		default:
 			return ErrClosed
 		}
@@ -128,7 +135,7 @@ func (c *committer) run() {
 			for {
 				select {
 				case r := <-c.queue:
-					r.done <- ErrClosed
+					r.answer(ErrClosed)
 				default:
 					return
 				}
@@ -158,7 +165,7 @@ func (c *committer) commit(batch []*writeRequest) {
 		if results[i] != nil && c.db.dialect.Retryable != nil && c.db.dialect.Retryable(results[i]) {
 			results[i] = c.retryAlone(r)
 		}
-		r.done <- results[i]
+		r.answer(results[i])
 	}
 }
 

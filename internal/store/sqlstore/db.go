@@ -194,12 +194,11 @@ func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 // after another. With several writers (PostgreSQL) two requests queued in
 // order may run in batches at once, in either order, so the write is made
 // before WriteQueued returns.
-func (db *DB) WriteQueued(ctx context.Context, fn func(store.Tx) error) (wait func() error) {
+func (db *DB) WriteQueued(ctx context.Context, fn func(store.Tx) error) store.Queued {
 	if db.committer != nil && db.committer.ordered {
 		return db.committer.enqueue(ctx, fn)
 	}
-	err := db.Write(ctx, fn)
-	return func() error { return err }
+	return store.Done(db.Write(ctx, fn))
 }
 
 // QueuedWrites is the number of writes waiting for the group committer to

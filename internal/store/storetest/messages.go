@@ -282,15 +282,16 @@ func testMessageSeqsAfterRollbacks(t *testing.T, s store.Store) {
 // testQueuedWritesKeepTheirOrder: writes one goroutine queues
 // (store.QueueWrite) run in the order queued, so a client's sends queued
 // one after another take ascending seqs in that order, and a failing one
-// fails alone. Each wait returns its own write's result.
+// fails alone. Each Wait returns its own write's result, and its Ready is
+// closed by then.
 func testQueuedWritesKeepTheirOrder(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	const n = 40
 	seqs := make([]uint64, n)
-	waits := make([]func() error, n)
+	queued := make([]store.Queued, n)
 	for i := range n {
 		key := fmt.Sprintf("q%02d", i)
-		waits[i] = store.QueueWrite(s, ctx, func(tx store.Tx) error {
+		queued[i] = store.QueueWrite(s, ctx, func(tx store.Tx) error {
 			if i == 7 {
 				return errors.New("the eighth fails")
 			}
@@ -300,8 +301,13 @@ func testQueuedWritesKeepTheirOrder(t *testing.T, s store.Store) {
 		})
 	}
 	var want uint64
-	for i, wait := range waits {
-		err := wait()
+	for i, q := range queued {
+		err := q.Wait()
+		select {
+		case <-q.Ready:
+		default:
+			t.Fatalf("write %d: answered, and Ready still open", i)
+		}
 		if i == 7 {
 			if err == nil || err.Error() != "the eighth fails" {
 				t.Fatalf("write 7: %v, want its own failure", err)
