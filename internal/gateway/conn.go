@@ -157,6 +157,13 @@ func (c *conn) cancelled() bool {
 // endRequest must follow.
 func (c *conn) startRequest(timeout time.Duration) context.Context {
 	ctx, stop := context.WithTimeout(c.origin(), timeout)
+	c.setRunning(ctx, stop)
+	return ctx
+}
+
+// setRunning makes ctx the running context, which cancel cancels (at once if it
+// already ran).
+func (c *conn) setRunning(ctx context.Context, stop context.CancelFunc) {
 	c.mu.Lock()
 	c.running, c.stopRunning = ctx, stop
 	stopped := c.stopped
@@ -164,7 +171,6 @@ func (c *conn) startRequest(timeout time.Duration) context.Context {
 	if stopped {
 		stop()
 	}
-	return ctx
 }
 
 // startQueued makes the context of a request begun while the ones before
@@ -176,16 +182,9 @@ func (c *conn) startQueued(timeout time.Duration) (context.Context, context.Canc
 	parent := c.running
 	c.mu.Unlock()
 	if parent == nil {
-		origin := c.origin()
-		ctx, stop := context.WithCancel(origin)
-		c.mu.Lock()
-		c.running, c.stopRunning = ctx, stop
-		stopped := c.stopped
-		c.mu.Unlock()
-		if stopped {
-			stop()
-		}
-		parent = ctx
+		var stop context.CancelFunc
+		parent, stop = context.WithCancel(c.origin())
+		c.setRunning(parent, stop)
 	}
 	return context.WithTimeout(parent, timeout)
 }

@@ -252,7 +252,9 @@ type queuedOpFunc func(ctx context.Context, c *conn, data json.RawMessage) begun
 
 // begun is a queued op's request once begun: finish, which the worker
 // calls in request order, waits for its write and makes the answer; ready
-// is closed once finish would not wait for the store.
+// is closed once finish would not wait for a write queued as it began (a
+// request that is not queued, as a group's send, is ready at once and does
+// its work in finish).
 type begun struct {
 	ready  <-chan struct{}
 	finish func() (any, error)

@@ -552,8 +552,6 @@ func (t groupTarget) group() (string, error) {
 	return id.Target, nil
 }
 
-// groupOr routes a msg.* request naming a group to groupOp, any other to
-// the one-to-one op.
 // groupOrQueued is groupOr for a queued op. A group's request is not
 // queued: it runs when finished, after the requests before it are answered.
 func (g *Gateway) groupOrQueued(c2cOp queuedOpFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) queuedOpFunc {
@@ -586,6 +584,8 @@ func groupTargetOf(data json.RawMessage) (string, error) {
 	return t.group()
 }
 
+// groupOr routes a msg.* request naming a group to groupOp, any other to
+// the one-to-one op.
 func (g *Gateway) groupOr(c2cOp opFunc, groupOp func(ctx context.Context, c *conn, groupID string, data json.RawMessage) (any, error)) opFunc {
 	return func(ctx context.Context, c *conn, data json.RawMessage) (any, error) {
 		groupID, err := groupTargetOf(data)

@@ -5,46 +5,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyim/parley/internal/resttest"
 	"github.com/parleyim/parley/internal/store"
 	"github.com/parleyim/parley/internal/store/sqlite"
+	"github.com/parleyim/parley/internal/store/sqlstore"
 )
 
 // A connection's sends do not wait for each other's commit: sent one after
 // another while the store's writer is busy, all of them are queued for its
-// next commit, also those that arrive while the worker waits for it. They are still answered in request order, stored with
-// ascending seqs in that order and delivered in it, and a request of
-// another op sent behind them runs once they are answered (it sees them).
+// next commit, also those that arrive while the worker waits for it. They
+// are still answered in request order, stored with ascending seqs in that
+// order and delivered in it, and a request of another op sent behind them
+// runs once they are answered (it sees them).
 func TestSendsOfOneConnectionShareTheNextCommit(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := resttest.StartOn(t, st)
-	alice, bob := dial(t, s), dial(t, s)
-	alice.login(s, "alice", "Web")
-	bob.login(s, "bob", "Web")
-
-	// Hold the writer in a commit of its own.
-	entered, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		held <- st.Write(context.Background(), func(store.Tx) error {
-			close(entered)
-			<-release
-			return nil
-		})
-	}()
-	<-entered
-	released := false
-	defer func() {
-		if !released {
-			close(release)
-		}
-	}()
+	st, _, alice, bob := queuedSendsSetup(t)
+	release := holdWriter(t, st)
 
 	const n = 8
 	for i := range n {
@@ -66,11 +45,7 @@ func TestSendsOfOneConnectionShareTheNextCommit(t *testing.T) {
 	if f, ok := alice.nextFrame(50 * time.Millisecond); ok {
 		t.Fatalf("answered before the commit: %v", f)
 	}
-	close(release)
-	released = true
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
+	release()
 
 	for i := range n {
 		f := alice.frame()
@@ -101,24 +76,8 @@ func TestSendsOfOneConnectionShareTheNextCommit(t *testing.T) {
 // stored and delivered or neither (the client, gone, learns which by seq
 // when it comes back).
 func TestQueuedSendsOfAClosedConnection(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := resttest.StartOn(t, st)
-	alice, bob := dial(t, s), dial(t, s)
-	alice.login(s, "alice", "Web")
-	bob.login(s, "bob", "Web")
-	entered, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		held <- st.Write(context.Background(), func(store.Tx) error {
-			close(entered)
-			<-release
-			return nil
-		})
-	}()
-	<-entered
+	st, s, alice, bob := queuedSendsSetup(t)
+	release := holdWriter(t, st)
 	const n = 4
 	for i := range n {
 		b, _ := json.Marshal(map[string]any{"v": 1, "id": fmt.Sprintf("s%d", i), "op": "msg.send",
@@ -131,10 +90,7 @@ func TestQueuedSendsOfAClosedConnection(t *testing.T) {
 	}
 	alice.nc.Close()
 	time.Sleep(50 * time.Millisecond) // the server sees the close
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
+	release()
 
 	again := dial(t, s)
 	again.login(s, "alice", "Web")
@@ -156,4 +112,46 @@ func TestQueuedSendsOfAClosedConnection(t *testing.T) {
 	if delivered != stored {
 		t.Fatalf("%d of the closed connection's sends stored, %d delivered", stored, delivered)
 	}
+}
+
+// queuedSendsSetup starts a node on a SQLite store the test can reach and
+// logs in alice and bob.
+func queuedSendsSetup(t *testing.T) (st *sqlstore.DB, s *resttest.Server, alice, bob *client) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = resttest.StartOn(t, st)
+	alice, bob = dial(t, s), dial(t, s)
+	alice.login(s, "alice", "Web")
+	bob.login(s, "bob", "Web")
+	return st, s, alice, bob
+}
+
+// holdWriter keeps the store's writer in a commit of its own until release
+// (also called at the test's end).
+func holdWriter(t *testing.T, st store.Store) (release func()) {
+	t.Helper()
+	entered, free := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- st.Write(context.Background(), func(store.Tx) error {
+			close(entered)
+			<-free
+			return nil
+		})
+	}()
+	<-entered
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(free)
+			if err := <-held; err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(release)
+	return release
 }

@@ -109,10 +109,7 @@ func (s scoped[T]) WriteQueued(ctx context.Context, fn func(T) error) Queued {
 // QueueWrite queues fn on st if st is a QueuedWriter, and otherwise runs
 // Write now; the Queued's Wait returns the write's result either way.
 func QueueWrite(st Store, ctx context.Context, fn func(Tx) error) Queued {
-	if q, ok := st.(QueuedWriter); ok {
-		return q.WriteQueued(ctx, fn)
-	}
-	return Done(st.Write(ctx, fn))
+	return QueueScopedWrite[Tx](st, ctx, fn) // a Store is a Scoped[Tx], a QueuedWriter its WriteQueued
 }
 
 func (s scoped[T]) Read(ctx context.Context, fn func(T) error) error {

@@ -54,8 +54,8 @@ func (c *checkpointer) noteCommit() {
 
 func (c *checkpointer) run() {
 	defer close(c.done)
-	pause := time.NewTimer(0)
-	<-pause.C
+	pause := time.NewTimer(checkpointEvery)
+	pause.Stop()
 	for {
 		select {
 		case <-c.wake:

@@ -123,13 +123,13 @@ type DB struct {
 // runs on the writer's goroutine: it must be cheap and must not block.
 type WriteObserver func(batch int, d time.Duration)
 
-// ObserveWrites sets (or with nil clears) the write observer. It may be
-// called while writes run; it exists so the node that assembles the store's
-// users can attach its metrics after the store is opened.
 // Networked implements store.Networked: true for an engine whose
 // statements are round trips to a server.
 func (db *DB) Networked() bool { return db.dialect.RoundTrips }
 
+// ObserveWrites sets (or with nil clears) the write observer. It may be
+// called while writes run; it exists so the node that assembles the store's
+// users can attach its metrics after the store is opened.
 func (db *DB) ObserveWrites(fn WriteObserver) {
 	if fn == nil {
 		db.observe.Store(nil)
