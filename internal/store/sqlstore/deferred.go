@@ -33,6 +33,21 @@ type deferredWrite struct {
 	// column, which a statement that updates the same account row anyway
 	// (the change log's seq bump) may take over (takeAdvances).
 	advance *heldAdvance
+	// row, when set with rows, makes the write one row of a statement
+	// over arrays (on an engine with array parameters): the held writes of
+	// one rows kind go as that kind's one set of CTEs over all their rows,
+	// in place of a set of CTEs each. PostgreSQL's cost of a statement
+	// grows with its plan nodes (each data-modifying CTE is one, set up
+	// and run on its own), far more than with the rows of one node.
+	rows *rowWrites
+	row  []any
+}
+
+// rowWrites is a kind of write that many rows share in one statement.
+type rowWrites struct {
+	// ctes returns "name AS (statement), ..." over rows (each a write's
+	// row) and its arguments.
+	ctes func(rows [][]any) (string, []any)
 }
 
 // heldAdvance is a held AdvanceSeq: column col of user's account row, one
@@ -100,22 +115,37 @@ func (t *txn) takeAdvances(app int64, users []string) map[string]string {
 }
 
 // takeDeferred empties the held writes and returns their CTEs and
-// arguments, in order.
+// arguments, in order: each write's own, then each rows kind's, over the
+// rows of that kind in the order they were held.
 func (t *txn) takeDeferred() (context.Context, string, []any) {
 	held := t.deferred
 	t.deferred = t.deferred[:0]
 	var ctes strings.Builder
-	n := 0
+	var args []any
+	var kinds []*rowWrites
+	var kindRows [][][]any
 	for i, w := range held {
-		if i > 0 {
+		if w.rows != nil && t.db.dialect.ArrayParams {
+			k := slices.Index(kinds, w.rows)
+			if k < 0 {
+				k, kinds, kindRows = len(kinds), append(kinds, w.rows), append(kindRows, nil)
+			}
+			kindRows[k] = append(kindRows[k], w.row)
+			continue
+		}
+		if ctes.Len() > 0 {
 			ctes.WriteString(", ")
 		}
 		ctes.WriteString(w.ctes(i))
-		n += len(w.args)
-	}
-	args := make([]any, 0, n)
-	for _, w := range held {
 		args = append(args, w.args...)
+	}
+	for k, kind := range kinds {
+		text, kargs := kind.ctes(kindRows[k])
+		if ctes.Len() > 0 {
+			ctes.WriteString(", ")
+		}
+		ctes.WriteString(text)
+		args = append(args, kargs...)
 	}
 	return held[0].ctx, ctes.String(), args
 }

@@ -159,6 +159,8 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 			args:   args,
 			tables: []string{"friends", "friend_list_members"},
 			key:    "friends\x00" + strconv.FormatInt(int64(f.App), 10) + "\x00" + f.Owner + "\x00" + f.Peer,
+			rows:   friendPuts,
+			row:    row,
 		}) {
 			return nil
 		}
@@ -182,6 +184,35 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 	}
 	return nil
 }
+
+// friendPuts are held friend upserts with no list to join, each row
+// PutFriend's (app, owner, peer, remark, add source, add wording, add time,
+// remark time, custom): one DELETE of their list memberships and one
+// upsert, over arrays. The held writes' keys are distinct, so no row is
+// changed twice.
+var friendPuts = &rowWrites{ctes: func(rows [][]any) (string, []any) {
+	apps, addTimes, remarkTimes := make([]int64, len(rows)), make([]int64, len(rows)), make([]int64, len(rows))
+	var text [6][]string // owner, peer, remark, add source, add wording, custom
+	for i := range text {
+		text[i] = make([]string, len(rows))
+	}
+	for r, row := range rows {
+		apps[r], addTimes[r], remarkTimes[r] = row[0].(int64), row[6].(int64), row[7].(int64)
+		for i, c := range [6]int{1, 2, 3, 4, 5, 8} {
+			text[i][r] = row[c].(string)
+		}
+	}
+	return `friend_rows AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+			CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]))
+			AS r(app_id, owner_id, peer_id, remark, add_source, add_wording, add_time, remark_time, custom)),
+		friend_cleared AS (DELETE FROM friend_list_members m USING friend_rows r
+			WHERE m.app_id = r.app_id AND m.owner_id = r.owner_id AND m.peer_id = r.peer_id),
+		friend_put AS (INSERT INTO friends (app_id, owner_id, peer_id, remark, add_source, add_wording, add_time, remark_time, custom)
+			SELECT * FROM friend_rows
+			ON CONFLICT (app_id, owner_id, peer_id) DO UPDATE SET remark = excluded.remark, add_source = excluded.add_source,
+				add_wording = excluded.add_wording, add_time = excluded.add_time, remark_time = excluded.remark_time, custom = excluded.custom)`,
+		[]any{apps, text[0], text[1], text[2], text[3], text[4], addTimes, remarkTimes, text[5]}
+}}
 
 func (t *txn) DeleteFriend(ctx context.Context, app store.AppID, owner, peer string) (bool, error) {
 	t.forgetFriendCount(app, owner)

@@ -932,6 +932,28 @@ func testFriendPutGet(t *testing.T, s store.Store) {
 	eq(t, "Friend after third Put", find("alice", "bob"), lookup{f3, true})
 	count := get(t, s, func(ctx context.Context, tx store.Tx) (int, error) { return tx.CountFriends(ctx, app1, "alice") })
 	eq(t, "CountFriends after three Puts of one peer", count, 1)
+
+	// Puts of several rows in one write (held and sent together where the
+	// engine holds writes for the next statement): each row as put, each
+	// one's memberships cleared, the seq bumps that carry them applied.
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return tx.PutFriend(ctx, f2) })
+	f4 := store.Friend{App: app1, Owner: "alice", Peer: "bob", Remark: "again", AddSource: "AddSource_Type_Mac", AddWording: "w",
+		AddTime: 6, RemarkTime: 7, Custom: map[string]store.Value{"Tag_SNS_Custom_Str": store.StringValue("y")}}
+	back := store.Friend{App: app1, Owner: "bob", Peer: "alice", AddSource: "AddSource_Type_Mac", AddTime: 6}
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { return tx.PutFriend(ctx, f4) },
+			func() error { return tx.PutFriend(ctx, back) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriend) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "bob", store.SeqFriend) },
+		)
+	})
+	eq(t, "Friend(alice, bob) put with another row", find("alice", "bob"), lookup{f4, true})
+	eq(t, "Friend(bob, alice) put with another row", find("bob", "alice"), lookup{back, true})
+	lists = get(t, s, func(ctx context.Context, tx store.Tx) ([]store.FriendList, error) {
+		return tx.FriendLists(ctx, app1, "alice")
+	})
+	eq(t, "alice's list beta after a put without lists", lists[3], store.FriendList{Name: "beta", CreatedAt: 4})
 }
 
 func testListFriends(t *testing.T, s store.Store) {
