@@ -62,6 +62,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the server during the friend_check phase to this file")
 	analyze := flag.Bool("analyze", true, "with -store postgres: ANALYZE after the setup and one second into each phase, as autovacuum does on a database running for longer than a phase")
 	role := flag.String("role", "bench", "bench, or server (the child process the bench starts)")
+	phases := flag.String("phases", "friend_add,sendmsg,friend_check,friend_get", "the phases to run, in their fixed order")
 	appFlag := flag.Uint64("app", 0, "SDKAppID (server role)")
 	keyFlag := flag.String("key", "", "secret key (server role)")
 	flag.Parse()
@@ -80,7 +81,7 @@ func main() {
 
 	sig, _ := usersig.Generate(appID, key, "admin", 86400, time.Now())
 	q := url.Values{"sdkappid": {fmt.Sprint(appID)}, "identifier": {"admin"}, "usersig": {sig}, "random": {"1"}, "contenttype": {"json"}}.Encode()
-	b := &bench{addr: addr, query: q, pid: srv.Process.Pid,
+	b := &bench{addr: addr, query: q, pid: srv.Process.Pid, phases: strings.Split(*phases, ","),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 
 	fmt.Printf("store=%s users=%d clients=%d phase=%s GOMAXPROCS=%d %s\n", *storeKind, *users, *conc, *dur, runtime.GOMAXPROCS(0), runtime.Version())
@@ -202,6 +203,7 @@ type bench struct {
 	addr, query string
 	pid         int  // the server's, for its CPU time
 	postgres    bool // also report PostgreSQL's own CPU
+	phases      []string
 	analyze     func()
 	client      *http.Client
 }
@@ -226,6 +228,9 @@ func (b *bench) mustOK(api string, body any) {
 }
 
 func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Rand) (string, []byte)) {
+	if !slices.Contains(b.phases, name) {
+		return
+	}
 	var wg sync.WaitGroup
 	lat := make([][]time.Duration, conc)
 	var errs atomic.Int64

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/parleyim/parley/internal/store"
 )
@@ -186,12 +187,56 @@ func (t *txn) AdvanceSeq(ctx context.Context, app store.AppID, user string, kind
 		tables:  []string{"accounts"},
 		key:     "accounts\x00" + strconv.FormatInt(int64(app), 10) + "\x00" + user,
 		advance: &heldAdvance{app: int64(app), user: user, col: col},
+		rows:    seqAdvances,
+		row:     []any{int64(app), user, col},
 	}) {
 		return nil
 	}
 	_, err := t.exec(ctx, q, args...)
 	return err
 }
+
+// seqAdvances are held AdvanceSeq bumps, each row (app, user, column): one
+// UPDATE of their account rows over arrays, a column's array holding 1 for
+// the rows that bump it. The held writes' keys are distinct, so no account
+// row is changed twice.
+var seqAdvances = &rowWrites{ctes: func(rows [][]any) (string, []any) {
+	apps, users := make([]int64, len(rows)), make([]string, len(rows))
+	var cols []string
+	for r, row := range rows {
+		apps[r], users[r] = row[0].(int64), row[1].(string)
+		if col := row[2].(string); !slices.Contains(cols, col) {
+			cols = append(cols, col)
+		}
+	}
+	slices.Sort(cols)
+	args := []any{apps, users}
+	var q strings.Builder
+	q.WriteString(`seq_rows AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS TEXT[])`)
+	for _, col := range cols {
+		by := make([]int64, len(rows))
+		for r, row := range rows {
+			if row[2].(string) == col {
+				by[r] = 1
+			}
+		}
+		q.WriteString(`, CAST(? AS BIGINT[])`)
+		args = append(args, by)
+	}
+	q.WriteString(`) AS r(app_id, user_id`)
+	for _, col := range cols {
+		q.WriteString(`, ` + col)
+	}
+	q.WriteString(`)), seq_advanced AS (UPDATE accounts AS a SET `)
+	for i, col := range cols {
+		if i > 0 {
+			q.WriteString(`, `)
+		}
+		q.WriteString(col + ` = a.` + col + ` + r.` + col)
+	}
+	q.WriteString(` FROM seq_rows AS r WHERE a.app_id = r.app_id AND a.user_id = r.user_id)`)
+	return q.String(), args
+}}
 
 func (t *txn) RevokeUserSigs(ctx context.Context, app store.AppID, user string, from int64) (bool, error) {
 	// The WHERE keeps the bound from moving back, so the row is matched

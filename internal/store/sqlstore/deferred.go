@@ -58,9 +58,14 @@ type heldAdvance struct {
 	col  string
 }
 
-// maxHeldWrites bounds the writes one statement carries (and its
-// arguments: a friend write has 12).
-const maxHeldWrites = 64
+// maxHeldWrites bounds the writes one statement carries as CTEs of their
+// own (and its arguments: a friend write has 12), maxHeldRows those that
+// go as rows of a statement over arrays (rows), whose text and arguments
+// do not grow with them.
+const (
+	maxHeldWrites = 64
+	maxHeldRows   = 1024
+)
 
 // deferWrite holds w until the next statement, with the writes held
 // already when it changes other rows, else after sending them. It returns
@@ -81,16 +86,24 @@ func (t *txn) deferWrite(ctx context.Context, w deferredWrite) bool {
 
 // canHoldWith reports whether w may join the writes held now.
 func (t *txn) canHoldWith(w deferredWrite) bool {
-	if w.key == "" || len(t.deferred) >= maxHeldWrites {
+	if w.key == "" {
 		return false
 	}
+	asRow := t.asRow(w)
+	n := 0
 	for _, held := range t.deferred {
 		if held.key == "" || held.key == w.key {
 			return false
 		}
+		if t.asRow(held) == asRow {
+			n++
+		}
 	}
-	return true
+	return asRow && n < maxHeldRows || !asRow && n < maxHeldWrites
 }
+
+// asRow reports whether w goes as a row of its kind's statement.
+func (t *txn) asRow(w deferredWrite) bool { return w.rows != nil && t.db.dialect.ArrayParams }
 
 // takeAdvances removes from the held writes the seq advances of app's
 // accounts in users and returns them, user → column: the caller's
@@ -125,7 +138,7 @@ func (t *txn) takeDeferred() (context.Context, string, []any) {
 	var kinds []*rowWrites
 	var kindRows [][][]any
 	for i, w := range held {
-		if w.rows != nil && t.db.dialect.ArrayParams {
+		if t.asRow(w) {
 			k := slices.Index(kinds, w.rows)
 			if k < 0 {
 				k, kinds, kindRows = len(kinds), append(kinds, w.rows), append(kindRows, nil)

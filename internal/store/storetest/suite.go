@@ -954,6 +954,10 @@ func testFriendPutGet(t *testing.T, s store.Store) {
 		return tx.FriendLists(ctx, app1, "alice")
 	})
 	eq(t, "alice's list beta after a put without lists", lists[3], store.FriendList{Name: "beta", CreatedAt: 4})
+	for _, u := range []string{"alice", "bob"} {
+		seqs := get(t, s, func(ctx context.Context, tx store.Tx) (store.Seqs, error) { return tx.Seqs(ctx, app1, u) })
+		eq(t, u+"'s seqs after the bump that went with the puts", seqs, store.Seqs{Friend: 1})
+	}
 }
 
 func testListFriends(t *testing.T, s store.Store) {
