@@ -288,17 +288,19 @@ func (db *DB) rebind(q string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(q) + 16)
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
+	// The text between placeholders is copied a run at a time: the
+	// statements of a batch run to kilobytes.
+	for n := 1; ; n++ {
+		i := strings.IndexByte(q, '?')
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
 		}
-		b.WriteByte(q[i])
+		b.WriteString(q[:i])
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+		q = q[i+1:]
 	}
-	return b.String()
 }
 
 // maxPreparedArgs bounds which queries are kept prepared: IN lists of
