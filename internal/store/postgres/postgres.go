@@ -113,7 +113,9 @@ func writePool(cfg *pgx.ConnConfig, n int) (*sql.DB, bool) {
 			return c.PgConn().Exec(ctx, `SET plan_cache_mode = force_generic_plan`).Close()
 		}))
 	}
-	db := stdlib.OpenDB(*cfg, opts...)
+	// Their transactions send BEGIN with their first statement
+	// (lazyBeginConnector).
+	db := sql.OpenDB(lazyBeginConnector{stdlib.GetConnector(*cfg, opts...)})
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	return db, !chosen
