@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/parleyim/parley/internal/store"
@@ -91,16 +90,38 @@ func (t *txn) ClaimOutbox(ctx context.Context, partition store.OutboxPartition, 
 		return nil, nil
 	}
 	if t.db.dialect.LockRows {
-		// With SKIP LOCKED the first row returned is the partition's oldest
-		// only if no other transaction holds older ones. A plain read sees
-		// every committed row, locked or not.
-		var head int64
-		err := t.queryRow(ctx, `SELECT MIN(id) FROM outbox WHERE app_id = ? AND part = ?`, int64(partition.App), partition.Part).Scan(&head)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && uint64(head) != found[0].ID) {
-			return nil, nil
-		}
+		// With SKIP LOCKED the rows returned are the partition's oldest only
+		// if no other transaction holds older ones, nor ones between them
+		// (two claimers racing down the same partition each skip what the
+		// other locked first). A plain read sees every committed row,
+		// locked or not: only the rows returned that are also its first
+		// ones, in order, are claimed; the locks on the others go with the
+		// transaction.
+		rows, err := t.query(ctx, `SELECT id FROM outbox WHERE app_id = ? AND part = ? ORDER BY id LIMIT ?`,
+			int64(partition.App), partition.Part, len(found))
 		if err != nil {
 			return nil, err
+		}
+		var oldest []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			oldest = append(oldest, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		k := 0
+		for k < len(found) && k < len(oldest) && uint64(oldest[k]) == found[k].ID {
+			k++
+		}
+		found = found[:k]
+		if k == 0 {
+			return nil, nil
 		}
 	}
 	n := 0
