@@ -25,12 +25,9 @@ func ScanContent(rd *jsonscan.Reader) (c Content, ok bool) {
 	ok = rd.Fields(contentFields, func(i int) bool {
 		switch i {
 		case 0:
-			c.MsgBody = []Element{}
-			return rd.Array(func() bool {
-				e, ok := scanElement(rd)
-				c.MsgBody = append(c.MsgBody, e)
-				return ok
-			})
+			var ok bool
+			c.MsgBody, ok = ScanBody(rd)
+			return ok
 		case 1:
 			var ok bool
 			c.CloudCustomData, ok = rd.String()
@@ -44,6 +41,18 @@ func ScanContent(rd *jsonscan.Reader) (c Content, ok bool) {
 		}
 	})
 	return c, ok
+}
+
+// ScanBody reads a MsgBody array at rd's position as json.Unmarshal reads
+// it into a []Element.
+func ScanBody(rd *jsonscan.Reader) ([]Element, bool) {
+	body := []Element{}
+	ok := rd.Array(func() bool {
+		e, ok := scanElement(rd)
+		body = append(body, e)
+		return ok
+	})
+	return body, ok
 }
 
 func scanElement(rd *jsonscan.Reader) (e Element, ok bool) {

@@ -173,12 +173,12 @@ func checkOfflinePush(raw json.RawMessage) error {
 }
 
 func (s *Server) sendMsg(c *call) (response, error) {
-	var f struct {
-		msgFields
-		To_Account string
-	}
-	if err := c.decodeMsg(&f); err != nil {
-		return nil, err
+	f, fast := scanSendMsg(c.body)
+	if !fast {
+		f = sendMsgBody{}
+		if err := c.decodeMsg(&f); err != nil {
+			return nil, err
+		}
 	}
 	req, err := c.sendRequest(f.msgFields)
 	if err != nil {
