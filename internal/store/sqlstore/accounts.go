@@ -182,13 +182,9 @@ func (t *txn) AdvanceSeq(ctx context.Context, app store.AppID, user string, kind
 	// and both users' bumps go in one statement); one bump per user among
 	// the writes held together, since a statement changes a row once.
 	if t.deferWrite(ctx, deferredWrite{
-		ctes:    func(n int) string { return `seq_advanced` + strconv.Itoa(n) + ` AS (` + q + `)` },
-		args:    args,
-		tables:  []string{"accounts"},
-		key:     "accounts\x00" + strconv.FormatInt(int64(app), 10) + "\x00" + user,
-		advance: &heldAdvance{app: int64(app), user: user, col: col},
-		rows:    seqAdvances,
-		row:     []any{int64(app), user, col},
+		kind: seqAdvances,
+		row:  []any{int64(app), user, col},
+		key:  "accounts\x00" + strconv.FormatInt(int64(app), 10) + "\x00" + user,
 	}) {
 		return nil
 	}
@@ -200,28 +196,18 @@ func (t *txn) AdvanceSeq(ctx context.Context, app store.AppID, user string, kind
 // UPDATE of their account rows over arrays, a column's array holding 1 for
 // the rows that bump it. The held writes' keys are distinct, so no account
 // row is changed twice.
-var seqAdvances = &rowWrites{ctes: func(rows [][]any) (string, []any) {
+var seqAdvances = &rowWrites{tables: []string{"accounts"}, ctes: func(rows [][]any) (string, []any) {
 	apps, users := make([]int64, len(rows)), make([]string, len(rows))
-	var cols []string
 	for r, row := range rows {
 		apps[r], users[r] = row[0].(int64), row[1].(string)
-		if col := row[2].(string); !slices.Contains(cols, col) {
-			cols = append(cols, col)
-		}
 	}
-	slices.Sort(cols)
+	cols, by := seqBumps(len(rows), func(r int) string { return rows[r][2].(string) })
 	args := []any{apps, users}
 	var q strings.Builder
 	q.WriteString(`seq_rows AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS TEXT[])`)
-	for _, col := range cols {
-		by := make([]int64, len(rows))
-		for r, row := range rows {
-			if row[2].(string) == col {
-				by[r] = 1
-			}
-		}
+	for i := range cols {
 		q.WriteString(`, CAST(? AS BIGINT[])`)
-		args = append(args, by)
+		args = append(args, by[i])
 	}
 	q.WriteString(`) AS r(app_id, user_id`)
 	for _, col := range cols {
@@ -237,6 +223,29 @@ var seqAdvances = &rowWrites{ctes: func(rows [][]any) (string, []any) {
 	q.WriteString(` FROM seq_rows AS r WHERE a.app_id = r.app_id AND a.user_id = r.user_id)`)
 	return q.String(), args
 }}
+
+// seqBumps are the seq columns that n account rows bump by one (colOf(i):
+// row i's column, "" for none), sorted, and per column an array of n
+// holding 1 for the rows that bump it: a statement over arrays bumps them
+// all with one UPDATE.
+func seqBumps(n int, colOf func(i int) string) (cols []string, by [][]int64) {
+	for i := range n {
+		if col := colOf(i); col != "" && !slices.Contains(cols, col) {
+			cols = append(cols, col)
+		}
+	}
+	slices.Sort(cols)
+	by = make([][]int64, len(cols))
+	for c, col := range cols {
+		by[c] = make([]int64, n)
+		for i := range n {
+			if colOf(i) == col {
+				by[c][i] = 1
+			}
+		}
+	}
+	return cols, by
+}
 
 func (t *txn) RevokeUserSigs(ctx context.Context, app store.AppID, user string, from int64) (bool, error) {
 	// The WHERE keeps the bound from moving back, so the row is matched

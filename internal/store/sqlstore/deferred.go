@@ -8,71 +8,48 @@ import (
 
 // deferredWrite is a write whose caller needs nothing back but success,
 // held by the transaction (on an engine where each statement is a round
-// trip) until the next statement, which then carries it as data-modifying
-// CTEs in front of its own text: one round trip for both. PostgreSQL runs
-// every data-modifying CTE once and to completion whatever the main
-// statement reads, but the main statement does not see the CTEs' rows, so a
-// statement that names one of the tables the write touches runs after the
-// write on its own instead (send), as does the transaction's end.
+// trip and which takes arrays as parameters) until the next statement,
+// which then carries it as data-modifying CTEs in front of its own text:
+// one round trip for both. PostgreSQL runs every data-modifying CTE once
+// and to completion whatever the main statement reads, but the main
+// statement does not see the CTEs' rows, so a statement that names one of
+// the tables the write touches runs after the write on its own instead
+// (send), as does the transaction's end.
 //
-// Several writes may be held together (both sides of a friendship): they
-// then go as sibling CTEs of one statement, which see none of each other's
-// rows either, so only writes of different rows are held together (key).
+// A held write is one row of its kind (rowWrites): the held writes of one
+// kind go as that kind's one set of CTEs over arrays of all their rows.
+// PostgreSQL's cost of a statement grows with its plan nodes (each
+// data-modifying CTE is one, set up and run on its own), far more than with
+// the rows of one node. Those CTEs see none of each other's rows either, so
+// only writes of different rows are held together (key).
 type deferredWrite struct {
-	ctx context.Context // the caller's, for the statement
-	// ctes returns "name AS (statement), ..." with `?` placeholders, its
-	// names made unique by n among the writes held together.
-	ctes   func(n int) string
-	args   []any
-	tables []string // every table the write touches
+	ctx  context.Context // the caller's, for the statement
+	kind *rowWrites
+	row  []any
 	// key names the rows the write changes. A write whose key is held
 	// already waits for the next statement alone: PostgreSQL refuses to
-	// change one row twice in a statement. Empty: never held with another.
+	// change one row twice in a statement.
 	key string
-	// advance, when set, says the write is AdvanceSeq's bump of one seq
-	// column, which a statement that updates the same account row anyway
-	// (the change log's seq bump) may take over (takeAdvances).
-	advance *heldAdvance
-	// row, when set with rows, makes the write one row of a statement
-	// over arrays (on an engine with array parameters): the held writes of
-	// one rows kind go as that kind's one set of CTEs over all their rows,
-	// in place of a set of CTEs each. PostgreSQL's cost of a statement
-	// grows with its plan nodes (each data-modifying CTE is one, set up
-	// and run on its own), far more than with the rows of one node.
-	rows *rowWrites
-	row  []any
 }
 
-// rowWrites is a kind of write that many rows share in one statement.
+// rowWrites is a kind of held write.
 type rowWrites struct {
-	// ctes returns "name AS (statement), ..." over rows (each a write's
-	// row) and its arguments.
+	tables []string // every table the kind's writes touch
+	// ctes returns "name AS (statement), ..." over rows (each a held
+	// write's row, in the order held) and its arguments.
 	ctes func(rows [][]any) (string, []any)
 }
 
-// heldAdvance is a held AdvanceSeq: column col of user's account row, one
-// up.
-type heldAdvance struct {
-	app  int64
-	user string
-	col  string
-}
-
-// maxHeldWrites bounds the writes one statement carries as CTEs of their
-// own (and its arguments: a friend write has 12), maxHeldRows those that
-// go as rows of a statement over arrays (rows), whose text and arguments
-// do not grow with them.
-const (
-	maxHeldWrites = 64
-	maxHeldRows   = 1024
-)
+// maxHeldRows bounds the writes one statement carries; the statement's
+// text and argument count do not grow with them, its arrays do.
+const maxHeldRows = 1024
 
 // deferWrite holds w until the next statement, with the writes held
 // already when it changes other rows, else after sending them. It returns
 // false, holding nothing, where writes are not deferred (the caller runs its
 // statement itself).
 func (t *txn) deferWrite(ctx context.Context, w deferredWrite) bool {
-	if !t.db.dialect.RoundTrips || t.readOnly || t.tx == nil {
+	if !t.db.dialect.RoundTrips || !t.db.dialect.ArrayParams || t.readOnly || t.tx == nil {
 		return false
 	}
 	t.ahead = nil // a write: what was read ahead may no longer hold
@@ -86,39 +63,33 @@ func (t *txn) deferWrite(ctx context.Context, w deferredWrite) bool {
 
 // canHoldWith reports whether w may join the writes held now.
 func (t *txn) canHoldWith(w deferredWrite) bool {
-	if w.key == "" {
+	if len(t.deferred) >= maxHeldRows {
 		return false
 	}
-	asRow := t.asRow(w)
-	n := 0
 	for _, held := range t.deferred {
-		if held.key == "" || held.key == w.key {
+		if held.key == w.key {
 			return false
 		}
-		if t.asRow(held) == asRow {
-			n++
-		}
 	}
-	return asRow && n < maxHeldRows || !asRow && n < maxHeldWrites
+	return true
 }
 
-// asRow reports whether w goes as a row of its kind's statement.
-func (t *txn) asRow(w deferredWrite) bool { return w.rows != nil && t.db.dialect.ArrayParams }
-
-// takeAdvances removes from the held writes the seq advances of app's
-// accounts in users and returns them, user → column: the caller's
+// takeAdvances removes from the held writes the seq advances (seqAdvances)
+// of app's accounts in users and returns them, user → column: the caller's
 // statement updates those rows and bumps the columns itself, since a
 // statement may change a row once. Other held writes stay held.
 func (t *txn) takeAdvances(app int64, users []string) map[string]string {
 	var taken map[string]string
 	kept := t.deferred[:0]
 	for _, w := range t.deferred {
-		if a := w.advance; a != nil && a.app == app && slices.Contains(users, a.user) {
-			if taken == nil {
-				taken = map[string]string{}
+		if w.kind == seqAdvances {
+			if user := w.row[1].(string); w.row[0].(int64) == app && slices.Contains(users, user) {
+				if taken == nil {
+					taken = map[string]string{}
+				}
+				taken[user] = w.row[2].(string)
+				continue
 			}
-			taken[a.user] = a.col
-			continue
 		}
 		kept = append(kept, w)
 	}
@@ -128,33 +99,24 @@ func (t *txn) takeAdvances(app int64, users []string) map[string]string {
 }
 
 // takeDeferred empties the held writes and returns their CTEs and
-// arguments, in order: each write's own, then each rows kind's, over the
-// rows of that kind in the order they were held.
+// arguments: each kind's, over its rows in the order they were held.
 func (t *txn) takeDeferred() (context.Context, string, []any) {
 	held := t.deferred
 	t.deferred = t.deferred[:0]
-	var ctes strings.Builder
-	var args []any
 	var kinds []*rowWrites
 	var kindRows [][][]any
-	for i, w := range held {
-		if t.asRow(w) {
-			k := slices.Index(kinds, w.rows)
-			if k < 0 {
-				k, kinds, kindRows = len(kinds), append(kinds, w.rows), append(kindRows, nil)
-			}
-			kindRows[k] = append(kindRows[k], w.row)
-			continue
+	for _, w := range held {
+		k := slices.Index(kinds, w.kind)
+		if k < 0 {
+			k, kinds, kindRows = len(kinds), append(kinds, w.kind), append(kindRows, nil)
 		}
-		if ctes.Len() > 0 {
-			ctes.WriteString(", ")
-		}
-		ctes.WriteString(w.ctes(i))
-		args = append(args, w.args...)
+		kindRows[k] = append(kindRows[k], w.row)
 	}
+	var ctes strings.Builder
+	var args []any
 	for k, kind := range kinds {
 		text, kargs := kind.ctes(kindRows[k])
-		if ctes.Len() > 0 {
+		if k > 0 {
 			ctes.WriteString(", ")
 		}
 		ctes.WriteString(text)
@@ -176,7 +138,7 @@ func (t *txn) withDeferred(q string, args []any) (string, []any) {
 	// query (SET, SAVEPOINT), which takes no WITH.
 	mergeable := !strings.Contains(q, "$1") && !strings.HasPrefix(strings.ToUpper(trimmed), "WITH RECURSIVE") && takesWith(trimmed)
 	for _, w := range t.deferred {
-		for _, table := range w.tables {
+		for _, table := range w.kind.tables {
 			if strings.Contains(q, table) {
 				mergeable = false
 			}

@@ -148,24 +148,17 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 		// (a data-modifying CTE) rather than a round trip of its own. With
 		// no list to join the whole write rides on the transaction's next
 		// statement (the friend seq bump that follows an add).
-		args := append([]any{int64(f.App), f.Owner, f.Peer}, row...)
 		// Both sides of a friendship (an import's items) are held together
 		// and go in one statement.
 		if len(f.Groups) == 0 && t.deferWrite(ctx, deferredWrite{
-			ctes: func(n int) string {
-				id := strconv.Itoa(n)
-				return `friend_cleared` + id + ` AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?), friend_put` + id + ` AS (` + upsert + `)`
-			},
-			args:   args,
-			tables: []string{"friends", "friend_list_members"},
-			key:    "friends\x00" + strconv.FormatInt(int64(f.App), 10) + "\x00" + f.Owner + "\x00" + f.Peer,
-			rows:   friendPuts,
-			row:    row,
+			kind: friendPuts,
+			row:  row,
+			key:  "friends\x00" + strconv.FormatInt(int64(f.App), 10) + "\x00" + f.Owner + "\x00" + f.Peer,
 		}) {
 			return nil
 		}
 		if _, err := t.exec(ctx, `WITH cleared AS (DELETE FROM friend_list_members WHERE app_id = ? AND owner_id = ? AND peer_id = ?) `+upsert,
-			args...); err != nil {
+			append([]any{int64(f.App), f.Owner, f.Peer}, row...)...); err != nil {
 			return err
 		}
 	} else {
@@ -190,7 +183,7 @@ func (t *txn) PutFriend(ctx context.Context, f store.Friend) error {
 // remark time, custom): one DELETE of their list memberships and one
 // upsert, over arrays. The held writes' keys are distinct, so no row is
 // changed twice.
-var friendPuts = &rowWrites{ctes: func(rows [][]any) (string, []any) {
+var friendPuts = &rowWrites{tables: []string{"friends", "friend_list_members"}, ctes: func(rows [][]any) (string, []any) {
 	apps, addTimes, remarkTimes := make([]int64, len(rows)), make([]int64, len(rows)), make([]int64, len(rows))
 	var text [6][]string // owner, peer, remark, add source, add wording, custom
 	for i := range text {

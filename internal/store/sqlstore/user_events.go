@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 
 	"github.com/parleyim/parley/internal/store"
@@ -189,27 +188,15 @@ func (t *txn) appendUserEventsOneStatement(ctx context.Context, events []store.U
 	// seqs and both change logs in one round trip.
 	app := int64(events[0].App)
 	advances := t.takeAdvances(app, users)
-	var cols []string
-	for _, col := range advances {
-		if !slices.Contains(cols, col) {
-			cols = append(cols, col)
-		}
-	}
-	slices.Sort(cols)
+	cols, by := seqBumps(len(users), func(i int) string { return advances[users[i]] })
 	args := make([]any, 0, 10+len(cols))
 	args = append(args, users, perUser)
 	var q strings.Builder
 	q.WriteString(`WITH wanted AS (
 			SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS BIGINT[])`)
-	for _, col := range cols {
-		by := make([]int64, len(users))
-		for i, u := range users {
-			if advances[u] == col {
-				by[i] = 1
-			}
-		}
+	for i := range cols {
 		q.WriteString(`, CAST(? AS BIGINT[])`)
-		args = append(args, by)
+		args = append(args, by[i])
 	}
 	q.WriteString(`) AS w(user_id, n`)
 	for _, col := range cols {
