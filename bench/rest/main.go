@@ -62,7 +62,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the server during the friend_check phase to this file")
 	analyze := flag.Bool("analyze", true, "with -store postgres: ANALYZE after the setup and one second into each phase, as autovacuum does on a database running for longer than a phase")
 	role := flag.String("role", "bench", "bench, or server (the child process the bench starts)")
-	phases := flag.String("phases", "friend_add,sendmsg,friend_check,friend_get", "the phases to run, in their fixed order")
+	phases := flag.String("phases", strings.Join(allPhases, ","), "the phases to run, in their fixed order")
 	appFlag := flag.Uint64("app", 0, "SDKAppID (server role)")
 	keyFlag := flag.String("key", "", "secret key (server role)")
 	flag.Parse()
@@ -81,7 +81,13 @@ func main() {
 
 	sig, _ := usersig.Generate(appID, key, "admin", 86400, time.Now())
 	q := url.Values{"sdkappid": {fmt.Sprint(appID)}, "identifier": {"admin"}, "usersig": {sig}, "random": {"1"}, "contenttype": {"json"}}.Encode()
-	b := &bench{addr: addr, query: q, pid: srv.Process.Pid, phases: strings.Split(*phases, ","),
+	run := strings.Split(*phases, ",")
+	for _, p := range run {
+		if !slices.Contains(allPhases, p) {
+			log.Fatalf("-phases: unknown phase %q (the phases: %s)", p, strings.Join(allPhases, ","))
+		}
+	}
+	b := &bench{addr: addr, query: q, pid: srv.Process.Pid, phases: run,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 
 	fmt.Printf("store=%s users=%d clients=%d phase=%s GOMAXPROCS=%d %s\n", *storeKind, *users, *conc, *dur, runtime.GOMAXPROCS(0), runtime.Version())
@@ -196,6 +202,9 @@ func serve(storeKind, dsn string, appID uint64, key, profile string) {
 	fmt.Println(ln.Addr().String())
 	log.Fatal((&http.Server{Handler: node.Handler}).Serve(ln))
 }
+
+// allPhases are the bench's phases, in the order they run.
+var allPhases = []string{"friend_add", "sendmsg", "friend_check", "friend_get"}
 
 func uid(i int) string { return fmt.Sprintf("user%06d", i) }
 
