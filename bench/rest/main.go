@@ -71,6 +71,13 @@ func main() {
 		serve(*storeKind, *dsn, *appFlag, *keyFlag, *profile)
 		return
 	}
+	// Checked before the node starts: a fatal exit does not stop it.
+	run := strings.Split(*phases, ",")
+	for _, p := range run {
+		if !slices.Contains(allPhases, p) {
+			log.Fatalf("-phases: unknown phase %q (the phases: %s)", p, strings.Join(allPhases, ","))
+		}
+	}
 	// A fresh SDKAppID per run keeps runs against one PostgreSQL database
 	// from seeing each other's data.
 	appID := uint64(1_500_000_000 + rand.IntN(100_000_000))
@@ -81,12 +88,6 @@ func main() {
 
 	sig, _ := usersig.Generate(appID, key, "admin", 86400, time.Now())
 	q := url.Values{"sdkappid": {fmt.Sprint(appID)}, "identifier": {"admin"}, "usersig": {sig}, "random": {"1"}, "contenttype": {"json"}}.Encode()
-	run := strings.Split(*phases, ",")
-	for _, p := range run {
-		if !slices.Contains(allPhases, p) {
-			log.Fatalf("-phases: unknown phase %q (the phases: %s)", p, strings.Join(allPhases, ","))
-		}
-	}
 	b := &bench{addr: addr, query: q, pid: srv.Process.Pid, phases: run,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 
