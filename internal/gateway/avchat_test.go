@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,6 +141,10 @@ func TestRoomRecentHistoryForNewMembers(t *testing.T) {
 	for _, enabled := range []bool{true, false} {
 		t.Run(fmt.Sprintf("enabled=%v", enabled), func(t *testing.T) {
 			s := resttest.Start(t, avchatApp(enabled))
+			// The clock is moved later through an atomic: a join's
+			// goroutine may still be reading it when the test moves it.
+			var ahead atomic.Int64
+			s.Node.Groups.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 			s.Import("owner", "late", "later")
 			s.MustOK("group_open_http_svc/create_group", map[string]any{"Owner_Account": "owner", "Type": "AVChatRoom", "GroupId": "live", "Name": "l"})
 			for i := 1; i <= 25; i++ {
@@ -177,7 +182,7 @@ func TestRoomRecentHistoryForNewMembers(t *testing.T) {
 				return
 			}
 			// A day later the ring's messages are too old for a newcomer.
-			s.Node.Groups.Now = func() time.Time { return time.Now().Add(24*time.Hour + time.Minute) }
+			ahead.Store(int64(24*time.Hour + time.Minute))
 			later := dial(t, s)
 			later.login(s, "later", "iOS")
 			later.mustCall("group.join", map[string]any{"groupID": "live"})
