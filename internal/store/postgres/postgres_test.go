@@ -269,10 +269,11 @@ func TestBatchesThatDeadlockBothCommit(t *testing.T) {
 	// friend seqs.
 	aLocked, bLocked := make(chan struct{}), make(chan struct{})
 	var aOnce, bOnce sync.Once
+	// runs records each run of a body and how it ended, so that a count
+	// other than three says which body ran again and why.
 	runs := make(chan string, 8)
 	crossed := func(name, first, second string, mine, theirs chan struct{}, once *sync.Once) func(store.Tx) error {
-		return func(tx store.Tx) error {
-			runs <- name
+		body := func(tx store.Tx) error {
 			if err := tx.LockAccounts(ctx, app, first); err != nil {
 				return err
 			}
@@ -293,6 +294,12 @@ func TestBatchesThatDeadlockBothCommit(t *testing.T) {
 			}
 			return nil
 		}
+		return func(tx store.Tx) error {
+			start := time.Now()
+			err := body(tx)
+			runs <- fmt.Sprintf("%s (%v, %v)", name, time.Since(start).Round(time.Millisecond), err)
+			return err
+		}
 	}
 	errs := make(chan error, 2)
 	go func() { errs <- db.Write(ctx, crossed("a", "u1", "u2", aLocked, bLocked, &aOnce)) }()
@@ -304,7 +311,12 @@ func TestBatchesThatDeadlockBothCommit(t *testing.T) {
 		}
 	}
 	if n := len(runs); n != 3 {
-		t.Errorf("the two bodies ran %d times, want 3 (one of them again after the deadlock)", n)
+		close(runs)
+		var ran []string
+		for r := range runs {
+			ran = append(ran, r)
+		}
+		t.Errorf("the two bodies ran %d times, want 3 (one of them again after the deadlock): %s", n, strings.Join(ran, "; "))
 	}
 	if err := db.Read(ctx, func(tx store.Tx) error {
 		for _, u := range []string{"u1", "u2"} {
