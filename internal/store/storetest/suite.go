@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Friends/ListManyWithGroups", testListFriendsManyGroups},
 		{"Friends/Among", testFriendsAmong},
 		{"Friends/Delete", testDeleteFriend},
+		{"Friends/Counts", testFriendCounts},
 		{"FriendRequests/PutGetReplace", testFriendRequestPut},
 		{"FriendRequests/ListAndCount", testFriendRequestList},
 		{"FriendRequests/MarkRead", testFriendRequestMarkRead},
@@ -958,6 +959,110 @@ func testFriendPutGet(t *testing.T, s store.Store) {
 		seqs := get(t, s, func(ctx context.Context, tx store.Tx) (store.Seqs, error) { return tx.Seqs(ctx, app1, u) })
 		eq(t, u+"'s seqs after the bump that went with the puts", seqs, store.Seqs{Friend: 1})
 	}
+}
+
+// testFriendCounts follows the friend count (the friend limit's input)
+// through every kind of write of a user's friends, each time against the
+// friends actually listed: new rows count, rewritten ones do not, deletes
+// of rows there and not there, an account deleted on either side of
+// friendships, and counts asked inside the write that changed them.
+func testFriendCounts(t *testing.T, s store.Store) {
+	users := []string{"alice", "bob", "carol", "dave"}
+	check := func(what string) {
+		t.Helper()
+		type pair struct{ Counted, Listed int }
+		got := get(t, s, func(ctx context.Context, tx store.Tx) (map[string]pair, error) {
+			out := map[string]pair{}
+			for _, u := range users {
+				n, err := tx.CountFriends(ctx, app1, u)
+				if err != nil {
+					return nil, err
+				}
+				list, err := tx.ListFriends(ctx, app1, u, 0, 100)
+				if err != nil {
+					return nil, err
+				}
+				out[u] = pair{n, len(list)}
+			}
+			return out, nil
+		})
+		for _, u := range users {
+			if got[u].Counted != got[u].Listed {
+				t.Errorf("%s: %s counted %d friends, lists %d", what, u, got[u].Counted, got[u].Listed)
+			}
+		}
+	}
+	friend := func(owner, peer string, groups ...string) store.Friend {
+		return store.Friend{App: app1, Owner: owner, Peer: peer, AddTime: 1, Groups: groups}
+	}
+	var inside []int
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { return createAccounts(ctx, tx, app1, users...) },
+			func() error { return tx.CreateFriendList(ctx, app1, "alice", "team", 1) },
+			// Several rows of one owner and of both sides in one write, one
+			// with a list (the engine's other statement), one twice.
+			func() error {
+				return putFriends(ctx, tx, friend("alice", "bob"), friend("alice", "carol", "team"), friend("alice", "dave"),
+					friend("bob", "alice"), friend("carol", "alice"))
+			},
+			func() error { return tx.PutFriend(ctx, friend("alice", "bob")) },
+			func() error { return tx.AdvanceSeq(ctx, app1, "alice", store.SeqFriend) },
+			func() error {
+				for _, u := range []string{"alice", "bob"} {
+					n, err := tx.CountFriends(ctx, app1, u)
+					if err != nil {
+						return err
+					}
+					inside = append(inside, n)
+				}
+				return nil
+			},
+		)
+	})
+	eq(t, "alice's and bob's counts inside the write that added them", inside, []int{3, 1})
+	check("after the first puts")
+	counts := func() []int {
+		t.Helper()
+		return get(t, s, func(ctx context.Context, tx store.Tx) ([]int, error) {
+			var out []int
+			for _, u := range users {
+				n, err := tx.CountFriends(ctx, app1, u)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, n)
+			}
+			return out, nil
+		})
+	}
+	eq(t, "counts after the first puts", counts(), []int{3, 1, 1, 0})
+
+	// Rewriting a friend (a remark, lists) counts nothing.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return putFriends(ctx, tx, friend("alice", "carol"), friend("alice", "dave", "team"))
+	})
+	eq(t, "counts after rewrites", counts(), []int{3, 1, 1, 0})
+
+	// A delete counts the row it removed, and one of a row not there
+	// nothing; a delete and a put in one write both count.
+	write(t, s, func(ctx context.Context, tx store.Tx) error {
+		return all(
+			func() error { _, err := tx.DeleteFriend(ctx, app1, "alice", "dave"); return err },
+			func() error { _, err := tx.DeleteFriend(ctx, app1, "alice", "dave"); return err },
+			func() error { _, err := tx.DeleteFriend(ctx, app1, "dave", "alice"); return err },
+			func() error { return tx.PutFriend(ctx, friend("dave", "bob")) },
+		)
+	})
+	eq(t, "counts after deletes", counts(), []int{2, 1, 1, 1})
+	check("after deletes")
+
+	// bob's account goes: alice and dave lose a friend, bob's count goes
+	// with him and does not come back with a new account of that name.
+	write(t, s, func(ctx context.Context, tx store.Tx) error { _, err := tx.DeleteAccount(ctx, app1, "bob"); return err })
+	write(t, s, func(ctx context.Context, tx store.Tx) error { return createAccounts(ctx, tx, app1, "bob") })
+	eq(t, "counts after bob's account was deleted", counts(), []int{1, 0, 1, 0})
+	check("after an account's deletion")
 }
 
 func testListFriends(t *testing.T, s store.Store) {
