@@ -8,12 +8,15 @@
 // generator still shares the machine's cores with the server. Each phase's
 // row also has the CPU of the machine's PostgreSQL processes per request
 // (with -store postgres), the node's peak RSS so far (VmHWM, from outside)
-// and the load average at its end, starred over 1.5. On PostgreSQL the
-// bench runs ANALYZE after the setup and one second into each phase (its
-// CPU counted in the phase's), since the tables of its fresh database grow
-// from nothing faster than autovacuum looks at them (-analyze=false: not).
+// and the load average at its end, starred over 1.5. Each phase's workload
+// first runs uncounted for -warmup; on PostgreSQL the bench runs ANALYZE
+// after the setup and at the warm-up's end, since the tables of its fresh
+// database grow from nothing faster than autovacuum looks at them
+// (-analyze=false: not). With -warmup 0 the window starts at once and the
+// ANALYZE runs one second into it, its CPU counted in the phase's (the
+// bench's figures before the warm-up existed).
 //
-//	go run ./bench/rest [-store sqlite|postgres] [-dsn URL] [-users 20000] [-c 64] [-d 10s] [-analyze=false]
+//	go run ./bench/rest [-store sqlite|postgres] [-dsn URL] [-users 20000] [-c 64] [-d 10s] [-warmup 1s] [-analyze=false]
 package main
 
 import (
@@ -62,6 +65,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the server during the friend_check phase to this file")
 	analyze := flag.Bool("analyze", true, "with -store postgres: ANALYZE after the setup and one second into each phase, as autovacuum does on a database running for longer than a phase")
 	role := flag.String("role", "bench", "bench, or server (the child process the bench starts)")
+	warmup := flag.Duration("warmup", time.Second, "uncounted load before each phase's measured window, followed (with -store postgres and -analyze) by ANALYZE; 0: the window starts at once and ANALYZE runs one second into it, its CPU counted")
 	phases := flag.String("phases", strings.Join(allPhases, ","), "the phases to run, in their fixed order")
 	appFlag := flag.Uint64("app", 0, "SDKAppID (server role)")
 	keyFlag := flag.String("key", "", "secret key (server role)")
@@ -88,10 +92,10 @@ func main() {
 
 	sig, _ := usersig.Generate(appID, key, "admin", 86400, time.Now())
 	q := url.Values{"sdkappid": {fmt.Sprint(appID)}, "identifier": {"admin"}, "usersig": {sig}, "random": {"1"}, "contenttype": {"json"}}.Encode()
-	b := &bench{addr: addr, query: q, pid: srv.Process.Pid, phases: run,
+	b := &bench{addr: addr, query: q, pid: srv.Process.Pid, phases: run, warmup: max(*warmup, 0),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 
-	fmt.Printf("store=%s users=%d clients=%d phase=%s GOMAXPROCS=%d %s\n", *storeKind, *users, *conc, *dur, runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Printf("store=%s users=%d clients=%d phase=%s warmup=%s GOMAXPROCS=%d %s\n", *storeKind, *users, *conc, *dur, b.warmup, runtime.GOMAXPROCS(0), runtime.Version())
 	t0 := time.Now()
 	for i := 0; i < *users; i += 100 {
 		batch := make([]string, 0, 100)
@@ -215,6 +219,7 @@ type bench struct {
 	postgres    bool // also report PostgreSQL's own CPU
 	phases      []string
 	analyze     func()
+	warmup      time.Duration // uncounted load before each phase's window
 	client      *http.Client
 }
 
@@ -244,15 +249,9 @@ func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Ra
 	var wg sync.WaitGroup
 	lat := make([][]time.Duration, conc)
 	var errs atomic.Int64
-	cpu0, pg0 := benchnode.Stat(b.pid).CPUSeconds, benchnode.PostgresCPUSeconds()
-	stop := time.Now().Add(d)
-	start := time.Now()
-	if b.analyze != nil {
-		wg.Go(func() {
-			time.Sleep(min(time.Second, d/2))
-			b.analyze()
-		})
-	}
+	// Requests are counted (latency, errors, rate) when they start inside
+	// the measured window, which follows the warm-up.
+	var measuring, done atomic.Bool
 	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -263,25 +262,50 @@ func (b *bench) phase(name string, conc int, d time.Duration, next func(*rand.Ra
 				log.Fatal(err)
 			}
 			defer c.c.Close()
-			for time.Now().Before(stop) {
+			for !done.Load() {
 				api, body := next(r)
+				counted := measuring.Load()
 				t := time.Now()
 				resp, err := c.post("/v4/"+api+"?"+b.query, body)
-				lat[w] = append(lat[w], time.Since(t))
+				if counted {
+					lat[w] = append(lat[w], time.Since(t))
+				}
 				if err != nil {
 					log.Fatalf("%s: %v", api, err)
 				}
-				if !succeeded(resp) {
+				if counted && !succeeded(resp) {
 					errs.Add(1)
 				}
 			}
 		}(w)
 	}
-	wg.Wait()
+	if b.warmup > 0 {
+		// The phase's workload runs uncounted first, then its tables'
+		// statistics are taken under it: the window measures the plans of
+		// a database whose statistics match its tables, as a running one
+		// has from autovacuum, not the first second of a fresh database
+		// whose plans were made while its tables were empty.
+		time.Sleep(b.warmup)
+		if b.analyze != nil {
+			b.analyze()
+		}
+	} else if b.analyze != nil {
+		wg.Go(func() {
+			time.Sleep(min(time.Second, d/2))
+			b.analyze()
+		})
+	}
+	cpu0, pg0 := benchnode.Stat(b.pid).CPUSeconds, benchnode.PostgresCPUSeconds()
+	start := time.Now()
+	measuring.Store(true)
+	time.Sleep(d)
+	measuring.Store(false)
 	elapsed := time.Since(start)
 	end := benchnode.Stat(b.pid)
 	cpu := end.CPUSeconds - cpu0
 	pgCPU := benchnode.PostgresCPUSeconds() - pg0
+	done.Store(true)
+	wg.Wait()
 	all := slices.Concat(lat...)
 	pg := "-"
 	if b.postgres {
