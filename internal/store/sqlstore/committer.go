@@ -174,8 +174,14 @@ func (c *committer) commit(batch []*writeRequest) {
 // racing) in a transaction of its own, as Write does without a committer:
 // what made it fail was the company it kept.
 func (c *committer) retryAlone(r *writeRequest) error {
-	if err := r.ctx.Err(); err != nil {
-		return err
+	// As writeRetrying's retries: a pause first, so that the batch that
+	// survived the deadlock is granted the rows this one held.
+	pause := time.NewTimer(retryPause(1))
+	select {
+	case <-pause.C:
+	case <-r.ctx.Done():
+		pause.Stop()
+		return r.ctx.Err()
 	}
 	ctx, cancel := c.batchContext()
 	defer cancel()
