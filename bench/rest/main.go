@@ -63,7 +63,7 @@ func main() {
 	conc := flag.Int("c", 64, "concurrent HTTP clients")
 	dur := flag.Duration("d", 10*time.Second, "duration of each phase")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the server during the friend_check phase to this file")
-	analyze := flag.Bool("analyze", true, "with -store postgres: ANALYZE after the setup and one second into each phase, as autovacuum does on a database running for longer than a phase")
+	analyze := flag.Bool("analyze", true, "with -store postgres: ANALYZE after the setup and at each phase's warm-up end (one second into it with -warmup 0), as autovacuum does on a database running for longer than a phase")
 	role := flag.String("role", "bench", "bench, or server (the child process the bench starts)")
 	warmup := flag.Duration("warmup", time.Second, "uncounted load before each phase's measured window, followed (with -store postgres and -analyze) by ANALYZE; 0: the window starts at once and ANALYZE runs one second into it, its CPU counted")
 	phases := flag.String("phases", strings.Join(allPhases, ","), "the phases to run, in their fixed order")

@@ -3,7 +3,6 @@ package message
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
 	"testing"
 
 	"github.com/parleyim/parley/internal/jsonscan"
@@ -32,13 +31,7 @@ func TestContentFastPathsAgreeWithEncodingJSON(t *testing.T) {
 		got, ok := ScanContent(rd)
 		if ok && rd.End() {
 			scanned++
-			var want Content
-			if err := json.Unmarshal([]byte(s), &want); err != nil {
-				t.Fatalf("ScanContent read %q, which encoding/json refuses: %v", s, err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("%q: ScanContent read %+v, encoding/json %+v", s, got, want)
-			}
+			jsonscantest.SameAsEncodingJSON(t, "ScanContent", []byte(s), got)
 		}
 		var c Content
 		if json.Unmarshal([]byte(s), &c) != nil {

@@ -1,8 +1,6 @@
 package restapi
 
 import (
-	"encoding/json"
-	"reflect"
 	"testing"
 
 	"github.com/parleyim/parley/internal/jsonscan/jsonscantest"
@@ -35,13 +33,7 @@ func TestSendMsgFastPathAgreesWithEncodingJSON(t *testing.T) {
 			continue
 		}
 		scanned++
-		var want sendMsgBody
-		if err := json.Unmarshal([]byte(s), &want); err != nil {
-			t.Fatalf("scanSendMsg read %q, which encoding/json refuses: %v", s, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%q:\nscanSendMsg  %+v\nencoding/json %+v", s, got, want)
-		}
+		jsonscantest.SameAsEncodingJSON(t, "scanSendMsg", []byte(s), got)
 	}
 	if scanned < 1000 {
 		t.Fatalf("the fast path read %d of the corpus: it misses it", scanned)
@@ -64,15 +56,8 @@ func FuzzSendMsgFastPath(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, ok := scanSendMsg(b)
-		if !ok {
-			return
-		}
-		var want sendMsgBody
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatalf("scanSendMsg read %q, which encoding/json refuses: %v", b, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%q:\nscanSendMsg  %+v\nencoding/json %+v", b, got, want)
+		if ok {
+			jsonscantest.SameAsEncodingJSON(t, "scanSendMsg", b, got)
 		}
 	})
 }

@@ -49,8 +49,7 @@ func (c lazyBeginConnector) Connect(ctx context.Context) (driver.Conn, error) {
 type lazyBeginConn struct {
 	*stdlib.Conn
 	// beginPending: a transaction has begun for database/sql, its BEGIN
-	// not yet sent (ctx is BeginTx's, as pgx's transaction keeps it for
-	// its COMMIT and ROLLBACK).
+	// not yet sent.
 	beginPending bool
 }
 
@@ -188,7 +187,7 @@ func (c *lazyBeginConn) beginWith(ctx context.Context, query string, args []driv
 // statement has nothing on the server to end.
 type lazyTx struct {
 	c   *lazyBeginConn
-	ctx context.Context
+	ctx context.Context // BeginTx's, as pgx's transaction keeps it for its COMMIT and ROLLBACK
 }
 
 func (tx *lazyTx) Commit() error {

@@ -161,8 +161,17 @@ func (c *committer) commit(batch []*writeRequest) {
 	if c.db.committed != nil {
 		c.db.committed()
 	}
+	paused := false
 	for i, r := range batch {
 		if results[i] != nil && c.db.dialect.Retryable != nil && c.db.dialect.Retryable(results[i]) {
+			if !paused {
+				// Once for the batch's retries, so that the batch that
+				// survived a deadlock is granted the rows this one held
+				// (pauseBeforeRetry); bounded, and not the caller's to cut
+				// short: the others' retries follow.
+				_ = pauseBeforeRetry(context.Background(), 1)
+				paused = true
+			}
 			results[i] = c.retryAlone(r)
 		}
 		r.answer(results[i])
@@ -174,14 +183,8 @@ func (c *committer) commit(batch []*writeRequest) {
 // racing) in a transaction of its own, as Write does without a committer:
 // what made it fail was the company it kept.
 func (c *committer) retryAlone(r *writeRequest) error {
-	// As writeRetrying's retries: a pause first, so that the batch that
-	// survived the deadlock is granted the rows this one held.
-	pause := time.NewTimer(retryPause(1))
-	select {
-	case <-pause.C:
-	case <-r.ctx.Done():
-		pause.Stop()
-		return r.ctx.Err()
+	if err := r.ctx.Err(); err != nil {
+		return err
 	}
 	ctx, cancel := c.batchContext()
 	defer cancel()

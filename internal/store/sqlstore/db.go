@@ -213,18 +213,14 @@ func (db *DB) QueuedWrites() int {
 
 // writeRetrying runs fn in transactions begun by begin until one commits,
 // fails for a reason the dialect does not call retryable, or eight have
-// failed. A retry waits a moment first (retryPause).
+// failed. A retry waits a moment first (pauseBeforeRetry).
 func (db *DB) writeRetrying(ctx context.Context, begin func() (*txn, error), fn func(store.Tx) error) error {
 	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			pause := time.NewTimer(retryPause(i))
-			select {
-			case <-pause.C:
-			case <-ctx.Done():
-				pause.Stop()
-				return ctx.Err()
+			if err := pauseBeforeRetry(ctx, i); err != nil {
+				return err
 			}
 		}
 		if err = db.writeOnce(begin, fn); err == nil || db.dialect.Retryable == nil || !db.dialect.Retryable(err) {
@@ -234,15 +230,23 @@ func (db *DB) writeRetrying(ctx context.Context, begin func() (*txn, error), fn 
 	return err
 }
 
-// retryPause is how long the retry-th run of a failed write waits: 1-3 ms
-// and more with each retry, spread at random. The write that survived a
-// deadlock was granted the victim's locks only once the victim rolled back;
-// a victim that ran again at once could take one of those rows first (a
-// row lock freed by an abort goes to whichever transaction reaches the row
-// first), deadlock with the survivor again and cost it a deadlock timeout
-// of its own. The pause lets the survivor's waiting statement have the rows.
-func retryPause(retry int) time.Duration {
-	return time.Duration(min(retry, 4)) * (time.Millisecond + rand.N(2*time.Millisecond))
+// pauseBeforeRetry waits before the retry-th run of a failed write: 1-3
+// ms and more with each retry, spread at random (or until ctx ends, its
+// error then returned). The write that survived a deadlock was granted the
+// victim's locks only once the victim rolled back; a victim that ran again
+// at once could take one of those rows first (a row lock freed by an abort
+// goes to whichever transaction reaches the row first), deadlock with the
+// survivor again and cost it a deadlock timeout of its own. The pause lets
+// the survivor's waiting statement have the rows.
+func pauseBeforeRetry(ctx context.Context, retry int) error {
+	pause := time.NewTimer(time.Duration(min(retry, 4)) * (time.Millisecond + rand.N(2*time.Millisecond)))
+	defer pause.Stop()
+	select {
+	case <-pause.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (db *DB) writeOnce(begin func() (*txn, error), fn func(store.Tx) error) error {

@@ -968,11 +968,13 @@ func testFriendPutGet(t *testing.T, s store.Store) {
 // friendships, and counts asked inside the write that changed them.
 func testFriendCounts(t *testing.T, s store.Store) {
 	users := []string{"alice", "bob", "carol", "dave"}
-	check := func(what string) {
+	// counts are the users' friend counts, each checked against the
+	// friends listed.
+	counts := func(what string) []int {
 		t.Helper()
 		type pair struct{ Counted, Listed int }
-		got := get(t, s, func(ctx context.Context, tx store.Tx) (map[string]pair, error) {
-			out := map[string]pair{}
+		got := get(t, s, func(ctx context.Context, tx store.Tx) ([]pair, error) {
+			var out []pair
 			for _, u := range users {
 				n, err := tx.CountFriends(ctx, app1, u)
 				if err != nil {
@@ -982,15 +984,18 @@ func testFriendCounts(t *testing.T, s store.Store) {
 				if err != nil {
 					return nil, err
 				}
-				out[u] = pair{n, len(list)}
+				out = append(out, pair{n, len(list)})
 			}
 			return out, nil
 		})
-		for _, u := range users {
-			if got[u].Counted != got[u].Listed {
-				t.Errorf("%s: %s counted %d friends, lists %d", what, u, got[u].Counted, got[u].Listed)
+		var out []int
+		for i, u := range users {
+			if got[i].Counted != got[i].Listed {
+				t.Errorf("%s: %s counted %d friends, lists %d", what, u, got[i].Counted, got[i].Listed)
 			}
+			out = append(out, got[i].Counted)
 		}
+		return out
 	}
 	friend := func(owner, peer string, groups ...string) store.Friend {
 		return store.Friend{App: app1, Owner: owner, Peer: peer, AddTime: 1, Groups: groups}
@@ -1021,28 +1026,13 @@ func testFriendCounts(t *testing.T, s store.Store) {
 		)
 	})
 	eq(t, "alice's and bob's counts inside the write that added them", inside, []int{3, 1})
-	check("after the first puts")
-	counts := func() []int {
-		t.Helper()
-		return get(t, s, func(ctx context.Context, tx store.Tx) ([]int, error) {
-			var out []int
-			for _, u := range users {
-				n, err := tx.CountFriends(ctx, app1, u)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, n)
-			}
-			return out, nil
-		})
-	}
-	eq(t, "counts after the first puts", counts(), []int{3, 1, 1, 0})
+	eq(t, "counts after the first puts", counts("after the first puts"), []int{3, 1, 1, 0})
 
 	// Rewriting a friend (a remark, lists) counts nothing.
 	write(t, s, func(ctx context.Context, tx store.Tx) error {
 		return putFriends(ctx, tx, friend("alice", "carol"), friend("alice", "dave", "team"))
 	})
-	eq(t, "counts after rewrites", counts(), []int{3, 1, 1, 0})
+	eq(t, "counts after rewrites", counts("after rewrites"), []int{3, 1, 1, 0})
 
 	// A delete counts the row it removed, and one of a row not there
 	// nothing; a delete and a put in one write both count.
@@ -1054,15 +1044,13 @@ func testFriendCounts(t *testing.T, s store.Store) {
 			func() error { return tx.PutFriend(ctx, friend("dave", "bob")) },
 		)
 	})
-	eq(t, "counts after deletes", counts(), []int{2, 1, 1, 1})
-	check("after deletes")
+	eq(t, "counts after deletes", counts("after deletes"), []int{2, 1, 1, 1})
 
 	// bob's account goes: alice and dave lose a friend, bob's count goes
 	// with him and does not come back with a new account of that name.
 	write(t, s, func(ctx context.Context, tx store.Tx) error { _, err := tx.DeleteAccount(ctx, app1, "bob"); return err })
 	write(t, s, func(ctx context.Context, tx store.Tx) error { return createAccounts(ctx, tx, app1, "bob") })
-	eq(t, "counts after bob's account was deleted", counts(), []int{1, 0, 1, 0})
-	check("after an account's deletion")
+	eq(t, "counts after bob's account was deleted", counts("after an account's deletion"), []int{1, 0, 1, 0})
 }
 
 func testListFriends(t *testing.T, s store.Store) {
